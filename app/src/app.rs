@@ -1,0 +1,160 @@
+//! The page shell, the router and the frame around every page.
+use crate::auth::{LoginPage, Logout, UserResource, me, use_user};
+use crate::datasets::HomePage;
+use crate::i18n::{I18n, Lang, SetLanguage, use_i18n};
+use crate::review::compare::ComparePage;
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Title, provide_meta_context};
+use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::path;
+
+/// The language of the request being rendered (server) or of the page being hydrated (browser),
+/// so both sides render the same strings.
+fn initial_lang() -> Lang {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<http::request::Parts>()
+            .and_then(|p| p.headers.get(http::header::COOKIE)?.to_str().ok().map(Lang::from_cookie_header))
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        #[cfg(feature = "hydrate")]
+        if let Some(tag) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+            .and_then(|e| e.get_attribute("lang"))
+        {
+            return Lang::from_tag(&tag).unwrap_or_default();
+        }
+        Lang::default()
+    }
+}
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let lang = initial_lang();
+    #[cfg(feature = "ssr")]
+    content_security_policy();
+    view! {
+        <!DOCTYPE html>
+        <html lang=lang.tag()>
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <link rel="stylesheet" href="/pkg/medpref.css"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// Sets a per-response Content-Security-Policy whose script nonce Leptos puts on its own
+/// scripts: even if sanitising ever failed, an injected script would not run, and no page
+/// can load images or connect anywhere but this server.
+#[cfg(feature = "ssr")]
+fn content_security_policy() {
+    leptos::nonce::provide_nonce();
+    let (Some(nonce), Some(resp)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>())
+    else {
+        return;
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws://127.0.0.1:*; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    );
+    if let Ok(v) = http::HeaderValue::from_str(&policy) {
+        resp.insert_header(http::header::CONTENT_SECURITY_POLICY, v);
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let lang = RwSignal::new(initial_lang());
+    provide_context(I18n(lang));
+    let user: UserResource = Resource::new(|| (), |_| me());
+    provide_context(user);
+
+    view! {
+        <Title text=move || lang.get().catalog().app_title/>
+        <Router>
+            <Header/>
+            <main>
+                <Routes fallback=|| view! { <NotFound/> }>
+                    <Route path=path!("/") view=HomePage/>
+                    <Route path=path!("/login") view=LoginPage/>
+                    <Route path=path!("/review/:dataset") view=ComparePage/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    let i18n = use_i18n();
+    #[cfg(feature = "ssr")]
+    if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
+        resp.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! { <p class="card">{move || i18n.t().err_not_found}</p> }
+}
+
+#[component]
+fn Header() -> impl IntoView {
+    let i18n = use_i18n();
+    let user = use_user();
+    let logout = ServerAction::<Logout>::new();
+    let set_language = ServerAction::<SetLanguage>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = logout.value().get() {
+            #[cfg(feature = "hydrate")]
+            if let Some(w) = web_sys::window() {
+                let _ = w.location().set_href("/login");
+            }
+        }
+    });
+    let switch_language = move |_| {
+        let next = i18n.lang().other();
+        i18n.0.set(next);
+        #[cfg(feature = "hydrate")]
+        if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+            let _ = root.set_attribute("lang", next.tag());
+        }
+        set_language.dispatch(SetLanguage { lang: next });
+    };
+
+    view! {
+        <header class="top">
+            <A href="/" attr:class="brand">"medpref"</A>
+            <span class="tagline">{move || i18n.t().tagline}</span>
+            <span class="spacer"></span>
+            <button type="button" class="link" id="switch-language" on:click=switch_language>
+                {move || i18n.t().switch_language}
+            </button>
+            <Transition>
+                {move || Suspend::new(async move {
+                    user.await.ok().flatten().map(|u| {
+                        let role = u.role;
+                        view! {
+                            <span class="who">
+                                {move || i18n.t().signed_in_as} " " <b>{u.username.clone()}</b>
+                                " (" {move || i18n.t().role(role)} ")"
+                            </span>
+                            <ActionForm action=logout attr:class="inline">
+                                <button type="submit" class="link" id="sign-out">{move || i18n.t().sign_out}</button>
+                            </ActionForm>
+                        }
+                    })
+                })}
+            </Transition>
+        </header>
+    }
+}

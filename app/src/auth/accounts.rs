@@ -1,0 +1,26 @@
+//! Creating accounts: the one path for the CLI and (later) the admin console.
+use crate::domain::{NewPassword, Role, UserId, Username};
+use sqlx::SqlitePool;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CreateAccountError {
+    #[error("the username `{0}` is taken")]
+    Taken(String),
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+}
+
+pub async fn create(
+    pool: &SqlitePool,
+    username: &Username,
+    password: &NewPassword,
+    role: Role,
+) -> Result<UserId, CreateAccountError> {
+    let secret = password.expose().to_string();
+    let phc = tokio::task::spawn_blocking(move || super::password::hash(&secret))
+        .await
+        .expect("hashing task does not panic");
+    crate::store::users::create(pool, username, &phc, role)
+        .await?
+        .ok_or_else(|| CreateAccountError::Taken(username.to_string()))
+}

@@ -1,0 +1,76 @@
+//! The home page: the datasets a signed-in user can work on.
+use crate::auth::use_user;
+use crate::error::AppError;
+use crate::i18n::use_i18n;
+use leptos::prelude::*;
+use leptos_router::components::{A, Redirect};
+use serde::{Deserialize, Serialize};
+
+/// A dataset as the home page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct DatasetSummary {
+    pub name: String,
+    pub items: i64,
+    pub my_done: i64,
+}
+
+#[server(prefix = "/api", endpoint = "datasets")]
+pub async fn my_datasets() -> Result<Vec<DatasetSummary>, AppError> {
+    crate::error::with_status(
+        async {
+            let user = crate::auth::session::require(&crate::domain::Role::ALL).await?;
+            let state = crate::state::app_state()?;
+            Ok(crate::store::datasets::summaries_for(&state.pool, user.id).await?)
+        }
+        .await,
+    )
+}
+
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let i18n = use_i18n();
+    let user = use_user();
+    let datasets = Resource::new(|| (), |_| my_datasets());
+
+    view! {
+        <Suspense fallback=move || view! { <p>{move || i18n.t().loading}</p> }>
+            {move || Suspend::new(async move {
+                match user.await {
+                    Ok(Some(_)) => {}
+                    _ => return view! { <Redirect path="/login"/> }.into_any(),
+                }
+                let list = match datasets.await {
+                    Ok(list) => list,
+                    Err(e) => return view! { <p class="error">{i18n.t().error(&e)}</p> }.into_any(),
+                };
+                view! {
+                    <section class="card">
+                        <h1>{move || i18n.t().home_title}</h1>
+                        {if list.is_empty() {
+                            view! { <p>{move || i18n.t().home_no_datasets}</p> }.into_any()
+                        } else {
+                            view! {
+                                <ul class="datasets">
+                                    {list.into_iter().map(|d| {
+                                        let href = format!("/review/{}", d.name);
+                                        view! {
+                                            <li>
+                                                <b>{d.name.clone()}</b>
+                                                <span class="muted">
+                                                    {d.items} " " {move || i18n.t().home_items} " · "
+                                                    {move || i18n.t().home_my_judgments} " " {d.my_done}
+                                                </span>
+                                                <A href=href attr:class="button primary">{move || i18n.t().home_start_review}</A>
+                                            </li>
+                                        }
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any()
+                        }}
+                    </section>
+                }.into_any()
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,103 @@
+//! The one error type every server function returns.
+//!
+//! Variants carry only what is safe to show a user. Anything internal (SQL, paths, I/O)
+//! is logged on the server and becomes [`AppError::Internal`] before it leaves.
+use serde::{Deserialize, Serialize};
+use server_fn_error::*;
+
+mod server_fn_error {
+    pub use leptos::server_fn::codec::JsonEncoding;
+    pub use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("not signed in")]
+    Unauthenticated,
+    #[error("your role may not do this")]
+    Forbidden,
+    #[error("wrong username or password")]
+    InvalidCredentials,
+    #[error("too many failed sign-ins; try again in a few minutes")]
+    TooManyAttempts,
+    #[error("not found")]
+    NotFound,
+    /// The request was understood but its content is not acceptable; the text names the problem.
+    #[error("{0}")]
+    Invalid(String),
+    /// An import file was rejected; nothing was written.
+    #[error("{0}")]
+    Import(crate::import::ImportError),
+    /// The item was already judged by this reviewer (a repeated submit); nothing changed.
+    #[error("already submitted")]
+    AlreadySubmitted,
+    #[error("internal error")]
+    Internal,
+    /// The request never reached the function (network, encoding); from server_fn.
+    #[error("request failed: {0}")]
+    Request(String),
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            // Server-side failures inside server_fn itself must not leak their text.
+            ServerFnErrorErr::ServerError(_) | ServerFnErrorErr::Response(_) => AppError::Internal,
+            other => AppError::Request(other.to_string()),
+        }
+    }
+}
+
+impl AppError {
+    /// The HTTP status the API answers with.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::Unauthenticated => 401,
+            AppError::Forbidden => 403,
+            AppError::InvalidCredentials => 401,
+            AppError::TooManyAttempts => 429,
+            AppError::NotFound => 404,
+            AppError::Invalid(_) | AppError::Import(_) | AppError::Request(_) => 400,
+            AppError::AlreadySubmitted => 409,
+            AppError::Internal => 500,
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use super::AppError;
+
+    /// Logs the real cause and hands the caller a message-free error.
+    pub fn internal(context: &str, err: impl std::fmt::Display) -> AppError {
+        tracing::error!("{context}: {err}");
+        AppError::Internal
+    }
+
+    impl From<sqlx::Error> for AppError {
+        fn from(e: sqlx::Error) -> Self {
+            internal("database", e)
+        }
+    }
+
+    impl From<tower_sessions::session::Error> for AppError {
+        fn from(e: tower_sessions::session::Error) -> Self {
+            internal("session", e)
+        }
+    }
+}
+#[cfg(feature = "ssr")]
+pub use ssr::internal;
+
+/// Sets the response status for an error, so API clients see 401/403/… rather than 500.
+#[cfg(feature = "ssr")]
+pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(e) = &result {
+        if let Some(opts) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            opts.set_status(http::StatusCode::from_u16(e.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR));
+        }
+    }
+    result
+}

@@ -1,0 +1,110 @@
+//! Taking training data out: votes aggregated per item, written in a trainer's format.
+#[cfg(feature = "ssr")]
+mod aggregate;
+#[cfg(feature = "ssr")]
+mod run;
+#[cfg(feature = "ssr")]
+mod trl;
+#[cfg(feature = "ssr")]
+pub use aggregate::{Decision, decide};
+#[cfg(feature = "ssr")]
+pub use run::export;
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ExportFormat {
+    /// TRL DPO, standard (string) form: `{"prompt", "chosen", "rejected"}`.
+    #[serde(rename = "trl-dpo")]
+    TrlDpo,
+}
+
+impl ExportFormat {
+    pub const ALL: [ExportFormat; 1] = [ExportFormat::TrlDpo];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportFormat::TrlDpo => "trl-dpo",
+        }
+    }
+}
+
+impl std::str::FromStr for ExportFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        ExportFormat::ALL.into_iter().find(|f| f.as_str() == s).ok_or_else(|| {
+            let known: Vec<_> = ExportFormat::ALL.iter().map(|f| f.as_str()).collect();
+            format!("unknown export format `{s}` (known: {})", known.join(", "))
+        })
+    }
+}
+
+/// Why an item was not written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeftOut {
+    /// Nobody has judged it yet.
+    Unjudged,
+    /// Most reviewers called the answers equally good: a pairwise format cannot hold that.
+    Tie,
+    /// Most reviewers called both answers bad: neither may be "chosen".
+    BothBad,
+    /// No outcome has more than half of the votes.
+    NoMajority,
+}
+
+impl LeftOut {
+    pub const ALL: [LeftOut; 4] = [LeftOut::Unjudged, LeftOut::Tie, LeftOut::BothBad, LeftOut::NoMajority];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LeftOut::Unjudged => "unjudged",
+            LeftOut::Tie => "tie",
+            LeftOut::BothBad => "both_bad",
+            LeftOut::NoMajority => "no_majority",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportSummary {
+    pub written: usize,
+    /// Items left out, per reason (every reason listed, zeros included).
+    pub left_out: Vec<(LeftOut, usize)>,
+}
+
+impl fmt::Display for ExportSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let total: usize = self.left_out.iter().map(|(_, n)| n).sum();
+        write!(f, "wrote {} items, left out {}", self.written, total)?;
+        let parts: Vec<String> = self.left_out.iter().map(|(r, n)| format!("{}: {n}", r.as_str())).collect();
+        write!(f, " ({})", parts.join(", "))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportFile {
+    pub file_name: String,
+    pub content: String,
+    pub summary: ExportSummary,
+}
+
+/// Exports a dataset. Admins only.
+#[server(prefix = "/api", endpoint = "export")]
+pub async fn export_dataset(dataset: String, format: ExportFormat) -> Result<ExportFile, AppError> {
+    crate::error::with_status(
+        async {
+            crate::auth::session::require(&[crate::domain::Role::Admin]).await?;
+            let state = crate::state::app_state()?;
+            let name = crate::domain::DatasetName::parse(dataset).map_err(|_| AppError::NotFound)?;
+            let mut content = Vec::new();
+            let summary = export(&state.pool, &name, format, &mut content).await?.ok_or(AppError::NotFound)?;
+            let content = String::from_utf8(content).map_err(|e| crate::error::internal("export utf-8", e))?;
+            Ok(ExportFile { file_name: format!("{name}.{}.jsonl", format.as_str()), content, summary })
+        }
+        .await,
+    )
+}

@@ -1,0 +1,106 @@
+//! Bringing datasets in. A file is read whole and checked line by line before anything
+//! is written; one bad line rejects the file with its line number, and nothing changes.
+#[cfg(feature = "ssr")]
+mod cmd_reward;
+#[cfg(feature = "ssr")]
+mod lines;
+#[cfg(feature = "ssr")]
+mod run;
+#[cfg(feature = "ssr")]
+pub use run::{ImportFailure, import};
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The file formats medpref reads (see `formats.md` in the README).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ImportFormat {
+    /// CMD(Reward) / MedicalGPT preference pairs, in all three of its published shapes.
+    #[serde(rename = "cmd-reward")]
+    CmdReward,
+}
+
+impl ImportFormat {
+    pub const ALL: [ImportFormat; 1] = [ImportFormat::CmdReward];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportFormat::CmdReward => "cmd-reward",
+        }
+    }
+}
+
+impl std::str::FromStr for ImportFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        ImportFormat::ALL.into_iter().find(|f| f.as_str() == s).ok_or_else(|| {
+            let known: Vec<_> = ImportFormat::ALL.iter().map(|f| f.as_str()).collect();
+            format!("unknown import format `{s}` (known: {})", known.join(", "))
+        })
+    }
+}
+
+/// Why a file was rejected: where, and what is wrong there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportError {
+    pub source: String,
+    /// 1-based; `None` when the problem is the file as a whole.
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for ImportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}: {}", self.source, line, self.message),
+            None => write!(f, "{}: {}", self.source, self.message),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportSummary {
+    pub dataset: String,
+    pub records: usize,
+    pub added: usize,
+    /// Records whose content the dataset already held (from this or an earlier import).
+    pub duplicates: usize,
+}
+
+impl fmt::Display for ImportSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "imported {} records into `{}`: {} added, {} duplicates skipped",
+            self.records, self.dataset, self.added, self.duplicates
+        )
+    }
+}
+
+/// Imports a file into a dataset (created if new). Admins only.
+#[server(prefix = "/api", endpoint = "import")]
+pub async fn import_dataset(
+    dataset: String,
+    format: ImportFormat,
+    file_name: String,
+    content: String,
+) -> Result<ImportSummary, AppError> {
+    crate::error::with_status(
+        async {
+            let user = crate::auth::session::require(&[crate::domain::Role::Admin]).await?;
+            let state = crate::state::app_state()?;
+            let dataset = crate::domain::DatasetName::parse(dataset).map_err(AppError::Invalid)?;
+            // Only the base name is kept: it is provenance, never a path to open.
+            let file_name = file_name.rsplit(['/', '\\']).next().unwrap_or_default().to_string();
+            import(&state.pool, &dataset, format, &file_name, content.as_bytes(), Some(user.id))
+                .await
+                .map_err(|e| match e {
+                    ImportFailure::Rejected(e) => AppError::Import(e),
+                    ImportFailure::Db(e) => e.into(),
+                })
+        }
+        .await,
+    )
+}

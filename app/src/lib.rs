@@ -1,0 +1,36 @@
+//! medpref's web application: Leptos components and the `#[server]` functions they call.
+//!
+//! One folder per capability (`auth`, `review`, `import`, `export`, …). Modules marked
+//! `ssr` exist only in the server build; the browser bundle never links them.
+#![recursion_limit = "256"]
+
+pub mod app;
+pub mod auth;
+pub mod datasets;
+pub mod domain;
+pub mod error;
+pub mod export;
+pub mod i18n;
+pub mod import;
+pub mod review;
+
+#[cfg(feature = "ssr")]
+pub mod markdown;
+#[cfg(feature = "ssr")]
+pub mod state;
+#[cfg(feature = "ssr")]
+pub mod store;
+
+pub use app::{App, shell};
+
+/// The browser entry point: attaches event handlers to the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+    // Lets browser tests (and curious people) see that the page is interactive now.
+    if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
+        let _ = body.set_attribute("data-hydrated", "true");
+    }
+}

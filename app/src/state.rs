@@ -1,0 +1,25 @@
+//! What every request handler and server function can reach.
+use crate::auth::throttle::LoginThrottle;
+use crate::error::AppError;
+use axum::extract::FromRef;
+use leptos::prelude::*;
+use sqlx::SqlitePool;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: SqlitePool,
+    pub leptos_options: LeptosOptions,
+    pub throttle: Arc<LoginThrottle>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// The state provided by the router; missing only if the server was wired wrongly.
+pub fn app_state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| crate::error::internal("context", "AppState not provided"))
+}

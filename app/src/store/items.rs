@@ -1,0 +1,112 @@
+//! Items, their candidate answers, and the import records they come from.
+use crate::domain::{DatasetId, ItemId, UserId};
+use sqlx::SqliteConnection;
+
+/// Which side of the source's preference an answer was on, if the source had one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PriorLabel {
+    Chosen,
+    Rejected,
+}
+
+impl PriorLabel {
+    fn as_str(self) -> &'static str {
+        match self {
+            PriorLabel::Chosen => "chosen",
+            PriorLabel::Rejected => "rejected",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewCandidate {
+    pub body: String,
+    pub model: Option<String>,
+    pub prior_label: Option<PriorLabel>,
+}
+
+/// An item ready to store; `content_hash` identifies it for de-duplication.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewItem {
+    pub source_line: i64,
+    pub content_hash: String,
+    pub system: Option<String>,
+    pub history: Vec<(String, String)>,
+    pub question: String,
+    pub candidates: Vec<NewCandidate>,
+}
+
+pub struct ImportRecord<'a> {
+    pub dataset: DatasetId,
+    pub source_name: &'a str,
+    pub format: &'a str,
+    pub sha256: &'a str,
+    pub lines: i64,
+    pub actor: Option<UserId>,
+}
+
+pub async fn create_import(conn: &mut SqliteConnection, rec: &ImportRecord<'_>) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO imports (dataset_id, source_name, format, sha256, lines, added, duplicates, created_by)
+         VALUES (?, ?, ?, ?, ?, 0, 0, ?) RETURNING id",
+    )
+    .bind(rec.dataset.0)
+    .bind(rec.source_name)
+    .bind(rec.format)
+    .bind(rec.sha256)
+    .bind(rec.lines)
+    .bind(rec.actor.map(|u| u.0))
+    .fetch_one(conn)
+    .await
+}
+
+pub async fn finish_import(
+    conn: &mut SqliteConnection,
+    import_id: i64,
+    added: i64,
+    duplicates: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE imports SET added = ?, duplicates = ? WHERE id = ?")
+        .bind(added)
+        .bind(duplicates)
+        .bind(import_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Stores an item with its candidates; `None` when the dataset already holds the same content.
+pub async fn insert(
+    conn: &mut SqliteConnection,
+    dataset: DatasetId,
+    import_id: i64,
+    item: &NewItem,
+) -> Result<Option<ItemId>, sqlx::Error> {
+    let history = serde_json::to_string(&item.history).expect("history serialises");
+    let id: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO items (dataset_id, import_id, source_line, content_hash, system, history, question)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (dataset_id, content_hash) DO NOTHING RETURNING id",
+    )
+    .bind(dataset.0)
+    .bind(import_id)
+    .bind(item.source_line)
+    .bind(&item.content_hash)
+    .bind(&item.system)
+    .bind(history)
+    .bind(&item.question)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(id) = id else { return Ok(None) };
+    for (position, c) in item.candidates.iter().enumerate() {
+        sqlx::query("INSERT INTO candidates (item_id, position, body, model, prior_label) VALUES (?, ?, ?, ?, ?)")
+            .bind(id)
+            .bind(position as i64)
+            .bind(&c.body)
+            .bind(&c.model)
+            .bind(c.prior_label.map(PriorLabel::as_str))
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(Some(ItemId(id)))
+}

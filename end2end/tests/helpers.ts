@@ -1,0 +1,23 @@
+import { expect, Page } from "@playwright/test";
+
+export function password(name: string): string {
+  const pw = process.env[`MEDPREF_E2E_PW_${name.toUpperCase()}`];
+  if (!pw) throw new Error(`no password for ${name}`);
+  return pw;
+}
+
+/** Signs in through the login form and waits for the home page. */
+export async function login(page: Page, name: string) {
+  await page.goto("/login");
+  await waitForHydration(page);
+  await page.locator('input[name="username"]').fill(name);
+  await page.locator('input[name="password"]').fill(password(name));
+  await page.locator('button[type="submit"]').click();
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.locator("header .who")).toContainText(name);
+}
+
+/** Waits until the WebAssembly has taken over the server-rendered page. */
+export async function waitForHydration(page: Page) {
+  await page.waitForFunction(() => document.body.dataset.hydrated === "true");
+}

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# One command: install what is missing, build, create a demo database from the bundled real
+# samples with fresh demo accounts (passwords printed once), and serve on http://127.0.0.1:3000.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+source scripts/env.sh
+printf '\n== building medpref\n'
+cargo leptos build
+DATA_DIR="${MEDPREF_DATA_DIR:-data/demo}"
+printf '\n== creating the demo database in %s\n' "$DATA_DIR"
+"$MEDPREF_BIN" --data-dir "$DATA_DIR" demo
+printf '\n== open http://%s and sign in with an account above (Ctrl-C stops)\n' "${MEDPREF_ADDR:-127.0.0.1:3000}"
+exec "$MEDPREF_BIN" --data-dir "$DATA_DIR" serve

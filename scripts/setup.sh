@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what medpref's build and tests need, skipping what is already there.
+# Works on a fresh Debian machine with rustup, node/npm and root (or sudo); needs only
+# crates.io, npm and Debian's package mirrors.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+LEPTOS_VERSION=0.3.10
+WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen pin in Cargo.toml
+step() { printf '\n== %s\n' "$*"; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  step "adding the wasm32 target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if ! cargo leptos --version 2>/dev/null | grep -q " $LEPTOS_VERSION"; then
+  step "installing cargo-leptos $LEPTOS_VERSION (builds from source: about 20 minutes on 2 cores, once)"
+  # no_downloads: take wasm-bindgen from PATH instead of downloading it (there is no internet here).
+  cargo install cargo-leptos --version "$LEPTOS_VERSION" --locked --features no_downloads
+fi
+
+if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION"; then
+  step "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 5 minutes, once)"
+  # Not --locked: its lock file names a webpki-roots version the registry no longer serves.
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+
+if ! command -v chromium >/dev/null; then
+  step "installing Debian's chromium for the browser tests"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+fi
+
+if [ ! -d end2end/node_modules/@playwright/test ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
+  step "installing the browser-test packages"
+  (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+fi

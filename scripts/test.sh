@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# One command runs every test: unit, integration (real router, a real SQLite file per test),
+# and end-to-end in Chromium against the real server binary.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+source scripts/env.sh
+step() { printf '\n== %s\n' "$*"; }
+
+step "building the app (server + WebAssembly bundle)"
+cargo leptos build
+
+step "checking the browser build on its own (only the hydrate feature)"
+cargo check -p app --features hydrate --target wasm32-unknown-unknown
+
+step "unit tests (app, server side)"
+cargo test -p app --features ssr
+
+step "integration tests (server: real router, real SQLite files, the CLI binary)"
+cargo test -p server
+
+step "end-to-end tests (Playwright + Debian chromium)"
+(cd end2end && npx playwright test)

@@ -1,0 +1,143 @@
+//! `medpref` on the command line. Each command calls the same code as the HTTP API.
+use app::domain::{DatasetName, NewPassword, Role, Username};
+use app::export::ExportFormat;
+use app::import::{ImportFailure, ImportFormat};
+use clap::{Parser, Subcommand};
+use std::io::{BufRead, IsTerminal, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(name = "medpref", version, about = "Clinician review of Chinese medical LLM training data")]
+pub struct Cli {
+    /// Directory holding the database (medpref.db).
+    #[arg(long, env = "MEDPREF_DATA_DIR", default_value = "data", global = true)]
+    pub data_dir: PathBuf,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the web app (the default command).
+    Serve(ServeArgs),
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Import a file into a dataset (created if new). All or nothing.
+    Import {
+        #[arg(long)]
+        dataset: DatasetName,
+        #[arg(long)]
+        format: ImportFormat,
+        file: PathBuf,
+    },
+    /// Export a dataset's aggregated judgments.
+    Export {
+        #[arg(long)]
+        dataset: DatasetName,
+        #[arg(long)]
+        format: ExportFormat,
+        out: PathBuf,
+    },
+    /// Create a demo database from the bundled real samples, with fresh demo accounts.
+    Demo,
+}
+
+#[derive(clap::Args, Debug, Default)]
+pub struct ServeArgs {
+    #[arg(long, env = "MEDPREF_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: Option<SocketAddr>,
+    /// Mark the session cookie Secure (when served behind HTTPS).
+    #[arg(long, env = "MEDPREF_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create an account. The password is read from the terminal (hidden) or from stdin's first line.
+    Add {
+        #[arg(long)]
+        role: Role,
+        name: Username,
+    },
+}
+
+pub type CliResult = Result<(), Box<dyn std::error::Error>>;
+
+pub async fn run(cli: Cli) -> CliResult {
+    match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
+        Command::Serve(args) => serve(cli.data_dir, args).await,
+        Command::User(UserCommand::Add { role, name }) => {
+            let pool = crate::open_store(&cli.data_dir).await?;
+            let password = NewPassword::parse(read_password()?)?;
+            let id = app::auth::accounts::create(&pool, &name, &password, role).await?;
+            println!("created {role} `{name}` (id {id})");
+            Ok(())
+        }
+        Command::Import { dataset, format, file } => {
+            let bytes = std::fs::read(&file).map_err(|e| format!("reading {}: {e}", file.display()))?;
+            let pool = crate::open_store(&cli.data_dir).await?;
+            let source = file.display().to_string();
+            match app::import::import(&pool, &dataset, format, &source, &bytes, None).await {
+                Ok(summary) => {
+                    println!("{summary}");
+                    Ok(())
+                }
+                Err(ImportFailure::Rejected(e)) => Err(format!("{e}\nnothing was imported").into()),
+                Err(ImportFailure::Db(e)) => Err(format!("database error, nothing was imported: {e}").into()),
+            }
+        }
+        Command::Export { dataset, format, out } => {
+            let pool = crate::open_store(&cli.data_dir).await?;
+            // Write beside the target and rename, so a failed export never leaves half a file.
+            let tmp = out.with_extension("partial");
+            let mut writer = std::io::BufWriter::new(
+                std::fs::File::create(&tmp).map_err(|e| format!("creating {}: {e}", tmp.display()))?,
+            );
+            let summary = app::export::export(&pool, &dataset, format, &mut writer).await?;
+            writer.flush()?;
+            drop(writer);
+            let Some(summary) = summary else {
+                std::fs::remove_file(&tmp).ok();
+                return Err(format!("no dataset named `{dataset}`").into());
+            };
+            std::fs::rename(&tmp, &out)?;
+            println!("{summary}\n→ {}", out.display());
+            Ok(())
+        }
+        Command::Demo => crate::demo::create(&cli.data_dir).await,
+    }
+}
+
+async fn serve(data_dir: PathBuf, args: ServeArgs) -> CliResult {
+    let addr = args.addr.unwrap_or_else(|| "127.0.0.1:3000".parse().expect("valid address"));
+    let pool = crate::open_store(&data_dir).await?;
+    let mut config = crate::ServerConfig::from_env(addr);
+    config.secure_cookies = args.secure_cookies;
+    let app = crate::router(pool.clone(), config).await?;
+    crate::spawn_session_cleanup(pool);
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("binding {addr}: {e}"))?;
+    println!("medpref listening on http://{addr} (data in {})", data_dir.display());
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}
+
+fn read_password() -> Result<String, Box<dyn std::error::Error>> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("password: ")?;
+        let again = rpassword::prompt_password("again: ")?;
+        if first != again {
+            return Err("the passwords differ".into());
+        }
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_string())
+    }
+}

@@ -1,0 +1,103 @@
+//! The medpref server: the axum router around the Leptos app, and the command line.
+pub mod cli;
+pub mod demo;
+
+use app::auth::throttle::LoginThrottle;
+use app::state::AppState;
+use app::{App, shell};
+use axum::Router;
+use http::{HeaderName, HeaderValue, header};
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use sqlx::SqlitePool;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::SqliteStore;
+
+/// The largest request body accepted (an import file arrives in one request).
+pub const MAX_BODY_BYTES: usize = 64 << 20;
+
+/// Sessions end after this much inactivity.
+pub const SESSION_IDLE: time::Duration = time::Duration::hours(8);
+
+pub struct ServerConfig {
+    pub leptos_options: LeptosOptions,
+    /// Mark the session cookie `Secure` (set when served over HTTPS).
+    pub secure_cookies: bool,
+    pub throttle: LoginThrottle,
+}
+
+impl ServerConfig {
+    /// Options for the built site: `LEPTOS_SITE_ROOT` (set by cargo-leptos) or `target/site`.
+    pub fn from_env(addr: std::net::SocketAddr) -> Self {
+        let site_root = std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into());
+        let options = LeptosOptions::builder()
+            .output_name("medpref")
+            .site_root(site_root)
+            .site_pkg_dir("pkg")
+            .site_addr(addr)
+            .env(leptos::config::Env::PROD)
+            .build();
+        Self { leptos_options: options, secure_cookies: false, throttle: LoginThrottle::default() }
+    }
+}
+
+/// The database file inside a data directory.
+pub fn database_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("medpref.db")
+}
+
+/// Opens the store in `data_dir`, creating the directory and database if needed.
+pub async fn open_store(data_dir: &Path) -> Result<SqlitePool, Box<dyn std::error::Error>> {
+    std::fs::create_dir_all(data_dir).map_err(|e| format!("creating data directory {}: {e}", data_dir.display()))?;
+    let path = database_path(data_dir);
+    app::store::open(&path).await.map_err(|e| format!("opening {}: {e}", path.display()).into())
+}
+
+/// Builds the whole HTTP application: pages, `/api/*` server functions and static files.
+pub async fn router(pool: SqlitePool, config: ServerConfig) -> Result<Router, sqlx::Error> {
+    let session_store = SqliteStore::new(pool.clone());
+    session_store.migrate().await?;
+    let sessions = SessionManagerLayer::new(session_store)
+        .with_name("medpref_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(config.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(SESSION_IDLE));
+
+    let options = config.leptos_options.clone();
+    let state = AppState { pool, leptos_options: options.clone(), throttle: Arc::new(config.throttle) };
+    let routes = generate_route_list(App);
+    let fixed = |name: &'static str, value: &'static str| {
+        SetResponseHeaderLayer::if_not_present(HeaderName::from_static(name), HeaderValue::from_static(value))
+    };
+
+    Ok(Router::new()
+        .leptos_routes(&state, routes, move || shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(sessions)
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(fixed("x-content-type-options", "nosniff"))
+        .layer(fixed("x-frame-options", "DENY"))
+        .layer(fixed("referrer-policy", "same-origin"))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .with_state(state))
+}
+
+/// Deletes expired sessions from the store every hour, for as long as the server runs.
+pub fn spawn_session_cleanup(pool: SqlitePool) {
+    let store = SqliteStore::new(pool);
+    tokio::spawn(async move {
+        use tower_sessions::session_store::ExpiredDeletion;
+        if let Err(e) = store.continuously_delete_expired(tokio::time::Duration::from_secs(3600)).await {
+            tracing::error!("session cleanup stopped: {e}");
+        }
+    });
+}

@@ -1,0 +1,78 @@
+//! The `medpref` binary, run as a user would run it.
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_medpref");
+const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/medicalgpt-reward-test-100.jsonl");
+
+fn medpref(dir: &std::path::Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(s) = stdin {
+        child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+#[test]
+fn user_add_reads_the_password_from_stdin_and_refuses_weak_or_duplicate() {
+    let dir = tempfile::tempdir().unwrap();
+    let ok = medpref(dir.path(), &["user", "add", "--role", "admin", "wang"], Some("a-long-password-1\n"));
+    assert!(ok.status.success(), "{}", text(&ok));
+    let weak = medpref(dir.path(), &["user", "add", "--role", "annotator", "li"], Some("short\n"));
+    assert!(!weak.status.success());
+    assert!(text(&weak).contains("12 to 256 characters"));
+    let dup = medpref(dir.path(), &["user", "add", "--role", "annotator", "WANG"], Some("a-long-password-2\n"));
+    assert!(!dup.status.success());
+    assert!(text(&dup).contains("taken"));
+    let role = medpref(dir.path(), &["user", "add", "--role", "root", "x"], Some("a-long-password-3\n"));
+    assert!(text(&role).contains("unknown role"));
+}
+
+#[test]
+fn import_reports_file_and_line_and_writes_nothing_on_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = std::fs::read_to_string(SAMPLE).unwrap();
+    let mut lines: Vec<&str> = sample.lines().collect();
+    lines[41] = "{\"question\": \"缺少回答\"";
+    let bad = dir.path().join("bad.jsonl");
+    std::fs::write(&bad, lines.join("\n")).unwrap();
+    let out = medpref(dir.path(), &["import", "--dataset", "r", "--format", "cmd-reward", bad.to_str().unwrap()], None);
+    assert!(!out.status.success());
+    let msg = text(&out);
+    assert!(msg.contains("bad.jsonl:42: invalid JSON"), "{msg}");
+    assert!(msg.contains("nothing was imported"));
+
+    let ok = medpref(dir.path(), &["import", "--dataset", "r", "--format", "cmd-reward", SAMPLE], None);
+    assert!(ok.status.success(), "{}", text(&ok));
+    assert!(text(&ok).contains("100 added, 0 duplicates"));
+    let again = medpref(dir.path(), &["import", "--dataset", "r", "--format", "cmd-reward", SAMPLE], None);
+    assert!(text(&again).contains("0 added, 100 duplicates"), "{}", text(&again));
+}
+
+#[test]
+fn export_prints_what_it_wrote_and_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    medpref(dir.path(), &["import", "--dataset", "r", "--format", "cmd-reward", SAMPLE], None);
+    let out_file = dir.path().join("out.jsonl");
+    let out = medpref(dir.path(), &["export", "--dataset", "r", "--format", "trl-dpo", out_file.to_str().unwrap()], None);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("wrote 0 items, left out 100 (unjudged: 100"), "{}", text(&out));
+    assert_eq!(std::fs::read_to_string(&out_file).unwrap(), "");
+    let missing = medpref(dir.path(), &["export", "--dataset", "nope", "--format", "trl-dpo", "x.jsonl"], None);
+    assert!(text(&missing).contains("no dataset named `nope`"));
+    let fmt = medpref(dir.path(), &["export", "--dataset", "r", "--format", "csv", "x.jsonl"], None);
+    assert!(text(&fmt).contains("unknown export format `csv`"));
+}

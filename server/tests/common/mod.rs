@@ -1,0 +1,150 @@
+//! A real medpref for each test: a fresh SQLite file in a temp dir and the real router.
+#![allow(dead_code)]
+use app::domain::{NewPassword, Role, Username};
+use axum::Router;
+use axum::body::Body;
+use http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use server::ServerConfig;
+use sqlx::SqlitePool;
+use tempfile::TempDir;
+use tower::ServiceExt;
+
+pub const REWARD_SAMPLE: &str = include_str!("../../../fixtures/medicalgpt-reward-test-100.jsonl");
+
+pub struct TestApp {
+    pub router: Router,
+    pub pool: SqlitePool,
+    pub dir: TempDir,
+}
+
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: http::HeaderMap,
+    pub body: String,
+}
+
+impl Response {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    /// The `medpref_session=…` pair from Set-Cookie, if the response set one.
+    pub fn session_cookie(&self) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("medpref_session="))
+            .map(|v| v.split(';').next().unwrap().to_string())
+    }
+}
+
+impl TestApp {
+    pub async fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = server::open_store(dir.path()).await.unwrap();
+        let config = ServerConfig::from_env("127.0.0.1:0".parse().unwrap());
+        let router = server::router(pool.clone(), config).await.unwrap();
+        Self { router, pool, dir }
+    }
+
+    /// Creates an account and returns its password.
+    pub async fn user(&self, name: &str, role: Role) -> String {
+        let password = format!("pw-{name}-0123456789");
+        app::auth::accounts::create(
+            &self.pool,
+            &Username::parse(name).unwrap(),
+            &NewPassword::parse(password.clone()).unwrap(),
+            role,
+        )
+        .await
+        .unwrap();
+        password
+    }
+
+    pub async fn request(&self, req: Request<Body>) -> Response {
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        Response { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
+    /// Calls a server function the way the browser does: a form-encoded POST.
+    pub async fn call(&self, endpoint: &str, form: &[(&str, &str)], cookie: Option<&str>) -> Response {
+        let body = form
+            .iter()
+            .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let mut req = Request::post(format!("/api/{endpoint}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json");
+        if let Some(c) = cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        self.request(req.body(Body::from(body)).unwrap()).await
+    }
+
+    pub async fn get(&self, path: &str, cookie: Option<&str>) -> Response {
+        let mut req = Request::get(path);
+        if let Some(c) = cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        self.request(req.body(Body::empty()).unwrap()).await
+    }
+
+    /// Signs in and returns the session cookie.
+    pub async fn login(&self, name: &str, password: &str) -> String {
+        let res = self.call("login", &[("username", name), ("password", password)], None).await;
+        assert_eq!(res.status, StatusCode::OK, "login {name}: {}", res.body);
+        res.session_cookie().expect("login sets a session cookie")
+    }
+
+    /// A signed-in user of the given role.
+    pub async fn signed_in(&self, name: &str, role: Role) -> String {
+        let pw = self.user(name, role).await;
+        self.login(name, &pw).await
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&self.pool).await.unwrap()
+    }
+
+    /// Imports CMD(Reward) lines through the API as the given admin.
+    pub async fn import(&self, admin: &str, dataset: &str, content: &str) -> Response {
+        self.call(
+            "import",
+            &[("dataset", dataset), ("format", "cmd-reward"), ("file_name", "t.jsonl"), ("content", content)],
+            Some(admin),
+        )
+        .await
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// `n` small CMD(Reward) lines with distinct content.
+pub fn pairs(n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            serde_json::json!({
+                "question": format!("问题{i}：头痛怎么办？"),
+                "response_chosen": format!("回答甲{i}"),
+                "response_rejected": format!("回答乙{i}"),
+            })
+            .to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}

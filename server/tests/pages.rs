@@ -1,0 +1,71 @@
+//! Pages, headers and static files as a browser gets them.
+mod common;
+use app::domain::Role;
+use common::TestApp;
+use http::StatusCode;
+
+#[tokio::test]
+async fn pages_carry_a_nonce_csp_and_hardening_headers() {
+    let app = TestApp::new().await;
+    let res = app.get("/login", None).await;
+    assert_eq!(res.status, StatusCode::OK);
+    let csp = res.headers.get("content-security-policy").expect("CSP").to_str().unwrap();
+    let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap();
+    assert!(nonce.len() >= 16);
+    assert!(res.body.contains(&format!("nonce=\"{nonce}\"")), "Leptos' scripts carry the nonce");
+    assert!(csp.contains("img-src 'self' data:"));
+    assert_eq!(res.headers["x-content-type-options"], "nosniff");
+    assert_eq!(res.headers["x-frame-options"], "DENY");
+    let again = app.get("/login", None).await;
+    assert!(!again.headers["content-security-policy"].to_str().unwrap().contains(nonce), "a new nonce per response");
+}
+
+#[tokio::test]
+async fn the_ui_is_chinese_by_default_and_english_on_request() {
+    let app = TestApp::new().await;
+    let zh = app.get("/login", None).await;
+    assert!(zh.body.contains("<html lang=\"zh-CN\""));
+    assert!(zh.body.contains("用户名"));
+    let set = app.call("set_language", &[("lang", "En")], None).await;
+    assert_eq!(set.status, StatusCode::OK);
+    let cookie = set.headers["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    let en = app.get("/login", Some(&cookie)).await;
+    assert!(en.body.contains("<html lang=\"en\""));
+    assert!(en.body.contains("Username") && !en.body.contains("用户名"));
+}
+
+#[tokio::test]
+async fn signed_out_visitors_are_sent_to_the_login_page() {
+    let app = TestApp::new().await;
+    let res = app.get("/", None).await;
+    let location = res.headers.get("location").map(|v| v.to_str().unwrap().to_string());
+    assert!(
+        location.as_deref() == Some("/login") || res.body.contains("/login"),
+        "status {} location {location:?}",
+        res.status
+    );
+}
+
+#[tokio::test]
+async fn static_files_cannot_escape_the_site_root() {
+    let app = TestApp::new().await;
+    for path in [
+        "/pkg/../../Cargo.toml",
+        "/%2e%2e/%2e%2e/Cargo.toml",
+        "/pkg/%2e%2e%2f%2e%2e%2fCargo.toml",
+        "/..%2f..%2fCargo.toml",
+        "//etc/passwd",
+    ] {
+        let res = app.get(path, None).await;
+        assert!(!res.body.contains("[workspace]") && !res.body.contains("root:x:0:0"), "{path} leaked a file");
+    }
+}
+
+#[tokio::test]
+async fn signed_in_home_lists_datasets() {
+    let app = TestApp::new().await;
+    let admin = app.signed_in("admin", Role::Admin).await;
+    app.import(&admin, "心内科", &common::pairs(2)).await;
+    let list = app.call("datasets", &[], Some(&admin)).await.json();
+    assert_eq!(list, serde_json::json!([{ "name": "心内科", "items": 2, "my_done": 0 }]));
+}
