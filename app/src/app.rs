@@ -97,6 +97,17 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// Loads a page in full (not a client-side route change), so that every part of it,
+/// including the header's view of who is signed in, starts from the new session.
+pub fn load_page(path: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(w) = web_sys::window() {
+        let _ = w.location().set_href(path);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = path;
+}
+
 #[component]
 fn NotFound() -> impl IntoView {
     let i18n = use_i18n();
@@ -115,10 +126,7 @@ fn Header() -> impl IntoView {
     let set_language = ServerAction::<SetLanguage>::new();
     Effect::new(move |_| {
         if let Some(Ok(())) = logout.value().get() {
-            #[cfg(feature = "hydrate")]
-            if let Some(w) = web_sys::window() {
-                let _ = w.location().set_href("/login");
-            }
+            load_page("/login");
         }
     });
     let switch_language = move |_| {

@@ -5,56 +5,49 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-/// What an account may do. Stored as its lowercase name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Admin,
-    Annotator,
-    Auditor,
-}
+/// Defines an enum whose variants have fixed wire names: the same string in JSON, SQL, the
+/// CLI and the API. `ALL`, `as_str`, `Display` and `FromStr` (with a helpful error) come with it.
+#[macro_export]
+macro_rules! named_enum {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident ($what:literal) {
+        $($(#[$vmeta:meta])* $variant:ident = $s:literal),+ $(,)?
+    }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        $vis enum $name { $($(#[$vmeta])* #[serde(rename = $s)] $variant),+ }
 
-impl Role {
-    pub const ALL: [Role; 3] = [Role::Admin, Role::Annotator, Role::Auditor];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Annotator => "annotator",
-            Role::Auditor => "auditor",
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $s),+ }
+            }
         }
-    }
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str(self.as_str()) }
+        }
+        impl std::str::FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == s).ok_or_else(|| {
+                    let known: Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
+                    format!("unknown {} `{s}` (known: {})", $what, known.join(", "))
+                })
+            }
+        }
+    };
 }
 
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
+named_enum! {
+    /// What an account may do.
+    pub enum Role("role") { Admin = "admin", Annotator = "annotator", Auditor = "auditor" }
 }
 
-impl FromStr for Role {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| format!("unknown role `{s}` (expected admin, annotator or auditor)"))
-    }
-}
-
-/// A pairwise vote as the reviewer saw it: `A` is the answer shown on the left.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Vote {
-    A,
-    B,
-    Tie,
-    BothBad,
+named_enum! {
+    /// A pairwise vote as the reviewer saw it: `A` is the answer shown on the left.
+    pub enum Vote("vote") { A = "a", B = "b", Tie = "tie", BothBad = "both_bad" }
 }
 
 impl Vote {
-    pub const ALL: [Vote; 4] = [Vote::A, Vote::B, Vote::Tie, Vote::BothBad];
-
     /// The keys that cast this vote on the compare screen (first one is shown).
     pub fn keys(self) -> &'static [&'static str] {
         match self {
@@ -67,31 +60,13 @@ impl Vote {
 
     pub fn from_key(key: &str) -> Option<Vote> {
         let key = key.to_ascii_lowercase();
-        Vote::ALL.into_iter().find(|v| v.keys().contains(&key.as_str()))
+        Vote::ALL.iter().copied().find(|v| v.keys().contains(&key.as_str()))
     }
 }
 
-/// The outcome of a judgment, in terms of candidates rather than screen sides.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    Decisive,
-    Tie,
-    BothBad,
-}
-
-impl Outcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Decisive => "decisive",
-            Outcome::Tie => "tie",
-            Outcome::BothBad => "both_bad",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Outcome> {
-        [Outcome::Decisive, Outcome::Tie, Outcome::BothBad].into_iter().find(|o| o.as_str() == s)
-    }
+named_enum! {
+    /// The outcome of a judgment, in terms of candidates rather than screen sides.
+    pub enum Outcome("outcome") { Decisive = "decisive", Tie = "tie", BothBad = "both_bad" }
 }
 
 macro_rules! id_type {
@@ -199,10 +174,11 @@ mod tests {
 
     #[test]
     fn roles_round_trip_and_reject_unknown() {
-        for r in Role::ALL {
+        for &r in Role::ALL {
             assert_eq!(r.as_str().parse::<Role>().unwrap(), r);
+            assert_eq!(serde_json::to_string(&r).unwrap(), format!("\"{r}\""));
         }
-        assert!("root".parse::<Role>().is_err());
+        assert_eq!("root".parse::<Role>().unwrap_err(), "unknown role `root` (known: admin, annotator, auditor)");
     }
 
     #[test]
@@ -217,7 +193,7 @@ mod tests {
 
     #[test]
     fn vote_keys_map_both_ways() {
-        for v in Vote::ALL {
+        for &v in Vote::ALL {
             for k in v.keys() {
                 assert_eq!(Vote::from_key(k), Some(v));
                 assert_eq!(Vote::from_key(&k.to_uppercase()), Some(v));

@@ -10,13 +10,9 @@ pub fn LoginPage() -> impl IntoView {
     let user = use_user();
     let login = ServerAction::<Login>::new();
 
-    // Signed in: load the home page in full, so every part of the page sees the new session.
     Effect::new(move |_| {
         if let Some(Ok(())) = login.value().get() {
-            #[cfg(feature = "hydrate")]
-            if let Some(w) = web_sys::window() {
-                let _ = w.location().set_href("/");
-            }
+            crate::app::load_page("/");
         }
     });
     let error = move || match login.value().get() {

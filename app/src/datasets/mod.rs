@@ -19,7 +19,7 @@ pub struct DatasetSummary {
 pub async fn my_datasets() -> Result<Vec<DatasetSummary>, AppError> {
     crate::error::with_status(
         async {
-            let user = crate::auth::session::require(&crate::domain::Role::ALL).await?;
+            let user = crate::auth::session::require(crate::domain::Role::ALL).await?;
             let state = crate::state::app_state()?;
             Ok(crate::store::datasets::summaries_for(&state.pool, user.id).await?)
         }

@@ -15,57 +15,24 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ExportFormat {
-    /// TRL DPO, standard (string) form: `{"prompt", "chosen", "rejected"}`.
-    #[serde(rename = "trl-dpo")]
-    TrlDpo,
-}
-
-impl ExportFormat {
-    pub const ALL: [ExportFormat; 1] = [ExportFormat::TrlDpo];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ExportFormat::TrlDpo => "trl-dpo",
-        }
+crate::named_enum! {
+    pub enum ExportFormat("export format") {
+        /// TRL DPO, standard (string) form: `{"prompt", "chosen", "rejected"}`.
+        TrlDpo = "trl-dpo",
     }
 }
 
-impl std::str::FromStr for ExportFormat {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        ExportFormat::ALL.into_iter().find(|f| f.as_str() == s).ok_or_else(|| {
-            let known: Vec<_> = ExportFormat::ALL.iter().map(|f| f.as_str()).collect();
-            format!("unknown export format `{s}` (known: {})", known.join(", "))
-        })
-    }
-}
-
-/// Why an item was not written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LeftOut {
-    /// Nobody has judged it yet.
-    Unjudged,
-    /// Most reviewers called the answers equally good: a pairwise format cannot hold that.
-    Tie,
-    /// Most reviewers called both answers bad: neither may be "chosen".
-    BothBad,
-    /// No outcome has more than half of the votes.
-    NoMajority,
-}
-
-impl LeftOut {
-    pub const ALL: [LeftOut; 4] = [LeftOut::Unjudged, LeftOut::Tie, LeftOut::BothBad, LeftOut::NoMajority];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LeftOut::Unjudged => "unjudged",
-            LeftOut::Tie => "tie",
-            LeftOut::BothBad => "both_bad",
-            LeftOut::NoMajority => "no_majority",
-        }
+crate::named_enum! {
+    /// Why an item was not written.
+    pub enum LeftOut("reason") {
+        /// Nobody has judged it yet.
+        Unjudged = "unjudged",
+        /// Most reviewers called the answers equally good: a pairwise format cannot hold that.
+        Tie = "tie",
+        /// Most reviewers called both answers bad: neither may be "chosen".
+        BothBad = "both_bad",
+        /// No outcome has more than half of the votes.
+        NoMajority = "no_majority",
     }
 }
 

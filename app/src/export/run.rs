@@ -32,7 +32,7 @@ pub async fn export(
 ) -> Result<Option<ExportSummary>, ExportFailure> {
     let Some(dataset) = store::datasets::by_name(pool, dataset).await? else { return Ok(None) };
     let mut written = 0;
-    let mut left_out: BTreeMap<LeftOut, usize> = LeftOut::ALL.into_iter().map(|r| (r, 0)).collect();
+    let mut left_out: BTreeMap<LeftOut, usize> = LeftOut::ALL.iter().map(|&r| (r, 0)).collect();
     for item in store::judgments::voted_items(pool, dataset.id).await? {
         let [(a, _), (b, _)] = item.candidates[..] else {
             // Items with more answers are rankings; their pairs are exported once rankings exist.

@@ -14,31 +14,11 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// The file formats medpref reads (see `formats.md` in the README).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ImportFormat {
-    /// CMD(Reward) / MedicalGPT preference pairs, in all three of its published shapes.
-    #[serde(rename = "cmd-reward")]
-    CmdReward,
-}
-
-impl ImportFormat {
-    pub const ALL: [ImportFormat; 1] = [ImportFormat::CmdReward];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ImportFormat::CmdReward => "cmd-reward",
-        }
-    }
-}
-
-impl std::str::FromStr for ImportFormat {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        ImportFormat::ALL.into_iter().find(|f| f.as_str() == s).ok_or_else(|| {
-            let known: Vec<_> = ImportFormat::ALL.iter().map(|f| f.as_str()).collect();
-            format!("unknown import format `{s}` (known: {})", known.join(", "))
-        })
+crate::named_enum! {
+    /// The file formats medpref reads (see the README).
+    pub enum ImportFormat("import format") {
+        /// CMD(Reward) / MedicalGPT preference pairs, in all three of its published shapes.
+        CmdReward = "cmd-reward",
     }
 }
 

@@ -122,7 +122,7 @@ pub async fn voted_items(pool: &SqlitePool, dataset: i64) -> Result<Vec<VotedIte
         }
         while vi < votes.len() && votes[vi].0 <= id {
             if votes[vi].0 == id {
-                let outcome = Outcome::parse(&votes[vi].1).ok_or_else(|| sqlx::Error::Decode("outcome".into()))?;
+                let outcome: Outcome = votes[vi].1.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))?;
                 item.votes.push((outcome, votes[vi].2.map(CandidateId)));
             }
             vi += 1;

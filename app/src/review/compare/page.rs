@@ -106,7 +106,7 @@ fn Pair(next: NextUp, cast: impl Fn(Vote) + Copy + Send + Sync + 'static) -> imp
             }).collect_view()}
         </div>
         <div class="votes">
-            {Vote::ALL.into_iter().map(|v| view! {
+            {Vote::ALL.iter().copied().map(|v| view! {
                 <button type="button" class="vote" data-vote=format!("{v:?}") on:click=move |_| cast(v)>
                     <kbd>{v.keys()[0]}</kbd> " " {move || i18n.t().vote(v)}
                 </button>
