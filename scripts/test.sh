@@ -10,9 +10,6 @@ step() { printf '\n== %s\n' "$*"; }
 step "building the app (server + WebAssembly bundle)"
 cargo leptos build
 
-step "checking the browser build on its own (only the hydrate feature)"
-cargo check -p app --features hydrate --target wasm32-unknown-unknown
-
 step "unit tests (app, server side)"
 cargo test -p app --features ssr
 
