@@ -33,6 +33,8 @@ export default async function globalSetup() {
     doctor1: ["annotator", "e2e-doctor1-password"],
     doctor2: ["annotator", "e2e-doctor2-password"],
     doctor3: ["annotator", "e2e-doctor3-password"],
+    doctor4: ["annotator", "e2e-doctor4-password"],
+    doctor5: ["annotator", "e2e-doctor5-password"],
   };
   for (const [name, [role, password]] of Object.entries(accounts)) {
     medpref(dataDir, ["user", "add", "--role", role, name], password + "\n");
@@ -40,6 +42,13 @@ export default async function globalSetup() {
   }
   medpref(dataDir, ["import", "--dataset", "reward", "--format", "cmd-reward", join(root, "fixtures/medicalgpt-reward-test-100.jsonl")]);
   medpref(dataDir, ["import", "--dataset", "xss", "--format", "cmd-reward", join(__dirname, "fixtures/xss.jsonl")]);
+  // A dataset reviewed with every field: required ratings, rationale for strong votes, guidelines.
+  medpref(dataDir, ["import", "--dataset", "full", "--format", "cmd-reward", join(root, "fixtures/medicalgpt-reward-test-100.jsonl")]);
+  medpref(dataDir, [
+    "dataset", "configure", "--dataset", "full", "--axes", "correctness!,safety!,empathy", "--rationale", "strong",
+    "--guidelines", join(__dirname, "fixtures/guidelines.md"),
+  ]);
+  medpref(dataDir, ["import", "--dataset", "best-of-4", "--format", "candidates", join(__dirname, "fixtures/best-of-4.jsonl")]);
 
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;

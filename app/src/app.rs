@@ -3,6 +3,7 @@ use crate::auth::{LoginPage, Logout, UserResource, me, use_user};
 use crate::datasets::HomePage;
 use crate::i18n::{I18n, Lang, SetLanguage, use_i18n};
 use crate::review::compare::ComparePage;
+use crate::review::history::{EditJudgmentPage, HistoryPage};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
@@ -60,8 +61,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[cfg(feature = "ssr")]
 fn content_security_policy() {
     leptos::nonce::provide_nonce();
-    let (Some(nonce), Some(resp)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>())
-    else {
+    let (Some(nonce), Some(resp)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>()) else {
         return;
     };
     let policy = format!(
@@ -91,6 +91,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=HomePage/>
                     <Route path=path!("/login") view=LoginPage/>
                     <Route path=path!("/review/:dataset") view=ComparePage/>
+                    <Route path=path!("/review/:dataset/history") view=HistoryPage/>
+                    <Route path=path!("/review/:dataset/judgment/:id") view=EditJudgmentPage/>
                 </Routes>
             </main>
         </Router>

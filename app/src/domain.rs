@@ -107,21 +107,31 @@ macro_rules! name_type {
                 check_name($kind, &s, $max)?;
                 Ok(Self(s))
             }
-            pub fn as_str(&self) -> &str { &self.0 }
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
         }
         impl TryFrom<String> for $name {
             type Error = String;
-            fn try_from(s: String) -> Result<Self, String> { Self::parse(s) }
+            fn try_from(s: String) -> Result<Self, String> {
+                Self::parse(s)
+            }
         }
         impl From<$name> for String {
-            fn from(v: $name) -> String { v.0 }
+            fn from(v: $name) -> String {
+                v.0
+            }
         }
         impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(&self.0) }
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
         }
         impl FromStr for $name {
             type Err = String;
-            fn from_str(s: &str) -> Result<Self, String> { Self::parse(s) }
+            fn from_str(s: &str) -> Result<Self, String> {
+                Self::parse(s)
+            }
         }
     };
 }
@@ -140,11 +150,7 @@ impl NewPassword {
         let s = s.into();
         let n = s.chars().count();
         if n < Self::MIN_CHARS || n > Self::MAX_CHARS {
-            return Err(format!(
-                "a password must be {} to {} characters",
-                Self::MIN_CHARS,
-                Self::MAX_CHARS
-            ));
+            return Err(format!("a password must be {} to {} characters", Self::MIN_CHARS, Self::MAX_CHARS));
         }
         Ok(Self(s))
     }

@@ -28,6 +28,9 @@ pub enum AppError {
     /// An import file was rejected; nothing was written.
     #[error("{0}")]
     Import(crate::import::ImportError),
+    /// A judgment breaks its dataset's rules; nothing was stored.
+    #[error("{0}")]
+    Judgment(crate::review::judgment::Problem),
     /// The item was already judged by this reviewer (a repeated submit); nothing changed.
     #[error("already submitted")]
     AlreadySubmitted,
@@ -59,7 +62,7 @@ impl AppError {
             AppError::InvalidCredentials => 401,
             AppError::TooManyAttempts => 429,
             AppError::NotFound => 404,
-            AppError::Invalid(_) | AppError::Import(_) | AppError::Request(_) => 400,
+            AppError::Invalid(_) | AppError::Import(_) | AppError::Judgment(_) | AppError::Request(_) => 400,
             AppError::AlreadySubmitted => 409,
             AppError::Internal => 500,
         }

@@ -15,6 +15,7 @@ test("vote three pairs with the keyboard only, without a page reload", async ({ 
     const before = await question.innerText();
     questions.add(before);
     await page.keyboard.press(key);
+    await page.keyboard.press("Enter");
     await expect(page.locator("#progress")).toContainText(`${i + 1} / 100`);
     await expect(question).not.toHaveText(before);
   }

@@ -30,6 +30,7 @@ test("imported XSS payloads neither run nor load anything", async ({ page }) => 
     const hrefs = await page.locator("main a[href]").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
     for (const h of hrefs) expect(h ?? "").not.toMatch(/^\s*(javascript|data|vbscript):/i);
     await page.keyboard.press("3");
+    await page.keyboard.press("Enter");
     if (i < 3) await expect(page.locator("#progress")).toContainText(`${i + 1} / 4`);
   }
   await expect(page.locator("#all-done")).toBeVisible();

@@ -1,7 +1,9 @@
 //! `medpref` on the command line. Each command calls the same code as the HTTP API.
+use app::datasets::admin::DatasetConfig;
 use app::domain::{DatasetName, NewPassword, Role, Username};
 use app::export::ExportFormat;
 use app::import::{ImportFailure, ImportFormat};
+use app::review::judgment::{AxisSetting, GoldVote, RationaleRule};
 use clap::{Parser, Subcommand};
 use std::io::{BufRead, IsTerminal, Write};
 use std::net::SocketAddr;
@@ -40,8 +42,48 @@ pub enum Command {
         format: ExportFormat,
         out: PathBuf,
     },
+    /// Set up how a dataset is reviewed.
+    #[command(subcommand)]
+    Dataset(DatasetCommand),
+    /// Mark an item as gold (known answer), or unmark it with `--answer none`.
+    Gold {
+        #[arg(long)]
+        dataset: DatasetName,
+        #[arg(long)]
+        item: i64,
+        /// `1` or `2` (that answer, by position in the source, is better), `tie`, `both_bad`, or `none`.
+        #[arg(long)]
+        answer: String,
+    },
     /// Create a demo database from the bundled real samples, with fresh demo accounts.
     Demo,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DatasetCommand {
+    /// Change review settings; options left out keep their value.
+    Configure {
+        #[arg(long)]
+        dataset: DatasetName,
+        /// How many different reviewers judge each item (1 to 50).
+        #[arg(long)]
+        overlap: Option<i64>,
+        /// How long a served item stays reserved for its reviewer.
+        #[arg(long)]
+        lease_minutes: Option<i64>,
+        /// Rating axes shown, in order; `!` marks required, e.g. `correctness!,safety!,empathy`.
+        #[arg(long)]
+        axes: Option<String>,
+        /// When a rationale is required: never, strong, both_bad, strong_or_both_bad, always.
+        #[arg(long)]
+        rationale: Option<RationaleRule>,
+        /// Share of served items that are gold items (0 to 0.5).
+        #[arg(long)]
+        gold_rate: Option<f64>,
+        /// A markdown file with the reviewers' guidelines.
+        #[arg(long)]
+        guidelines: Option<PathBuf>,
+    },
 }
 
 #[derive(clap::Args, Debug, Default)]
@@ -59,8 +101,13 @@ pub enum UserCommand {
     Add {
         #[arg(long)]
         role: Role,
+        /// A department (科室) whose items this reviewer gets first; repeat for several.
+        #[arg(long = "specialty")]
+        specialties: Vec<String>,
         name: Username,
     },
+    /// Replace a reviewer's specialties (none given: clear them).
+    Specialties { name: Username, specialties: Vec<String> },
 }
 
 pub type CliResult = Result<(), Box<dyn std::error::Error>>;
@@ -68,11 +115,75 @@ pub type CliResult = Result<(), Box<dyn std::error::Error>>;
 pub async fn run(cli: Cli) -> CliResult {
     match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
         Command::Serve(args) => serve(cli.data_dir, args).await,
-        Command::User(UserCommand::Add { role, name }) => {
+        Command::User(UserCommand::Add { role, specialties, name }) => {
             let pool = crate::open_store(&cli.data_dir).await?;
             let password = NewPassword::parse(read_password()?)?;
             let id = app::auth::accounts::create(&pool, &name, &password, role).await?;
+            if !specialties.is_empty() {
+                app::store::users::set_specialties(&pool, &name, &specialties, None).await?;
+            }
             println!("created {role} `{name}` (id {id})");
+            Ok(())
+        }
+        Command::User(UserCommand::Specialties { name, specialties }) => {
+            let pool = crate::open_store(&cli.data_dir).await?;
+            if !app::store::users::set_specialties(&pool, &name, &specialties, None).await? {
+                return Err(format!("no user named `{name}`").into());
+            }
+            println!("`{name}` specialties: {}", specialties.join(", "));
+            Ok(())
+        }
+        Command::Dataset(DatasetCommand::Configure {
+            dataset,
+            overlap,
+            lease_minutes,
+            axes,
+            rationale,
+            gold_rate,
+            guidelines,
+        }) => {
+            let pool = crate::open_store(&cli.data_dir).await?;
+            let current = app::store::datasets::by_name(&pool, &dataset)
+                .await?
+                .ok_or_else(|| format!("no dataset named `{dataset}`"))?;
+            let mut settings = current.review_settings()?;
+            if let Some(axes) = axes {
+                settings.axes = AxisSetting::parse_list(&axes)?;
+            }
+            if let Some(r) = rationale {
+                settings.rationale = r;
+            }
+            if let Some(g) = gold_rate {
+                settings.gold_rate = g;
+            }
+            let guidelines = match guidelines {
+                Some(path) => {
+                    Some(std::fs::read_to_string(&path).map_err(|e| format!("reading {}: {e}", path.display()))?)
+                }
+                None => None,
+            };
+            let config = DatasetConfig {
+                overlap_target: overlap,
+                lease_seconds: lease_minutes.map(|m| m * 60),
+                settings: Some(settings),
+                guidelines,
+            };
+            app::datasets::admin::ssr::configure(&pool, dataset.to_string(), &config, None)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("configured `{dataset}`");
+            Ok(())
+        }
+        Command::Gold { dataset, item, answer } => {
+            let pool = crate::open_store(&cli.data_dir).await?;
+            let answer = if answer == "none" { None } else { Some(answer.parse::<GoldVote>()?) };
+            app::datasets::admin::ssr::mark_gold(&pool, dataset.to_string(), item, answer, None).await.map_err(
+                |e| match e {
+                    app::error::AppError::NotFound => format!("`{dataset}` has no two-answer item {item}"),
+                    other => other.to_string(),
+                },
+            )?;
+            println!("item {item}: gold {}", answer.map(|a| a.to_string()).unwrap_or_else(|| "removed".into()));
             Ok(())
         }
         Command::Import { dataset, format, file } => {

@@ -37,9 +37,12 @@ pub async fn create(data_dir: &Path) -> crate::cli::CliResult {
     .map_err(|e| format!("{e:?}"))?;
     println!("{summary}");
     println!("demo accounts (passwords are shown only now):");
-    for (name, role) in [("admin", Role::Admin), ("doctor1", Role::Annotator), ("doctor2", Role::Annotator), ("auditor", Role::Auditor)] {
+    for (name, role) in
+        [("admin", Role::Admin), ("doctor1", Role::Annotator), ("doctor2", Role::Annotator), ("auditor", Role::Auditor)]
+    {
         let password = random_password();
-        app::auth::accounts::create(&pool, &Username::parse(name)?, &NewPassword::parse(password.clone())?, role).await?;
+        app::auth::accounts::create(&pool, &Username::parse(name)?, &NewPassword::parse(password.clone())?, role)
+            .await?;
         println!("  {name:<8} {role:<9} {password}");
     }
     pool.close().await;

@@ -84,10 +84,7 @@ pub async fn router(pool: SqlitePool, config: ServerConfig) -> Result<Router, sq
         .layer(fixed("x-content-type-options", "nosniff"))
         .layer(fixed("x-frame-options", "DENY"))
         .layer(fixed("referrer-policy", "same-origin"))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .with_state(state))
 }
 

@@ -91,10 +91,15 @@ async fn every_data_endpoint_checks_the_role() {
         ("export", &export, None, StatusCode::UNAUTHORIZED),
         ("export", &export, Some(&annotator), StatusCode::FORBIDDEN),
         ("export", &export, Some(&auditor), StatusCode::FORBIDDEN),
-        ("next_pair", &[("dataset", "d")], None, StatusCode::UNAUTHORIZED),
-        ("next_pair", &[("dataset", "d")], Some(&auditor), StatusCode::FORBIDDEN),
-        ("vote", &[("assignment", "1"), ("vote", "a")], None, StatusCode::UNAUTHORIZED),
-        ("vote", &[("assignment", "1"), ("vote", "a")], Some(&auditor), StatusCode::FORBIDDEN),
+        ("queue", &[("dataset", "d")], None, StatusCode::UNAUTHORIZED),
+        ("queue", &[("dataset", "d")], Some(&auditor), StatusCode::FORBIDDEN),
+        ("skip", &[("assignment", "1"), ("reason", "cant_judge")], None, StatusCode::UNAUTHORIZED),
+        ("skip", &[("assignment", "1"), ("reason", "cant_judge")], Some(&auditor), StatusCode::FORBIDDEN),
+        ("guidelines", &[("dataset", "d")], Some(&auditor), StatusCode::FORBIDDEN),
+        ("my_judgments", &[("dataset", "d")], None, StatusCode::UNAUTHORIZED),
+        ("judgment", &[("id", "1")], Some(&auditor), StatusCode::FORBIDDEN),
+        ("mark_gold", &[("dataset", "d"), ("item", "1"), ("answer", "1")], Some(&annotator), StatusCode::FORBIDDEN),
+        ("gold_accuracy", &[("dataset", "d")], Some(&annotator), StatusCode::FORBIDDEN),
         ("datasets", &[], None, StatusCode::UNAUTHORIZED),
     ];
     for (endpoint, form, cookie, expected) in cases {
@@ -102,6 +107,22 @@ async fn every_data_endpoint_checks_the_role() {
         assert_eq!(res.status, *expected, "{endpoint} as {cookie:?}: {}", res.body);
     }
     assert_eq!(app.count("datasets").await, 0, "nothing was created by refused calls");
+    let judgment = common::vote("a");
+    let json_cases = [
+        ("judge", serde_json::json!({ "assignment": 1, "judgment": judgment }), None, StatusCode::UNAUTHORIZED),
+        ("judge", serde_json::json!({ "assignment": 1, "judgment": judgment }), Some(&auditor), StatusCode::FORBIDDEN),
+        ("edit_judgment", serde_json::json!({ "id": 1, "judgment": judgment }), Some(&auditor), StatusCode::FORBIDDEN),
+        (
+            "configure_dataset",
+            serde_json::json!({ "dataset": "d", "config": { "overlap_target": 1 } }),
+            Some(&annotator),
+            StatusCode::FORBIDDEN,
+        ),
+    ];
+    for (endpoint, body, cookie, expected) in json_cases {
+        let res = app.call_json(endpoint, body, cookie.map(String::as_str)).await;
+        assert_eq!(res.status, expected, "{endpoint} as {cookie:?}: {}", res.body);
+    }
 }
 
 #[tokio::test]

@@ -17,9 +17,8 @@ pub async fn create(
     role: Role,
 ) -> Result<UserId, CreateAccountError> {
     let secret = password.expose().to_string();
-    let phc = tokio::task::spawn_blocking(move || super::password::hash(&secret))
-        .await
-        .expect("hashing task does not panic");
+    let phc =
+        tokio::task::spawn_blocking(move || super::password::hash(&secret)).await.expect("hashing task does not panic");
     crate::store::users::create(pool, username, &phc, role)
         .await?
         .ok_or_else(|| CreateAccountError::Taken(username.to_string()))

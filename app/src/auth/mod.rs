@@ -18,35 +18,37 @@ use leptos::prelude::*;
 /// Signs in. The session id is replaced, so an id planted before sign-in is worthless.
 #[server(prefix = "/api", endpoint = "login")]
 pub async fn login(username: String, password: String) -> Result<(), AppError> {
-    crate::error::with_status(async {
-        let state = crate::state::app_state()?;
-        if !state.throttle.allowed(&username) {
-            return Err(AppError::TooManyAttempts);
-        }
-        let user = crate::store::users::by_username(&state.pool, &username).await?;
-        let (phc, usable) = match &user {
-            Some(u) => (u.password_hash.clone(), !u.disabled),
-            None => (password::DUMMY_HASH.clone(), false),
-        };
-        // argon2 takes tens of milliseconds of CPU: keep it off the async workers.
-        let ok = tokio::task::spawn_blocking(move || password::verify(&password, &phc))
-            .await
-            .map_err(|e| crate::error::internal("verify task", e))?;
-        match user {
-            Some(u) if ok && usable => {
-                state.throttle.succeeded(&username);
-                let session = session::session().await?;
-                session.cycle_id().await?;
-                session.insert(session::USER_KEY, u.id.0).await?;
-                Ok(())
+    crate::error::with_status(
+        async {
+            let state = crate::state::app_state()?;
+            if !state.throttle.allowed(&username) {
+                return Err(AppError::TooManyAttempts);
             }
-            _ => {
-                state.throttle.failed(&username);
-                Err(AppError::InvalidCredentials)
+            let user = crate::store::users::by_username(&state.pool, &username).await?;
+            let (phc, usable) = match &user {
+                Some(u) => (u.password_hash.clone(), !u.disabled),
+                None => (password::DUMMY_HASH.clone(), false),
+            };
+            // argon2 takes tens of milliseconds of CPU: keep it off the async workers.
+            let ok = tokio::task::spawn_blocking(move || password::verify(&password, &phc))
+                .await
+                .map_err(|e| crate::error::internal("verify task", e))?;
+            match user {
+                Some(u) if ok && usable => {
+                    state.throttle.succeeded(&username);
+                    let session = session::session().await?;
+                    session.cycle_id().await?;
+                    session.insert(session::USER_KEY, u.id.0).await?;
+                    Ok(())
+                }
+                _ => {
+                    state.throttle.failed(&username);
+                    Err(AppError::InvalidCredentials)
+                }
             }
         }
-    }
-    .await)
+        .await,
+    )
 }
 
 /// Signs out: the session is deleted from the store, not merely emptied.

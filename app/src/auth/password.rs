@@ -1,6 +1,6 @@
 //! argon2id password hashing.
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use std::sync::LazyLock;
 
 /// Hashes with argon2id at the crate's default cost (OWASP's minimum: m=19 MiB, t=2, p=1).
@@ -14,16 +14,15 @@ pub fn hash(password: &str) -> String {
 
 /// Checks a password against a stored PHC string; a malformed hash never verifies.
 pub fn verify(password: &str, phc: &str) -> bool {
-    PasswordHash::new(phc)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
-        .unwrap_or(false)
+    PasswordHash::new(phc).map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok()).unwrap_or(false)
 }
 
 /// A hash of a random password, verified against when the account does not exist so that
 /// a sign-in for an unknown name costs as much time as one for a known name.
 pub static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
     use rand::Rng;
-    let random: String = rand::thread_rng().sample_iter(rand::distributions::Alphanumeric).take(32).map(char::from).collect();
+    let random: String =
+        rand::thread_rng().sample_iter(rand::distributions::Alphanumeric).take(32).map(char::from).collect();
     hash(&random)
 });
 

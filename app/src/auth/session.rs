@@ -14,7 +14,9 @@ pub async fn session() -> Result<Session, AppError> {
 /// The signed-in user, or `None`.
 pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
     let session = session().await?;
-    let Some(id) = session.get::<i64>(USER_KEY).await? else { return Ok(None) };
+    let Some(id) = session.get::<i64>(USER_KEY).await? else {
+        return Ok(None);
+    };
     let state = app_state()?;
     match crate::store::users::by_id(&state.pool, UserId(id)).await? {
         Some(u) if !u.disabled => Ok(Some(CurrentUser { id: u.id, username: u.username, role: u.role })),

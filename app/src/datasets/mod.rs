@@ -1,4 +1,6 @@
-//! The home page: the datasets a signed-in user can work on.
+//! Datasets: the home page listing them, and the admin controls over their review.
+pub mod admin;
+
 use crate::auth::use_user;
 use crate::error::AppError;
 use crate::i18n::use_i18n;

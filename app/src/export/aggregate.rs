@@ -1,6 +1,7 @@
 //! From individual votes to one decision per item: strict majority of all votes cast.
 use super::LeftOut;
 use crate::domain::{CandidateId, Outcome};
+use crate::store::judgments::CastVote;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
@@ -30,6 +31,35 @@ pub fn decide(candidates: [CandidateId; 2], votes: &[(Outcome, Option<CandidateI
     }
 }
 
+/// Decides every pair of an item's candidates. A two-answer item has one pair; a ranked
+/// item has one per pair of answers, and each ranking counts as a vote on each of its pairs
+/// (equal ranks count as a tie).
+pub fn decide_pairs(candidates: &[CandidateId], votes: &[CastVote]) -> Vec<Decision> {
+    let mut out = Vec::new();
+    for i in 0..candidates.len() {
+        for j in i + 1..candidates.len() {
+            let (a, b) = (candidates[i], candidates[j]);
+            let pair_votes: Vec<(Outcome, Option<CandidateId>)> = votes
+                .iter()
+                .filter_map(|v| match v {
+                    CastVote::Pairwise(outcome, winner) => Some((*outcome, *winner)),
+                    CastVote::Ranking(ranks) => {
+                        let rank = |c| ranks.iter().find(|(x, _)| *x == c).map(|(_, r)| *r);
+                        let (ra, rb) = (rank(a)?, rank(b)?);
+                        Some(match ra.cmp(&rb) {
+                            std::cmp::Ordering::Less => (Outcome::Decisive, Some(a)),
+                            std::cmp::Ordering::Greater => (Outcome::Decisive, Some(b)),
+                            std::cmp::Ordering::Equal => (Outcome::Tie, None),
+                        })
+                    }
+                })
+                .collect();
+            out.push(decide([a, b], &pair_votes));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -47,6 +77,24 @@ mod tests {
         assert_eq!(decide([A, B], &[win(A), win(A), win(B)]), Decision::Pair { chosen: A, rejected: B });
         assert_eq!(decide([A, B], &[win(A), win(B)]), Decision::LeftOut(LeftOut::NoMajority));
         assert_eq!(decide([A, B], &[win(A), TIE, BAD]), Decision::LeftOut(LeftOut::NoMajority));
+    }
+
+    #[test]
+    fn rankings_decide_each_pair_of_answers() {
+        const C: CandidateId = CandidateId(3);
+        let ranking = |a, b, c| CastVote::Ranking(vec![(A, a), (B, b), (C, c)]);
+        let votes = [ranking(1, 2, 3), ranking(1, 3, 2), ranking(2, 1, 3)];
+        assert_eq!(
+            decide_pairs(&[A, B, C], &votes),
+            vec![
+                Decision::Pair { chosen: A, rejected: B },
+                Decision::Pair { chosen: A, rejected: C },
+                Decision::Pair { chosen: B, rejected: C },
+            ]
+        );
+        let ties = [ranking(1, 1, 2)];
+        assert_eq!(decide_pairs(&[A, B, C], &ties)[0], Decision::LeftOut(LeftOut::Tie));
+        assert_eq!(decide_pairs(&[A, B, C], &[]), vec![Decision::LeftOut(LeftOut::Unjudged); 3]);
     }
 
     #[test]

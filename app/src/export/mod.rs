@@ -6,7 +6,7 @@ mod run;
 #[cfg(feature = "ssr")]
 mod trl;
 #[cfg(feature = "ssr")]
-pub use aggregate::{Decision, decide};
+pub use aggregate::{Decision, decide, decide_pairs};
 #[cfg(feature = "ssr")]
 pub use run::export;
 
@@ -36,17 +36,18 @@ crate::named_enum! {
     }
 }
 
+/// Counts are of answer pairs: one per two-answer item, one per pair of answers of a ranked item.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExportSummary {
     pub written: usize,
-    /// Items left out, per reason (every reason listed, zeros included).
+    /// Pairs left out, per reason (every reason listed, zeros included).
     pub left_out: Vec<(LeftOut, usize)>,
 }
 
 impl fmt::Display for ExportSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let total: usize = self.left_out.iter().map(|(_, n)| n).sum();
-        write!(f, "wrote {} items, left out {}", self.written, total)?;
+        write!(f, "wrote {} pairs, left out {}", self.written, total)?;
         let parts: Vec<String> = self.left_out.iter().map(|(r, n)| format!("{}: {n}", r.as_str())).collect();
         write!(f, " ({})", parts.join(", "))
     }

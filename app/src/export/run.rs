@@ -1,5 +1,5 @@
 //! Writing an export: one JSON line per decided item, in item order.
-use super::aggregate::{Decision, decide};
+use super::aggregate::{Decision, decide_pairs};
 use super::trl::DpoStandard;
 use super::{ExportFormat, ExportSummary, LeftOut};
 use crate::domain::{CandidateId, DatasetName};
@@ -30,25 +30,31 @@ pub async fn export(
     format: ExportFormat,
     out: &mut impl Write,
 ) -> Result<Option<ExportSummary>, ExportFailure> {
-    let Some(dataset) = store::datasets::by_name(pool, dataset).await? else { return Ok(None) };
+    let Some(dataset) = store::datasets::by_name(pool, dataset).await? else {
+        return Ok(None);
+    };
     let mut written = 0;
     let mut left_out: BTreeMap<LeftOut, usize> = LeftOut::ALL.iter().map(|&r| (r, 0)).collect();
     for item in store::judgments::voted_items(pool, dataset.id).await? {
-        let [(a, _), (b, _)] = item.candidates[..] else {
-            // Items with more answers are rankings; their pairs are exported once rankings exist.
-            continue;
-        };
-        match decide([a, b], &item.votes) {
-            Decision::LeftOut(reason) => *left_out.entry(reason).or_default() += 1,
-            Decision::Pair { chosen, rejected } => {
-                let body = |id: CandidateId| item.candidates.iter().find(|(c, _)| *c == id).map(|(_, b)| b.as_str());
-                let (Some(chosen), Some(rejected)) = (body(chosen), body(rejected)) else { continue };
-                let line = match format {
-                    ExportFormat::TrlDpo => serde_json::to_string(&DpoStandard { prompt: &item.question, chosen, rejected }),
+        let ids: Vec<CandidateId> = item.candidates.iter().map(|(id, _)| *id).collect();
+        for decision in decide_pairs(&ids, &item.votes) {
+            match decision {
+                Decision::LeftOut(reason) => *left_out.entry(reason).or_default() += 1,
+                Decision::Pair { chosen, rejected } => {
+                    let body =
+                        |id: CandidateId| item.candidates.iter().find(|(c, _)| *c == id).map(|(_, b)| b.as_str());
+                    let (Some(chosen), Some(rejected)) = (body(chosen), body(rejected)) else {
+                        continue;
+                    };
+                    let line = match format {
+                        ExportFormat::TrlDpo => {
+                            serde_json::to_string(&DpoStandard { prompt: &item.question, chosen, rejected })
+                        }
+                    }
+                    .expect("strings serialise");
+                    writeln!(out, "{line}")?;
+                    written += 1;
                 }
-                .expect("strings serialise");
-                writeln!(out, "{line}")?;
-                written += 1;
             }
         }
     }

@@ -109,6 +109,60 @@ pub struct Catalog {
     pub err_already_submitted: &'static str,
     pub err_internal: &'static str,
     pub err_request: &'static str,
+    pub err_judgment: &'static str,
+
+    pub strength_label: &'static str,
+    pub strength_slight: &'static str,
+    pub strength_clear: &'static str,
+    pub strength_strong: &'static str,
+    pub axis_correctness: &'static str,
+    pub axis_safety: &'static str,
+    pub axis_completeness: &'static str,
+    pub axis_empathy: &'static str,
+    pub axis_caution: &'static str,
+    pub axis_fluency: &'static str,
+    pub ratings_title: &'static str,
+    pub rationale_label: &'static str,
+    pub rationale_required: &'static str,
+    pub rationale_placeholder: &'static str,
+    pub submit: &'static str,
+    pub skip: &'static str,
+    pub skip_title: &'static str,
+    pub skip_not_my_specialty: &'static str,
+    pub skip_cant_judge: &'static str,
+    pub skip_broken_item: &'static str,
+    pub rank_title: &'static str,
+    pub rank_of: &'static str,
+    pub rank_order: &'static str,
+    pub guidelines: &'static str,
+    pub no_guidelines: &'static str,
+    pub keys_title: &'static str,
+    pub history_title: &'static str,
+    pub history_empty: &'static str,
+    pub history_link: &'static str,
+    pub edit: &'static str,
+    pub edit_title: &'static str,
+    pub saved: &'static str,
+    pub back_to_review: &'static str,
+    pub department: &'static str,
+    pub ranking_summary: &'static str,
+    pub close: &'static str,
+    pub problem_no_vote: &'static str,
+    pub problem_rank_instead: &'static str,
+    pub problem_vote_instead: &'static str,
+    pub problem_need_strength: &'static str,
+    pub problem_no_strength_for_tie: &'static str,
+    pub problem_rank_all: &'static str,
+    pub problem_rank_out_of_range: &'static str,
+    pub problem_no_such_answer: &'static str,
+    pub problem_axis_not_used: &'static str,
+    pub problem_rating_out_of_range: &'static str,
+    pub problem_rated_twice: &'static str,
+    pub problem_rating_missing: &'static str,
+    pub problem_need_rationale: &'static str,
+    pub problem_rationale_too_long: &'static str,
+    /// (keys, what they do) for the help overlay.
+    pub keys: &'static [(&'static str, &'static str)],
 }
 
 impl Catalog {
@@ -131,6 +185,60 @@ impl Catalog {
         }
     }
 
+    pub fn strength(&self, s: crate::review::judgment::Strength) -> &'static str {
+        use crate::review::judgment::Strength::*;
+        match s {
+            Slight => self.strength_slight,
+            Clear => self.strength_clear,
+            Strong => self.strength_strong,
+        }
+    }
+
+    pub fn axis(&self, a: crate::review::judgment::Axis) -> &'static str {
+        use crate::review::judgment::Axis::*;
+        match a {
+            Correctness => self.axis_correctness,
+            Safety => self.axis_safety,
+            Completeness => self.axis_completeness,
+            Empathy => self.axis_empathy,
+            Caution => self.axis_caution,
+            Fluency => self.axis_fluency,
+        }
+    }
+
+    pub fn skip_reason(&self, r: crate::review::judgment::SkipReason) -> &'static str {
+        use crate::review::judgment::SkipReason::*;
+        match r {
+            NotMySpecialty => self.skip_not_my_specialty,
+            CantJudge => self.skip_cant_judge,
+            BrokenItem => self.skip_broken_item,
+        }
+    }
+
+    /// A judgment problem in this language.
+    pub fn problem(&self, p: &crate::review::judgment::Problem) -> String {
+        use crate::review::judgment::Problem::*;
+        let fill = |template: &str, n: usize, axis: Option<crate::review::judgment::Axis>| {
+            template.replace("{n}", &n.to_string()).replace("{axis}", axis.map(|a| self.axis(a)).unwrap_or_default())
+        };
+        match p {
+            NoVote => self.problem_no_vote.into(),
+            RankInstead(n) => fill(self.problem_rank_instead, *n, None),
+            VoteInstead => self.problem_vote_instead.into(),
+            NeedStrength => self.problem_need_strength.into(),
+            NoStrengthForTie => self.problem_no_strength_for_tie.into(),
+            RankAll(n) => fill(self.problem_rank_all, *n, None),
+            RankOutOfRange(r) => fill(self.problem_rank_out_of_range, *r as usize, None),
+            NoSuchAnswer(n) => fill(self.problem_no_such_answer, *n, None),
+            AxisNotUsed(a) => fill(self.problem_axis_not_used, 0, Some(*a)),
+            RatingOutOfRange => self.problem_rating_out_of_range.into(),
+            RatedTwice(n, a) => fill(self.problem_rated_twice, *n, Some(*a)),
+            RatingMissing(n, a) => fill(self.problem_rating_missing, *n, Some(*a)),
+            NeedRationale => self.problem_need_rationale.into(),
+            RationaleTooLong => self.problem_rationale_too_long.into(),
+        }
+    }
+
     /// A user-facing sentence for an error; details only where they are ours to show.
     pub fn error(&self, e: &AppError) -> String {
         match e {
@@ -142,6 +250,7 @@ impl Catalog {
             AppError::Invalid(m) => format!("{}: {m}", self.err_invalid),
             AppError::Import(ie) => format!("{}: {ie}", self.err_import),
             AppError::AlreadySubmitted => self.err_already_submitted.into(),
+            AppError::Judgment(p) => format!("{} {}", self.err_judgment, self.problem(p)),
             AppError::Internal => self.err_internal.into(),
             AppError::Request(_) => self.err_request.into(),
         }

@@ -4,55 +4,32 @@
 //! - 2026: `{"conversations": [{"from": "human", "value"}, …], "chosen", "rejected"}`
 //!
 //! The file's chosen/rejected becomes a prior label on each answer; reviewers never see it.
-use super::lines::{optional_string_field, required_text, string_field};
+use super::lines::{Prompt, kind, optional_string_field, required_text, string_field};
 use crate::store::items::{NewCandidate, NewItem, PriorLabel};
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 
 /// Parses one record; the error text names the field and what is wrong with it.
 pub fn parse_record(line: usize, text: &str) -> Result<NewItem, String> {
     let value: Value = serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
     let Value::Object(obj) = value else {
-        return Err(format!("expected a JSON object, found {}", super::lines::kind(&value)));
+        return Err(format!("expected a JSON object, found {}", kind(&value)));
     };
     let system = optional_string_field(&obj, "system")?;
+    let department = optional_string_field(&obj, "department")?;
     let (history, question, chosen, rejected) = if obj.contains_key("conversations") {
         let (history, question) = conversations(&obj)?;
         (history, question, string_field(&obj, "chosen")?, string_field(&obj, "rejected")?)
     } else {
         (
-            history(&obj)?,
+            super::lines::history(&obj)?,
             string_field(&obj, "question")?,
             string_field(&obj, "response_chosen")?,
             string_field(&obj, "response_rejected")?,
         )
     };
-    let content_hash = hash_content(&system, &history, &question, &[&chosen, &rejected]);
     let candidate = |body, label| NewCandidate { body, model: None, prior_label: Some(label) };
-    Ok(NewItem {
-        source_line: line as i64,
-        content_hash,
-        system,
-        history,
-        question,
-        candidates: vec![candidate(chosen, PriorLabel::Chosen), candidate(rejected, PriorLabel::Rejected)],
-    })
-}
-
-/// `history`: absent/null, or an array of `[question, answer]` string pairs.
-fn history(obj: &Map<String, Value>) -> Result<Vec<(String, String)>, String> {
-    let Some(v) = obj.get("history").filter(|v| !v.is_null()) else { return Ok(vec![]) };
-    let turns = v.as_array().ok_or("field `history` must be an array of [question, answer] pairs")?;
-    turns
-        .iter()
-        .enumerate()
-        .map(|(i, turn)| match turn.as_array().map(Vec::as_slice) {
-            Some([q, a]) => {
-                Ok((required_text(&format!("history[{i}][0]"), q)?, required_text(&format!("history[{i}][1]"), a)?))
-            }
-            _ => Err(format!("`history[{i}]` must be a [question, answer] pair")),
-        })
-        .collect()
+    let prompt = Prompt { system, history, question, department };
+    Ok(prompt.into_item(line, vec![candidate(chosen, PriorLabel::Chosen), candidate(rejected, PriorLabel::Rejected)]))
 }
 
 /// `conversations`: alternating human/gpt turns ending on the human question to answer.
@@ -81,20 +58,15 @@ fn conversations(obj: &Map<String, Value>) -> Result<(Vec<(String, String)>, Str
     Ok((history, question))
 }
 
-/// Identifies an item by its content, so the same pair imported twice is stored once.
-pub fn hash_content(system: &Option<String>, history: &[(String, String)], question: &str, answers: &[&str]) -> String {
-    let canonical = serde_json::json!([system, history, question, answers]);
-    hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn reads_the_2023_shape_with_prior_labels() {
-        let item = parse_record(7, r#"{"question":"头痛怎么办？","response_chosen":"多休息","response_rejected":"不知道"}"#)
-            .unwrap();
+        let item =
+            parse_record(7, r#"{"question":"头痛怎么办？","response_chosen":"多休息","response_rejected":"不知道"}"#)
+                .unwrap();
         assert_eq!(item.question, "头痛怎么办？");
         assert_eq!(item.source_line, 7);
         assert_eq!(item.candidates[0].body, "多休息");
@@ -107,10 +79,11 @@ mod tests {
     fn reads_the_2024_shape_with_system_and_history() {
         let item = parse_record(
             1,
-            r#"{"system":"你是医生","history":[["q1","a1"]],"question":"q2","response_chosen":"c","response_rejected":"r"}"#,
+            r#"{"system":"你是医生","history":[["q1","a1"]],"question":"q2","response_chosen":"c","response_rejected":"r","department":"心内科"}"#,
         )
         .unwrap();
         assert_eq!(item.system.as_deref(), Some("你是医生"));
+        assert_eq!(item.department.as_deref(), Some("心内科"));
         assert_eq!(item.history, vec![("q1".to_string(), "a1".to_string())]);
     }
 
@@ -132,11 +105,20 @@ mod tests {
             ("{not json", "invalid JSON"),
             ("[1,2]", "expected a JSON object, found an array"),
             (r#"{"question":"q","response_chosen":"c"}"#, "missing field `response_rejected`"),
-            (r#"{"question":5,"response_chosen":"c","response_rejected":"r"}"#, "field `question` must be a string, found a number"),
+            (
+                r#"{"question":5,"response_chosen":"c","response_rejected":"r"}"#,
+                "field `question` must be a string, found a number",
+            ),
             (r#"{"question":"  ","response_chosen":"c","response_rejected":"r"}"#, "field `question` is empty"),
-            (r#"{"question":"q","response_chosen":"c","response_rejected":"r","history":[["a"]]}"#, "`history[0]` must be a [question, answer] pair"),
+            (
+                r#"{"question":"q","response_chosen":"c","response_rejected":"r","history":[["a"]]}"#,
+                "`history[0]` must be a [question, answer] pair",
+            ),
             (r#"{"conversations":[{"from":"gpt","value":"x"}],"chosen":"c","rejected":"r"}"#, "expected `human`"),
-            (r#"{"conversations":[{"from":"human","value":"q"},{"from":"gpt","value":"a"}],"chosen":"c","rejected":"r"}"#, "must end with the human turn"),
+            (
+                r#"{"conversations":[{"from":"human","value":"q"},{"from":"gpt","value":"a"}],"chosen":"c","rejected":"r"}"#,
+                "must end with the human turn",
+            ),
         ];
         for (line, expected) in cases {
             let err = parse_record(1, line).unwrap_err();

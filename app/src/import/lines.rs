@@ -1,5 +1,8 @@
 //! Splitting an uploaded file into numbered JSON Lines records.
 use super::ImportError;
+use crate::store::items::{NewCandidate, NewItem};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
 
 /// The largest text field accepted: far above any real answer, small enough that one
 /// runaway record cannot fill the store.
@@ -62,6 +65,63 @@ pub fn required_text(name: &str, v: &serde_json::Value) -> Result<String, String
         ));
     }
     Ok(s.to_string())
+}
+
+/// `history`: absent/null, or an array of `[question, answer]` string pairs.
+pub fn history(obj: &Map<String, Value>) -> Result<Vec<(String, String)>, String> {
+    let Some(v) = obj.get("history").filter(|v| !v.is_null()) else {
+        return Ok(vec![]);
+    };
+    let turns = v.as_array().ok_or("field `history` must be an array of [question, answer] pairs")?;
+    turns
+        .iter()
+        .enumerate()
+        .map(|(i, turn)| match turn.as_array().map(Vec::as_slice) {
+            Some([q, a]) => {
+                Ok((required_text(&format!("history[{i}][0]"), q)?, required_text(&format!("history[{i}][1]"), a)?))
+            }
+            _ => Err(format!("`history[{i}]` must be a [question, answer] pair")),
+        })
+        .collect()
+}
+
+/// What is asked, as every format carries it.
+pub struct Prompt {
+    pub system: Option<String>,
+    pub history: Vec<(String, String)>,
+    pub question: String,
+    pub department: Option<String>,
+}
+
+impl Prompt {
+    /// The optional `system`, `history` and `department` fields plus a required `question`.
+    pub fn from_fields(obj: &Map<String, Value>) -> Result<Prompt, String> {
+        Ok(Prompt {
+            system: optional_string_field(obj, "system")?,
+            history: history(obj)?,
+            question: string_field(obj, "question")?,
+            department: optional_string_field(obj, "department")?,
+        })
+    }
+
+    pub fn into_item(self, line: usize, candidates: Vec<NewCandidate>) -> NewItem {
+        let bodies: Vec<&str> = candidates.iter().map(|c| c.body.as_str()).collect();
+        NewItem {
+            source_line: line as i64,
+            content_hash: hash_content(&self.system, &self.history, &self.question, &bodies),
+            system: self.system,
+            history: self.history,
+            question: self.question,
+            department: self.department,
+            candidates,
+        }
+    }
+}
+
+/// Identifies an item by its content, so the same item imported twice is stored once.
+pub fn hash_content(system: &Option<String>, history: &[(String, String)], question: &str, answers: &[&str]) -> String {
+    let canonical = serde_json::json!([system, history, question, answers]);
+    hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
 }
 
 pub fn kind(v: &serde_json::Value) -> &'static str {

@@ -1,6 +1,8 @@
 //! Bringing datasets in. A file is read whole and checked line by line before anything
 //! is written; one bad line rejects the file with its line number, and nothing changes.
 #[cfg(feature = "ssr")]
+mod candidates;
+#[cfg(feature = "ssr")]
 mod cmd_reward;
 #[cfg(feature = "ssr")]
 mod lines;
@@ -19,6 +21,8 @@ crate::named_enum! {
     pub enum ImportFormat("import format") {
         /// CMD(Reward) / MedicalGPT preference pairs, in all three of its published shapes.
         CmdReward = "cmd-reward",
+        /// Items with 2 to 8 answers: `{"question", "answers": [...]}`; more than two are ranked.
+        Candidates = "candidates",
     }
 }
 
@@ -74,12 +78,12 @@ pub async fn import_dataset(
             let dataset = crate::domain::DatasetName::parse(dataset).map_err(AppError::Invalid)?;
             // Only the base name is kept: it is provenance, never a path to open.
             let file_name = file_name.rsplit(['/', '\\']).next().unwrap_or_default().to_string();
-            import(&state.pool, &dataset, format, &file_name, content.as_bytes(), Some(user.id))
-                .await
-                .map_err(|e| match e {
+            import(&state.pool, &dataset, format, &file_name, content.as_bytes(), Some(user.id)).await.map_err(|e| {
+                match e {
                     ImportFailure::Rejected(e) => AppError::Import(e),
                     ImportFailure::Db(e) => e.into(),
-                })
+                }
+            })
         }
         .await,
     )

@@ -1,5 +1,5 @@
 //! The import transaction: parse everything, then write everything or nothing.
-use super::{ImportError, ImportFormat, ImportSummary, cmd_reward, lines};
+use super::{ImportError, ImportFormat, ImportSummary, candidates, cmd_reward, lines};
 use crate::domain::{DatasetName, UserId};
 use crate::store::{self, items};
 use sha2::{Digest, Sha256};
@@ -33,6 +33,7 @@ pub async fn import(
         .map(|(line, text)| {
             let parse = match format {
                 ImportFormat::CmdReward => cmd_reward::parse_record,
+                ImportFormat::Candidates => candidates::parse_record,
             };
             parse(*line, text).map_err(|message| {
                 ImportFailure::Rejected(ImportError { source: source.into(), line: Some(*line), message })

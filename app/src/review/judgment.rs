@@ -42,6 +42,11 @@ crate::named_enum! {
     }
 }
 
+crate::named_enum! {
+    /// The known answer of a gold item: which answer (by position in the source) is better.
+    pub enum GoldVote("gold answer") { First = "1", Second = "2", Tie = "tie", BothBad = "both_bad" }
+}
+
 /// Ratings run from 1 (worst: wrong, harmful, …) to 5 (best).
 pub const RATING_MIN: u8 = 1;
 pub const RATING_MAX: u8 = 5;
@@ -51,6 +56,23 @@ pub const RATIONALE_MAX_CHARS: usize = 5000;
 pub struct AxisSetting {
     pub axis: Axis,
     pub required: bool,
+}
+
+impl AxisSetting {
+    /// Parses `correctness!,safety,empathy`: the axes shown, in order; `!` marks required.
+    pub fn parse_list(list: &str) -> Result<Vec<AxisSetting>, String> {
+        list.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                let (name, required) = match s.strip_suffix('!') {
+                    Some(name) => (name, true),
+                    None => (s, false),
+                };
+                Ok(AxisSetting { axis: name.parse()?, required })
+            })
+            .collect()
+    }
 }
 
 /// A dataset's review rules, stored as JSON in `datasets.settings`.
@@ -129,57 +151,90 @@ pub struct JudgmentInput {
     pub time_on_task_ms: Option<u64>,
 }
 
+/// What is wrong with a judgment, in terms the UI translates (see `i18n`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum Problem {
+    #[error("choose A, B, tie or both bad")]
+    NoVote,
+    #[error("this item has {0} answers: rank them instead of voting")]
+    RankInstead(usize),
+    #[error("an item with two answers takes a vote, not a ranking")]
+    VoteInstead,
+    #[error("choose how much better the answer is")]
+    NeedStrength,
+    #[error("a tie or both-bad vote has no strength")]
+    NoStrengthForTie,
+    #[error("rank all {0} answers")]
+    RankAll(usize),
+    #[error("rank {0} is out of range")]
+    RankOutOfRange(u8),
+    #[error("there is no answer {0}")]
+    NoSuchAnswer(usize),
+    #[error("the axis `{0}` is not used in this dataset")]
+    AxisNotUsed(Axis),
+    #[error("ratings run from 1 to 5")]
+    RatingOutOfRange,
+    #[error("answer {0} is rated twice on `{1}`")]
+    RatedTwice(usize, Axis),
+    #[error("rate answer {0} on `{1}`")]
+    RatingMissing(usize, Axis),
+    #[error("this judgment needs a written rationale")]
+    NeedRationale,
+    #[error("the rationale is limited to 5000 characters")]
+    RationaleTooLong,
+}
+
 /// Checks a judgment of an item with `answers` answers against the dataset's rules.
-/// The message names what is missing or wrong, for the reviewer.
-pub fn validate(settings: &ReviewSettings, answers: usize, input: &JudgmentInput) -> Result<(), String> {
+/// Answer numbers in problems are 1-based, as shown.
+pub fn validate(settings: &ReviewSettings, answers: usize, input: &JudgmentInput) -> Result<(), Problem> {
     match &input.decision {
         Decision::Pairwise { vote, strength } => {
             if answers != 2 {
-                return Err(format!("this item has {answers} answers: rank them instead of voting"));
+                return Err(Problem::RankInstead(answers));
             }
             match (vote, strength) {
-                (Vote::A | Vote::B, None) => return Err("choose how much better the answer is".into()),
-                (Vote::Tie | Vote::BothBad, Some(_)) => return Err("a tie or both-bad vote has no strength".into()),
+                (Vote::A | Vote::B, None) => return Err(Problem::NeedStrength),
+                (Vote::Tie | Vote::BothBad, Some(_)) => return Err(Problem::NoStrengthForTie),
                 _ => {}
             }
         }
         Decision::Ranking { ranks } => {
             if answers < 3 {
-                return Err("an item with two answers takes a vote, not a ranking".into());
+                return Err(Problem::VoteInstead);
             }
             if ranks.len() != answers {
-                return Err(format!("rank all {answers} answers"));
+                return Err(Problem::RankAll(answers));
             }
-            if let Some(r) = ranks.iter().find(|&&r| r < 1 || r as usize > answers) {
-                return Err(format!("rank {r} is out of range 1 to {answers}"));
+            if let Some(&r) = ranks.iter().find(|&&r| r < 1 || r as usize > answers) {
+                return Err(Problem::RankOutOfRange(r));
             }
         }
     }
     let mut seen = std::collections::HashSet::new();
     for r in &input.ratings {
         if r.answer >= answers {
-            return Err(format!("there is no answer {}", r.answer + 1));
+            return Err(Problem::NoSuchAnswer(r.answer + 1));
         }
         if !settings.axes.iter().any(|a| a.axis == r.axis) {
-            return Err(format!("the axis `{}` is not used in this dataset", r.axis));
+            return Err(Problem::AxisNotUsed(r.axis));
         }
         if !(RATING_MIN..=RATING_MAX).contains(&r.value) {
-            return Err(format!("ratings run from {RATING_MIN} to {RATING_MAX}"));
+            return Err(Problem::RatingOutOfRange);
         }
         if !seen.insert((r.answer, r.axis)) {
-            return Err(format!("answer {} is rated twice on `{}`", r.answer + 1, r.axis));
+            return Err(Problem::RatedTwice(r.answer + 1, r.axis));
         }
     }
     for required in settings.axes.iter().filter(|a| a.required) {
         if let Some(missing) = (0..answers).find(|&i| !seen.contains(&(i, required.axis))) {
-            return Err(format!("rate answer {} on `{}`", missing + 1, required.axis));
+            return Err(Problem::RatingMissing(missing + 1, required.axis));
         }
     }
     if settings.rationale_required(&input.decision) && input.rationale.trim().is_empty() {
-        return Err("this judgment needs a written rationale".into());
+        return Err(Problem::NeedRationale);
     }
     if input.rationale.chars().count() > RATIONALE_MAX_CHARS {
-        return Err(format!("the rationale is limited to {RATIONALE_MAX_CHARS} characters"));
+        return Err(Problem::RationaleTooLong);
     }
     Ok(())
 }
@@ -202,17 +257,22 @@ mod tests {
     use super::*;
 
     fn pairwise(vote: Vote, strength: Option<Strength>) -> JudgmentInput {
-        JudgmentInput { decision: Decision::Pairwise { vote, strength }, ratings: vec![], rationale: String::new(), time_on_task_ms: None }
+        JudgmentInput {
+            decision: Decision::Pairwise { vote, strength },
+            ratings: vec![],
+            rationale: String::new(),
+            time_on_task_ms: None,
+        }
     }
 
     #[test]
     fn decisive_votes_need_a_strength_and_ties_have_none() {
         let s = ReviewSettings::default();
         assert!(validate(&s, 2, &pairwise(Vote::A, Some(Strength::Clear))).is_ok());
-        assert!(validate(&s, 2, &pairwise(Vote::B, None)).unwrap_err().contains("how much better"));
-        assert!(validate(&s, 2, &pairwise(Vote::Tie, Some(Strength::Slight))).is_err());
+        assert_eq!(validate(&s, 2, &pairwise(Vote::B, None)), Err(Problem::NeedStrength));
+        assert_eq!(validate(&s, 2, &pairwise(Vote::Tie, Some(Strength::Slight))), Err(Problem::NoStrengthForTie));
         assert!(validate(&s, 2, &pairwise(Vote::BothBad, None)).is_ok());
-        assert!(validate(&s, 4, &pairwise(Vote::BothBad, None)).unwrap_err().contains("rank them"));
+        assert_eq!(validate(&s, 4, &pairwise(Vote::BothBad, None)), Err(Problem::RankInstead(4)));
     }
 
     #[test]
@@ -221,31 +281,33 @@ mod tests {
         s.axes[0].required = true; // correctness
         let mut input = pairwise(Vote::Tie, None);
         input.ratings.push(Rating { answer: 0, axis: Axis::Correctness, value: 4 });
-        assert_eq!(validate(&s, 2, &input).unwrap_err(), "rate answer 2 on `correctness`");
+        assert_eq!(validate(&s, 2, &input), Err(Problem::RatingMissing(2, Axis::Correctness)));
+        assert_eq!(Problem::RatingMissing(2, Axis::Correctness).to_string(), "rate answer 2 on `correctness`");
         input.ratings.push(Rating { answer: 1, axis: Axis::Correctness, value: 2 });
         assert!(validate(&s, 2, &input).is_ok());
         input.ratings.push(Rating { answer: 1, axis: Axis::Correctness, value: 3 });
-        assert!(validate(&s, 2, &input).unwrap_err().contains("rated twice"));
+        assert_eq!(validate(&s, 2, &input), Err(Problem::RatedTwice(2, Axis::Correctness)));
     }
 
     #[test]
     fn ratings_must_be_in_range_on_shown_axes() {
-        let s = ReviewSettings { axes: vec![AxisSetting { axis: Axis::Safety, required: false }], ..Default::default() };
+        let s =
+            ReviewSettings { axes: vec![AxisSetting { axis: Axis::Safety, required: false }], ..Default::default() };
         let mut input = pairwise(Vote::Tie, None);
         input.ratings = vec![Rating { answer: 0, axis: Axis::Safety, value: 6 }];
-        assert!(validate(&s, 2, &input).unwrap_err().contains("1 to 5"));
+        assert_eq!(validate(&s, 2, &input), Err(Problem::RatingOutOfRange));
         input.ratings = vec![Rating { answer: 0, axis: Axis::Empathy, value: 3 }];
-        assert!(validate(&s, 2, &input).unwrap_err().contains("not used"));
+        assert_eq!(validate(&s, 2, &input), Err(Problem::AxisNotUsed(Axis::Empathy)));
         input.ratings = vec![Rating { answer: 2, axis: Axis::Safety, value: 3 }];
-        assert!(validate(&s, 2, &input).unwrap_err().contains("no answer 3"));
+        assert_eq!(validate(&s, 2, &input), Err(Problem::NoSuchAnswer(3)));
     }
 
     #[test]
     fn rationale_rules() {
         let s = ReviewSettings { rationale: RationaleRule::StrongOrBothBad, ..Default::default() };
         assert!(validate(&s, 2, &pairwise(Vote::A, Some(Strength::Clear))).is_ok());
-        assert!(validate(&s, 2, &pairwise(Vote::A, Some(Strength::Strong))).unwrap_err().contains("rationale"));
-        assert!(validate(&s, 2, &pairwise(Vote::BothBad, None)).unwrap_err().contains("rationale"));
+        assert_eq!(validate(&s, 2, &pairwise(Vote::A, Some(Strength::Strong))), Err(Problem::NeedRationale));
+        assert_eq!(validate(&s, 2, &pairwise(Vote::BothBad, None)), Err(Problem::NeedRationale));
         let mut ok = pairwise(Vote::BothBad, None);
         ok.rationale = "两个回答都建议了错误剂量".into();
         assert!(validate(&s, 2, &ok).is_ok());
@@ -256,10 +318,11 @@ mod tests {
     #[test]
     fn rankings_cover_every_answer_in_range() {
         let s = ReviewSettings::default();
-        let rank = |ranks: Vec<u8>| JudgmentInput { decision: Decision::Ranking { ranks }, ..pairwise(Vote::Tie, None) };
+        let rank =
+            |ranks: Vec<u8>| JudgmentInput { decision: Decision::Ranking { ranks }, ..pairwise(Vote::Tie, None) };
         assert!(validate(&s, 4, &rank(vec![1, 2, 2, 4])).is_ok());
-        assert!(validate(&s, 4, &rank(vec![1, 2, 3])).unwrap_err().contains("all 4"));
-        assert!(validate(&s, 4, &rank(vec![1, 2, 3, 5])).unwrap_err().contains("out of range"));
+        assert_eq!(validate(&s, 4, &rank(vec![1, 2, 3])), Err(Problem::RankAll(4)));
+        assert_eq!(validate(&s, 4, &rank(vec![1, 2, 3, 5])), Err(Problem::RankOutOfRange(5)));
         assert!(validate(&s, 2, &rank(vec![1, 2])).is_err());
     }
 
@@ -268,6 +331,15 @@ mod tests {
         assert_eq!(implied_pairs(&[2, 1, 3]), vec![(0, 2), (1, 0), (1, 2)]);
         assert_eq!(implied_pairs(&[1, 1, 2]), vec![(0, 2), (1, 2)]);
         assert!(implied_pairs(&[1, 1]).is_empty());
+    }
+
+    #[test]
+    fn axis_lists_parse_with_required_marks() {
+        let axes = AxisSetting::parse_list("correctness!, safety,empathy!").unwrap();
+        assert_eq!(axes.len(), 3);
+        assert!(axes[0].required && !axes[1].required && axes[2].axis == Axis::Empathy);
+        assert!(AxisSetting::parse_list("beauty").unwrap_err().contains("unknown rating axis `beauty`"));
+        assert!(AxisSetting::parse_list("").unwrap().is_empty());
     }
 
     #[test]

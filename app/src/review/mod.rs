@@ -1,5 +1,9 @@
-//! Reviewing items: pairwise comparison now; ranking, correction and flagging build on it.
+//! Reviewing items: pairwise votes and rankings with ratings, the queue that serves them,
+//! and each reviewer's history of judgments.
 pub mod compare;
+pub mod history;
+pub mod judgment;
+mod keys;
 
 use crate::domain::Role;
 

@@ -1,6 +1,7 @@
 //! Datasets and their per-reviewer progress.
-use crate::domain::{DatasetId, DatasetName, UserId};
 use crate::datasets::DatasetSummary;
+use crate::domain::{DatasetId, DatasetName, UserId};
+use crate::review::judgment::ReviewSettings;
 use sqlx::{SqliteConnection, SqlitePool};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -10,22 +11,81 @@ pub struct DatasetRecord {
     pub kind: String,
     pub overlap_target: i64,
     pub lease_seconds: i64,
+    /// JSON of [`ReviewSettings`].
+    pub settings: String,
+    /// Markdown written by an admin.
+    pub guidelines: String,
 }
 
 impl DatasetRecord {
     pub fn id(&self) -> DatasetId {
         DatasetId(self.id)
     }
+
+    pub fn review_settings(&self) -> Result<ReviewSettings, sqlx::Error> {
+        serde_json::from_str(&self.settings).map_err(|e| sqlx::Error::Decode(e.into()))
+    }
 }
 
-pub async fn by_name(pool: &SqlitePool, name: &DatasetName) -> Result<Option<DatasetRecord>, sqlx::Error> {
-    sqlx::query_as("SELECT id, name, kind, overlap_target, lease_seconds FROM datasets WHERE name = ?")
+/// Changes to a dataset's review set-up; `None` leaves a value as it is.
+#[derive(Debug, Clone, Default)]
+pub struct DatasetChanges {
+    pub overlap_target: Option<i64>,
+    pub lease_seconds: Option<i64>,
+    pub settings: Option<ReviewSettings>,
+    pub guidelines: Option<String>,
+}
+
+/// Applies the changes and records old and new values in the audit log; `false` if there
+/// is no such dataset.
+pub async fn configure(
+    pool: &SqlitePool,
+    name: &DatasetName,
+    changes: &DatasetChanges,
+    actor: Option<UserId>,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = super::begin_write(pool).await?;
+    let Some(old) = sqlx::query_as::<_, DatasetRecord>(&format!("{SELECT} WHERE name = ?"))
         .bind(name.as_str())
-        .fetch_optional(pool)
-        .await
+        .fetch_optional(&mut *tx)
+        .await?
+    else {
+        return Ok(false);
+    };
+    let settings = changes.settings.as_ref().map(|s| serde_json::to_string(s).expect("settings serialise"));
+    sqlx::query(
+        "UPDATE datasets SET overlap_target = COALESCE(?, overlap_target), lease_seconds = COALESCE(?, lease_seconds),
+                settings = COALESCE(?, settings), guidelines = COALESCE(?, guidelines) WHERE id = ?",
+    )
+    .bind(changes.overlap_target)
+    .bind(changes.lease_seconds)
+    .bind(&settings)
+    .bind(&changes.guidelines)
+    .bind(old.id)
+    .execute(&mut *tx)
+    .await?;
+    let detail = serde_json::json!({
+        "old": { "overlap_target": old.overlap_target, "lease_seconds": old.lease_seconds,
+                 "settings": old.settings, "guidelines": old.guidelines },
+        "new": { "overlap_target": changes.overlap_target, "lease_seconds": changes.lease_seconds,
+                 "settings": settings, "guidelines": changes.guidelines },
+    });
+    super::audit::record(&mut tx, actor, "dataset.configure", "dataset", Some(old.id), detail).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+const SELECT: &str = "SELECT id, name, kind, overlap_target, lease_seconds, settings, guidelines FROM datasets";
+
+pub async fn by_name(pool: &SqlitePool, name: &DatasetName) -> Result<Option<DatasetRecord>, sqlx::Error> {
+    sqlx::query_as(&format!("{SELECT} WHERE name = ?")).bind(name.as_str()).fetch_optional(pool).await
 }
 
 /// Returns the dataset's id, creating a compare dataset with default settings if it is new.
+pub async fn by_id(pool: &SqlitePool, id: i64) -> Result<Option<DatasetRecord>, sqlx::Error> {
+    sqlx::query_as(&format!("{SELECT} WHERE id = ?")).bind(id).fetch_optional(pool).await
+}
+
 pub async fn get_or_create(
     conn: &mut SqliteConnection,
     name: &DatasetName,

@@ -33,6 +33,7 @@ pub struct NewItem {
     pub system: Option<String>,
     pub history: Vec<(String, String)>,
     pub question: String,
+    pub department: Option<String>,
     pub candidates: Vec<NewCandidate>,
 }
 
@@ -84,8 +85,8 @@ pub async fn insert(
 ) -> Result<Option<ItemId>, sqlx::Error> {
     let history = serde_json::to_string(&item.history).expect("history serialises");
     let id: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO items (dataset_id, import_id, source_line, content_hash, system, history, question)
-         VALUES (?, ?, ?, ?, ?, ?, ?)
+        "INSERT INTO items (dataset_id, import_id, source_line, content_hash, system, history, question, department)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (dataset_id, content_hash) DO NOTHING RETURNING id",
     )
     .bind(dataset.0)
@@ -95,6 +96,7 @@ pub async fn insert(
     .bind(&item.system)
     .bind(history)
     .bind(&item.question)
+    .bind(&item.department)
     .fetch_optional(&mut *conn)
     .await?;
     let Some(id) = id else { return Ok(None) };
@@ -109,4 +111,48 @@ pub async fn insert(
             .await?;
     }
     Ok(Some(ItemId(id)))
+}
+
+/// The known answer of a gold item, in candidate terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct GoldAnswer {
+    pub outcome: crate::domain::Outcome,
+    pub winner: Option<i64>,
+}
+
+/// Marks (or, with `None`, unmarks) an item of the dataset as gold. `answer` names the
+/// better candidate by its 1-based position in the source, or a tie or both-bad.
+/// `Ok(false)` if the dataset has no such two-answer item.
+pub async fn set_gold(
+    pool: &sqlx::SqlitePool,
+    dataset: DatasetId,
+    item: ItemId,
+    answer: Option<crate::review::judgment::GoldVote>,
+    actor: Option<UserId>,
+) -> Result<bool, sqlx::Error> {
+    use crate::domain::Outcome;
+    use crate::review::judgment::GoldVote;
+    let mut tx = super::begin_write(pool).await?;
+    let candidates: Vec<i64> = sqlx::query_scalar(
+        "SELECT c.id FROM candidates c JOIN items i ON i.id = c.item_id WHERE i.id = ? AND i.dataset_id = ? ORDER BY c.position",
+    )
+    .bind(item.0)
+    .bind(dataset.0)
+    .fetch_all(&mut *tx)
+    .await?;
+    if candidates.len() != 2 {
+        return Ok(false);
+    }
+    let gold = answer.map(|a| match a {
+        GoldVote::First => GoldAnswer { outcome: Outcome::Decisive, winner: Some(candidates[0]) },
+        GoldVote::Second => GoldAnswer { outcome: Outcome::Decisive, winner: Some(candidates[1]) },
+        GoldVote::Tie => GoldAnswer { outcome: Outcome::Tie, winner: None },
+        GoldVote::BothBad => GoldAnswer { outcome: Outcome::BothBad, winner: None },
+    });
+    let json = gold.map(|g| serde_json::to_string(&g).expect("gold serialises"));
+    sqlx::query("UPDATE items SET gold = ? WHERE id = ?").bind(&json).bind(item.0).execute(&mut *tx).await?;
+    let detail = serde_json::json!({ "gold": gold });
+    super::audit::record(&mut tx, actor, "item.gold", "item", Some(item.0), detail).await?;
+    tx.commit().await?;
+    Ok(true)
 }

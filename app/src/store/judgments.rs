@@ -1,12 +1,18 @@
-//! Recording judgments and reading them back for aggregation.
+//! Judgments: recording, editing (with the old value kept in the audit log), reading back.
+//!
+//! A judgment is stored in terms of candidates, never screen sides: the assignment's
+//! `presentation` maps what the reviewer saw (left/right, or shown order) to candidate ids.
 use crate::domain::{AssignmentId, CandidateId, ItemId, Outcome, UserId, Vote};
-use sqlx::SqlitePool;
+use crate::review::judgment::{Decision, JudgmentInput, Rating, ReviewSettings, Strength, validate};
+use sqlx::{SqliteConnection, SqlitePool};
 
 #[derive(Debug)]
 pub enum RecordError {
-    /// No such assignment for this reviewer (someone else's ids look the same as missing ones).
+    /// No such assignment or judgment of this reviewer (someone else's ids look missing).
     NotFound,
     AlreadySubmitted,
+    /// The judgment breaks the dataset's rules.
+    Invalid(crate::review::judgment::Problem),
     Db(sqlx::Error),
 }
 
@@ -16,14 +22,81 @@ impl From<sqlx::Error> for RecordError {
     }
 }
 
-/// Stores a pairwise vote on the reviewer's own assignment, mapping the screen side back
-/// to the candidate shown there. The assignment becomes done in the same transaction.
-pub async fn record_vote(
+fn decode<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, sqlx::Error> {
+    serde_json::from_str(json).map_err(|e| sqlx::Error::Decode(e.into()))
+}
+
+/// The stored columns of a judgment, derived from input in shown order.
+struct Stored {
+    outcome: Outcome,
+    winner: Option<i64>,
+    side: Option<&'static str>,
+    strength: Option<Strength>,
+    ranks: Vec<(i64, u8)>,
+}
+
+fn to_stored(shown: &[i64], decision: &Decision) -> Stored {
+    match decision {
+        Decision::Pairwise { vote, strength } => {
+            let (outcome, winner, side) = match vote {
+                Vote::A => (Outcome::Decisive, Some(shown[0]), Some("left")),
+                Vote::B => (Outcome::Decisive, Some(shown[1]), Some("right")),
+                Vote::Tie => (Outcome::Tie, None, None),
+                Vote::BothBad => (Outcome::BothBad, None, None),
+            };
+            Stored { outcome, winner, side, strength: *strength, ranks: vec![] }
+        }
+        Decision::Ranking { ranks } => {
+            let all_equal = ranks.windows(2).all(|w| w[0] == w[1]);
+            Stored {
+                outcome: if all_equal { Outcome::Tie } else { Outcome::Decisive },
+                winner: None,
+                side: None,
+                strength: None,
+                ranks: shown.iter().copied().zip(ranks.iter().copied()).collect(),
+            }
+        }
+    }
+}
+
+async fn write_details(
+    conn: &mut SqliteConnection,
+    judgment: i64,
+    shown: &[i64],
+    stored: &Stored,
+    ratings: &[Rating],
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM judgment_ranks WHERE judgment_id = ?").bind(judgment).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM ratings WHERE judgment_id = ?").bind(judgment).execute(&mut *conn).await?;
+    for (candidate, rank) in &stored.ranks {
+        sqlx::query("INSERT INTO judgment_ranks (judgment_id, candidate_id, rank) VALUES (?, ?, ?)")
+            .bind(judgment)
+            .bind(candidate)
+            .bind(*rank as i64)
+            .execute(&mut *conn)
+            .await?;
+    }
+    for r in ratings {
+        sqlx::query("INSERT INTO ratings (judgment_id, candidate_id, axis, value) VALUES (?, ?, ?, ?)")
+            .bind(judgment)
+            .bind(shown[r.answer])
+            .bind(r.axis.as_str())
+            .bind(r.value as i64)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Stores a judgment on the reviewer's own leased assignment; the assignment becomes done
+/// in the same transaction.
+pub async fn record(
     pool: &SqlitePool,
     user: UserId,
     assignment: AssignmentId,
-    vote: Vote,
-) -> Result<(), RecordError> {
+    input: &JudgmentInput,
+    settings: &ReviewSettings,
+) -> Result<i64, RecordError> {
     let mut tx = super::begin_write(pool).await?;
     let row: Option<(i64, String, String)> =
         sqlx::query_as("SELECT item_id, presentation, state FROM assignments WHERE id = ? AND user_id = ?")
@@ -31,44 +104,204 @@ pub async fn record_vote(
             .bind(user.0)
             .fetch_optional(&mut *tx)
             .await?;
-    let Some((item_id, presentation, state)) = row else { return Err(RecordError::NotFound) };
+    let Some((item_id, presentation, state)) = row else {
+        return Err(RecordError::NotFound);
+    };
     if state != "leased" {
         return Err(RecordError::AlreadySubmitted);
     }
-    let shown: Vec<i64> = serde_json::from_str(&presentation).map_err(|e| sqlx::Error::Decode(e.into()))?;
-    let [left, right] = shown[..] else { return Err(RecordError::NotFound) };
-    let (outcome, winner, side) = match vote {
-        Vote::A => (Outcome::Decisive, Some(left), Some("left")),
-        Vote::B => (Outcome::Decisive, Some(right), Some("right")),
-        Vote::Tie => (Outcome::Tie, None, None),
-        Vote::BothBad => (Outcome::BothBad, None, None),
-    };
-    let judgment_id: i64 = sqlx::query_scalar(
-        "INSERT INTO judgments (assignment_id, item_id, user_id, outcome, winner_id, shown_side)
-         VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+    let shown: Vec<i64> = decode(&presentation)?;
+    validate(settings, shown.len(), input).map_err(RecordError::Invalid)?;
+    let stored = to_stored(&shown, &input.decision);
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO judgments (assignment_id, item_id, user_id, outcome, winner_id, shown_side, strength, rationale, time_on_task_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(assignment.0)
     .bind(item_id)
     .bind(user.0)
-    .bind(outcome.as_str())
-    .bind(winner)
-    .bind(side)
+    .bind(stored.outcome.as_str())
+    .bind(stored.winner)
+    .bind(stored.side)
+    .bind(stored.strength.map(Strength::as_str))
+    .bind(Some(input.rationale.trim()).filter(|r| !r.is_empty()))
+    .bind(input.time_on_task_ms.map(|t| t.min(i64::MAX as u64) as i64))
     .fetch_one(&mut *tx)
     .await?;
+    write_details(&mut tx, id, &shown, &stored, &input.ratings).await?;
+    sqlx::query(&format!("UPDATE assignments SET state = 'done', completed_at = {} WHERE id = ?", super::NOW))
+        .bind(assignment.0)
+        .execute(&mut *tx)
+        .await?;
+    let detail = serde_json::json!({ "assignment": assignment.0, "item": item_id, "judgment": input });
+    super::audit::record(&mut tx, Some(user), "judgment.create", "judgment", Some(id), detail).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// A judgment as its reviewer made it, in the order they saw the answers.
+#[derive(Debug, Clone)]
+pub struct OwnJudgment {
+    pub id: i64,
+    pub item_id: ItemId,
+    pub dataset_id: i64,
+    pub presentation: Vec<CandidateId>,
+    pub input: JudgmentInput,
+}
+
+async fn load_own(
+    conn: &mut SqliteConnection,
+    user: UserId,
+    judgment: i64,
+) -> Result<Option<OwnJudgment>, sqlx::Error> {
+    type Row = (i64, i64, String, String, Option<i64>, Option<String>, Option<String>, Option<i64>);
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT j.item_id, i.dataset_id, a.presentation, j.outcome, j.winner_id, j.strength, j.rationale, j.time_on_task_ms
+           FROM judgments j JOIN assignments a ON a.id = j.assignment_id JOIN items i ON i.id = j.item_id
+          WHERE j.id = ? AND j.user_id = ?",
+    )
+    .bind(judgment)
+    .bind(user.0)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((item_id, dataset_id, presentation, outcome, winner, strength, rationale, time)) = row else {
+        return Ok(None);
+    };
+    let shown: Vec<i64> = decode(&presentation)?;
+    let ranks: Vec<(i64, i64)> = sqlx::query_as("SELECT candidate_id, rank FROM judgment_ranks WHERE judgment_id = ?")
+        .bind(judgment)
+        .fetch_all(&mut *conn)
+        .await?;
+    let ratings: Vec<(i64, String, i64)> = sqlx::query_as(
+        "SELECT candidate_id, axis, value FROM ratings WHERE judgment_id = ? ORDER BY candidate_id, axis",
+    )
+    .bind(judgment)
+    .fetch_all(&mut *conn)
+    .await?;
+    let index = |candidate: i64| shown.iter().position(|&c| c == candidate).ok_or(sqlx::Error::RowNotFound);
+    let decision = if ranks.is_empty() {
+        let outcome: Outcome = outcome.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))?;
+        let vote = match (outcome, winner) {
+            (Outcome::Tie, _) => Vote::Tie,
+            (Outcome::BothBad, _) => Vote::BothBad,
+            (Outcome::Decisive, Some(w)) if index(w)? == 0 => Vote::A,
+            (Outcome::Decisive, _) => Vote::B,
+        };
+        let strength = strength.map(|s| s.parse()).transpose().map_err(|e: String| sqlx::Error::Decode(e.into()))?;
+        Decision::Pairwise { vote, strength }
+    } else {
+        let mut by_shown = vec![0u8; shown.len()];
+        for (candidate, rank) in ranks {
+            by_shown[index(candidate)?] = rank as u8;
+        }
+        Decision::Ranking { ranks: by_shown }
+    };
+    let ratings = ratings
+        .into_iter()
+        .map(|(c, axis, value)| {
+            Ok(Rating {
+                answer: index(c)?,
+                axis: axis.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))?,
+                value: value as u8,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()?;
+    Ok(Some(OwnJudgment {
+        id: judgment,
+        item_id: ItemId(item_id),
+        dataset_id,
+        presentation: shown.into_iter().map(CandidateId).collect(),
+        input: JudgmentInput {
+            decision,
+            ratings,
+            rationale: rationale.unwrap_or_default(),
+            time_on_task_ms: time.map(|t| t as u64),
+        },
+    }))
+}
+
+pub async fn own(pool: &SqlitePool, user: UserId, judgment: i64) -> Result<Option<OwnJudgment>, sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    load_own(&mut conn, user, judgment).await
+}
+
+/// Changes a reviewer's own judgment. The audit log keeps the old and the new value.
+pub async fn update(
+    pool: &SqlitePool,
+    user: UserId,
+    judgment: i64,
+    input: &JudgmentInput,
+    settings: &ReviewSettings,
+) -> Result<(), RecordError> {
+    let mut tx = super::begin_write(pool).await?;
+    let old = load_own(&mut tx, user, judgment).await?.ok_or(RecordError::NotFound)?;
+    let shown: Vec<i64> = old.presentation.iter().map(|c| c.0).collect();
+    validate(settings, shown.len(), input).map_err(RecordError::Invalid)?;
+    let stored = to_stored(&shown, &input.decision);
+    // Time on task stays what it was at the first submission.
     sqlx::query(&format!(
-        "UPDATE assignments SET state = 'done', completed_at = {} WHERE id = ?",
+        "UPDATE judgments SET outcome = ?, winner_id = ?, shown_side = ?, strength = ?, rationale = ?, updated_at = {}
+          WHERE id = ?",
         super::NOW
     ))
-    .bind(assignment.0)
+    .bind(stored.outcome.as_str())
+    .bind(stored.winner)
+    .bind(stored.side)
+    .bind(stored.strength.map(Strength::as_str))
+    .bind(Some(input.rationale.trim()).filter(|r| !r.is_empty()))
+    .bind(judgment)
     .execute(&mut *tx)
     .await?;
-    let detail = serde_json::json!({ "assignment": assignment.0, "item": item_id, "vote": vote });
-    super::audit::record(&mut tx, Some(user), "judgment.create", "judgment", Some(judgment_id), detail).await?;
+    write_details(&mut tx, judgment, &shown, &stored, &input.ratings).await?;
+    let detail = serde_json::json!({ "item": old.item_id.0, "old": old.input, "new": input });
+    super::audit::record(&mut tx, Some(user), "judgment.update", "judgment", Some(judgment), detail).await?;
     tx.commit().await?;
     Ok(())
 }
 
-/// One pairwise item of a dataset with every vote cast on it.
+/// A line of a reviewer's history.
+#[derive(Debug, Clone)]
+pub struct RecentJudgment {
+    pub id: i64,
+    pub question: String,
+    pub input: JudgmentInput,
+    pub updated_at: String,
+}
+
+/// The reviewer's latest judgments in a dataset, newest first.
+pub async fn recent(
+    pool: &SqlitePool,
+    user: UserId,
+    dataset: i64,
+    limit: i64,
+) -> Result<Vec<RecentJudgment>, sqlx::Error> {
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT j.id, i.question, j.updated_at FROM judgments j JOIN items i ON i.id = j.item_id
+          WHERE j.user_id = ? AND i.dataset_id = ? ORDER BY j.updated_at DESC, j.id DESC LIMIT ?",
+    )
+    .bind(user.0)
+    .bind(dataset)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    let mut conn = pool.acquire().await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (id, question, updated_at) in rows {
+        if let Some(j) = load_own(&mut conn, user, id).await? {
+            out.push(RecentJudgment { id, question, input: j.input, updated_at });
+        }
+    }
+    Ok(out)
+}
+
+/// One vote as aggregation sees it: a pairwise outcome, or a ranking of candidates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CastVote {
+    Pairwise(Outcome, Option<CandidateId>),
+    Ranking(Vec<(CandidateId, u8)>),
+}
+
+/// One item of a dataset with every vote cast on it.
 #[derive(Debug, Clone)]
 pub struct VotedItem {
     pub item_id: ItemId,
@@ -76,7 +309,7 @@ pub struct VotedItem {
     pub history: Vec<(String, String)>,
     pub question: String,
     pub candidates: Vec<(CandidateId, String)>,
-    pub votes: Vec<(Outcome, Option<CandidateId>)>,
+    pub votes: Vec<CastVote>,
 }
 
 /// Every item of the dataset with its candidates and votes, in item order.
@@ -94,13 +327,25 @@ pub async fn voted_items(pool: &SqlitePool, dataset: i64) -> Result<Vec<VotedIte
     .bind(dataset)
     .fetch_all(pool)
     .await?;
-    let votes: Vec<(i64, String, Option<i64>)> = sqlx::query_as(
-        "SELECT j.item_id, j.outcome, j.winner_id FROM judgments j JOIN items i ON i.id = j.item_id
+    let votes: Vec<(i64, i64, String, Option<i64>)> = sqlx::query_as(
+        "SELECT j.item_id, j.id, j.outcome, j.winner_id FROM judgments j JOIN items i ON i.id = j.item_id
           WHERE i.dataset_id = ? ORDER BY j.item_id, j.id",
     )
     .bind(dataset)
     .fetch_all(pool)
     .await?;
+    let ranks: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT r.judgment_id, r.candidate_id, r.rank FROM judgment_ranks r
+           JOIN judgments j ON j.id = r.judgment_id JOIN items i ON i.id = j.item_id
+          WHERE i.dataset_id = ? ORDER BY r.judgment_id",
+    )
+    .bind(dataset)
+    .fetch_all(pool)
+    .await?;
+    let mut ranks_of: std::collections::HashMap<i64, Vec<(CandidateId, u8)>> = Default::default();
+    for (j, c, r) in ranks {
+        ranks_of.entry(j).or_default().push((CandidateId(c), r as u8));
+    }
 
     let mut out = Vec::with_capacity(items.len());
     let (mut ci, mut vi) = (0, 0);
@@ -108,12 +353,12 @@ pub async fn voted_items(pool: &SqlitePool, dataset: i64) -> Result<Vec<VotedIte
         let mut item = VotedItem {
             item_id: ItemId(id),
             system,
-            history: serde_json::from_str(&history).map_err(|e| sqlx::Error::Decode(e.into()))?,
+            history: decode(&history)?,
             question,
             candidates: vec![],
             votes: vec![],
         };
-        // All three lists are sorted by item id: walk them together.
+        // All lists are sorted by item id: walk them together.
         while ci < candidates.len() && candidates[ci].0 <= id {
             if candidates[ci].0 == id {
                 item.candidates.push((CandidateId(candidates[ci].1), candidates[ci].2.clone()));
@@ -121,13 +366,34 @@ pub async fn voted_items(pool: &SqlitePool, dataset: i64) -> Result<Vec<VotedIte
             ci += 1;
         }
         while vi < votes.len() && votes[vi].0 <= id {
-            if votes[vi].0 == id {
-                let outcome: Outcome = votes[vi].1.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))?;
-                item.votes.push((outcome, votes[vi].2.map(CandidateId)));
+            let (item_id, judgment, outcome, winner) = &votes[vi];
+            if *item_id == id {
+                item.votes.push(match ranks_of.remove(judgment) {
+                    Some(ranking) => CastVote::Ranking(ranking),
+                    None => CastVote::Pairwise(
+                        outcome.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))?,
+                        winner.map(CandidateId),
+                    ),
+                });
             }
             vi += 1;
         }
         out.push(item);
     }
     Ok(out)
+}
+
+/// Per reviewer of a dataset: gold items judged and judged as the gold answer says.
+pub async fn gold_accuracy(pool: &SqlitePool, dataset: i64) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT u.username, COUNT(*),
+                SUM(j.outcome = json_extract(i.gold, '$.outcome')
+                    AND IFNULL(j.winner_id, 0) = IFNULL(json_extract(i.gold, '$.winner'), 0))
+           FROM judgments j JOIN items i ON i.id = j.item_id JOIN users u ON u.id = j.user_id
+          WHERE i.dataset_id = ? AND i.gold IS NOT NULL
+          GROUP BY u.id ORDER BY u.username",
+    )
+    .bind(dataset)
+    .fetch_all(pool)
+    .await
 }

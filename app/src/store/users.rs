@@ -33,8 +33,7 @@ impl Row {
     }
 }
 
-const SELECT: &str =
-    "SELECT id, username, password_hash, role, disabled_at IS NOT NULL AS disabled FROM users";
+const SELECT: &str = "SELECT id, username, password_hash, role, disabled_at IS NOT NULL AS disabled FROM users";
 
 /// Creates an account; `Ok(None)` when the username is taken.
 pub async fn create(
@@ -77,4 +76,33 @@ pub async fn by_id(pool: &SqlitePool, id: UserId) -> Result<Option<UserRecord>, 
         .await?
         .map(Row::into_record)
         .transpose()
+}
+
+/// The departments (科室) a reviewer prefers; the queue serves matching items first.
+pub async fn specialties(pool: &SqlitePool, id: UserId) -> Result<Vec<String>, sqlx::Error> {
+    let json: String =
+        sqlx::query_scalar("SELECT specialties FROM users WHERE id = ?").bind(id.0).fetch_one(pool).await?;
+    serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(e.into()))
+}
+
+/// Replaces a reviewer's specialties; `false` if there is no such user.
+pub async fn set_specialties(
+    pool: &SqlitePool,
+    username: &Username,
+    specialties: &[String],
+    actor: Option<UserId>,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let json = serde_json::to_string(specialties).expect("strings serialise");
+    let id: Option<i64> = sqlx::query_scalar("UPDATE users SET specialties = ? WHERE username = ? RETURNING id")
+        .bind(&json)
+        .bind(username.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+    if let Some(id) = id {
+        let detail = serde_json::json!({ "specialties": specialties });
+        super::audit::record(&mut tx, actor, "user.specialties", "user", Some(id), detail).await?;
+    }
+    tx.commit().await?;
+    Ok(id.is_some())
 }

@@ -73,11 +73,7 @@ impl TestApp {
 
     /// Calls a server function the way the browser does: a form-encoded POST.
     pub async fn call(&self, endpoint: &str, form: &[(&str, &str)], cookie: Option<&str>) -> Response {
-        let body = form
-            .iter()
-            .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
-            .collect::<Vec<_>>()
-            .join("&");
+        let body = form.iter().map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v))).collect::<Vec<_>>().join("&");
         let mut req = Request::post(format!("/api/{endpoint}"))
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(header::ACCEPT, "application/json");
@@ -85,6 +81,30 @@ impl TestApp {
             req = req.header(header::COOKIE, c);
         }
         self.request(req.body(Body::from(body)).unwrap()).await
+    }
+
+    /// Calls a server function that takes a JSON body.
+    pub async fn call_json(&self, endpoint: &str, body: serde_json::Value, cookie: Option<&str>) -> Response {
+        let mut req = Request::post(format!("/api/{endpoint}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::ACCEPT, "application/json");
+        if let Some(c) = cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        self.request(req.body(Body::from(body.to_string())).unwrap()).await
+    }
+
+    /// The reviewer's queue in a dataset (asserting success).
+    pub async fn queue(&self, cookie: &str, dataset: &str) -> serde_json::Value {
+        let res = self.call("queue", &[("dataset", dataset)], Some(cookie)).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        res.json()
+    }
+
+    /// Submits a judgment of an assignment.
+    pub async fn judge(&self, cookie: &str, assignment: i64, judgment: serde_json::Value) -> Response {
+        self.call_json("judge", serde_json::json!({ "assignment": assignment, "judgment": judgment }), Some(cookie))
+            .await
     }
 
     pub async fn get(&self, path: &str, cookie: Option<&str>) -> Response {
@@ -114,12 +134,22 @@ impl TestApp {
 
     /// Imports CMD(Reward) lines through the API as the given admin.
     pub async fn import(&self, admin: &str, dataset: &str, content: &str) -> Response {
+        self.import_as(admin, dataset, "cmd-reward", content).await
+    }
+
+    pub async fn import_as(&self, admin: &str, dataset: &str, format: &str, content: &str) -> Response {
         self.call(
             "import",
-            &[("dataset", dataset), ("format", "cmd-reward"), ("file_name", "t.jsonl"), ("content", content)],
+            &[("dataset", dataset), ("format", format), ("file_name", "t.jsonl"), ("content", content)],
             Some(admin),
         )
         .await
+    }
+
+    /// Changes a dataset's review set-up as an admin.
+    pub async fn configure(&self, admin: &str, dataset: &str, config: serde_json::Value) -> Response {
+        self.call_json("configure_dataset", serde_json::json!({ "dataset": dataset, "config": config }), Some(admin))
+            .await
     }
 }
 
@@ -147,4 +177,15 @@ pub fn pairs(n: usize) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// A pairwise judgment body: `vote` is a/b/tie/both_bad; decisive votes get a strength.
+pub fn vote(vote: &str) -> serde_json::Value {
+    let strength = if vote == "a" || vote == "b" { serde_json::json!("clear") } else { serde_json::Value::Null };
+    serde_json::json!({ "decision": { "Pairwise": { "vote": vote, "strength": strength } } })
+}
+
+/// A ranking judgment body (ranks in shown order).
+pub fn ranking(ranks: &[u8]) -> serde_json::Value {
+    serde_json::json!({ "decision": { "Ranking": { "ranks": ranks } } })
 }

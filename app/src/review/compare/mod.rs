@@ -1,10 +1,17 @@
-//! Pairwise comparison: the next pair for a reviewer, and their vote.
+//! The compare screen's server side: the reviewer's queue, judging, skipping, guidelines.
+mod form;
+mod help;
 mod page;
+mod ranking;
+mod ratings;
+pub use form::JudgmentForm;
 pub use page::ComparePage;
 
-use crate::domain::{AssignmentId, Vote};
+use super::judgment::{JudgmentInput, ReviewSettings, SkipReason};
+use crate::domain::AssignmentId;
 use crate::error::AppError;
 use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
 
 /// One answer as shown: sanitised HTML rendered on the server, and its length in characters.
@@ -14,83 +21,149 @@ pub struct AnswerView {
     pub chars: usize,
 }
 
-/// A pair as the reviewer sees it. No model names, no source labels: the left/right order
-/// was drawn at random for this reviewer and is known to the server only.
+/// An item as the reviewer sees it. No model names, no source labels, no gold marks: the
+/// answers' order was drawn at random for this reviewer and only the server can map it back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PairView {
+pub struct ReviewItem {
     pub assignment: AssignmentId,
     pub system_html: Option<String>,
     /// Earlier turns as (question, answer) HTML.
     pub history: Vec<(String, String)>,
     pub question_html: String,
+    pub department: Option<String>,
     pub answers: Vec<AnswerView>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NextUp {
-    pub pair: Option<PairView>,
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueueView {
+    /// The item to show now and, when there is one, the next (already leased, so it can be
+    /// shown the moment the current one is submitted).
+    pub items: Vec<ReviewItem>,
     /// Items this reviewer has judged in the dataset.
     pub done: i64,
-    /// Items this reviewer may still be given (including the one shown).
+    /// Items this reviewer may still be given, including the ones in `items`.
     pub open: i64,
+    pub settings: ReviewSettings,
 }
 
-/// The reviewer's current pair in a dataset (leased to them), or the next one.
-#[server(prefix = "/api", endpoint = "next_pair")]
-pub async fn next_pair(dataset: String) -> Result<NextUp, AppError> {
-    crate::error::with_status(ssr::next_pair(dataset).await)
+/// The reviewer's current item and the next one, leased to them.
+#[server(prefix = "/api", endpoint = "queue")]
+pub async fn review_queue(dataset: String) -> Result<QueueView, AppError> {
+    crate::error::with_status(ssr::review_queue(dataset).await)
 }
 
-/// Records a vote on the caller's own assignment. `A` is the answer shown on the left.
-#[server(prefix = "/api", endpoint = "vote")]
-pub async fn submit_vote(assignment: AssignmentId, vote: Vote) -> Result<(), AppError> {
-    crate::error::with_status(ssr::submit_vote(assignment, vote).await)
+/// Records a judgment of the caller's own leased item. Returns the judgment's id.
+#[server(prefix = "/api", endpoint = "judge", input = Json)]
+pub async fn judge(assignment: AssignmentId, judgment: JudgmentInput) -> Result<i64, AppError> {
+    crate::error::with_status(ssr::judge(assignment, judgment).await)
+}
+
+/// Passes on the caller's leased item; they will not be given it again.
+#[server(prefix = "/api", endpoint = "skip")]
+pub async fn skip_item(assignment: AssignmentId, reason: SkipReason) -> Result<(), AppError> {
+    crate::error::with_status(ssr::skip(assignment, reason).await)
+}
+
+/// The dataset's guidelines, rendered to sanitised HTML.
+#[server(prefix = "/api", endpoint = "guidelines")]
+pub async fn guidelines(dataset: String) -> Result<String, AppError> {
+    crate::error::with_status(ssr::guidelines(dataset).await)
 }
 
 #[cfg(feature = "ssr")]
-mod ssr {
+pub(crate) mod ssr {
     use super::*;
     use crate::auth::session::require;
-    use crate::domain::DatasetName;
+    use crate::domain::{CandidateId, DatasetName, ItemId};
     use crate::markdown::render;
     use crate::review::REVIEWER_ROLES;
     use crate::state::app_state;
-    use crate::store::{datasets, judgments, queue};
+    use crate::store::{datasets, judgments, queue, users};
+    use rand::SeedableRng;
+    use sqlx::SqlitePool;
 
-    pub async fn next_pair(dataset: String) -> Result<NextUp, AppError> {
-        let user = require(&REVIEWER_ROLES).await?;
-        let state = app_state()?;
-        let name = DatasetName::parse(dataset).map_err(|_| AppError::NotFound)?;
-        let dataset = datasets::by_name(&state.pool, &name).await?.ok_or(AppError::NotFound)?;
-        let assignment = queue::next(&state.pool, &dataset, user.id).await?;
-        let (done, open) = queue::progress(&state.pool, &dataset, user.id).await?;
-        let pair = match assignment {
-            None => None,
-            Some(a) => {
-                let c = queue::content(&state.pool, &a).await?;
-                Some(PairView {
-                    assignment: a.id,
-                    system_html: c.system.as_deref().filter(|s| !s.trim().is_empty()).map(render),
-                    history: c.history.iter().map(|(q, a)| (render(q), render(a))).collect(),
-                    question_html: render(&c.question),
-                    answers: c
-                        .answers
-                        .iter()
-                        .map(|body| AnswerView { html: render(body), chars: body.chars().count() })
-                        .collect(),
-                })
-            }
-        };
-        Ok(NextUp { pair, done, open })
+    /// How many items a reviewer holds: the one on screen and the next.
+    const PREFETCH: usize = 2;
+
+    pub async fn dataset(pool: &SqlitePool, name: String) -> Result<datasets::DatasetRecord, AppError> {
+        let name = DatasetName::parse(name).map_err(|_| AppError::NotFound)?;
+        datasets::by_name(pool, &name).await?.ok_or(AppError::NotFound)
     }
 
-    pub async fn submit_vote(assignment: AssignmentId, vote: Vote) -> Result<(), AppError> {
+    pub async fn review_item(
+        pool: &SqlitePool,
+        assignment: AssignmentId,
+        item: ItemId,
+        shown: &[CandidateId],
+    ) -> Result<ReviewItem, AppError> {
+        let c = queue::content(pool, item, shown).await?;
+        Ok(ReviewItem {
+            assignment,
+            system_html: c.system.as_deref().filter(|s| !s.trim().is_empty()).map(render),
+            history: c.history.iter().map(|(q, a)| (render(q), render(a))).collect(),
+            question_html: render(&c.question),
+            department: c.department,
+            answers: c
+                .answers
+                .iter()
+                .map(|body| AnswerView { html: render(body), chars: body.chars().count() })
+                .collect(),
+        })
+    }
+
+    pub async fn review_queue(dataset_name: String) -> Result<QueueView, AppError> {
         let user = require(&REVIEWER_ROLES).await?;
-        let state = app_state()?;
-        judgments::record_vote(&state.pool, user.id, assignment, vote).await.map_err(|e| match e {
+        let pool = app_state()?.pool;
+        let dataset = dataset(&pool, dataset_name).await?;
+        let settings = dataset.review_settings()?;
+        let reviewer = queue::Reviewer { id: user.id, specialties: users::specialties(&pool, user.id).await? };
+        let mut rng = rand::rngs::StdRng::from_entropy();
+        let leases = queue::lease(&pool, &dataset, &reviewer, settings.gold_rate, PREFETCH, &mut rng).await?;
+        let mut items = Vec::with_capacity(leases.len());
+        for a in &leases {
+            items.push(review_item(&pool, a.id, a.item_id, &a.presentation).await?);
+        }
+        let (done, open) = queue::progress(&pool, &dataset, user.id).await?;
+        Ok(QueueView { items, done, open, settings })
+    }
+
+    pub fn record_error(e: judgments::RecordError) -> AppError {
+        match e {
             judgments::RecordError::NotFound => AppError::NotFound,
             judgments::RecordError::AlreadySubmitted => AppError::AlreadySubmitted,
+            judgments::RecordError::Invalid(p) => AppError::Judgment(p),
             judgments::RecordError::Db(e) => e.into(),
-        })
+        }
+    }
+
+    /// The review settings of the dataset an assignment belongs to.
+    async fn settings_of_assignment(pool: &SqlitePool, assignment: AssignmentId) -> Result<ReviewSettings, AppError> {
+        let dataset: Option<i64> = sqlx::query_scalar(
+            "SELECT i.dataset_id FROM assignments a JOIN items i ON i.id = a.item_id WHERE a.id = ?",
+        )
+        .bind(assignment.0)
+        .fetch_optional(pool)
+        .await?;
+        let dataset = datasets::by_id(pool, dataset.ok_or(AppError::NotFound)?).await?.ok_or(AppError::NotFound)?;
+        Ok(dataset.review_settings()?)
+    }
+
+    pub async fn judge(assignment: AssignmentId, input: JudgmentInput) -> Result<i64, AppError> {
+        let user = require(&REVIEWER_ROLES).await?;
+        let pool = app_state()?.pool;
+        let settings = settings_of_assignment(&pool, assignment).await?;
+        judgments::record(&pool, user.id, assignment, &input, &settings).await.map_err(record_error)
+    }
+
+    pub async fn skip(assignment: AssignmentId, reason: SkipReason) -> Result<(), AppError> {
+        let user = require(&REVIEWER_ROLES).await?;
+        let pool = app_state()?.pool;
+        if queue::skip(&pool, user.id, assignment, reason).await? { Ok(()) } else { Err(AppError::NotFound) }
+    }
+
+    pub async fn guidelines(dataset_name: String) -> Result<String, AppError> {
+        require(&REVIEWER_ROLES).await?;
+        let pool = app_state()?.pool;
+        Ok(render(&dataset(&pool, dataset_name).await?.guidelines))
     }
 }

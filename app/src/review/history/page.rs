@@ -1,0 +1,112 @@
+use super::{EditJudgment, judgment, my_judgments};
+use crate::error::AppError;
+use crate::i18n::{Catalog, use_i18n};
+use crate::review::compare::JudgmentForm;
+use crate::review::judgment::{Decision, JudgmentInput};
+use leptos::prelude::*;
+use leptos_router::components::{A, Redirect};
+use leptos_router::hooks::{use_navigate, use_params_map};
+
+/// "A 更好（明显更好）" or "排序 2, 1, 3": what the reviewer decided, as they saw it.
+fn summary(t: &Catalog, j: &JudgmentInput) -> String {
+    match &j.decision {
+        Decision::Pairwise { vote, strength } => match strength {
+            Some(s) => format!("{} ({})", t.vote(*vote), t.strength(*s)),
+            None => t.vote(*vote).to_string(),
+        },
+        Decision::Ranking { ranks } => {
+            let ranks: Vec<String> = ranks.iter().map(u8::to_string).collect();
+            format!("{} {}", t.ranking_summary, ranks.join(", "))
+        }
+    }
+}
+
+#[component]
+pub fn HistoryPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let params = use_params_map();
+    let dataset = move || params.read().get("dataset").unwrap_or_default();
+    let lines = Resource::new(dataset, my_judgments);
+    view! {
+        <section class="card history">
+            <h1>{move || i18n.t().history_title}</h1>
+            <p><A href=move || format!("/review/{}", dataset())>{move || i18n.t().back_to_review}</A></p>
+            <Suspense fallback=move || view! { <p>{move || i18n.t().loading}</p> }>
+                {move || Suspend::new(async move {
+                    match lines.await {
+                        Err(AppError::Unauthenticated) => view! { <Redirect path="/login"/> }.into_any(),
+                        Err(e) => view! { <p class="error">{i18n.t().error(&e)}</p> }.into_any(),
+                        Ok(lines) if lines.is_empty() => view! { <p>{move || i18n.t().history_empty}</p> }.into_any(),
+                        Ok(lines) => view! {
+                            <table class="history-table">
+                                <tbody>
+                                    {lines.into_iter().map(|l| {
+                                        let href = format!("/review/{}/judgment/{}", dataset(), l.id);
+                                        let judgment = l.judgment.clone();
+                                        view! {
+                                            <tr data-judgment=l.id>
+                                                <td class="muted">{l.updated_at.replace('T', " ").chars().take(16).collect::<String>()}</td>
+                                                <td>{l.question.clone()}</td>
+                                                <td class="decision">{move || summary(i18n.t(), &judgment)}</td>
+                                                <td><A href=href>{move || i18n.t().edit}</A></td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+pub fn EditJudgmentPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let params = use_params_map();
+    let dataset = move || params.read().get("dataset").unwrap_or_default();
+    let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or_default();
+    let view_data = Resource::new(id, judgment);
+    let save = ServerAction::<EditJudgment>::new();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = save.value().get() {
+            navigate(&format!("/review/{}/history", dataset()), Default::default());
+        }
+    });
+    let server_error = Signal::derive(move || match save.value().get() {
+        Some(Err(e)) => Some(i18n.t().error(&e)),
+        _ => None,
+    });
+    view! {
+        <h1>{move || i18n.t().edit_title}</h1>
+        <p><A href=move || format!("/review/{}/history", dataset())>{move || i18n.t().history_title}</A></p>
+        <Suspense fallback=move || view! { <p>{move || i18n.t().loading}</p> }>
+            {move || Suspend::new(async move {
+                match view_data.await {
+                    Err(AppError::Unauthenticated) => view! { <Redirect path="/login"/> }.into_any(),
+                    Err(e) => view! { <p class="error card">{i18n.t().error(&e)}</p> }.into_any(),
+                    Ok(v) => {
+                        let judgment_id = id();
+                        view! {
+                            <div class="review editing">
+                                <JudgmentForm
+                                    item=v.item
+                                    settings=v.settings
+                                    initial=v.judgment
+                                    on_submit=Callback::new(move |judgment| {
+                                        save.dispatch(EditJudgment { id: judgment_id, judgment });
+                                    })
+                                    pending=save.pending()
+                                    server_error=server_error
+                                />
+                            </div>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
