@@ -111,6 +111,17 @@ async fn sides_are_randomised_per_reviewer_and_recorded() {
     assert!((10..=30).contains(&left_first), "{left_first} of 40 had the source's first answer on the left");
 }
 
+/// Leases the next item, marks it done, and tells whether it was a gold item.
+async fn serve_and_finish(app: &TestApp, ds: &DatasetRecord, r: &Reviewer, gold_rate: f64, rng: &mut StdRng) -> bool {
+    let a = lease_one(app, ds, r, gold_rate, rng).await.expect("an item");
+    sqlx::query("UPDATE assignments SET state = 'done' WHERE id = ?").bind(a.id.0).execute(&app.pool).await.unwrap();
+    sqlx::query_scalar("SELECT gold IS NOT NULL FROM items WHERE id = ?")
+        .bind(a.item_id.0)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn gold_items_are_served_at_the_gold_rate_to_everyone() {
     let (app, ds) = setup(400, 1).await;
@@ -123,53 +134,19 @@ async fn gold_items_are_served_at_the_gold_rate_to_everyone() {
     let mut rng = StdRng::seed_from_u64(2026);
     let mut gold_served = 0;
     for _ in 0..200 {
-        let a = lease_one(&app, &ds, &users[0], 0.2, &mut rng).await.unwrap();
-        let gold: bool = sqlx::query_scalar("SELECT gold IS NOT NULL FROM items WHERE id = ?")
-            .bind(a.item_id.0)
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
-        gold_served += gold as usize;
-        sqlx::query("UPDATE assignments SET state = 'done' WHERE id = ?")
-            .bind(a.id.0)
-            .execute(&app.pool)
-            .await
-            .unwrap();
+        gold_served += serve_and_finish(&app, &ds, &users[0], 0.2, &mut rng).await as usize;
     }
     // Binomial(200, 0.2): mean 40, sd 5.7.
     assert!((25..=55).contains(&gold_served), "{gold_served} gold items in 200");
     // Gold items ignore the overlap target: the second reviewer gets them too.
     let mut seen_gold = 0;
     for _ in 0..20 {
-        let a = lease_one(&app, &ds, &users[1], 0.5, &mut rng).await.unwrap();
-        let gold: bool = sqlx::query_scalar("SELECT gold IS NOT NULL FROM items WHERE id = ?")
-            .bind(a.item_id.0)
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
-        seen_gold += gold as usize;
-        sqlx::query("UPDATE assignments SET state = 'done' WHERE id = ?")
-            .bind(a.id.0)
-            .execute(&app.pool)
-            .await
-            .unwrap();
+        seen_gold += serve_and_finish(&app, &ds, &users[1], 0.5, &mut rng).await as usize;
     }
     assert!(seen_gold > 0);
     // With no gold rate, no gold item is served.
-    let mut none_rng = StdRng::seed_from_u64(3);
     for _ in 0..20 {
-        let a = lease_one(&app, &ds, &users[1], 0.0, &mut none_rng).await.unwrap();
-        let gold: bool = sqlx::query_scalar("SELECT gold IS NOT NULL FROM items WHERE id = ?")
-            .bind(a.item_id.0)
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
-        assert!(!gold);
-        sqlx::query("UPDATE assignments SET state = 'done' WHERE id = ?")
-            .bind(a.id.0)
-            .execute(&app.pool)
-            .await
-            .unwrap();
+        assert!(!serve_and_finish(&app, &ds, &users[1], 0.0, &mut rng).await);
     }
 }
 
