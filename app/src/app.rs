@@ -1,5 +1,6 @@
 //! The page shell, the router and the frame around every page.
 use crate::auth::{LoginPage, Logout, UserResource, me, use_user};
+use crate::correct::{AdjudicatePage, CorrectPage, CorrectionHistoryPage, EditCorrectionPage};
 use crate::datasets::HomePage;
 use crate::i18n::{I18n, Lang, SetLanguage, use_i18n};
 use crate::review::compare::ComparePage;
@@ -93,6 +94,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/review/:dataset") view=ComparePage/>
                     <Route path=path!("/review/:dataset/history") view=HistoryPage/>
                     <Route path=path!("/review/:dataset/judgment/:id") view=EditJudgmentPage/>
+                    <Route path=path!("/correct/:dataset") view=CorrectPage/>
+                    <Route path=path!("/correct/:dataset/history") view=CorrectionHistoryPage/>
+                    <Route path=path!("/correct/:dataset/correction/:id") view=EditCorrectionPage/>
+                    <Route path=path!("/adjudicate/:dataset") view=AdjudicatePage/>
                 </Routes>
             </main>
         </Router>

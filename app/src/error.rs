@@ -31,6 +31,9 @@ pub enum AppError {
     /// A judgment breaks its dataset's rules; nothing was stored.
     #[error("{0}")]
     Judgment(crate::review::judgment::Problem),
+    /// A correction breaks the rules; nothing was stored.
+    #[error("{0}")]
+    Correction(crate::correct::rules::CorrectionProblem),
     /// The item was already judged by this reviewer (a repeated submit); nothing changed.
     #[error("already submitted")]
     AlreadySubmitted,
@@ -45,11 +48,15 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        match value {
+        let error = match value {
             // Server-side failures inside server_fn itself must not leak their text.
             ServerFnErrorErr::ServerError(_) | ServerFnErrorErr::Response(_) => AppError::Internal,
             other => AppError::Request(other.to_string()),
-        }
+        };
+        // On the server this runs when a request could not be decoded: answer 400, not 500.
+        #[cfg(feature = "ssr")]
+        let error = with_status::<()>(Err(error)).unwrap_err();
+        error
     }
 }
 
@@ -62,7 +69,11 @@ impl AppError {
             AppError::InvalidCredentials => 401,
             AppError::TooManyAttempts => 429,
             AppError::NotFound => 404,
-            AppError::Invalid(_) | AppError::Import(_) | AppError::Judgment(_) | AppError::Request(_) => 400,
+            AppError::Invalid(_)
+            | AppError::Import(_)
+            | AppError::Judgment(_)
+            | AppError::Correction(_)
+            | AppError::Request(_) => 400,
             AppError::AlreadySubmitted => 409,
             AppError::Internal => 500,
         }

@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod correct;
 pub mod datasets;
 pub mod domain;
 pub mod error;

@@ -1,8 +1,9 @@
 //! `medpref` on the command line. Each command calls the same code as the HTTP API.
 use app::datasets::admin::DatasetConfig;
 use app::domain::{DatasetName, NewPassword, Role, Username};
-use app::export::ExportFormat;
-use app::import::{ImportFailure, ImportFormat};
+use app::export::{ExportFormat, ExportRequest, PairSource};
+use app::import::qa::FieldMapping;
+use app::import::{ImportFailure, ImportFormat, ImportOptions};
 use app::review::judgment::{AxisSetting, GoldVote, RationaleRule};
 use clap::{Parser, Subcommand};
 use std::io::{BufRead, IsTerminal, Write};
@@ -32,14 +33,23 @@ pub enum Command {
         dataset: DatasetName,
         #[arg(long)]
         format: ImportFormat,
+        /// For `--format jsonl`: `question=FIELD,answer=FIELD[,system=FIELD][,department=FIELD]`.
+        #[arg(long)]
+        mapping: Option<FieldMapping>,
+        /// The model that wrote the answers, when the file does not say (kept as provenance).
+        #[arg(long)]
+        generator: Option<String>,
         file: PathBuf,
     },
-    /// Export a dataset's aggregated judgments.
+    /// Export a dataset: aggregated preference pairs, or SFT records of corrected QA pairs.
     Export {
         #[arg(long)]
         dataset: DatasetName,
         #[arg(long)]
         format: ExportFormat,
+        /// Where pairs come from: votes (compare datasets), corrections (correct datasets), or all.
+        #[arg(long, default_value = "votes")]
+        source: PairSource,
         out: PathBuf,
     },
     /// Set up how a dataset is reviewed.
@@ -83,6 +93,9 @@ pub enum DatasetCommand {
         /// A markdown file with the reviewers' guidelines.
         #[arg(long)]
         guidelines: Option<PathBuf>,
+        /// For answers with fixed choices (PromptCBLUE): the answer meaning "none fits".
+        #[arg(long)]
+        no_match_answer: Option<String>,
     },
 }
 
@@ -141,6 +154,7 @@ pub async fn run(cli: Cli) -> CliResult {
             rationale,
             gold_rate,
             guidelines,
+            no_match_answer,
         }) => {
             let pool = crate::open_store(&cli.data_dir).await?;
             let current = app::store::datasets::by_name(&pool, &dataset)
@@ -155,6 +169,9 @@ pub async fn run(cli: Cli) -> CliResult {
             }
             if let Some(g) = gold_rate {
                 settings.gold_rate = g;
+            }
+            if let Some(n) = no_match_answer {
+                settings.no_match_answer = Some(n).filter(|n| !n.trim().is_empty());
             }
             let guidelines = match guidelines {
                 Some(path) => {
@@ -186,11 +203,12 @@ pub async fn run(cli: Cli) -> CliResult {
             println!("item {item}: gold {}", answer.map(|a| a.to_string()).unwrap_or_else(|| "removed".into()));
             Ok(())
         }
-        Command::Import { dataset, format, file } => {
+        Command::Import { dataset, format, mapping, generator, file } => {
             let bytes = std::fs::read(&file).map_err(|e| format!("reading {}: {e}", file.display()))?;
             let pool = crate::open_store(&cli.data_dir).await?;
             let source = file.display().to_string();
-            match app::import::import(&pool, &dataset, format, &source, &bytes, None).await {
+            let options = ImportOptions { format, mapping: mapping.as_ref(), generator: generator.as_deref() };
+            match app::import::import(&pool, &dataset, &options, &source, &bytes, None).await {
                 Ok(summary) => {
                     println!("{summary}");
                     Ok(())
@@ -199,14 +217,15 @@ pub async fn run(cli: Cli) -> CliResult {
                 Err(ImportFailure::Db(e)) => Err(format!("database error, nothing was imported: {e}").into()),
             }
         }
-        Command::Export { dataset, format, out } => {
+        Command::Export { dataset, format, source, out } => {
             let pool = crate::open_store(&cli.data_dir).await?;
             // Write beside the target and rename, so a failed export never leaves half a file.
             let tmp = out.with_extension("partial");
             let mut writer = std::io::BufWriter::new(
                 std::fs::File::create(&tmp).map_err(|e| format!("creating {}: {e}", tmp.display()))?,
             );
-            let summary = app::export::export(&pool, &dataset, format, &mut writer).await?;
+            let request = ExportRequest { format, source };
+            let summary = app::export::export(&pool, &dataset, &request, &mut writer).await?;
             writer.flush()?;
             drop(writer);
             let Some(summary) = summary else {

@@ -28,7 +28,7 @@ pub async fn create(data_dir: &Path) -> crate::cli::CliResult {
     let summary = app::import::import(
         &pool,
         &dataset,
-        ImportFormat::CmdReward,
+        &ImportFormat::CmdReward.into(),
         "fixtures/medicalgpt-reward-test-100.jsonl",
         REWARD_SAMPLE,
         None,

@@ -126,6 +126,15 @@ async fn every_data_endpoint_checks_the_role() {
 }
 
 #[tokio::test]
+async fn undecodable_arguments_are_a_client_error() {
+    let app = TestApp::new().await;
+    let admin = app.signed_in("admin", Role::Admin).await;
+    let res = app.call("import", &[("dataset", "d"), ("format", "no-such-format")], Some(&admin)).await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.body);
+    assert!(res.json()["Request"].is_string());
+}
+
+#[tokio::test]
 async fn server_functions_refuse_get() {
     let app = TestApp::new().await;
     let res = app.get("/api/logout", None).await;

@@ -67,5 +67,5 @@ async fn signed_in_home_lists_datasets() {
     let admin = app.signed_in("admin", Role::Admin).await;
     app.import(&admin, "心内科", &common::pairs(2)).await;
     let list = app.call("datasets", &[], Some(&admin)).await.json();
-    assert_eq!(list, serde_json::json!([{ "name": "心内科", "items": 2, "my_done": 0 }]));
+    assert_eq!(list, serde_json::json!([{ "name": "心内科", "kind": "compare", "items": 2, "my_done": 0 }]));
 }

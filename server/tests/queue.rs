@@ -11,7 +11,9 @@ use rand::rngs::StdRng;
 async fn setup(items: usize, overlap: i64) -> (TestApp, DatasetRecord) {
     let app = TestApp::new().await;
     let name = DatasetName::parse("d").unwrap();
-    app::import::import(&app.pool, &name, ImportFormat::CmdReward, "t", pairs(items).as_bytes(), None).await.unwrap();
+    app::import::import(&app.pool, &name, &ImportFormat::CmdReward.into(), "t", pairs(items).as_bytes(), None)
+        .await
+        .unwrap();
     sqlx::query("UPDATE datasets SET overlap_target = ?").bind(overlap).execute(&app.pool).await.unwrap();
     let ds = app::store::datasets::by_name(&app.pool, &name).await.unwrap().unwrap();
     (app, ds)

@@ -13,6 +13,8 @@ use serde::{Deserialize, Serialize};
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct DatasetSummary {
     pub name: String,
+    /// `compare` or `correct`.
+    pub kind: String,
     pub items: i64,
     pub my_done: i64,
 }
@@ -55,7 +57,8 @@ pub fn HomePage() -> impl IntoView {
                             view! {
                                 <ul class="datasets">
                                     {list.into_iter().map(|d| {
-                                        let href = format!("/review/{}", d.name);
+                                        let page = if d.kind == "correct" { "correct" } else { "review" };
+                                        let href = format!("/{page}/{}", d.name);
                                         view! {
                                             <li>
                                                 <b>{d.name.clone()}</b>

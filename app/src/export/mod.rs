@@ -8,7 +8,9 @@ mod trl;
 #[cfg(feature = "ssr")]
 pub use aggregate::{Decision, decide, decide_pairs};
 #[cfg(feature = "ssr")]
-pub use run::export;
+mod sft;
+#[cfg(feature = "ssr")]
+pub use run::{ExportRequest, export};
 
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -19,6 +21,21 @@ crate::named_enum! {
     pub enum ExportFormat("export format") {
         /// TRL DPO, standard (string) form: `{"prompt", "chosen", "rejected"}`.
         TrlDpo = "trl-dpo",
+        /// SFT, ShareGPT `{"conversations": [...]}` (correct datasets).
+        SftSharegpt = "sft-sharegpt",
+        /// SFT, alpaca `{"instruction", "input", "output"}` (correct datasets).
+        SftAlpaca = "sft-alpaca",
+    }
+}
+
+crate::named_enum! {
+    /// Where preference pairs come from.
+    pub enum PairSource("pair source") {
+        /// Reviewers' votes and rankings (compare datasets).
+        Votes = "votes",
+        /// Corrections: corrected ≻ original, for fixes beyond wording (correct datasets).
+        Corrections = "corrections",
+        All = "all",
     }
 }
 
@@ -33,6 +50,14 @@ crate::named_enum! {
         BothBad = "both_bad",
         /// No outcome has more than half of the votes.
         NoMajority = "no_majority",
+        /// The agreed decision is to reject the QA pair.
+        Rejected = "rejected",
+        /// Reviewers disagree and no adjudicator has decided.
+        Disputed = "disputed",
+        /// The correction only changed wording: no preference pair.
+        StyleOnly = "style_only",
+        /// Accepted or rejected rather than corrected: no preference pair.
+        NotCorrected = "not_corrected",
     }
 }
 
@@ -62,14 +87,19 @@ pub struct ExportFile {
 
 /// Exports a dataset. Admins only.
 #[server(prefix = "/api", endpoint = "export")]
-pub async fn export_dataset(dataset: String, format: ExportFormat) -> Result<ExportFile, AppError> {
+pub async fn export_dataset(
+    dataset: String,
+    format: ExportFormat,
+    #[server(default)] source: Option<PairSource>,
+) -> Result<ExportFile, AppError> {
     crate::error::with_status(
         async {
             crate::auth::session::require(&[crate::domain::Role::Admin]).await?;
             let state = crate::state::app_state()?;
             let name = crate::domain::DatasetName::parse(dataset).map_err(|_| AppError::NotFound)?;
             let mut content = Vec::new();
-            let summary = export(&state.pool, &name, format, &mut content).await?.ok_or(AppError::NotFound)?;
+            let request = ExportRequest { format, source: source.unwrap_or(PairSource::Votes) };
+            let summary = export(&state.pool, &name, &request, &mut content).await?.ok_or(AppError::NotFound)?;
             let content = String::from_utf8(content).map_err(|e| crate::error::internal("export utf-8", e))?;
             Ok(ExportFile { file_name: format!("{name}.{}.jsonl", format.as_str()), content, summary })
         }

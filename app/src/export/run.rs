@@ -1,8 +1,11 @@
-//! Writing an export: one JSON line per decided item, in item order.
+//! Writing an export: one JSON line per record, in item order, with counts of what was
+//! left out and why.
 use super::aggregate::{Decision, decide_pairs};
+use super::sft::{Record, correction_pairs, sft_line};
 use super::trl::DpoStandard;
-use super::{ExportFormat, ExportSummary, LeftOut};
+use super::{ExportFormat, ExportSummary, LeftOut, PairSource};
 use crate::domain::{CandidateId, DatasetName};
+use crate::import::DatasetKind;
 use crate::store;
 use sqlx::SqlitePool;
 use std::collections::BTreeMap;
@@ -22,41 +25,122 @@ impl From<ExportFailure> for crate::error::AppError {
     }
 }
 
-/// Writes the dataset's aggregated pairs to `out`; `Ok(None)` if there is no such dataset.
+#[derive(Debug, Clone, Copy)]
+pub struct ExportRequest {
+    pub format: ExportFormat,
+    /// For pair formats: votes, corrections or both.
+    pub source: PairSource,
+}
+
+impl From<ExportFormat> for ExportRequest {
+    fn from(format: ExportFormat) -> Self {
+        ExportRequest { format, source: PairSource::Votes }
+    }
+}
+
+/// Counts written lines and left-out records, starting from the reasons that apply.
+struct Tally {
+    written: usize,
+    left_out: BTreeMap<LeftOut, usize>,
+}
+
+impl Tally {
+    fn new(reasons: &[LeftOut]) -> Self {
+        Tally { written: 0, left_out: reasons.iter().map(|&r| (r, 0)).collect() }
+    }
+
+    fn take(&mut self, out: &mut impl Write, record: Record<String>) -> std::io::Result<()> {
+        match record {
+            Record::Write(line) => {
+                writeln!(out, "{line}")?;
+                self.written += 1;
+            }
+            Record::Skip(reason) => *self.left_out.entry(reason).or_default() += 1,
+        }
+        Ok(())
+    }
+
+    fn summary(self) -> ExportSummary {
+        ExportSummary { written: self.written, left_out: self.left_out.into_iter().collect() }
+    }
+}
+
+const VOTE_REASONS: &[LeftOut] = &[LeftOut::Unjudged, LeftOut::Tie, LeftOut::BothBad, LeftOut::NoMajority];
+const SFT_REASONS: &[LeftOut] = &[LeftOut::Unjudged, LeftOut::Rejected, LeftOut::Disputed];
+const CORRECTION_REASONS: &[LeftOut] = &[LeftOut::StyleOnly, LeftOut::NotCorrected];
+
+/// Writes the dataset's export to `out`; `Ok(None)` if there is no such dataset.
 /// The CLI and the API both call this.
 pub async fn export(
     pool: &SqlitePool,
     dataset: &DatasetName,
-    format: ExportFormat,
+    request: &ExportRequest,
     out: &mut impl Write,
 ) -> Result<Option<ExportSummary>, ExportFailure> {
-    let Some(dataset) = store::datasets::by_name(pool, dataset).await? else {
-        return Ok(None);
-    };
-    let mut written = 0;
-    let mut left_out: BTreeMap<LeftOut, usize> = LeftOut::ALL.iter().map(|&r| (r, 0)).collect();
-    for item in store::judgments::voted_items(pool, dataset.id).await? {
-        let ids: Vec<CandidateId> = item.candidates.iter().map(|(id, _)| *id).collect();
-        for decision in decide_pairs(&ids, &item.votes) {
-            match decision {
-                Decision::LeftOut(reason) => *left_out.entry(reason).or_default() += 1,
-                Decision::Pair { chosen, rejected } => {
-                    let body =
-                        |id: CandidateId| item.candidates.iter().find(|(c, _)| *c == id).map(|(_, b)| b.as_str());
-                    let (Some(chosen), Some(rejected)) = (body(chosen), body(rejected)) else {
-                        continue;
-                    };
-                    let line = match format {
-                        ExportFormat::TrlDpo => {
-                            serde_json::to_string(&DpoStandard { prompt: &item.question, chosen, rejected })
-                        }
+    let Some(dataset) = store::datasets::by_name(pool, dataset).await? else { return Ok(None) };
+    let kind: DatasetKind = dataset.kind.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))?;
+    let summary = match (request.format, kind) {
+        (ExportFormat::SftSharegpt | ExportFormat::SftAlpaca, DatasetKind::Correct) => {
+            let mut tally = Tally::new(SFT_REASONS);
+            for item in store::corrections::corrected_items(pool, dataset.id).await? {
+                tally.take(out, sft_line(&item, request.format))?;
+            }
+            tally.summary()
+        }
+        // A compare dataset has no QA pairs to fine-tune on.
+        (ExportFormat::SftSharegpt | ExportFormat::SftAlpaca, DatasetKind::Compare) => {
+            Tally::new(SFT_REASONS).summary()
+        }
+        (ExportFormat::TrlDpo, _) => {
+            let votes = matches!(request.source, PairSource::Votes | PairSource::All);
+            let corrections = matches!(request.source, PairSource::Corrections | PairSource::All);
+            let mut reasons = Vec::new();
+            if votes {
+                reasons.extend_from_slice(VOTE_REASONS);
+            }
+            if corrections {
+                reasons.extend_from_slice(CORRECTION_REASONS);
+            }
+            let mut tally = Tally::new(&reasons);
+            if votes && kind == DatasetKind::Compare {
+                vote_pairs(pool, dataset.id, &mut tally, out).await?;
+            }
+            if corrections && kind == DatasetKind::Correct {
+                for item in store::corrections::corrected_items(pool, dataset.id).await? {
+                    for record in correction_pairs(&item) {
+                        tally.take(out, record)?;
                     }
-                    .expect("strings serialise");
-                    writeln!(out, "{line}")?;
-                    written += 1;
                 }
             }
+            tally.summary()
+        }
+    };
+    Ok(Some(summary))
+}
+
+/// One pair per decided pair of answers, from votes and rankings.
+async fn vote_pairs(
+    pool: &SqlitePool,
+    dataset: i64,
+    tally: &mut Tally,
+    out: &mut impl Write,
+) -> Result<(), ExportFailure> {
+    for item in store::judgments::voted_items(pool, dataset).await? {
+        let ids: Vec<CandidateId> = item.candidates.iter().map(|(id, _)| *id).collect();
+        let body = |id: CandidateId| item.candidates.iter().find(|(c, _)| *c == id).map(|(_, b)| b.as_str());
+        for decision in decide_pairs(&ids, &item.votes) {
+            let record = match decision {
+                Decision::LeftOut(reason) => Record::Skip(reason),
+                Decision::Pair { chosen, rejected } => match (body(chosen), body(rejected)) {
+                    (Some(chosen), Some(rejected)) => {
+                        let line = DpoStandard { prompt: &item.question, chosen, rejected };
+                        Record::Write(serde_json::to_string(&line).expect("strings serialise"))
+                    }
+                    _ => continue,
+                },
+            };
+            tally.take(out, record)?;
         }
     }
-    Ok(Some(ExportSummary { written, left_out: left_out.into_iter().collect() }))
+    Ok(())
 }

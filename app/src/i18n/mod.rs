@@ -163,6 +163,45 @@ pub struct Catalog {
     pub problem_rationale_too_long: &'static str,
     /// (keys, what they do) for the help overlay.
     pub keys: &'static [(&'static str, &'static str)],
+    pub correct_accept: &'static str,
+    pub correct_edit: &'static str,
+    pub correct_reject: &'static str,
+    pub correct_original: &'static str,
+    pub correct_corrected: &'static str,
+    pub correct_question_edit: &'static str,
+    pub correct_preview: &'static str,
+    pub correct_diff: &'static str,
+    pub correct_changes: &'static str,
+    pub correct_reasons: &'static str,
+    pub correct_note: &'static str,
+    pub correct_task: &'static str,
+    pub correct_choices: &'static str,
+    pub correct_no_match: &'static str,
+    pub correct_keys_hint: &'static str,
+    pub correct_history_title: &'static str,
+    pub correct_all_done: &'static str,
+    pub reason_factual_error: &'static str,
+    pub reason_dosage_or_unit: &'static str,
+    pub reason_unsafe_advice: &'static str,
+    pub reason_outdated_guidance: &'static str,
+    pub reason_incomplete: &'static str,
+    pub reason_hallucinated_reference: &'static str,
+    pub reason_language_style: &'static str,
+    pub adjudicate_title: &'static str,
+    pub adjudicate_link: &'static str,
+    pub adjudicate_none: &'static str,
+    pub adjudicate_use: &'static str,
+    pub adjudicate_own: &'static str,
+    pub adjudicate_save: &'static str,
+    pub problem_no_decision: &'static str,
+    pub problem_accept_with_reasons: &'static str,
+    pub problem_need_reason: &'static str,
+    pub problem_empty_answer: &'static str,
+    pub problem_unchanged: &'static str,
+    pub problem_not_a_choice: &'static str,
+    pub problem_too_long: &'static str,
+    pub err_correction: &'static str,
+    pub correct_keys: &'static [(&'static str, &'static str)],
 }
 
 impl Catalog {
@@ -239,6 +278,41 @@ impl Catalog {
         }
     }
 
+    pub fn reason(&self, r: crate::correct::rules::Reason) -> &'static str {
+        use crate::correct::rules::Reason::*;
+        match r {
+            FactualError => self.reason_factual_error,
+            DosageOrUnit => self.reason_dosage_or_unit,
+            UnsafeAdvice => self.reason_unsafe_advice,
+            OutdatedGuidance => self.reason_outdated_guidance,
+            Incomplete => self.reason_incomplete,
+            HallucinatedReference => self.reason_hallucinated_reference,
+            LanguageStyle => self.reason_language_style,
+        }
+    }
+
+    pub fn verdict(&self, v: crate::correct::rules::Verdict) -> &'static str {
+        use crate::correct::rules::Verdict::*;
+        match v {
+            Accept => self.correct_accept,
+            Edit => self.correct_edit,
+            Reject => self.correct_reject,
+        }
+    }
+
+    pub fn correction_problem(&self, p: &crate::correct::rules::CorrectionProblem) -> &'static str {
+        use crate::correct::rules::CorrectionProblem::*;
+        match p {
+            NoDecision => self.problem_no_decision,
+            AcceptWithReasons => self.problem_accept_with_reasons,
+            NeedReason => self.problem_need_reason,
+            EmptyAnswer => self.problem_empty_answer,
+            Unchanged => self.problem_unchanged,
+            NotAChoice => self.problem_not_a_choice,
+            TooLong => self.problem_too_long,
+        }
+    }
+
     /// A user-facing sentence for an error; details only where they are ours to show.
     pub fn error(&self, e: &AppError) -> String {
         match e {
@@ -251,6 +325,7 @@ impl Catalog {
             AppError::Import(ie) => format!("{}: {ie}", self.err_import),
             AppError::AlreadySubmitted => self.err_already_submitted.into(),
             AppError::Judgment(p) => format!("{} {}", self.err_judgment, self.problem(p)),
+            AppError::Correction(p) => format!("{} {}", self.err_correction, self.correction_problem(p)),
             AppError::Internal => self.err_internal.into(),
             AppError::Request(_) => self.err_request.into(),
         }

@@ -113,6 +113,8 @@ impl Prompt {
             history: self.history,
             question: self.question,
             department: self.department,
+            task: None,
+            meta: serde_json::json!({}),
             candidates,
         }
     }

@@ -7,9 +7,11 @@ mod cmd_reward;
 #[cfg(feature = "ssr")]
 mod lines;
 #[cfg(feature = "ssr")]
+pub mod qa;
+#[cfg(feature = "ssr")]
 mod run;
 #[cfg(feature = "ssr")]
-pub use run::{ImportFailure, import};
+pub use run::{ImportFailure, ImportOptions, import};
 
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -23,6 +25,36 @@ crate::named_enum! {
         CmdReward = "cmd-reward",
         /// Items with 2 to 8 answers: `{"question", "answers": [...]}`; more than two are ranked.
         Candidates = "candidates",
+        /// QA pairs to correct, ShareGPT `conversations`.
+        Sharegpt = "sharegpt",
+        /// QA pairs to correct, alpaca `instruction` / `input` / `output`.
+        Alpaca = "alpaca",
+        /// QA pairs to correct, ChatMed `query` / `response`.
+        Chatmed = "chatmed",
+        /// QA pairs to correct, PromptCBLUE `input` / `target` / `answer_choices`.
+        Promptcblue = "promptcblue",
+        /// QA pairs to correct from any JSON Lines, with a field mapping.
+        Jsonl = "jsonl",
+    }
+}
+
+crate::named_enum! {
+    /// What a dataset's items are reviewed for.
+    pub enum DatasetKind("dataset kind") {
+        /// Two or more answers, compared or ranked.
+        Compare = "compare",
+        /// One answer, accepted, corrected or rejected.
+        Correct = "correct",
+    }
+}
+
+impl ImportFormat {
+    /// The kind of dataset this format's records belong in.
+    pub fn dataset_kind(self) -> DatasetKind {
+        match self {
+            ImportFormat::CmdReward | ImportFormat::Candidates => DatasetKind::Compare,
+            _ => DatasetKind::Correct,
+        }
     }
 }
 
@@ -70,6 +102,8 @@ pub async fn import_dataset(
     format: ImportFormat,
     file_name: String,
     content: String,
+    #[server(default)] mapping: Option<String>,
+    #[server(default)] generator: Option<String>,
 ) -> Result<ImportSummary, AppError> {
     crate::error::with_status(
         async {
@@ -78,7 +112,13 @@ pub async fn import_dataset(
             let dataset = crate::domain::DatasetName::parse(dataset).map_err(AppError::Invalid)?;
             // Only the base name is kept: it is provenance, never a path to open.
             let file_name = file_name.rsplit(['/', '\\']).next().unwrap_or_default().to_string();
-            import(&state.pool, &dataset, format, &file_name, content.as_bytes(), Some(user.id)).await.map_err(|e| {
+            let mapping = mapping
+                .filter(|m| !m.trim().is_empty())
+                .map(|m| m.parse::<qa::FieldMapping>())
+                .transpose()
+                .map_err(AppError::Invalid)?;
+            let options = ImportOptions { format, mapping: mapping.as_ref(), generator: generator.as_deref() };
+            import(&state.pool, &dataset, &options, &file_name, content.as_bytes(), Some(user.id)).await.map_err(|e| {
                 match e {
                     ImportFailure::Rejected(e) => AppError::Import(e),
                     ImportFailure::Db(e) => e.into(),

@@ -1,6 +1,8 @@
 //! The import transaction: parse everything, then write everything or nothing.
+use super::qa::{self, FieldMapping};
 use super::{ImportError, ImportFormat, ImportSummary, candidates, cmd_reward, lines};
 use crate::domain::{DatasetName, UserId};
+use crate::store::items::NewItem;
 use crate::store::{self, items};
 use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
@@ -18,31 +20,72 @@ impl From<sqlx::Error> for ImportFailure {
     }
 }
 
+/// How to read a file.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportOptions<'a> {
+    pub format: ImportFormat,
+    /// Required by the `jsonl` format: which fields hold question and answer.
+    pub mapping: Option<&'a FieldMapping>,
+    /// The model that wrote the answers, when the file does not say.
+    pub generator: Option<&'a str>,
+}
+
+impl From<ImportFormat> for ImportOptions<'_> {
+    fn from(format: ImportFormat) -> Self {
+        ImportOptions { format, mapping: None, generator: None }
+    }
+}
+
 /// Imports `bytes` (the content of `source`) into `dataset`. The CLI and the API both call this.
 pub async fn import(
     pool: &SqlitePool,
     dataset: &DatasetName,
-    format: ImportFormat,
+    options: &ImportOptions<'_>,
     source: &str,
     bytes: &[u8],
     actor: Option<UserId>,
 ) -> Result<ImportSummary, ImportFailure> {
+    let rejected = |line: Option<usize>, message: String| {
+        ImportFailure::Rejected(ImportError { source: source.into(), line, message })
+    };
+    let format = options.format;
+    let mapping = match (format, options.mapping) {
+        (ImportFormat::Jsonl, None) => return Err(rejected(None, "the jsonl format needs a field mapping".into())),
+        (_, m) => m,
+    };
+    let parse = |line: usize, text: &str| -> Result<NewItem, String> {
+        match format {
+            ImportFormat::CmdReward => cmd_reward::parse_record(line, text),
+            ImportFormat::Candidates => candidates::parse_record(line, text),
+            ImportFormat::Sharegpt => qa::sharegpt(line, text),
+            ImportFormat::Alpaca => qa::alpaca(line, text),
+            ImportFormat::Chatmed => qa::chatmed(line, text),
+            ImportFormat::Promptcblue => qa::promptcblue(line, text),
+            ImportFormat::Jsonl => qa::mapped(mapping.expect("checked above"), line, text),
+        }
+    };
     let records = lines::numbered(source, bytes).map_err(ImportFailure::Rejected)?;
-    let parsed = records
+    let mut parsed = records
         .iter()
-        .map(|(line, text)| {
-            let parse = match format {
-                ImportFormat::CmdReward => cmd_reward::parse_record,
-                ImportFormat::Candidates => candidates::parse_record,
-            };
-            parse(*line, text).map_err(|message| {
-                ImportFailure::Rejected(ImportError { source: source.into(), line: Some(*line), message })
-            })
-        })
+        .map(|(line, text)| parse(*line, text).map_err(|message| rejected(Some(*line), message)))
         .collect::<Result<Vec<_>, _>>()?;
+    if let Some(generator) = options.generator {
+        for c in parsed.iter_mut().flat_map(|i| i.candidates.iter_mut()).filter(|c| c.model.is_none()) {
+            c.model = Some(generator.to_string());
+        }
+    }
 
     let mut tx = store::begin_write(pool).await?;
-    let dataset_id = store::datasets::get_or_create(&mut tx, dataset, actor).await?;
+    let kind = format.dataset_kind();
+    let dataset_id = match store::datasets::get_or_create(&mut tx, dataset, kind, actor).await? {
+        Ok(id) => id,
+        Err(existing) => {
+            return Err(rejected(
+                None,
+                format!("`{dataset}` is a {existing} dataset; {} records need a {kind} dataset", format.as_str()),
+            ));
+        }
+    };
     let sha256 = hex::encode(Sha256::digest(bytes));
     let record = items::ImportRecord {
         dataset: dataset_id,

@@ -84,6 +84,9 @@ pub struct ReviewSettings {
     pub rationale: RationaleRule,
     /// Share of served items that are gold items (0 to 0.5).
     pub gold_rate: f64,
+    /// Correct datasets with answer choices (PromptCBLUE): the answer meaning "none fits".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub no_match_answer: Option<String>,
 }
 
 impl Default for ReviewSettings {
@@ -93,6 +96,7 @@ impl Default for ReviewSettings {
             axes: Axis::ALL.iter().map(|&axis| AxisSetting { axis, required: false }).collect(),
             rationale: RationaleRule::Never,
             gold_rate: 0.0,
+            no_match_answer: None,
         }
     }
 }

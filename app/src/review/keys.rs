@@ -31,3 +31,57 @@ pub fn now_ms() -> f64 {
 pub fn digit(key: &str) -> Option<u8> {
     key.parse::<u8>().ok().filter(|d| *d <= 9)
 }
+
+/// Keys pressed while typing in a field: `Esc` leaves it, `Ctrl+Enter` submits.
+/// Returns whether the key belonged to the field (the page must then ignore it).
+pub fn in_field(e: &KeyboardEvent, submit: impl Fn()) -> bool {
+    if !typing(e) {
+        return false;
+    }
+    if e.key() == "Escape" {
+        blur_active();
+    } else if e.key() == "Enter" && (e.ctrl_key() || e.meta_key()) {
+        e.prevent_default();
+        blur_active();
+        submit();
+    }
+    true
+}
+
+/// Time an item has been on screen, less the time its tab was hidden. Create it in the
+/// component that shows the item; it stops listening when that component goes.
+#[derive(Clone, Copy)]
+pub struct TaskTimer {
+    shown_at: leptos::prelude::StoredValue<Option<f64>>,
+    hidden_since: leptos::prelude::StoredValue<Option<f64>>,
+    hidden_ms: leptos::prelude::StoredValue<f64>,
+}
+
+impl TaskTimer {
+    pub fn start() -> Self {
+        use leptos::prelude::*;
+        let timer = TaskTimer {
+            shown_at: StoredValue::new(None),
+            hidden_since: StoredValue::new(None),
+            hidden_ms: StoredValue::new(0.0),
+        };
+        // Effects run only in the browser, once the item is on screen.
+        Effect::new(move |_| timer.shown_at.set_value(Some(now_ms())));
+        let visibility = window_event_listener_untyped("visibilitychange", move |_| {
+            if document().hidden() {
+                timer.hidden_since.set_value(Some(now_ms()));
+            } else if let Some(since) = timer.hidden_since.get_value() {
+                timer.hidden_ms.update_value(|h| *h += now_ms() - since);
+                timer.hidden_since.set_value(None);
+            }
+        });
+        on_cleanup(move || visibility.remove());
+        timer
+    }
+
+    /// Milliseconds on task so far, or `None` before the item was shown.
+    pub fn elapsed_ms(&self) -> Option<u64> {
+        use leptos::prelude::GetValue;
+        self.shown_at.get_value().map(|t| (now_ms() - t - self.hidden_ms.get_value()).max(0.0) as u64)
+    }
+}

@@ -3,7 +3,7 @@
 pub mod compare;
 pub mod history;
 pub mod judgment;
-mod keys;
+pub mod keys;
 
 use crate::domain::Role;
 

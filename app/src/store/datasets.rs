@@ -1,6 +1,7 @@
 //! Datasets and their per-reviewer progress.
 use crate::datasets::DatasetSummary;
 use crate::domain::{DatasetId, DatasetName, UserId};
+use crate::import::DatasetKind;
 use crate::review::judgment::ReviewSettings;
 use sqlx::{SqliteConnection, SqlitePool};
 
@@ -81,40 +82,46 @@ pub async fn by_name(pool: &SqlitePool, name: &DatasetName) -> Result<Option<Dat
     sqlx::query_as(&format!("{SELECT} WHERE name = ?")).bind(name.as_str()).fetch_optional(pool).await
 }
 
-/// Returns the dataset's id, creating a compare dataset with default settings if it is new.
 pub async fn by_id(pool: &SqlitePool, id: i64) -> Result<Option<DatasetRecord>, sqlx::Error> {
     sqlx::query_as(&format!("{SELECT} WHERE id = ?")).bind(id).fetch_optional(pool).await
 }
 
+/// Returns the dataset's id, creating it with default settings if it is new; `Ok(Err(kind))`
+/// when a dataset of that name exists with another kind.
 pub async fn get_or_create(
     conn: &mut SqliteConnection,
     name: &DatasetName,
+    kind: DatasetKind,
     actor: Option<UserId>,
-) -> Result<DatasetId, sqlx::Error> {
-    let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM datasets WHERE name = ?")
+) -> Result<Result<DatasetId, DatasetKind>, sqlx::Error> {
+    let existing: Option<(i64, String)> = sqlx::query_as("SELECT id, kind FROM datasets WHERE name = ?")
         .bind(name.as_str())
         .fetch_optional(&mut *conn)
         .await?;
-    if let Some(id) = existing {
-        return Ok(DatasetId(id));
+    if let Some((id, existing_kind)) = existing {
+        let existing_kind: DatasetKind = existing_kind.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))?;
+        return Ok(if existing_kind == kind { Ok(DatasetId(id)) } else { Err(existing_kind) });
     }
-    let id: i64 = sqlx::query_scalar("INSERT INTO datasets (name) VALUES (?) RETURNING id")
+    let id: i64 = sqlx::query_scalar("INSERT INTO datasets (name, kind) VALUES (?, ?) RETURNING id")
         .bind(name.as_str())
+        .bind(kind.as_str())
         .fetch_one(&mut *conn)
         .await?;
-    let detail = serde_json::json!({ "name": name.as_str() });
+    let detail = serde_json::json!({ "name": name.as_str(), "kind": kind });
     super::audit::record(conn, actor, "dataset.create", "dataset", Some(id), detail).await?;
-    Ok(DatasetId(id))
+    Ok(Ok(DatasetId(id)))
 }
 
-/// Compare datasets with their size and how many items this reviewer has judged.
+/// Every dataset with its kind, size, and how many items this reviewer has decided.
 pub async fn summaries_for(pool: &SqlitePool, user: UserId) -> Result<Vec<DatasetSummary>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT d.name,
+        "SELECT d.name, d.kind,
                 (SELECT COUNT(*) FROM items i WHERE i.dataset_id = d.id AND i.excluded_at IS NULL) AS items,
                 (SELECT COUNT(*) FROM judgments j JOIN items i ON i.id = j.item_id
-                  WHERE i.dataset_id = d.id AND j.user_id = ?) AS my_done
-           FROM datasets d WHERE d.kind = 'compare' ORDER BY d.name",
+                  WHERE i.dataset_id = d.id AND j.user_id = ?1)
+              + (SELECT COUNT(*) FROM corrections c JOIN items i ON i.id = c.item_id
+                  WHERE i.dataset_id = d.id AND c.user_id = ?1) AS my_done
+           FROM datasets d ORDER BY d.name",
     )
     .bind(user.0)
     .fetch_all(pool)

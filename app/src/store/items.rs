@@ -34,6 +34,10 @@ pub struct NewItem {
     pub history: Vec<(String, String)>,
     pub question: String,
     pub department: Option<String>,
+    /// A task name, e.g. PromptCBLUE's `task_dataset`.
+    pub task: Option<String>,
+    /// Source-specific fields kept with the item (e.g. PromptCBLUE `answer_choices`).
+    pub meta: serde_json::Value,
     pub candidates: Vec<NewCandidate>,
 }
 
@@ -85,8 +89,8 @@ pub async fn insert(
 ) -> Result<Option<ItemId>, sqlx::Error> {
     let history = serde_json::to_string(&item.history).expect("history serialises");
     let id: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO items (dataset_id, import_id, source_line, content_hash, system, history, question, department)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        "INSERT INTO items (dataset_id, import_id, source_line, content_hash, system, history, question, department, task, meta)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (dataset_id, content_hash) DO NOTHING RETURNING id",
     )
     .bind(dataset.0)
@@ -97,6 +101,8 @@ pub async fn insert(
     .bind(history)
     .bind(&item.question)
     .bind(&item.department)
+    .bind(&item.task)
+    .bind(item.meta.to_string())
     .fetch_optional(&mut *conn)
     .await?;
     let Some(id) = id else { return Ok(None) };

@@ -35,23 +35,29 @@ pub struct Reviewer {
 
 /// Items of dataset ?1 that reviewer ?2 may be given: not done, skipped or currently leased
 /// by them (their own expired lease does not bar them).
-const NOT_BARRED: &str = "
-    i.dataset_id = ?1 AND i.excluded_at IS NULL
-    AND (SELECT COUNT(*) FROM candidates c WHERE c.item_id = i.id) >= 2
-    AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.item_id = i.id AND a.user_id = ?2
-                      AND (a.state <> 'leased' OR a.lease_expires_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
+fn not_barred() -> String {
+    format!(
+        "i.dataset_id = ?1 AND i.excluded_at IS NULL
+         -- Compare items need two answers to compare; correct items have the one answer to check.
+         AND (SELECT COUNT(*) FROM candidates c WHERE c.item_id = i.id)
+             >= (SELECT CASE d.kind WHEN 'correct' THEN 1 ELSE 2 END FROM datasets d WHERE d.id = ?1)
+         AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.item_id = i.id AND a.user_id = ?2
+                           AND (a.state <> 'leased' OR a.lease_expires_at > {NOW}))"
+    )
+}
 
 /// Regular items still short of overlap target ?3 (done plus live leases).
 fn regular_items() -> String {
     format!(
-        "{NOT_BARRED} AND i.gold IS NULL
+        "{} AND i.gold IS NULL
          AND (SELECT COUNT(*) FROM assignments a WHERE a.item_id = i.id
-               AND (a.state = 'done' OR (a.state = 'leased' AND a.lease_expires_at > {NOW}))) < ?3"
+               AND (a.state = 'done' OR (a.state = 'leased' AND a.lease_expires_at > {NOW}))) < ?3",
+        not_barred()
     )
 }
 
 fn gold_items() -> String {
-    format!("{NOT_BARRED} AND i.gold IS NOT NULL")
+    format!("{} AND i.gold IS NOT NULL", not_barred())
 }
 
 fn parse_ids(json: &str) -> Result<Vec<CandidateId>, sqlx::Error> {
@@ -167,7 +173,8 @@ pub async fn lease(
 /// (counting the ones they hold).
 pub async fn progress(pool: &SqlitePool, dataset: &DatasetRecord, user: UserId) -> Result<(i64, i64), sqlx::Error> {
     let done: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM judgments j JOIN items i ON i.id = j.item_id WHERE i.dataset_id = ? AND j.user_id = ?",
+        "SELECT (SELECT COUNT(*) FROM judgments j JOIN items i ON i.id = j.item_id WHERE i.dataset_id = ?1 AND j.user_id = ?2)
+              + (SELECT COUNT(*) FROM corrections c JOIN items i ON i.id = c.item_id WHERE i.dataset_id = ?1 AND c.user_id = ?2)",
     )
     .bind(dataset.id)
     .bind(user.0)

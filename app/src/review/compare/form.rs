@@ -130,27 +130,13 @@ pub fn JudgmentForm(
     let axes: Vec<Axis> = settings.with_value(|s| s.axes.iter().map(|a| a.axis).collect());
     let cells = axes.len() * n;
 
-    // Time on task: from the moment the item is on screen, minus time the tab was hidden.
-    let shown_at = StoredValue::new(None::<f64>);
-    let hidden_since = StoredValue::new(None::<f64>);
-    let hidden_ms = StoredValue::new(0.0_f64);
-    Effect::new(move |_| shown_at.set_value(Some(keys::now_ms())));
-    let visibility = window_event_listener_untyped("visibilitychange", move |_| {
-        if document().hidden() {
-            hidden_since.set_value(Some(keys::now_ms()));
-        } else if let Some(since) = hidden_since.get_value() {
-            hidden_ms.update_value(|h| *h += keys::now_ms() - since);
-            hidden_since.set_value(None);
-        }
-    });
-    on_cleanup(move || visibility.remove());
+    let timer = keys::TaskTimer::start();
 
     let submit = move || {
         if pending.get_untracked() {
             return;
         }
-        let elapsed = shown_at.get_value().map(|t| (keys::now_ms() - t - hidden_ms.get_value()).max(0.0) as u64);
-        let checked = state.input(elapsed).and_then(|input| {
+        let checked = state.input(timer.elapsed_ms()).and_then(|input| {
             settings.with_value(|s| validate(s, n, &input))?;
             Ok(input)
         });
@@ -164,17 +150,10 @@ pub fn JudgmentForm(
     };
 
     let keydown = window_event_listener(leptos::ev::keydown, move |e| {
-        let key = e.key();
-        if keys::typing(&e) {
-            if key == "Escape" {
-                keys::blur_active();
-            } else if key == "Enter" && (e.ctrl_key() || e.meta_key()) {
-                e.prevent_default();
-                keys::blur_active();
-                submit();
-            }
+        if keys::in_field(&e, submit) {
             return;
         }
+        let key = e.key();
         if !keys::plain(&e) {
             return;
         }

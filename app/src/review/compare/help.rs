@@ -2,8 +2,11 @@
 use crate::i18n::use_i18n;
 use leptos::prelude::*;
 
+/// Which list of keys a help overlay shows.
+pub type KeyList = fn(&'static crate::i18n::Catalog) -> &'static [(&'static str, &'static str)];
+
 #[component]
-pub fn KeysHelp(open: RwSignal<bool>) -> impl IntoView {
+pub fn KeysHelp(open: RwSignal<bool>, keys: KeyList) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <Show when=move || open.get()>
@@ -12,7 +15,7 @@ pub fn KeysHelp(open: RwSignal<bool>) -> impl IntoView {
                     <h2>{move || i18n.t().keys_title}</h2>
                     <table class="keys">
                         <tbody>
-                            {move || i18n.t().keys.iter().map(|(k, what)| view! {
+                            {move || keys(i18n.t()).iter().map(|(k, what)| view! {
                                 <tr><th><kbd>{*k}</kbd></th><td>{*what}</td></tr>
                             }).collect_view()}
                         </tbody>

@@ -1,6 +1,6 @@
 //! The compare screen's server side: the reviewer's queue, judging, skipping, guidelines.
 mod form;
-mod help;
+pub mod help;
 mod page;
 mod ranking;
 mod ratings;

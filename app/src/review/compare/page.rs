@@ -101,7 +101,7 @@ pub fn ComparePage() -> impl IntoView {
     };
 
     view! {
-        <KeysHelp open=help_open/>
+        <KeysHelp open=help_open keys=|t| t.keys/>
         <GuidelinesPanel open=guide_open html=Signal::derive(move || guide.get().flatten())/>
         <Transition fallback=move || view! { <p>{move || i18n.t().loading}</p> }>
             {move || Suspend::new(async move {

@@ -1,0 +1,277 @@
+//! Correcting generated QA pairs: accept, edit or reject, with a character-level diff;
+//! disagreements go to adjudication. Every decision becomes SFT data, and every substantive
+//! fix also a preference pair (see `export`).
+pub mod diff;
+mod form;
+mod pages;
+pub mod rules;
+pub use pages::{AdjudicatePage, CorrectPage, CorrectionHistoryPage, EditCorrectionPage};
+
+use crate::domain::{AssignmentId, Role};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use rules::{Correction, CorrectionInput};
+use serde::{Deserialize, Serialize};
+
+/// Roles that settle disputes between reviewers.
+pub const ADJUDICATOR_ROLES: [Role; 2] = [Role::Admin, Role::Auditor];
+
+/// A QA pair as the reviewer sees it: raw text to edit, HTML to read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QaItem {
+    pub assignment: AssignmentId,
+    pub question: String,
+    pub question_html: String,
+    pub answer: String,
+    pub answer_html: String,
+    pub system_html: Option<String>,
+    pub history: Vec<(String, String)>,
+    pub department: Option<String>,
+    /// Task name and type (PromptCBLUE).
+    pub task: Option<String>,
+    pub task_type: Option<String>,
+    /// The answer must be one of these (PromptCBLUE `answer_choices`), or `no_match`.
+    pub choices: Option<Vec<String>>,
+    pub no_match: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QaQueue {
+    pub items: Vec<QaItem>,
+    pub done: i64,
+    pub open: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CorrectionLine {
+    pub id: i64,
+    pub question: String,
+    pub correction: CorrectionInput,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CorrectionEdit {
+    pub item: QaItem,
+    pub correction: CorrectionInput,
+}
+
+/// An item whose reviewers disagree, with every decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dispute {
+    pub item: i64,
+    pub question: String,
+    pub answer: String,
+    pub decisions: Vec<(String, CorrectionInput)>,
+}
+
+/// The caller's current QA item and the next one, leased to them.
+#[server(prefix = "/api", endpoint = "correct_queue")]
+pub async fn correct_queue(dataset: String) -> Result<QaQueue, AppError> {
+    crate::error::with_status(ssr::queue(dataset).await)
+}
+
+/// Records the caller's decision on their leased QA item. Returns its id.
+#[server(prefix = "/api", endpoint = "correct", input = Json)]
+pub async fn submit_correction(assignment: AssignmentId, correction: CorrectionInput) -> Result<i64, AppError> {
+    crate::error::with_status(ssr::submit(assignment, correction).await)
+}
+
+/// Renders markdown the way answers are shown (sanitised), for the live preview.
+#[server(prefix = "/api", endpoint = "preview")]
+pub async fn preview(markdown: String) -> Result<String, AppError> {
+    crate::error::with_status(
+        async {
+            crate::auth::session::require(Role::ALL).await?;
+            if markdown.len() > rules::MAX_TEXT_BYTES {
+                return Err(AppError::Invalid("the text is limited to 1 MB".into()));
+            }
+            Ok(crate::markdown::render(&markdown))
+        }
+        .await,
+    )
+}
+
+/// The caller's latest corrections in a dataset (50 at most).
+#[server(prefix = "/api", endpoint = "my_corrections")]
+pub async fn my_corrections(dataset: String) -> Result<Vec<CorrectionLine>, AppError> {
+    crate::error::with_status(ssr::mine(dataset).await)
+}
+
+/// One of the caller's corrections with its item.
+#[server(prefix = "/api", endpoint = "correction")]
+pub async fn get_correction(id: i64) -> Result<CorrectionEdit, AppError> {
+    crate::error::with_status(ssr::one(id).await)
+}
+
+/// Changes one of the caller's corrections; the old value stays in the audit log.
+#[server(prefix = "/api", endpoint = "edit_correction", input = Json)]
+pub async fn edit_correction(id: i64, correction: CorrectionInput) -> Result<(), AppError> {
+    crate::error::with_status(ssr::edit(id, correction).await)
+}
+
+/// Items of a dataset whose reviewers disagree. Admins and auditors.
+#[server(prefix = "/api", endpoint = "disputes")]
+pub async fn disputes(dataset: String) -> Result<Vec<Dispute>, AppError> {
+    crate::error::with_status(ssr::disputes(dataset).await)
+}
+
+/// Sets the final version of an item: one reviewer's decision or the adjudicator's own.
+#[server(prefix = "/api", endpoint = "adjudicate", input = Json)]
+pub async fn adjudicate(dataset: String, item: i64, decision: Correction) -> Result<(), AppError> {
+    crate::error::with_status(ssr::adjudicate(dataset, item, decision).await)
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use super::*;
+    use crate::auth::session::require;
+    use crate::domain::{CandidateId, ItemId};
+    use crate::markdown::render;
+    use crate::review::REVIEWER_ROLES;
+    use crate::review::compare::ssr::dataset;
+    use crate::state::app_state;
+    use crate::store::corrections::{self, CorrectionError};
+    use crate::store::{queue, users};
+    use rand::SeedableRng;
+    use sqlx::SqlitePool;
+
+    const PREFETCH: usize = 2;
+    const LIST_LIMIT: i64 = 50;
+
+    fn error(e: CorrectionError) -> AppError {
+        match e {
+            CorrectionError::NotFound => AppError::NotFound,
+            CorrectionError::AlreadySubmitted => AppError::AlreadySubmitted,
+            CorrectionError::Invalid(p) => AppError::Correction(p),
+            CorrectionError::Db(e) => e.into(),
+        }
+    }
+
+    async fn qa_item(
+        pool: &SqlitePool,
+        assignment: AssignmentId,
+        item: ItemId,
+        shown: &[CandidateId],
+    ) -> Result<QaItem, AppError> {
+        let c = queue::content(pool, item, shown).await?;
+        let mut conn = pool.acquire().await?;
+        let (_, facts) = corrections::facts(&mut conn, item).await?;
+        let (task, meta): (Option<String>, String) =
+            sqlx::query_as("SELECT task, meta FROM items WHERE id = ?").bind(item.0).fetch_one(pool).await?;
+        let meta: serde_json::Value =
+            serde_json::from_str(&meta).map_err(|e| crate::error::internal("item meta", e))?;
+        let answer = c.answers.into_iter().next().ok_or(AppError::NotFound)?;
+        Ok(QaItem {
+            assignment,
+            question_html: render(&c.question),
+            question: c.question,
+            answer_html: render(&answer),
+            answer,
+            system_html: c.system.as_deref().filter(|s| !s.trim().is_empty()).map(render),
+            history: c.history.iter().map(|(q, a)| (render(q), render(a))).collect(),
+            department: c.department,
+            task,
+            task_type: meta["task_type"].as_str().map(String::from),
+            choices: facts.choices,
+            no_match: facts.no_match,
+        })
+    }
+
+    pub async fn queue(name: String) -> Result<QaQueue, AppError> {
+        let user = require(&REVIEWER_ROLES).await?;
+        let pool = app_state()?.pool;
+        let dataset = dataset(&pool, name).await?;
+        if dataset.kind != "correct" {
+            return Err(AppError::NotFound);
+        }
+        let reviewer = queue::Reviewer { id: user.id, specialties: users::specialties(&pool, user.id).await? };
+        let mut rng = rand::rngs::StdRng::from_entropy();
+        let leases = queue::lease(&pool, &dataset, &reviewer, 0.0, PREFETCH, &mut rng).await?;
+        let mut items = Vec::with_capacity(leases.len());
+        for a in &leases {
+            items.push(qa_item(&pool, a.id, a.item_id, &a.presentation).await?);
+        }
+        let (done, open) = queue::progress(&pool, &dataset, user.id).await?;
+        Ok(QaQueue { items, done, open })
+    }
+
+    pub async fn submit(assignment: AssignmentId, input: CorrectionInput) -> Result<i64, AppError> {
+        let user = require(&REVIEWER_ROLES).await?;
+        let pool = app_state()?.pool;
+        corrections::record(&pool, user.id, assignment, &input).await.map_err(error)
+    }
+
+    pub async fn mine(name: String) -> Result<Vec<CorrectionLine>, AppError> {
+        let user = require(&REVIEWER_ROLES).await?;
+        let pool = app_state()?.pool;
+        let dataset = dataset(&pool, name).await?;
+        Ok(corrections::recent(&pool, user.id, dataset.id, LIST_LIMIT)
+            .await?
+            .into_iter()
+            .map(|(id, question, correction, updated_at)| CorrectionLine {
+                id,
+                question: question.chars().take(60).collect(),
+                correction,
+                updated_at,
+            })
+            .collect())
+    }
+
+    pub async fn one(id: i64) -> Result<CorrectionEdit, AppError> {
+        let user = require(&REVIEWER_ROLES).await?;
+        let pool = app_state()?.pool;
+        let own = corrections::own(&pool, user.id, id).await?.ok_or(AppError::NotFound)?;
+        let presentation: String = sqlx::query_scalar("SELECT presentation FROM assignments WHERE id = ?")
+            .bind(own.assignment.0)
+            .fetch_one(&pool)
+            .await?;
+        let shown: Vec<CandidateId> =
+            serde_json::from_str(&presentation).map_err(|e| crate::error::internal("presentation", e))?;
+        let item = qa_item(&pool, own.assignment, own.item_id, &shown).await?;
+        Ok(CorrectionEdit { item, correction: own.input })
+    }
+
+    pub async fn edit(id: i64, input: CorrectionInput) -> Result<(), AppError> {
+        let user = require(&REVIEWER_ROLES).await?;
+        let pool = app_state()?.pool;
+        corrections::update(&pool, user.id, id, &input).await.map_err(error)
+    }
+
+    pub async fn disputes(name: String) -> Result<Vec<Dispute>, AppError> {
+        require(&ADJUDICATOR_ROLES).await?;
+        let pool = app_state()?.pool;
+        let dataset = dataset(&pool, name).await?;
+        let mut out = Vec::new();
+        for item in corrections::disputed(&pool, dataset.id).await? {
+            let (question, answer): (String, String) = sqlx::query_as(
+                "SELECT i.question, c.body FROM items i JOIN candidates c ON c.item_id = i.id WHERE i.id = ? ORDER BY c.position LIMIT 1",
+            )
+            .bind(item.0)
+            .fetch_one(&pool)
+            .await?;
+            out.push(Dispute { item: item.0, question, answer, decisions: corrections::decisions(&pool, item).await? });
+        }
+        Ok(out)
+    }
+
+    pub async fn adjudicate(name: String, item: i64, decision: Correction) -> Result<(), AppError> {
+        let user = require(&ADJUDICATOR_ROLES).await?;
+        let pool = app_state()?.pool;
+        let dataset = dataset(&pool, name).await?;
+        // The item must belong to the named dataset: ids of other datasets look missing.
+        let belongs: Option<i64> = sqlx::query_scalar("SELECT id FROM items WHERE id = ? AND dataset_id = ?")
+            .bind(item)
+            .bind(dataset.id)
+            .fetch_optional(&pool)
+            .await?;
+        belongs.ok_or(AppError::NotFound)?;
+        if let Correction::Edit { answer, .. } = &decision {
+            if answer.trim().is_empty() {
+                return Err(AppError::Correction(rules::CorrectionProblem::EmptyAnswer));
+            }
+        }
+        Ok(corrections::adjudicate(&pool, user.id, ItemId(item), &decision).await?)
+    }
+}

@@ -1,0 +1,233 @@
+//! QA pairs to correct: one question, one answer per record, in the shapes users have.
+//!
+//! - `sharegpt`: `{"conversations": [{"from": "human"|"user", "value"}, {"from": "gpt"|"assistant", "value"}, …], "system"?}`,
+//!   ending on the answer; earlier turns become history.
+//! - `alpaca`: `{"instruction", "input"?, "output", "system"?, "history"?}`.
+//! - `chatmed`: `{"query", "response"}`.
+//! - `promptcblue`: `{"input", "target", "answer_choices"?, "task_type"|"type"?, "task_dataset"?, "sample_id"?}`.
+//! - `jsonl`: any JSON Lines, with a field mapping such as `question=q,answer=a,system=sys,department=dept`.
+use super::lines::{Prompt, kind, optional_string_field, required_text, string_field};
+use crate::store::items::{NewCandidate, NewItem};
+use serde_json::{Map, Value, json};
+
+fn object(text: &str) -> Result<Map<String, Value>, String> {
+    match serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))? {
+        Value::Object(obj) => Ok(obj),
+        other => Err(format!("expected a JSON object, found {}", kind(&other))),
+    }
+}
+
+fn qa_item(line: usize, prompt: Prompt, answer: String, task: Option<String>, meta: Value) -> NewItem {
+    let mut item = prompt.into_item(line, vec![NewCandidate { body: answer, model: None, prior_label: None }]);
+    item.task = task;
+    item.meta = meta;
+    item
+}
+
+pub fn sharegpt(line: usize, text: &str) -> Result<NewItem, String> {
+    let obj = object(text)?;
+    let turns = obj.get("conversations").ok_or("missing field `conversations`")?;
+    let turns =
+        turns.as_array().ok_or_else(|| format!("field `conversations` must be an array, found {}", kind(turns)))?;
+    let mut texts = Vec::with_capacity(turns.len());
+    for (i, turn) in turns.iter().enumerate() {
+        let t = turn.as_object().ok_or(format!("`conversations[{i}]` must be an object"))?;
+        let from = t.get("from").and_then(Value::as_str).ok_or(format!("`conversations[{i}].from` is missing"))?;
+        let human = matches!(from, "human" | "user");
+        if human != (i % 2 == 0) || !(human || matches!(from, "gpt" | "assistant")) {
+            let expected = if i % 2 == 0 { "human" } else { "gpt" };
+            return Err(format!("`conversations[{i}].from` is `{from}`; expected `{expected}` (turns must alternate)"));
+        }
+        let value = t.get("value").ok_or(format!("`conversations[{i}].value` is missing"))?;
+        texts.push(required_text(&format!("conversations[{i}].value"), value)?);
+    }
+    if texts.len() < 2 || texts.len() % 2 == 1 {
+        return Err("`conversations` must end with the answer (a `gpt` turn) after at least one question".into());
+    }
+    let answer = texts.pop().expect("even, non-empty");
+    let question = texts.pop().expect("even, non-empty");
+    let mut it = texts.into_iter();
+    let mut history = Vec::new();
+    while let (Some(q), Some(a)) = (it.next(), it.next()) {
+        history.push((q, a));
+    }
+    let system = optional_string_field(&obj, "system")?;
+    Ok(qa_item(line, Prompt { system, history, question, department: None }, answer, None, json!({})))
+}
+
+pub fn alpaca(line: usize, text: &str) -> Result<NewItem, String> {
+    let obj = object(text)?;
+    let instruction = string_field(&obj, "instruction")?;
+    let question = match optional_string_field(&obj, "input")? {
+        Some(input) => format!("{instruction}\n{input}"),
+        None => instruction,
+    };
+    let answer = string_field(&obj, "output")?;
+    let prompt = Prompt {
+        system: optional_string_field(&obj, "system")?,
+        history: super::lines::history(&obj)?,
+        question,
+        department: optional_string_field(&obj, "department")?,
+    };
+    Ok(qa_item(line, prompt, answer, None, json!({})))
+}
+
+pub fn chatmed(line: usize, text: &str) -> Result<NewItem, String> {
+    let obj = object(text)?;
+    let prompt = Prompt { system: None, history: vec![], question: string_field(&obj, "query")?, department: None };
+    Ok(qa_item(line, prompt, string_field(&obj, "response")?, None, json!({})))
+}
+
+pub fn promptcblue(line: usize, text: &str) -> Result<NewItem, String> {
+    let obj = object(text)?;
+    let question = string_field(&obj, "input")?;
+    let target = match obj.get("target") {
+        Some(Value::String(s)) if s.trim().is_empty() => {
+            return Err("`target` is empty: a record without a model answer has nothing to correct".into());
+        }
+        _ => string_field(&obj, "target")?,
+    };
+    let choices = match obj.get("answer_choices") {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(a)) => Some(
+            a.iter()
+                .enumerate()
+                .map(|(i, c)| required_text(&format!("answer_choices[{i}]"), c))
+                .collect::<Result<Vec<_>, _>>()?,
+        ),
+        Some(other) => return Err(format!("field `answer_choices` must be an array or null, found {}", kind(other))),
+    };
+    // The README names the task field `type`; the shipped files use `task_type`.
+    let task_type = match optional_string_field(&obj, "task_type")? {
+        Some(t) => Some(t),
+        None => optional_string_field(&obj, "type")?,
+    };
+    let task_dataset = optional_string_field(&obj, "task_dataset")?;
+    let sample_id = optional_string_field(&obj, "sample_id")?;
+    let meta = json!({
+        "answer_choices": choices, "task_type": task_type, "task_dataset": task_dataset, "sample_id": sample_id,
+    });
+    let prompt = Prompt { system: None, history: vec![], question, department: None };
+    Ok(qa_item(line, prompt, target, task_dataset.or(task_type), meta))
+}
+
+/// Which source field holds each part of a QA pair, for `jsonl` imports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldMapping {
+    pub question: String,
+    pub answer: String,
+    pub system: Option<String>,
+    pub department: Option<String>,
+}
+
+impl std::str::FromStr for FieldMapping {
+    type Err = String;
+
+    /// `question=q,answer=a[,system=s][,department=d]`
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (mut question, mut answer, mut system, mut department) = (None, None, None, None);
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (key, field) = part.split_once('=').ok_or_else(|| format!("`{part}` is not `part=field`"))?;
+            let slot = match key.trim() {
+                "question" => &mut question,
+                "answer" => &mut answer,
+                "system" => &mut system,
+                "department" => &mut department,
+                other => return Err(format!("unknown part `{other}` (known: question, answer, system, department)")),
+            };
+            *slot = Some(field.trim().to_string());
+        }
+        Ok(FieldMapping {
+            question: question.ok_or("the mapping needs `question=FIELD`")?,
+            answer: answer.ok_or("the mapping needs `answer=FIELD`")?,
+            system,
+            department,
+        })
+    }
+}
+
+pub fn mapped(mapping: &FieldMapping, line: usize, text: &str) -> Result<NewItem, String> {
+    let obj = object(text)?;
+    let optional =
+        |f: &Option<String>| f.as_deref().map(|f| optional_string_field(&obj, f)).transpose().map(Option::flatten);
+    let prompt = Prompt {
+        system: optional(&mapping.system)?,
+        history: vec![],
+        question: string_field(&obj, &mapping.question)?,
+        department: optional(&mapping.department)?,
+    };
+    Ok(qa_item(line, prompt, string_field(&obj, &mapping.answer)?, None, json!({})))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sharegpt_multi_turn_keeps_history_and_answer() {
+        let item = sharegpt(
+            2,
+            r#"{"system":"你是医生","conversations":[{"from":"human","value":"q1"},{"from":"gpt","value":"a1"},{"from":"user","value":"q2"},{"from":"assistant","value":"a2"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(item.question, "q2");
+        assert_eq!(item.history, vec![("q1".to_string(), "a1".to_string())]);
+        assert_eq!(item.candidates[0].body, "a2");
+        assert_eq!(item.system.as_deref(), Some("你是医生"));
+        for (bad, expected) in [
+            (r#"{"conversations":[{"from":"human","value":"q"}]}"#, "must end with the answer"),
+            (r#"{"conversations":[{"from":"gpt","value":"a"},{"from":"human","value":"q"}]}"#, "expected `human`"),
+            (r#"{"conversations":"x"}"#, "must be an array"),
+            (
+                r#"{"conversations":[{"from":"human"},{"from":"gpt","value":"a"}]}"#,
+                "`conversations[0].value` is missing",
+            ),
+        ] {
+            assert!(sharegpt(1, bad).unwrap_err().contains(expected), "{bad}");
+        }
+    }
+
+    #[test]
+    fn alpaca_joins_instruction_and_input() {
+        let item = alpaca(1, r#"{"instruction":"解释","input":"高血压","output":"血压持续升高"}"#).unwrap();
+        assert_eq!(item.question, "解释\n高血压");
+        let item = alpaca(1, r#"{"instruction":"什么是感冒","input":"","output":"上呼吸道感染"}"#).unwrap();
+        assert_eq!(item.question, "什么是感冒");
+        assert!(alpaca(1, r#"{"instruction":"x"}"#).unwrap_err().contains("missing field `output`"));
+    }
+
+    #[test]
+    fn chatmed_reads_query_and_response() {
+        let item = chatmed(1, r#"{"query":"失眠怎么办","response":"规律作息"}"#).unwrap();
+        assert_eq!((item.question.as_str(), item.candidates[0].body.as_str()), ("失眠怎么办", "规律作息"));
+        assert!(chatmed(1, r#"{"query":"q","response":7}"#).unwrap_err().contains("must be a string, found a number"));
+    }
+
+    #[test]
+    fn promptcblue_keeps_choices_and_task_under_either_field_name() {
+        let line = r#"{"input":"匹配程度如何？\n选项：完全不匹配，部分匹配，完全匹配\n答：","target":"部分匹配","answer_choices":["完全不匹配","部分匹配","完全匹配"],"task_type":"matching","task_dataset":"KUAKE-QTR","sample_id":"dev-5126"}"#;
+        let item = promptcblue(1, line).unwrap();
+        assert_eq!(item.task.as_deref(), Some("KUAKE-QTR"));
+        assert_eq!(item.meta["answer_choices"][2], "完全匹配");
+        assert_eq!(item.meta["sample_id"], "dev-5126");
+        let readme_shape = r#"{"input":"抽取实体","target":"无","answer_choices":null,"type":"ner"}"#;
+        let item = promptcblue(1, readme_shape).unwrap();
+        assert_eq!(item.task.as_deref(), Some("ner"));
+        assert!(item.meta["answer_choices"].is_null());
+        assert!(promptcblue(1, r#"{"input":"x","target":""}"#).unwrap_err().contains("nothing to correct"));
+        assert!(
+            promptcblue(1, r#"{"input":"x","target":"y","answer_choices":"a"}"#).unwrap_err().contains("array or null")
+        );
+    }
+
+    #[test]
+    fn field_mappings_parse_and_apply() {
+        let m: FieldMapping = "question=ask, answer=reply, department=科室".parse().unwrap();
+        let item = mapped(&m, 5, r#"{"ask":"胸闷","reply":"做心电图","科室":"心内科"}"#).unwrap();
+        assert_eq!(item.department.as_deref(), Some("心内科"));
+        assert_eq!(item.source_line, 5);
+        assert!(mapped(&m, 1, r#"{"ask":"胸闷"}"#).unwrap_err().contains("missing field `reply`"));
+        assert!("question=a".parse::<FieldMapping>().unwrap_err().contains("answer=FIELD"));
+        assert!("q=a,answer=b".parse::<FieldMapping>().unwrap_err().contains("unknown part `q`"));
+    }
+}

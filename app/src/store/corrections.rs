@@ -1,0 +1,334 @@
+//! Corrections of QA pairs: each reviewer's accept / edit / reject, final versions, and the
+//! cases where reviewers disagree and an adjudicator decides.
+use crate::correct::rules::{Correction, CorrectionInput, CorrectionProblem, ItemFacts, Reason, Verdict, validate};
+use crate::domain::{AssignmentId, ItemId, UserId};
+use sqlx::{SqliteConnection, SqlitePool};
+
+#[derive(Debug)]
+pub enum CorrectionError {
+    NotFound,
+    AlreadySubmitted,
+    Invalid(CorrectionProblem),
+    Db(sqlx::Error),
+}
+
+impl From<sqlx::Error> for CorrectionError {
+    fn from(e: sqlx::Error) -> Self {
+        CorrectionError::Db(e)
+    }
+}
+
+fn decode<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, sqlx::Error> {
+    serde_json::from_str(json).map_err(|e| sqlx::Error::Decode(e.into()))
+}
+
+/// The item's question and (single) answer, its PromptCBLUE choices and the dataset's
+/// no-match answer: what the rules check a correction against.
+pub async fn facts(conn: &mut SqliteConnection, item: ItemId) -> Result<(i64, ItemFacts), sqlx::Error> {
+    let (question, meta, settings, candidate, answer): (String, String, String, i64, String) = sqlx::query_as(
+        "SELECT i.question, i.meta, d.settings, c.id, c.body
+           FROM items i JOIN datasets d ON d.id = i.dataset_id JOIN candidates c ON c.item_id = i.id
+          WHERE i.id = ? ORDER BY c.position LIMIT 1",
+    )
+    .bind(item.0)
+    .fetch_one(conn)
+    .await?;
+    let meta: serde_json::Value = decode(&meta)?;
+    let settings: serde_json::Value = decode(&settings)?;
+    let choices =
+        meta["answer_choices"].as_array().map(|a| a.iter().filter_map(|c| c.as_str().map(String::from)).collect());
+    let no_match = settings["no_match_answer"].as_str().map(String::from);
+    Ok((candidate, ItemFacts { question, answer, choices, no_match }))
+}
+
+/// The stored columns of a decision.
+fn columns(input: &CorrectionInput) -> (Verdict, Option<&str>, Option<&str>, String, Option<&str>) {
+    let (question, answer) = match &input.correction {
+        Correction::Edit { question, answer } => (question.as_deref().map(str::trim), Some(answer.trim())),
+        _ => (None, None),
+    };
+    let reasons = serde_json::to_string(&input.reasons).expect("reasons serialise");
+    let note = Some(input.note.trim()).filter(|n| !n.is_empty());
+    (input.correction.verdict(), question, answer, reasons, note)
+}
+
+/// Stores a decision on the reviewer's own leased QA item; the assignment becomes done.
+pub async fn record(
+    pool: &SqlitePool,
+    user: UserId,
+    assignment: AssignmentId,
+    input: &CorrectionInput,
+) -> Result<i64, CorrectionError> {
+    let mut tx = super::begin_write(pool).await?;
+    let row: Option<(i64, String)> =
+        sqlx::query_as("SELECT item_id, state FROM assignments WHERE id = ? AND user_id = ?")
+            .bind(assignment.0)
+            .bind(user.0)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some((item_id, state)) = row else { return Err(CorrectionError::NotFound) };
+    if state != "leased" {
+        return Err(CorrectionError::AlreadySubmitted);
+    }
+    let (candidate, facts) = facts(&mut tx, ItemId(item_id)).await?;
+    validate(&facts, input).map_err(CorrectionError::Invalid)?;
+    let (verdict, question, answer, reasons, note) = columns(input);
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO corrections (assignment_id, item_id, user_id, candidate_id, decision, corrected_question,
+                                  corrected_answer, reasons, reject_reason)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(assignment.0)
+    .bind(item_id)
+    .bind(user.0)
+    .bind(candidate)
+    .bind(verdict.as_str())
+    .bind(question)
+    .bind(answer)
+    .bind(&reasons)
+    .bind(note)
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query(&format!("UPDATE assignments SET state = 'done', completed_at = {} WHERE id = ?", super::NOW))
+        .bind(assignment.0)
+        .execute(&mut *tx)
+        .await?;
+    let detail = serde_json::json!({ "assignment": assignment.0, "item": item_id, "correction": input });
+    super::audit::record(&mut tx, Some(user), "correction.create", "correction", Some(id), detail).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+type Row = (i64, i64, i64, String, Option<String>, Option<String>, String, Option<String>);
+const SELECT: &str = "SELECT c.id, c.item_id, i.dataset_id, c.decision, c.corrected_question, c.corrected_answer,
+                             c.reasons, c.reject_reason
+                        FROM corrections c JOIN items i ON i.id = c.item_id";
+
+fn to_input(row: &Row) -> Result<CorrectionInput, sqlx::Error> {
+    let (_, _, _, decision, question, answer, reasons, note) = row;
+    let verdict: Verdict = decision.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))?;
+    let correction = match verdict {
+        Verdict::Accept => Correction::Accept,
+        Verdict::Reject => Correction::Reject,
+        Verdict::Edit => Correction::Edit { question: question.clone(), answer: answer.clone().unwrap_or_default() },
+    };
+    Ok(CorrectionInput {
+        correction,
+        reasons: decode(reasons)?,
+        note: note.clone().unwrap_or_default(),
+        time_on_task_ms: None,
+    })
+}
+
+/// A reviewer's own correction.
+#[derive(Debug, Clone)]
+pub struct OwnCorrection {
+    pub id: i64,
+    pub item_id: ItemId,
+    pub dataset_id: i64,
+    pub assignment: AssignmentId,
+    pub input: CorrectionInput,
+}
+
+pub async fn own(pool: &SqlitePool, user: UserId, id: i64) -> Result<Option<OwnCorrection>, sqlx::Error> {
+    let row: Option<Row> = sqlx::query_as(&format!("{SELECT} WHERE c.id = ? AND c.user_id = ?"))
+        .bind(id)
+        .bind(user.0)
+        .fetch_optional(pool)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let assignment: i64 =
+        sqlx::query_scalar("SELECT assignment_id FROM corrections WHERE id = ?").bind(id).fetch_one(pool).await?;
+    Ok(Some(OwnCorrection {
+        id,
+        item_id: ItemId(row.1),
+        dataset_id: row.2,
+        assignment: AssignmentId(assignment),
+        input: to_input(&row)?,
+    }))
+}
+
+/// Changes a reviewer's own correction; the audit log keeps old and new.
+pub async fn update(pool: &SqlitePool, user: UserId, id: i64, input: &CorrectionInput) -> Result<(), CorrectionError> {
+    let old = own(pool, user, id).await?.ok_or(CorrectionError::NotFound)?;
+    let mut tx = super::begin_write(pool).await?;
+    let (_, facts) = facts(&mut tx, old.item_id).await?;
+    validate(&facts, input).map_err(CorrectionError::Invalid)?;
+    let (verdict, question, answer, reasons, note) = columns(input);
+    sqlx::query(&format!(
+        "UPDATE corrections SET decision = ?, corrected_question = ?, corrected_answer = ?, reasons = ?, reject_reason = ?,
+                                updated_at = {} WHERE id = ? AND user_id = ?",
+        super::NOW
+    ))
+    .bind(verdict.as_str())
+    .bind(question)
+    .bind(answer)
+    .bind(&reasons)
+    .bind(note)
+    .bind(id)
+    .bind(user.0)
+    .execute(&mut *tx)
+    .await?;
+    let detail = serde_json::json!({ "item": old.item_id.0, "old": old.input, "new": input });
+    super::audit::record(&mut tx, Some(user), "correction.update", "correction", Some(id), detail).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The reviewer's latest corrections in a dataset: (id, question, decision, updated).
+pub async fn recent(
+    pool: &SqlitePool,
+    user: UserId,
+    dataset: i64,
+    limit: i64,
+) -> Result<Vec<(i64, String, CorrectionInput, String)>, sqlx::Error> {
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT c.id, i.question, c.updated_at FROM corrections c JOIN items i ON i.id = c.item_id
+          WHERE c.user_id = ? AND i.dataset_id = ? ORDER BY c.updated_at DESC, c.id DESC LIMIT ?",
+    )
+    .bind(user.0)
+    .bind(dataset)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (id, question, at) in rows {
+        if let Some(c) = own(pool, user, id).await? {
+            out.push((id, question, c.input, at));
+        }
+    }
+    Ok(out)
+}
+
+/// Every decision on an item, by reviewer name, oldest first.
+pub async fn decisions(pool: &SqlitePool, item: ItemId) -> Result<Vec<(String, CorrectionInput)>, sqlx::Error> {
+    let rows: Vec<(String, i64, i64, i64, String, Option<String>, Option<String>, String, Option<String>)> = sqlx::query_as(
+        "SELECT u.username, c.id, c.item_id, 0, c.decision, c.corrected_question, c.corrected_answer, c.reasons, c.reject_reason
+           FROM corrections c JOIN users u ON u.id = c.user_id WHERE c.item_id = ? ORDER BY c.id",
+    )
+    .bind(item.0)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(|(name, a, b, c, d, e, f, g, h)| Ok((name, to_input(&(a, b, c, d, e, f, g, h))?))).collect()
+}
+
+/// Items of the dataset whose reviewers disagree and that no adjudicator has decided yet.
+pub async fn disputed(pool: &SqlitePool, dataset: i64) -> Result<Vec<ItemId>, sqlx::Error> {
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT c.item_id FROM corrections c JOIN items i ON i.id = c.item_id
+          WHERE i.dataset_id = ? AND NOT EXISTS (SELECT 1 FROM adjudications a WHERE a.item_id = c.item_id)
+          GROUP BY c.item_id
+         HAVING COUNT(DISTINCT c.decision || '|' || IFNULL(c.corrected_question, '') || '|' || IFNULL(c.corrected_answer, '')) > 1
+          ORDER BY c.item_id",
+    )
+    .bind(dataset)
+    .fetch_all(pool)
+    .await?;
+    Ok(ids.into_iter().map(ItemId).collect())
+}
+
+/// Records the final version of a disputed (or any) item, replacing an earlier adjudication.
+pub async fn adjudicate(
+    pool: &SqlitePool,
+    user: UserId,
+    item: ItemId,
+    decision: &Correction,
+) -> Result<(), sqlx::Error> {
+    let mut tx = super::begin_write(pool).await?;
+    let (question, answer) = match decision {
+        Correction::Edit { question, answer } => (question.as_deref(), Some(answer.as_str())),
+        _ => (None, None),
+    };
+    sqlx::query(&format!(
+        "INSERT INTO adjudications (item_id, user_id, decision, final_question, final_answer) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (item_id) DO UPDATE SET user_id = excluded.user_id, decision = excluded.decision,
+            final_question = excluded.final_question, final_answer = excluded.final_answer, updated_at = {}",
+        super::NOW
+    ))
+    .bind(item.0)
+    .bind(user.0)
+    .bind(decision.verdict().as_str())
+    .bind(question)
+    .bind(answer)
+    .execute(&mut *tx)
+    .await?;
+    let detail = serde_json::json!({ "decision": decision });
+    super::audit::record(&mut tx, Some(user), "correction.adjudicate", "item", Some(item.0), detail).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A QA item with its decisions, as exports see it.
+#[derive(Debug, Clone)]
+pub struct CorrectedItem {
+    pub system: Option<String>,
+    pub history: Vec<(String, String)>,
+    pub question: String,
+    pub original: String,
+    /// Every reviewer's decision.
+    pub decisions: Vec<CorrectionInput>,
+    /// The adjudicated final version, if any.
+    pub adjudicated: Option<Correction>,
+}
+
+impl CorrectedItem {
+    /// The agreed version: the adjudication, or the decision every reviewer made alike.
+    /// `None` while undecided or disputed.
+    pub fn final_version(&self) -> Option<Correction> {
+        if let Some(a) = &self.adjudicated {
+            return Some(a.clone());
+        }
+        let first = &self.decisions.first()?.correction;
+        self.decisions.iter().all(|d| &d.correction == first).then(|| first.clone())
+    }
+}
+
+/// Every item of a correct dataset with its decisions, in item order.
+pub async fn corrected_items(pool: &SqlitePool, dataset: i64) -> Result<Vec<CorrectedItem>, sqlx::Error> {
+    let items: Vec<(i64, Option<String>, String, String, String, Option<String>, Option<String>, Option<String>)> =
+        sqlx::query_as(
+            "SELECT i.id, i.system, i.history, i.question,
+                    (SELECT body FROM candidates c WHERE c.item_id = i.id ORDER BY position LIMIT 1),
+                    a.decision, a.final_question, a.final_answer
+               FROM items i LEFT JOIN adjudications a ON a.item_id = i.id
+              WHERE i.dataset_id = ? AND i.excluded_at IS NULL ORDER BY i.id",
+        )
+        .bind(dataset)
+        .fetch_all(pool)
+        .await?;
+    let rows: Vec<Row> = sqlx::query_as(&format!("{SELECT} WHERE i.dataset_id = ? ORDER BY c.item_id, c.id"))
+        .bind(dataset)
+        .fetch_all(pool)
+        .await?;
+    let mut by_item: std::collections::HashMap<i64, Vec<CorrectionInput>> = Default::default();
+    for row in &rows {
+        by_item.entry(row.1).or_default().push(to_input(row)?);
+    }
+    items
+        .into_iter()
+        .map(|(id, system, history, question, original, adj, adj_q, adj_a)| {
+            let adjudicated = adj
+                .map(|d| -> Result<Correction, sqlx::Error> {
+                    Ok(match d.parse::<Verdict>().map_err(|e: String| sqlx::Error::Decode(e.into()))? {
+                        Verdict::Accept => Correction::Accept,
+                        Verdict::Reject => Correction::Reject,
+                        Verdict::Edit => Correction::Edit { question: adj_q, answer: adj_a.unwrap_or_default() },
+                    })
+                })
+                .transpose()?;
+            Ok(CorrectedItem {
+                system,
+                history: decode(&history)?,
+                question,
+                original,
+                decisions: by_item.remove(&id).unwrap_or_default(),
+                adjudicated,
+            })
+        })
+        .collect()
+}
+
+/// Whether a reason list is only about wording.
+pub fn style_only(reasons: &[Reason]) -> bool {
+    reasons.iter().all(|r| *r == Reason::LanguageStyle)
+}
