@@ -71,7 +71,7 @@ pub async fn router(pool: SqlitePool, config: ServerConfig) -> Result<Router, sq
 
     let options = config.leptos_options.clone();
     let state = AppState { pool, leptos_options: options.clone(), throttle: Arc::new(config.throttle) };
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let fixed = |name: &'static str, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(HeaderName::from_static(name), HeaderValue::from_static(value))
     };
@@ -88,6 +88,15 @@ pub async fn router(pool: SqlitePool, config: ServerConfig) -> Result<Router, sq
         .layer(fixed("referrer-policy", "same-origin"))
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .with_state(state))
+}
+
+/// The app's routes, generated once per process. Generating them renders the app with
+/// resource loading suppressed through a process-global flag (leptos issue #4773): a
+/// resource first polled by another render meanwhile would never resolve. Once, before
+/// anything is served, nothing else can be rendering.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 /// Deletes expired sessions from the store every hour, for as long as the server runs.

@@ -64,10 +64,20 @@ impl TestApp {
     }
 
     pub async fn request(&self, req: Request<Body>) -> Response {
-        let res = self.router.clone().oneshot(req).await.unwrap();
+        let what = format!("{} {}", req.method(), req.uri());
+        // A stalled response fails the test instead of stalling the whole run.
+        let limit = std::time::Duration::from_secs(60);
+        let res = tokio::time::timeout(limit, self.router.clone().oneshot(req))
+            .await
+            .unwrap_or_else(|_| panic!("{what}: no response within {limit:?}"))
+            .unwrap();
         let status = res.status();
         let headers = res.headers().clone();
-        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        let bytes = tokio::time::timeout(limit, res.into_body().collect())
+            .await
+            .unwrap_or_else(|_| panic!("{what}: body not complete within {limit:?}"))
+            .unwrap()
+            .to_bytes();
         Response { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
     }
 
