@@ -49,6 +49,8 @@ export default async function globalSetup() {
     "--guidelines", join(__dirname, "fixtures/guidelines.md"),
   ]);
   medpref(dataDir, ["import", "--dataset", "best-of-4", "--format", "candidates", join(__dirname, "fixtures/best-of-4.jsonl")]);
+  medpref(dataDir, ["import", "--dataset", "sft", "--format", "sharegpt", join(root, "fixtures/medicalgpt-medical-sft-1k-sharegpt.jsonl")]);
+  medpref(dataDir, ["dataset", "configure", "--dataset", "sft", "--overlap", "1"]);
 
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;

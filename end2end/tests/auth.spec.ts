@@ -1,8 +1,8 @@
 import { expect, test } from "@playwright/test";
-import { login, password, waitForHydration } from "./helpers";
+import { login, open, password, waitForHydration } from "./helpers";
 
 test("a wrong password is refused and the user stays signed out", async ({ page }) => {
-  await page.goto("/login");
+  await open(page, "/login");
   await waitForHydration(page);
   await page.locator('input[name="username"]').fill("doctor1");
   await page.locator('input[name="password"]').fill("definitely-not-it");
@@ -18,12 +18,12 @@ test("sign in, see the datasets, sign out", async ({ page }) => {
   await expect(page.locator("ul.datasets")).toContainText("reward");
   await page.locator("#sign-out").click();
   await expect(page).toHaveURL(/\/login$/);
-  await page.goto("/");
+  await open(page, "/");
   await expect(page).toHaveURL(/\/login$/);
 });
 
 test("the UI switches to English and back", async ({ page }) => {
-  await page.goto("/login");
+  await open(page, "/login");
   await waitForHydration(page);
   await expect(page.locator("h1")).toHaveText("登录");
   await page.locator("#switch-language").click();
@@ -48,6 +48,6 @@ test("an annotator cannot call import or export as server functions", async ({ p
     return [imp.status, await imp.json(), exp.status, await exp.json()];
   });
   expect(statuses).toEqual([403, "Forbidden", 403, "Forbidden"]);
-  await page.goto("/");
+  await open(page, "/");
   await expect(page.locator("ul.datasets")).not.toContainText("evil");
 });

@@ -21,3 +21,9 @@ export async function login(page: Page, name: string) {
 export async function waitForHydration(page: Page) {
   await page.waitForFunction(() => document.body.dataset.hydrated === "true");
 }
+
+/** Goes to a page and waits until it is interactive (keys pressed earlier would be lost). */
+export async function open(page: Page, path: string) {
+  await page.goto(path);
+  await waitForHydration(page);
+}

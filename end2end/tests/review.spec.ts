@@ -1,5 +1,5 @@
 import { expect, Page, test } from "@playwright/test";
-import { login } from "./helpers";
+import { login, open } from "./helpers";
 
 async function myJudgments(page: Page, dataset: string) {
   return page.evaluate(async (d) => {
@@ -14,7 +14,7 @@ async function myJudgments(page: Page, dataset: string) {
 
 test("judge an item fully by keyboard: vote, strength, ratings, rationale, submit", async ({ page }) => {
   await login(page, "doctor4");
-  await page.goto("/review/full");
+  await open(page, "/review/full");
   await expect(page.locator(".answer")).toHaveCount(2);
   const firstQuestion = await page.locator(".question .md").innerText();
 
@@ -48,7 +48,7 @@ test("judge an item fully by keyboard: vote, strength, ratings, rationale, submi
 
 test("rank a four-answer item by keyboard and by dragging", async ({ page }) => {
   await login(page, "doctor4");
-  await page.goto("/review/best-of-4");
+  await open(page, "/review/best-of-4");
   await expect(page.locator(".answer")).toHaveCount(4);
   await expect(page.locator(".order-list li")).toHaveCount(4);
   // Digits rank the focused answer and move on: answers 1..4 get ranks 2, 1, 4, 3.
@@ -65,7 +65,7 @@ test("rank a four-answer item by keyboard and by dragging", async ({ page }) => 
 
 test("change a previous judgment from the history", async ({ page }) => {
   await login(page, "doctor5");
-  await page.goto("/review/reward");
+  await open(page, "/review/reward");
   await expect(page.locator(".answer")).toHaveCount(2);
   await page.keyboard.press("1");
   await page.keyboard.press("Enter");
@@ -84,7 +84,7 @@ test("change a previous judgment from the history", async ({ page }) => {
 
 test("skip with a reason, and open the help and guidelines by key", async ({ page }) => {
   await login(page, "doctor5");
-  await page.goto("/review/full");
+  await open(page, "/review/full");
   await expect(page.locator(".answer")).toHaveCount(2);
   const before = await page.locator(".question .md").innerText();
   await page.keyboard.press("s");

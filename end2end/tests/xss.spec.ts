@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { login } from "./helpers";
+import { login, open } from "./helpers";
 
 // Imported answers carry script tags, event handlers, javascript: links, SVG, remote images
 // and markdown-embedded HTML (fixtures/xss.jsonl). None may run or make a request.
@@ -16,7 +16,7 @@ test("imported XSS payloads neither run nor load anything", async ({ page }) => 
   });
 
   await login(page, "doctor1");
-  await page.goto("/review/xss");
+  await open(page, "/review/xss");
   for (let i = 0; i < 4; i++) {
     await expect(page.locator(".answer")).toHaveCount(2);
     // Raw HTML is shown as text, so the reviewer sees what the model wrote.

@@ -66,9 +66,12 @@ pub fn CorrectionForm(
         verdict.set(Some(v));
         problem.set(None);
         if v == Verdict::Edit {
-            if let Some(t) = editor.get() {
-                let _ = t.focus();
-            }
+            // The editor is shown by this very change; focus it once it is on screen.
+            request_animation_frame(move || {
+                if let Some(t) = editor.get_untracked() {
+                    let _ = t.focus();
+                }
+            });
         }
     };
     let submit = move || {

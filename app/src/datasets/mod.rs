@@ -40,10 +40,10 @@ pub fn HomePage() -> impl IntoView {
     view! {
         <Suspense fallback=move || view! { <p>{move || i18n.t().loading}</p> }>
             {move || Suspend::new(async move {
-                match user.await {
-                    Ok(Some(_)) => {}
+                let adjudicator = match user.await {
+                    Ok(Some(u)) => crate::correct::ADJUDICATOR_ROLES.contains(&u.role),
                     _ => return view! { <Redirect path="/login"/> }.into_any(),
-                }
+                };
                 let list = match datasets.await {
                     Ok(list) => list,
                     Err(e) => return view! { <p class="error">{i18n.t().error(&e)}</p> }.into_any(),
@@ -67,6 +67,11 @@ pub fn HomePage() -> impl IntoView {
                                                     {move || i18n.t().home_my_judgments} " " {d.my_done}
                                                 </span>
                                                 <A href=href attr:class="button primary">{move || i18n.t().home_start_review}</A>
+                                                {(adjudicator && d.kind == "correct").then(|| view! {
+                                                    <A href=format!("/adjudicate/{}", d.name) attr:class="button">
+                                                        {move || i18n.t().adjudicate_link}
+                                                    </A>
+                                                })}
                                             </li>
                                         }
                                     }).collect_view()}
