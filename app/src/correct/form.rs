@@ -7,6 +7,7 @@ use super::rules::{Correction, CorrectionInput, CorrectionProblem, ItemFacts, Re
 use crate::i18n::use_i18n;
 use crate::review::judgment::SkipReason;
 use crate::review::keys;
+use crate::review::session::ItemContext;
 use leptos::html::Textarea;
 use leptos::prelude::*;
 use std::collections::BTreeSet;
@@ -153,17 +154,6 @@ pub fn CorrectionForm(
     let QaItem {
         question_html, answer_html, system_html, history, department, task, task_type, choices, no_match, ..
     } = item;
-    let context = (system_html.is_some() || !history.is_empty()).then(|| {
-        view! {
-            <details class="context">
-                <summary>{move || i18n.t().compare_system} " / " {move || i18n.t().compare_history}</summary>
-                {system_html.map(|h| view! { <div class="md system" inner_html=h></div> })}
-                {history.into_iter().map(|(q, a)| view! {
-                    <div class="turn"><div class="md q" inner_html=q></div><div class="md a" inner_html=a></div></div>
-                }).collect_view()}
-            </details>
-        }
-    });
     let choice_list = choices.map(|list| {
         let all: Vec<String> = list.into_iter().chain(no_match).collect();
         view! {
@@ -194,7 +184,7 @@ pub fn CorrectionForm(
                     <span class="badge">{move || i18n.t().correct_task} ": " {t.clone()} {task_type.clone().map(|tt| format!(" ({tt})"))}</span>
                 })}
             </h2>
-            {context}
+            <ItemContext system_html=system_html history=history/>
             <div class="md" inner_html=question_html></div>
         </section>
         <section class="card answer original">

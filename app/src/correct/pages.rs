@@ -2,17 +2,15 @@
 use super::form::CorrectionForm;
 use super::rules::{Correction, CorrectionInput};
 use super::{Adjudicate, EditCorrection, correct_queue, disputes, get_correction, my_corrections, submit_correction};
-use crate::domain::AssignmentId;
 use crate::error::AppError;
 use crate::i18n::{Catalog, use_i18n};
 use crate::review::compare::help::KeysHelp;
 use crate::review::compare::skip_item;
 use crate::review::judgment::SkipReason;
-use crate::review::keys;
+use crate::review::session::{HistoryRow, HistoryTable, ProgressBar, QueueSession, after_save};
 use leptos::prelude::*;
 use leptos_router::components::{A, Redirect};
-use leptos_router::hooks::{use_navigate, use_params_map};
-use std::collections::HashSet;
+use leptos_router::hooks::use_params_map;
 
 fn dataset_param() -> Memo<String> {
     let params = use_params_map();
@@ -33,68 +31,17 @@ fn summary(t: &Catalog, c: &CorrectionInput) -> String {
 pub fn CorrectPage() -> impl IntoView {
     let i18n = use_i18n();
     let dataset = dataset_param();
-    let refresh = RwSignal::new(0u32);
-    let queue = Resource::new(move || (dataset.get(), refresh.get()), |(d, _)| correct_queue(d));
-    let finished = RwSignal::new(HashSet::<AssignmentId>::new());
-    let last = RwSignal::new(None::<i64>);
-    let error = RwSignal::new(None::<String>);
-    let finish = move |a: AssignmentId, result: Result<Option<i64>, AppError>| match result {
-        Ok(id) => {
-            error.set(None);
-            if id.is_some() {
-                last.set(id);
-            }
-            finished.update(|f| {
-                f.insert(a);
-            });
-            refresh.update(|r| *r += 1);
-        }
-        Err(e) => error.set(Some(i18n.t().error(&e))),
-    };
-    let submit = Action::new(move |(a, input): &(AssignmentId, CorrectionInput)| {
-        let (a, input) = (*a, input.clone());
-        async move { (a, submit_correction(a, input).await.map(Some)) }
-    });
-    let skip = Action::new(move |(a, reason): &(AssignmentId, SkipReason)| {
-        let (a, reason) = (*a, *reason);
-        async move { (a, skip_item(a, reason).await.map(|_| None)) }
-    });
-    Effect::new(move |_| {
-        if let Some((a, r)) = submit.value().get() {
-            finish(a, r);
-        }
-    });
-    Effect::new(move |_| {
-        if let Some((a, r)) = skip.value().get() {
-            finish(a, r);
-        }
-    });
+    let session = QueueSession::new();
+    let queue = Resource::new(move || (dataset.get(), session.refresh.get()), |(d, _)| correct_queue(d));
+    let submit = session.action(|a, input: CorrectionInput| async move { submit_correction(a, input).await.map(Some) });
+    let skip = session.action(|a, reason: SkipReason| async move { skip_item(a, reason).await.map(|_| None) });
     let pending = Signal::derive(move || submit.pending().get() || skip.pending().get());
-
     let help_open = RwSignal::new(false);
-    let navigate = use_navigate();
-    let keydown = window_event_listener(leptos::ev::keydown, move |e| {
-        if keys::typing(&e) || !keys::plain(&e) {
-            return;
-        }
-        let base = format!("/correct/{}", dataset.get_untracked());
-        match e.key().as_str() {
-            "?" => help_open.update(|o| *o = !*o),
-            "Escape" => help_open.set(false),
-            "h" | "H" => navigate(&format!("{base}/history"), Default::default()),
-            "u" | "U" => match last.get_untracked() {
-                Some(id) => navigate(&format!("{base}/correction/{id}"), Default::default()),
-                None => navigate(&format!("{base}/history"), Default::default()),
-            },
-            _ => return,
-        }
-        e.prevent_default();
-    });
-    on_cleanup(move || keydown.remove());
+    session.page_keys(move || format!("/correct/{}", dataset.get_untracked()), "correction", help_open, |_| false);
 
     let current = move || {
         let q = queue.get()?.ok()?;
-        let f = finished.get();
+        let f = session.finished.get();
         q.items.into_iter().find(|i| !f.contains(&i.assignment))
     };
     view! {
@@ -108,17 +55,9 @@ pub fn CorrectPage() -> impl IntoView {
                 }
                 let progress = move || queue.get().and_then(Result::ok).map(|q| (q.done, q.done + q.open)).unwrap_or_default();
                 let all_done = move || queue.get().and_then(Result::ok).is_some_and(|q| q.items.is_empty());
+                let history = format!("/correct/{}/history", dataset.get_untracked());
                 view! {
-                    <nav class="progress" id="progress">
-                        {move || i18n.t().compare_progress} " "
-                        <b>{move || progress().0}</b> " / " <b>{move || progress().1}</b>
-                        <meter min="0" max=move || progress().1.max(1) value=move || progress().0></meter>
-                        <span class="spacer"></span>
-                        <A href=move || format!("/correct/{}/history", dataset.get())>{move || i18n.t().correct_history_title} " (H)"</A>
-                        <button type="button" class="link" on:click=move |_| help_open.update(|o| *o = !*o)>
-                            {move || i18n.t().keys_title} " (?)"
-                        </button>
-                    </nav>
+                    <ProgressBar progress=Signal::derive(progress) history=history history_label=i18n.t().correct_history_title help=help_open/>
                     <Show when=all_done>
                         <p class="card done" id="all-done">{move || i18n.t().correct_all_done}</p>
                     </Show>
@@ -132,7 +71,7 @@ pub fn CorrectPage() -> impl IntoView {
                                         on_submit=Callback::new(move |input| { submit.dispatch((a, input)); })
                                         on_skip=Callback::new(move |reason| { skip.dispatch((a, reason)); })
                                         pending=pending
-                                        server_error=error
+                                        server_error=session.error
                                     />
                                 </div>
                             }
@@ -160,25 +99,22 @@ pub fn CorrectionHistoryPage() -> impl IntoView {
                     match lines.await {
                         Err(AppError::Unauthenticated) => view! { <Redirect path="/login"/> }.into_any(),
                         Err(e) => view! { <p class="error">{i18n.t().error(&e)}</p> }.into_any(),
-                        Ok(lines) if lines.is_empty() => view! { <p>{move || i18n.t().history_empty}</p> }.into_any(),
-                        Ok(lines) => view! {
-                            <table class="history-table">
-                                <tbody>
-                                    {lines.into_iter().map(|l| {
-                                        let href = format!("/correct/{}/correction/{}", dataset.get_untracked(), l.id);
-                                        let c = l.correction.clone();
-                                        view! {
-                                            <tr data-correction=l.id>
-                                                <td class="muted">{l.updated_at.replace('T', " ").chars().take(16).collect::<String>()}</td>
-                                                <td>{l.question.clone()}</td>
-                                                <td class="decision">{move || summary(i18n.t(), &c)}</td>
-                                                <td><A href=href>{move || i18n.t().edit}</A></td>
-                                            </tr>
-                                        }
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        }.into_any(),
+                        Ok(lines) => {
+                            let rows = lines
+                                .into_iter()
+                                .map(|l| {
+                                    let c = l.correction;
+                                    HistoryRow {
+                                        id: l.id,
+                                        updated_at: l.updated_at,
+                                        question: l.question,
+                                        summary: Signal::derive(move || summary(i18n.t(), &c)),
+                                        href: format!("/correct/{}/correction/{}", dataset.get_untracked(), l.id),
+                                    }
+                                })
+                                .collect();
+                            view! { <HistoryTable rows=rows/> }.into_any()
+                        }
                     }
                 })}
             </Suspense>
@@ -194,16 +130,7 @@ pub fn EditCorrectionPage() -> impl IntoView {
     let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or_default();
     let data = Resource::new(id, get_correction);
     let save = ServerAction::<EditCorrection>::new();
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(())) = save.value().get() {
-            navigate(&format!("/correct/{}/history", dataset.get_untracked()), Default::default());
-        }
-    });
-    let server_error = Signal::derive(move || match save.value().get() {
-        Some(Err(e)) => Some(i18n.t().error(&e)),
-        _ => None,
-    });
+    let server_error = after_save(save, move || format!("/correct/{}/history", dataset.get_untracked()));
     view! {
         <h1>{move || i18n.t().edit_title}</h1>
         <Suspense fallback=move || view! { <p>{move || i18n.t().loading}</p> }>

@@ -4,6 +4,7 @@ pub mod compare;
 pub mod history;
 pub mod judgment;
 pub mod keys;
+pub mod session;
 
 use crate::domain::Role;
 

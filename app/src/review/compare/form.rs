@@ -9,6 +9,7 @@ use crate::review::judgment::{
     Axis, Decision, JudgmentInput, Problem, Rating, ReviewSettings, SkipReason, Strength, validate,
 };
 use crate::review::keys;
+use crate::review::session::ItemContext;
 use leptos::html::Textarea;
 use leptos::prelude::*;
 use std::collections::BTreeMap;
@@ -257,17 +258,6 @@ pub fn JudgmentForm(
     };
     let error = move || problem.get().map(|p| i18n.t().problem(&p)).or_else(|| server_error.get());
     let ReviewItem { system_html, history, question_html, department, answers, .. } = item;
-    let context = (system_html.is_some() || !history.is_empty()).then(|| {
-        view! {
-            <details class="context">
-                <summary>{move || i18n.t().compare_system} " / " {move || i18n.t().compare_history}</summary>
-                {system_html.map(|h| view! { <div class="md system" inner_html=h></div> })}
-                {history.into_iter().map(|(q, a)| view! {
-                    <div class="turn"><div class="md q" inner_html=q></div><div class="md a" inner_html=a></div></div>
-                }).collect_view()}
-            </details>
-        }
-    });
 
     view! {
         <section class="card question">
@@ -275,7 +265,7 @@ pub fn JudgmentForm(
                 {move || i18n.t().compare_question}
                 {department.map(|d| view! { <span class="badge">{move || i18n.t().department} ": " {d.clone()}</span> })}
             </h2>
-            {context}
+            <ItemContext system_html=system_html history=history/>
             <div class="md" inner_html=question_html></div>
         </section>
         <AnswerCards answers=answers state=state/>

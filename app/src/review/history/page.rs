@@ -3,9 +3,10 @@ use crate::error::AppError;
 use crate::i18n::{Catalog, use_i18n};
 use crate::review::compare::JudgmentForm;
 use crate::review::judgment::{Decision, JudgmentInput};
+use crate::review::session::{HistoryRow, HistoryTable, after_save};
 use leptos::prelude::*;
 use leptos_router::components::{A, Redirect};
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_params_map;
 
 /// "A 更好（明显更好）" or "排序 2, 1, 3": what the reviewer decided, as they saw it.
 fn summary(t: &Catalog, j: &JudgmentInput) -> String {
@@ -36,25 +37,22 @@ pub fn HistoryPage() -> impl IntoView {
                     match lines.await {
                         Err(AppError::Unauthenticated) => view! { <Redirect path="/login"/> }.into_any(),
                         Err(e) => view! { <p class="error">{i18n.t().error(&e)}</p> }.into_any(),
-                        Ok(lines) if lines.is_empty() => view! { <p>{move || i18n.t().history_empty}</p> }.into_any(),
-                        Ok(lines) => view! {
-                            <table class="history-table">
-                                <tbody>
-                                    {lines.into_iter().map(|l| {
-                                        let href = format!("/review/{}/judgment/{}", dataset(), l.id);
-                                        let judgment = l.judgment.clone();
-                                        view! {
-                                            <tr data-judgment=l.id>
-                                                <td class="muted">{l.updated_at.replace('T', " ").chars().take(16).collect::<String>()}</td>
-                                                <td>{l.question.clone()}</td>
-                                                <td class="decision">{move || summary(i18n.t(), &judgment)}</td>
-                                                <td><A href=href>{move || i18n.t().edit}</A></td>
-                                            </tr>
-                                        }
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        }.into_any(),
+                        Ok(lines) => {
+                            let rows = lines
+                                .into_iter()
+                                .map(|l| {
+                                    let judgment = l.judgment;
+                                    HistoryRow {
+                                        id: l.id,
+                                        updated_at: l.updated_at,
+                                        question: l.question,
+                                        summary: Signal::derive(move || summary(i18n.t(), &judgment)),
+                                        href: format!("/review/{}/judgment/{}", dataset(), l.id),
+                                    }
+                                })
+                                .collect();
+                            view! { <HistoryTable rows=rows/> }.into_any()
+                        }
                     }
                 })}
             </Suspense>
@@ -70,16 +68,7 @@ pub fn EditJudgmentPage() -> impl IntoView {
     let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or_default();
     let view_data = Resource::new(id, judgment);
     let save = ServerAction::<EditJudgment>::new();
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(())) = save.value().get() {
-            navigate(&format!("/review/{}/history", dataset()), Default::default());
-        }
-    });
-    let server_error = Signal::derive(move || match save.value().get() {
-        Some(Err(e)) => Some(i18n.t().error(&e)),
-        _ => None,
-    });
+    let server_error = after_save(save, move || format!("/review/{}/history", dataset()));
     view! {
         <h1>{move || i18n.t().edit_title}</h1>
         <p><A href=move || format!("/review/{}/history", dataset())>{move || i18n.t().history_title}</A></p>
