@@ -5,10 +5,22 @@ use app::import::ImportFormat;
 use rand::Rng;
 use std::path::Path;
 
-/// The bundled CMD(Reward) sample, compiled in so the binary needs no repository checkout.
-const REWARD_SAMPLE: &[u8] = include_bytes!("../../fixtures/medicalgpt-reward-test-100.jsonl");
-
-pub const DEMO_DATASET: &str = "medicalgpt-reward-demo";
+/// The bundled samples, compiled in so the binary needs no repository checkout:
+/// (dataset, format, source name, content).
+const SAMPLES: [(&str, ImportFormat, &str, &[u8]); 2] = [
+    (
+        "medicalgpt-reward-demo",
+        ImportFormat::CmdReward,
+        "fixtures/medicalgpt-reward-test-100.jsonl",
+        include_bytes!("../../fixtures/medicalgpt-reward-test-100.jsonl"),
+    ),
+    (
+        "medicalgpt-sft-demo",
+        ImportFormat::Sharegpt,
+        "fixtures/medicalgpt-medical-sft-1k-sharegpt.jsonl",
+        include_bytes!("../../fixtures/medicalgpt-medical-sft-1k-sharegpt.jsonl"),
+    ),
+];
 
 fn random_password() -> String {
     rand::thread_rng().sample_iter(rand::distributions::Alphanumeric).take(16).map(char::from).collect()
@@ -24,18 +36,13 @@ pub async fn create(data_dir: &Path) -> crate::cli::CliResult {
         }
     }
     let pool = crate::open_store(data_dir).await?;
-    let dataset = DatasetName::parse(DEMO_DATASET)?;
-    let summary = app::import::import(
-        &pool,
-        &dataset,
-        &ImportFormat::CmdReward.into(),
-        "fixtures/medicalgpt-reward-test-100.jsonl",
-        REWARD_SAMPLE,
-        None,
-    )
-    .await
-    .map_err(|e| format!("{e:?}"))?;
-    println!("{summary}");
+    for (name, format, source, content) in SAMPLES {
+        let dataset = DatasetName::parse(name)?;
+        let summary = app::import::import(&pool, &dataset, &format.into(), source, content, None)
+            .await
+            .map_err(|e| format!("{e:?}"))?;
+        println!("{summary}");
+    }
     println!("demo accounts (passwords are shown only now):");
     for (name, role) in
         [("admin", Role::Admin), ("doctor1", Role::Annotator), ("doctor2", Role::Annotator), ("auditor", Role::Auditor)]

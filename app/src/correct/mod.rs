@@ -193,7 +193,7 @@ mod ssr {
         for a in &leases {
             items.push(qa_item(&pool, a.id, a.item_id, &a.presentation).await?);
         }
-        let (done, open) = queue::progress(&pool, &dataset, user.id).await?;
+        let (done, open) = queue::progress(&pool, &dataset, user.id, 0.0).await?;
         Ok(QaQueue { items, done, open })
     }
 

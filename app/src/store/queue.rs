@@ -169,9 +169,14 @@ pub async fn lease(
     Ok(leases)
 }
 
-/// How many items of the dataset this reviewer has judged, and how many more they may get
-/// (counting the ones they hold).
-pub async fn progress(pool: &SqlitePool, dataset: &DatasetRecord, user: UserId) -> Result<(i64, i64), sqlx::Error> {
+/// How many items of the dataset this reviewer has decided, and how many more they may get
+/// (counting the ones they hold; gold items only when the dataset serves them).
+pub async fn progress(
+    pool: &SqlitePool,
+    dataset: &DatasetRecord,
+    user: UserId,
+    gold_rate: f64,
+) -> Result<(i64, i64), sqlx::Error> {
     let done: i64 = sqlx::query_scalar(
         "SELECT (SELECT COUNT(*) FROM judgments j JOIN items i ON i.id = j.item_id WHERE i.dataset_id = ?1 AND j.user_id = ?2)
               + (SELECT COUNT(*) FROM corrections c JOIN items i ON i.id = c.item_id WHERE i.dataset_id = ?1 AND c.user_id = ?2)",
@@ -181,7 +186,7 @@ pub async fn progress(pool: &SqlitePool, dataset: &DatasetRecord, user: UserId) 
     .fetch_one(pool)
     .await?;
     let open: i64 = sqlx::query_scalar(&format!(
-        "SELECT (SELECT COUNT(*) FROM items i WHERE {}) + (SELECT COUNT(*) FROM items i WHERE {})
+        "SELECT (SELECT COUNT(*) FROM items i WHERE {}) + (SELECT COUNT(*) FROM items i WHERE {} AND ?4 > 0)
               + (SELECT COUNT(*) FROM assignments a JOIN items i ON i.id = a.item_id
                   WHERE i.dataset_id = ?1 AND a.user_id = ?2 AND a.state = 'leased' AND a.lease_expires_at > {NOW})",
         regular_items(),
@@ -190,6 +195,7 @@ pub async fn progress(pool: &SqlitePool, dataset: &DatasetRecord, user: UserId) 
     .bind(dataset.id)
     .bind(user.0)
     .bind(dataset.overlap_target)
+    .bind(gold_rate)
     .fetch_one(pool)
     .await?;
     Ok((done, open))

@@ -123,7 +123,7 @@ pub(crate) mod ssr {
         for a in &leases {
             items.push(review_item(&pool, a.id, a.item_id, &a.presentation).await?);
         }
-        let (done, open) = queue::progress(&pool, &dataset, user.id).await?;
+        let (done, open) = queue::progress(&pool, &dataset, user.id, settings.gold_rate).await?;
         Ok(QueueView { items, done, open, settings })
     }
 
