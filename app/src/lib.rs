@@ -11,6 +11,7 @@ pub mod datasets;
 pub mod domain;
 pub mod error;
 pub mod export;
+pub mod flag;
 pub mod i18n;
 pub mod import;
 pub mod review;
