@@ -7,7 +7,7 @@ use super::rules::{Correction, CorrectionInput, CorrectionProblem, ItemFacts, Re
 use crate::i18n::use_i18n;
 use crate::review::judgment::SkipReason;
 use crate::review::keys;
-use crate::review::session::ItemContext;
+use crate::review::session::{ItemContext, SkipControl};
 use leptos::html::Textarea;
 use leptos::prelude::*;
 use std::collections::BTreeSet;
@@ -252,22 +252,7 @@ pub fn CorrectionForm(
                 <kbd>"Enter"</kbd> " " {move || i18n.t().submit}
             </button>
             {on_skip.map(|cb| view! {
-                <button type="button" id="skip" on:click=move |_| skipping.set(true)>
-                    <kbd>"S"</kbd> " " {move || i18n.t().skip}
-                </button>
-                <Show when=move || skipping.get()>
-                    <div class="skip-menu" role="menu">
-                        <span>{move || i18n.t().skip_title}</span>
-                        {SkipReason::ALL.iter().enumerate().map(|(i, &r)| view! {
-                            <button type="button" data-reason=r.as_str() on:click=move |_| {
-                                skipping.set(false);
-                                cb.run(r);
-                            }>
-                                <kbd>{i + 1}</kbd> " " {move || i18n.t().skip_reason(r)}
-                            </button>
-                        }).collect_view()}
-                    </div>
-                </Show>
+                <SkipControl open=skipping.into() set_open=Callback::new(move |o| skipping.set(o)) on_skip=cb/>
             })}
             <span class="error" role="alert">{error}</span>
         </div>

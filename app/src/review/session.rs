@@ -190,3 +190,33 @@ where
         _ => None,
     })
 }
+
+/// The skip button and its reason menu (`S`, then `1`–`3`); `open` is shared with the
+/// form's key handler.
+#[component]
+pub fn SkipControl(
+    open: Signal<bool>,
+    set_open: Callback<bool>,
+    on_skip: Callback<crate::review::judgment::SkipReason>,
+) -> impl IntoView {
+    use crate::review::judgment::SkipReason;
+    let i18n = use_i18n();
+    view! {
+        <button type="button" id="skip" on:click=move |_| set_open.run(true)>
+            <kbd>"S"</kbd> " " {move || i18n.t().skip}
+        </button>
+        <Show when=move || open.get()>
+            <div class="skip-menu" role="menu">
+                <span>{move || i18n.t().skip_title}</span>
+                {SkipReason::ALL.iter().enumerate().map(|(i, &r)| view! {
+                    <button type="button" data-reason=r.as_str() on:click=move |_| {
+                        set_open.run(false);
+                        on_skip.run(r);
+                    }>
+                        <kbd>{i + 1}</kbd> " " {move || i18n.t().skip_reason(r)}
+                    </button>
+                }).collect_view()}
+            </div>
+        </Show>
+    }
+}

@@ -9,7 +9,7 @@ use crate::review::judgment::{
     Axis, Decision, JudgmentInput, Problem, Rating, ReviewSettings, SkipReason, Strength, validate,
 };
 use crate::review::keys;
-use crate::review::session::ItemContext;
+use crate::review::session::{ItemContext, SkipControl};
 use leptos::html::Textarea;
 use leptos::prelude::*;
 use std::collections::BTreeMap;
@@ -291,22 +291,11 @@ pub fn JudgmentForm(
                 <kbd>"Enter"</kbd> " " {move || i18n.t().submit}
             </button>
             {on_skip.map(|cb| view! {
-                <button type="button" id="skip" on:click=move |_| state.mode.set(Mode::Skip)>
-                    <kbd>"S"</kbd> " " {move || i18n.t().skip}
-                </button>
-                <Show when=move || state.mode.get() == Mode::Skip>
-                    <div class="skip-menu" role="menu">
-                        <span>{move || i18n.t().skip_title}</span>
-                        {SkipReason::ALL.iter().enumerate().map(|(i, &r)| view! {
-                            <button type="button" data-reason=r.as_str() on:click=move |_| {
-                                state.mode.set(Mode::Main);
-                                cb.run(r);
-                            }>
-                                <kbd>{i + 1}</kbd> " " {move || i18n.t().skip_reason(r)}
-                            </button>
-                        }).collect_view()}
-                    </div>
-                </Show>
+                <SkipControl
+                    open=Signal::derive(move || state.mode.get() == Mode::Skip)
+                    set_open=Callback::new(move |o| state.mode.set(if o { Mode::Skip } else { Mode::Main }))
+                    on_skip=cb
+                />
             })}
             <span class="error" role="alert">{error}</span>
         </div>
