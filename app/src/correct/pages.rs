@@ -2,14 +2,13 @@
 use super::form::CorrectionForm;
 use super::rules::{Correction, CorrectionInput};
 use super::{Adjudicate, EditCorrection, correct_queue, disputes, get_correction, my_corrections, submit_correction};
-use crate::error::AppError;
 use crate::i18n::{Catalog, use_i18n};
 use crate::review::compare::help::KeysHelp;
 use crate::review::compare::skip_item;
 use crate::review::judgment::SkipReason;
-use crate::review::session::{HistoryRow, HistoryTable, ProgressBar, QueueSession, after_save};
+use crate::review::session::{HistoryRow, HistoryTable, ProgressBar, QueueSession, after_save, load_failed};
 use leptos::prelude::*;
-use leptos_router::components::{A, Redirect};
+use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 fn dataset_param() -> Memo<String> {
@@ -49,8 +48,7 @@ pub fn CorrectPage() -> impl IntoView {
         <Transition fallback=move || view! { <p>{move || i18n.t().loading}</p> }>
             {move || Suspend::new(async move {
                 match queue.await {
-                    Err(AppError::Unauthenticated) => return view! { <Redirect path="/login"/> }.into_any(),
-                    Err(e) => return view! { <p class="error card">{i18n.t().error(&e)}</p> }.into_any(),
+                    Err(e) => return load_failed(e),
                     Ok(_) => {}
                 }
                 let progress = move || queue.get().and_then(Result::ok).map(|q| (q.done, q.done + q.open)).unwrap_or_default();
@@ -97,8 +95,7 @@ pub fn CorrectionHistoryPage() -> impl IntoView {
             <Suspense fallback=move || view! { <p>{move || i18n.t().loading}</p> }>
                 {move || Suspend::new(async move {
                     match lines.await {
-                        Err(AppError::Unauthenticated) => view! { <Redirect path="/login"/> }.into_any(),
-                        Err(e) => view! { <p class="error">{i18n.t().error(&e)}</p> }.into_any(),
+                        Err(e) => load_failed(e),
                         Ok(lines) => {
                             let rows = lines
                                 .into_iter()
@@ -136,8 +133,7 @@ pub fn EditCorrectionPage() -> impl IntoView {
         <Suspense fallback=move || view! { <p>{move || i18n.t().loading}</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Err(AppError::Unauthenticated) => view! { <Redirect path="/login"/> }.into_any(),
-                    Err(e) => view! { <p class="error card">{i18n.t().error(&e)}</p> }.into_any(),
+                    Err(e) => load_failed(e),
                     Ok(v) => {
                         let correction_id = id();
                         view! {
@@ -178,8 +174,7 @@ pub fn AdjudicatePage() -> impl IntoView {
         <Transition fallback=move || view! { <p>{move || i18n.t().loading}</p> }>
             {move || Suspend::new(async move {
                 match cases.await {
-                    Err(AppError::Unauthenticated) => view! { <Redirect path="/login"/> }.into_any(),
-                    Err(e) => view! { <p class="error card">{i18n.t().error(&e)}</p> }.into_any(),
+                    Err(e) => load_failed(e),
                     Ok(list) if list.is_empty() => view! { <p class="card" id="no-disputes">{move || i18n.t().adjudicate_none}</p> }.into_any(),
                     Ok(list) => list.into_iter().map(|case| {
                         let item = case.item;

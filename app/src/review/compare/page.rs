@@ -2,12 +2,10 @@
 //! item is already leased and loaded, so it appears as soon as the judgment is stored.
 use super::help::{GuidelinesPanel, KeysHelp};
 use super::{JudgmentForm, guidelines, judge, review_queue, skip_item};
-use crate::error::AppError;
 use crate::i18n::use_i18n;
 use crate::review::judgment::{JudgmentInput, SkipReason};
-use crate::review::session::{ProgressBar, QueueSession};
+use crate::review::session::{ProgressBar, QueueSession, load_failed};
 use leptos::prelude::*;
-use leptos_router::components::Redirect;
 use leptos_router::hooks::use_params_map;
 
 #[component]
@@ -63,8 +61,7 @@ pub fn ComparePage() -> impl IntoView {
         <Transition fallback=move || view! { <p>{move || i18n.t().loading}</p> }>
             {move || Suspend::new(async move {
                 match queue.await {
-                    Err(AppError::Unauthenticated) => return view! { <Redirect path="/login"/> }.into_any(),
-                    Err(e) => return view! { <p class="error card">{i18n.t().error(&e)}</p> }.into_any(),
+                    Err(e) => return load_failed(e),
                     Ok(_) => {}
                 }
                 let progress = move || queue.get().and_then(Result::ok).map(|q| (q.done, q.done + q.open)).unwrap_or_default();

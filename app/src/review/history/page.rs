@@ -1,11 +1,10 @@
 use super::{EditJudgment, judgment, my_judgments};
-use crate::error::AppError;
 use crate::i18n::{Catalog, use_i18n};
 use crate::review::compare::JudgmentForm;
 use crate::review::judgment::{Decision, JudgmentInput};
-use crate::review::session::{HistoryRow, HistoryTable, after_save};
+use crate::review::session::{HistoryRow, HistoryTable, after_save, load_failed};
 use leptos::prelude::*;
-use leptos_router::components::{A, Redirect};
+use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 /// "A 更好（明显更好）" or "排序 2, 1, 3": what the reviewer decided, as they saw it.
@@ -35,8 +34,7 @@ pub fn HistoryPage() -> impl IntoView {
             <Suspense fallback=move || view! { <p>{move || i18n.t().loading}</p> }>
                 {move || Suspend::new(async move {
                     match lines.await {
-                        Err(AppError::Unauthenticated) => view! { <Redirect path="/login"/> }.into_any(),
-                        Err(e) => view! { <p class="error">{i18n.t().error(&e)}</p> }.into_any(),
+                        Err(e) => load_failed(e),
                         Ok(lines) => {
                             let rows = lines
                                 .into_iter()
@@ -75,8 +73,7 @@ pub fn EditJudgmentPage() -> impl IntoView {
         <Suspense fallback=move || view! { <p>{move || i18n.t().loading}</p> }>
             {move || Suspend::new(async move {
                 match view_data.await {
-                    Err(AppError::Unauthenticated) => view! { <Redirect path="/login"/> }.into_any(),
-                    Err(e) => view! { <p class="error card">{i18n.t().error(&e)}</p> }.into_any(),
+                    Err(e) => load_failed(e),
                     Ok(v) => {
                         let judgment_id = id();
                         view! {
