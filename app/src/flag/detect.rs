@@ -22,6 +22,8 @@ crate::named_enum! {
         RecordNumber = "record_number",
         BankCard = "bank_card",
         AgeSex = "age_sex",
+        /// A street address (路/街/巷 … 号).
+        Address = "address",
         Advertising = "advertising",
         /// An upstream redaction such as "图片因隐私问题无法显示": shown as a marker, not PII.
         RedactionMarker = "redaction_marker",
@@ -51,13 +53,13 @@ fn re(pattern: &str) -> Regex {
 /// Runs of digits (with a trailing X for IDs), classified by length and checksum.
 static DIGITS: LazyLock<Regex> = LazyLock::new(|| re(r"[0-9]+[Xx]?"));
 static MOBILE: LazyLock<Regex> = LazyLock::new(|| re(r"(?:\+?86[- ]?)?1[3-9][0-9](?:[- ]?[0-9]{4}){2}"));
-static LANDLINE: LazyLock<Regex> = LazyLock::new(|| re(r"(?:\(0[0-9]{2,3}\)|0[0-9]{2,3})[- ]?[2-9][0-9]{6,7}"));
+static LANDLINE: LazyLock<Regex> = LazyLock::new(|| re(r"(?:[(（]0[0-9]{2,3}[)）]|0[0-9]{2,3})[- ]?[2-9][0-9]{6,7}"));
 static EMAIL: LazyLock<Regex> =
     LazyLock::new(|| re(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"));
 /// URLs, also with full-width punctuation (`http：//`, `。com`) as crawled Chinese text has them.
 static URL: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?:https?|ftp)\s*[:：]\s*[/／]{2}[^\s，。！？、；）)】」\u{4e00}-\u{9fff}]+|www[.．。][A-Za-z0-9-]+(?:[.．。][A-Za-z0-9-]+)+[^\s，。！？、；）)】」\u{4e00}-\u{9fff}]*|[A-Za-z0-9-]{2,}[.．。](?:com|cn|net|org|gov|edu|cc|info)(?:[.．。]cn)?(?:/[^\s，。！？、；）)\u{4e00}-\u{9fff}]*)?",
+        r"(?i)(?:https?|ftp)\s*[:：]\s*[/／]{2}[A-Za-z0-9-]+(?:[.．。][A-Za-z0-9-]+)*(?::[0-9]+)?(?:/[^\s，。！？、；）)】」\u{4e00}-\u{9fff}]*)?|www[.．。][A-Za-z0-9-]+(?:[.．。][A-Za-z0-9-]+)+[^\s，。！？、；）)】」\u{4e00}-\u{9fff}]*|[A-Za-z0-9-]{2,}[.．。](?:com|cn|net|org|gov|edu|cc|info)(?:[.．。]cn)?(?:/[^\s，。！？、；）)\u{4e00}-\u{9fff}]*)?",
     )
 });
 /// A user id or name right after a label such as 回答者 / 用户 / QQ / 微信.
@@ -76,7 +78,16 @@ static RECORD: LazyLock<Regex> =
 static AGE_SEX: LazyLock<Regex> =
     LazyLock::new(|| re(r"[男女](?:性)?\s*[，,、/ ]?\s*[0-9]{1,3}\s*岁|[0-9]{1,3}\s*岁\s*[，,、/ ]?\s*[男女](?:性)?"));
 static ADVERTISING: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"在线咨询|免费咨询|点击咨询|电话咨询|网上咨询|预约挂号|预约|加微信|加QQ|添加微信|咨询热线|客服")
+    re(concat!(
+        r"在线咨询|免费咨询|点击咨询|电话咨询|网上咨询|预约挂号|在线预约|免费预约|加微信|加QQ|添加微信|咨询热线|在线客服",
+        r"|请点击|点击[^。，！？\s]{0,8}?(?:查看|咨询|详情|链接|进入|评价)|的客户反馈"
+    ))
+});
+/// A street address: up to the house number, optionally with building and room.
+static ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"[\u{4e00}-\u{9fff}]{2,14}?(?:路|街|大道|巷|胡同|弄)[0-9０-９一二三四五六七八九十百]+号(?:[0-9]+(?:号楼|栋|单元|室))*",
+    )
 });
 static REDACTION: LazyLock<Regex> = LazyLock::new(|| re(r"图片因隐私问题无法显示|（?已隐藏）?|\*{3,}|某某医院"));
 
@@ -86,50 +97,125 @@ const SURNAMES: &str = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高�
 /// Words that start like a surname but are not names ("谢谢大夫", "高级医师").
 const NOT_NAMES: &[&str] = &["谢谢", "高级", "常规", "方便", "请问", "应该", "江湖", "全科", "专家", "主任"];
 
-/// Words before 医院 that name no particular hospital ("去医院", "正规医院").
-const GENERIC_HOSPITAL: &[&str] = &[
-    "去",
-    "到",
-    "在",
-    "上",
-    "当地",
-    "正规",
-    "专业",
-    "附近",
-    "综合",
-    "三甲",
-    "大",
-    "上级",
-    "公立",
-    "私立",
-    "专科",
-    "这家",
-    "那家",
-    "其他",
-    "各",
-    "本",
-    "我们",
-    "你们",
-    "您",
-    "就近",
-    "有条件的",
-    "较大",
-    "大型",
-    "中医",
-    "医",
-    "男科",
-    "妇科",
-    "儿科",
-    "私人",
-    "民营",
-    "专科",
-    "肿瘤",
-    "精神病",
-    "整形",
-    "口腔",
-    "眼科",
-    "儿童",
-    "妇产",
+/// Provinces and large cities: a hospital name usually starts with one.
+const PLACES: &[&str] = &[
+    "北京",
+    "上海",
+    "天津",
+    "重庆",
+    "河北",
+    "山西",
+    "辽宁",
+    "吉林",
+    "黑龙江",
+    "江苏",
+    "浙江",
+    "安徽",
+    "福建",
+    "江西",
+    "山东",
+    "河南",
+    "湖北",
+    "湖南",
+    "广东",
+    "海南",
+    "四川",
+    "贵州",
+    "云南",
+    "陕西",
+    "甘肃",
+    "青海",
+    "台湾",
+    "内蒙古",
+    "广西",
+    "西藏",
+    "宁夏",
+    "新疆",
+    "香港",
+    "澳门",
+    "广州",
+    "深圳",
+    "厦门",
+    "福州",
+    "杭州",
+    "南京",
+    "武汉",
+    "长沙",
+    "成都",
+    "西安",
+    "郑州",
+    "济南",
+    "青岛",
+    "沈阳",
+    "大连",
+    "长春",
+    "哈尔滨",
+    "石家庄",
+    "太原",
+    "合肥",
+    "南昌",
+    "南宁",
+    "昆明",
+    "贵阳",
+    "兰州",
+    "西宁",
+    "银川",
+    "乌鲁木齐",
+    "拉萨",
+    "呼和浩特",
+    "海口",
+    "三亚",
+    "苏州",
+    "无锡",
+    "宁波",
+    "温州",
+    "东莞",
+    "佛山",
+    "珠海",
+    "汕头",
+    "赣州",
+    "洛阳",
+    "徐州",
+    "常州",
+    "烟台",
+    "唐山",
+    "保定",
+];
+
+/// Words that make a hospital a particular one even without a place: army and numbered
+/// hospitals, university hospitals, well-known names.
+const INSTITUTIONS: &[&str] = &[
+    "解放军",
+    "军区",
+    "军医",
+    "人民",
+    "附属",
+    "大学",
+    "学院",
+    "协和",
+    "华山",
+    "湘雅",
+    "华西",
+    "同济",
+    "积水潭",
+    "瑞金",
+    "仁济",
+    "中山",
+    "西南",
+    "天坛",
+    "宣武",
+    "安贞",
+    "友谊",
+    "总医院",
+    "中心医院",
+];
+
+/// A place-name suffix (太原市, 南开区) makes a name particular, unless it is a level or a
+/// common word (省级, 社区).
+const PLACE_SUFFIXES: &[char] = &['省', '市', '县', '区', '州', '镇', '乡'];
+const NOT_PLACES: &[&str] = &[
+    "社区", "地区", "城区", "市区", "郊区", "山区", "城市", "都市", "本市", "本省", "外省", "全市", "全省", "各省",
+    "各市", "景区", "小区", "病区",
 ];
 
 /// Titles of people; a hospital name never contains one.
@@ -138,8 +224,41 @@ const TITLES: &[&str] = &["副主任医师", "主任医师", "主治医师", "�
 /// Characters that end a lead-in before a name: a hospital name starts after the last one.
 const LEAD_IN: &[char] = &[
     '去', '到', '在', '至', '于', '往', '找', '请', '议', '是', '和', '或', '与', '及', '的', '了', '者', '：', ':',
-    '，', ',', '次', '家', '个', '些', '很', '过', '要', '就', '看', '该', '吗', '呢', '。', '、', '；',
+    '，', ',', '次', '家', '个', '些', '很', '过', '要', '就', '看', '该', '吗', '呢', '。', '、', '；', '么', '哪',
+    '何', '各', '每', '有', '来', '送', '跑', '对', '让', '回',
 ];
+
+/// Characters that do not occur in a person's name after the surname ("时候医生", "常感谢医生").
+const NOT_IN_NAMES: &str = "些候看由感谢法生病院科室的了是在找问请给让向对跟和说去来到过要就会能可也都还很该做再又才多少您你我他她它们这那哪什么怎样吗呢吧啊呀好大小上下内外前后里时";
+
+/// Where a particular hospital's name starts within `name` (after any lead-in), or `None`
+/// when nothing in it names a particular one ("正规医院", "男科医院").
+fn particular_start(name: &str) -> Option<usize> {
+    let mut starts: Vec<usize> = PLACES.iter().chain(INSTITUTIONS).filter_map(|w| name.find(w)).collect();
+    let chars: Vec<(usize, char)> = name.char_indices().collect();
+    for (k, &(i, c)) in chars.iter().enumerate() {
+        let level = chars.get(k + 1).is_some_and(|&(_, n)| n == '级');
+        if PLACE_SUFFIXES.contains(&c) && k >= 2 && !level {
+            let from = chars[k - 2].0;
+            let word = &name[chars[k - 1].0..i + c.len_utf8()];
+            if !NOT_PLACES.contains(&word) {
+                starts.push(from);
+            }
+        }
+    }
+    // Numbered hospitals: 第四人民医院, 一七四医院.
+    let numerals = "一二三四五六七八九〇零十";
+    for (k, &(i, c)) in chars.iter().enumerate() {
+        if c == '第'
+            || (numerals.contains(c)
+                && chars[k..].iter().take(3).all(|&(_, d)| numerals.contains(d))
+                && chars.len() - k > 3)
+        {
+            starts.push(i);
+        }
+    }
+    starts.into_iter().min()
+}
 
 fn check_id18(s: &[u8]) -> bool {
     const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
@@ -160,6 +279,12 @@ fn plausible_date(d: &[u8]) -> bool {
         _ => return false,
     };
     matches!((y, m, day), (Some(y), Some(m), Some(day)) if (1900..=2100).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&day))
+}
+
+/// Issuer prefixes of cards used in China: UnionPay (62), Visa (4), Mastercard (51–55, 2),
+/// and domestic debit cards (60). Keeps failed ID numbers that pass Luhn by chance out.
+fn card_prefix(digits: &[u8]) -> bool {
+    matches!(digits, [b'6', b'2' | b'0', ..] | [b'4', ..] | [b'5', b'1'..=b'5', ..] | [b'2', ..])
 }
 
 fn luhn(digits: &[u8]) -> bool {
@@ -205,7 +330,7 @@ pub fn detect(text: &str) -> Vec<Span> {
             add(m.start(), m.end(), Category::IdNumber);
         } else if s.len() == 15 && s.iter().all(u8::is_ascii_digit) && plausible_date(&s[6..12]) {
             add(m.start(), m.end(), Category::IdNumber);
-        } else if (16..=19).contains(&s.len()) && s.iter().all(u8::is_ascii_digit) && luhn(s) {
+        } else if (16..=19).contains(&s.len()) && s.iter().all(u8::is_ascii_digit) && card_prefix(s) && luhn(s) {
             add(m.start(), m.end(), Category::BankCard);
         }
     }
@@ -232,7 +357,9 @@ pub fn detect(text: &str) -> Vec<Span> {
         let start = (0..chars.len()).find(|&i| chars.len() - i <= 3 && SURNAMES.contains(chars[i].1));
         if let Some(i) = start {
             let candidate: String = chars[i..].iter().map(|(_, c)| c).collect();
-            if chars.len() - i >= 2 && !NOT_NAMES.iter().any(|w| candidate.starts_with(w)) {
+            let plausible = !NOT_NAMES.iter().any(|w| candidate.starts_with(w))
+                && !candidate.chars().skip(1).any(|c| NOT_IN_NAMES.contains(c));
+            if chars.len() - i >= 2 && plausible {
                 add(name.start() + chars[i].0, c.get(0).expect("match").end(), Category::DoctorName);
             }
         }
@@ -244,12 +371,24 @@ pub fn detect(text: &str) -> Vec<Span> {
         // "张立博士北京大学第三医院": the hospital starts after a person's title.
         let after_title = TITLES.iter().filter_map(|t| s.rfind(t).map(|i| i + t.len())).max().unwrap_or(0);
         let cut = after_lead_in.max(after_title);
-        let name = &s[cut..];
-        let prefix = name.trim_end_matches(['医', '院', '诊', '所']);
-        let generic =
-            GENERIC_HOSPITAL.iter().any(|g| prefix.ends_with(g) && prefix.chars().count() <= g.chars().count() + 1);
-        if name.chars().count() >= 4 && !generic {
-            add(m.start() + cut, m.end(), Category::Hospital);
+        if let Some(start) = particular_start(&s[cut..]).map(|i| cut + i)
+            && s[start..].chars().count() >= 4
+        {
+            add(m.start() + start, m.end(), Category::Hospital);
+        }
+    }
+    for m in ADDRESS.find_iter(text) {
+        // 天津市和平区和平路26号: from the place if one is named, else after the lead-in.
+        let s = m.as_str();
+        let lead_in = s
+            .char_indices()
+            .filter(|(_, c)| "去到在至于往是：:，,。、；".contains(*c))
+            .map(|(i, c)| i + c.len_utf8())
+            .last()
+            .unwrap_or(0);
+        let start = particular_start(&s[lead_in..]).map_or(lead_in, |i| lead_in + i);
+        if s[start..].chars().count() >= 5 {
+            add(m.start() + start, m.end(), Category::Address);
         }
     }
     for m in AGE_SEX.find_iter(text) {

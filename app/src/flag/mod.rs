@@ -1,4 +1,6 @@
-//! Sensitive content in Chinese medical text: detection now; review, the flag queue,
-//! redaction and export gating build on it (issue 5).
+//! Sensitive content in Chinese medical text: detection, review, the flag queue,
+//! redaction and export gating.
+#[cfg(feature = "ssr")]
+pub mod corpus;
 #[cfg(feature = "ssr")]
 pub mod detect;

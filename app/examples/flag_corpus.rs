@@ -1,0 +1,77 @@
+//! Precision and recall of the sensitive-content detectors on the labelled corpus in
+//! `fixtures/` (`scripts/bench.sh` runs this). `--dump` lists every detection instead.
+use app::flag::corpus;
+use std::time::Instant;
+
+fn main() {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
+    let (texts, labels) = corpus::load(&fixtures).unwrap_or_else(|e| panic!("corpus: {e}"));
+    if std::env::args().any(|a| a == "--dump") {
+        for t in &texts {
+            for s in app::flag::detect::detect(&t.text) {
+                println!("{}\t{}\t{}", t.source, s.category.as_str(), s.text);
+            }
+        }
+        return;
+    }
+    let part = |prefix: &str| {
+        let t: Vec<_> = texts.iter().filter(|t| t.source.starts_with(prefix)).cloned().collect();
+        let l: Vec<_> = labels.iter().filter(|l| l.source.starts_with(prefix)).cloned().collect();
+        (t, l)
+    };
+    for (title, prefix) in [("real samples (reward + sft)", ""), ("synthetic", "syn:")] {
+        let (t, l) = if prefix.is_empty() {
+            let t: Vec<_> = texts.iter().filter(|t| !t.source.starts_with("syn:")).cloned().collect();
+            let l: Vec<_> = labels.iter().filter(|l| !l.source.starts_with("syn:")).cloned().collect();
+            (t, l)
+        } else {
+            part(prefix)
+        };
+        let started = Instant::now();
+        let report = corpus::evaluate(&t, &l);
+        let elapsed = started.elapsed();
+        println!("## {title}: {} texts, {} characters", report.texts, report.chars);
+        println!("{:<18} {:>4} {:>4} {:>4} {:>9} {:>7}", "category", "tp", "fp", "fn", "precision", "recall");
+        for (c, n) in &report.by_category {
+            println!(
+                "{:<18} {:>4} {:>4} {:>4} {:>9.3} {:>7.3}",
+                c.as_str(),
+                n.true_positives,
+                n.false_positives,
+                n.false_negatives,
+                n.precision(),
+                n.recall()
+            );
+        }
+        let total = report.total();
+        println!(
+            "{:<18} {:>4} {:>4} {:>4} {:>9.3} {:>7.3}",
+            "all",
+            total.true_positives,
+            total.false_positives,
+            total.false_negatives,
+            total.precision(),
+            total.recall()
+        );
+        println!(
+            "texts with a false positive: {} of {} ({:.2}%)",
+            report.texts_with_false_positives(),
+            report.texts,
+            100.0 * report.texts_with_false_positives() as f64 / report.texts.max(1) as f64
+        );
+        for (source, c, text) in &report.false_positives {
+            println!("  false positive  {source}  {}  {text}", c.as_str());
+        }
+        for l in &report.false_negatives {
+            let why = l.missed.as_deref().unwrap_or("NOT DOCUMENTED");
+            println!("  missed          {}  {}  {}  ({why})", l.source, l.category.as_str(), l.text);
+        }
+        let secs = elapsed.as_secs_f64();
+        println!(
+            "throughput: {:.1} MB/s ({} chars in {:.1} ms)\n",
+            report.chars as f64 * 3.0 / 1e6 / secs,
+            report.chars,
+            secs * 1e3
+        );
+    }
+}
