@@ -35,6 +35,7 @@ export default async function globalSetup() {
     doctor3: ["annotator", "e2e-doctor3-password"],
     doctor4: ["annotator", "e2e-doctor4-password"],
     doctor5: ["annotator", "e2e-doctor5-password"],
+    doctor6: ["annotator", "e2e-doctor6-password"],
   };
   for (const [name, [role, password]] of Object.entries(accounts)) {
     medpref(dataDir, ["user", "add", "--role", role, name], password + "\n");
@@ -51,6 +52,9 @@ export default async function globalSetup() {
   medpref(dataDir, ["import", "--dataset", "best-of-4", "--format", "candidates", join(__dirname, "fixtures/best-of-4.jsonl")]);
   medpref(dataDir, ["import", "--dataset", "sft", "--format", "sharegpt", join(root, "fixtures/medicalgpt-medical-sft-1k-sharegpt.jsonl")]);
   medpref(dataDir, ["dataset", "configure", "--dataset", "sft", "--overlap", "1"]);
+  // One pair with a phone number (found on import) and a name only a reviewer can spot.
+  medpref(dataDir, ["import", "--dataset", "pii", "--format", "cmd-reward", join(__dirname, "fixtures/pii.jsonl")]);
+  medpref(dataDir, ["dataset", "configure", "--dataset", "pii", "--overlap", "1"]);
 
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;

@@ -98,6 +98,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/correct/:dataset/history") view=CorrectionHistoryPage/>
                     <Route path=path!("/correct/:dataset/correction/:id") view=EditCorrectionPage/>
                     <Route path=path!("/adjudicate/:dataset") view=AdjudicatePage/>
+                    <Route path=path!("/flags") view=crate::flag::FlagQueuePage/>
+                    <Route path=path!("/flags/:item") view=crate::flag::FlaggedItemPage/>
                 </Routes>
             </main>
         </Router>
@@ -159,6 +161,9 @@ fn Header() -> impl IntoView {
                     user.await.ok().flatten().map(|u| {
                         let role = u.role;
                         view! {
+                            {(role == crate::domain::Role::Admin).then(|| view! {
+                                <A href="/flags" attr:id="flags-link">{move || i18n.t().flag.queue_link}</A>
+                            })}
                             <span class="who">
                                 {move || i18n.t().signed_in_as} " " <b>{u.username.clone()}</b>
                                 " (" {move || i18n.t().role(role)} ")"

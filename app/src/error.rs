@@ -34,6 +34,9 @@ pub enum AppError {
     /// A correction breaks the rules; nothing was stored.
     #[error("{0}")]
     Correction(crate::correct::rules::CorrectionProblem),
+    /// A flag request was refused; nothing changed.
+    #[error("{0}")]
+    Flag(crate::flag::FlagProblem),
     /// The item was already judged by this reviewer (a repeated submit); nothing changed.
     #[error("already submitted")]
     AlreadySubmitted,
@@ -73,6 +76,7 @@ impl AppError {
             | AppError::Import(_)
             | AppError::Judgment(_)
             | AppError::Correction(_)
+            | AppError::Flag(_)
             | AppError::Request(_) => 400,
             AppError::AlreadySubmitted => 409,
             AppError::Internal => 500,

@@ -66,9 +66,111 @@ pub fn render(markdown: &str) -> String {
     CLEANER.clean(&out).to_string()
 }
 
+/// A span to highlight in rendered text: character offsets into the markdown source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mark {
+    pub start: usize,
+    pub end: usize,
+    /// CSS classes of the `<mark>`.
+    pub class: String,
+    /// The flag's id and its number in the flag list (shown beside the mark).
+    pub id: i64,
+    pub n: usize,
+}
+
+/// Private-use characters that stand for mark boundaries while markdown is rendered.
+const OPEN: char = '\u{E000}';
+const CLOSE: char = '\u{E001}';
+
+/// Renders untrusted markdown like [`render`], with spans of the source wrapped in
+/// `<mark>`. Marks never cross tags: one that spans formatting is closed before each tag
+/// and reopened after it. Overlapping marks keep the earlier one.
+pub fn render_marked(markdown: &str, marks: &[Mark]) -> String {
+    let mut marks: Vec<&Mark> = marks.iter().filter(|m| m.start < m.end).collect();
+    marks.sort_by_key(|m| (m.start, std::cmp::Reverse(m.end)));
+    let mut kept: Vec<&Mark> = Vec::new();
+    for m in marks {
+        if kept.last().is_none_or(|k| m.start >= k.end) {
+            kept.push(m);
+        }
+    }
+    if kept.is_empty() {
+        return render(markdown);
+    }
+    // Source text with boundary characters; the source's own are dropped first.
+    let mut source = String::with_capacity(markdown.len() + kept.len() * 6);
+    let mut next = kept.iter().peekable();
+    let mut open: Option<&Mark> = None;
+    for (i, c) in markdown.chars().chain(std::iter::once('\0')).enumerate() {
+        if open.is_some_and(|m| m.end == i) {
+            source.push(CLOSE);
+            open = None;
+        }
+        if let Some(m) = next.next_if(|m| m.start == i) {
+            source.push(OPEN);
+            open = Some(m);
+        }
+        if c != '\0' && c != OPEN && c != CLOSE {
+            source.push(c);
+        }
+    }
+    let html = render(&source);
+    let tag = |m: &Mark| format!("<mark class=\"{}\" data-flag=\"{}\" data-n=\"{}\">", m.class, m.id, m.n);
+    let mut out = String::with_capacity(html.len() + kept.len() * 64);
+    let (mut in_tag, mut current, mut which) = (false, None::<&Mark>, 0usize);
+    for c in html.chars() {
+        match c {
+            OPEN if !in_tag => {
+                current = kept.get(which).copied();
+                which += 1;
+                if let Some(m) = current {
+                    out.push_str(&tag(m));
+                }
+            }
+            CLOSE if !in_tag => {
+                if current.take().is_some() {
+                    out.push_str("</mark>");
+                }
+            }
+            OPEN | CLOSE => {}
+            '<' => {
+                if current.is_some() {
+                    out.push_str("</mark>");
+                }
+                in_tag = true;
+                out.push(c);
+            }
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(c);
+                if let Some(m) = current {
+                    out.push_str(&tag(m));
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    // Boundaries inside attributes (a URL span in a link) arrive percent-encoded.
+    out.replace("%EE%80%80", "").replace("%EE%80%81", "")
+}
+
 #[cfg(test)]
 mod tests {
-    use super::render;
+    use super::{Mark, render, render_marked};
+
+    #[test]
+    fn marks_wrap_spans_and_never_cross_tags() {
+        let mark = |start, end| Mark { start, end, class: "flag".into(), id: 9, n: 1 };
+        let html = render_marked("电话13812345678。", &[mark(2, 13)]);
+        assert!(html.contains(r#"电话<mark class="flag" data-flag="9" data-n="1">13812345678</mark>。"#), "{html}");
+        // A span across bold text: closed and reopened around the tags.
+        let html = render_marked("张**立**博士", &[mark(0, 8)]);
+        assert_eq!(html.matches("<mark").count(), html.matches("</mark>").count(), "{html}");
+        assert!(html.contains("<strong><mark"), "{html}");
+        // Raw HTML stays text and the boundary characters of the source do not leak.
+        let html = render_marked("<b>\u{E000}x</b>", &[mark(0, 2)]);
+        assert!(!html.contains('\u{E000}') && html.contains("&lt;"), "{html}");
+    }
 
     #[test]
     fn renders_lists_tables_and_emphasis() {

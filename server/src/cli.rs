@@ -1,7 +1,7 @@
 //! `medpref` on the command line. Each command calls the same code as the HTTP API.
 use app::datasets::admin::DatasetConfig;
 use app::domain::{DatasetName, NewPassword, Role, Username};
-use app::export::{ExportFormat, ExportRequest, PairSource};
+use app::export::{ExportFormat, ExportRequest, FlagPolicy, PairSource};
 use app::import::qa::FieldMapping;
 use app::import::{ImportFailure, ImportFormat, ImportOptions};
 use app::review::judgment::{AxisSetting, GoldVote, RationaleRule};
@@ -50,6 +50,9 @@ pub enum Command {
         /// Where pairs come from: votes (compare datasets), corrections (correct datasets), or all.
         #[arg(long, default_value = "votes")]
         source: PairSource,
+        /// Texts with unresolved personal-information or advertising flags: leave-out or redact.
+        #[arg(long, default_value = "leave-out")]
+        flagged: FlagPolicy,
         out: PathBuf,
     },
     /// Set up how a dataset is reviewed.
@@ -217,14 +220,14 @@ pub async fn run(cli: Cli) -> CliResult {
                 Err(ImportFailure::Db(e)) => Err(format!("database error, nothing was imported: {e}").into()),
             }
         }
-        Command::Export { dataset, format, source, out } => {
+        Command::Export { dataset, format, source, flagged, out } => {
             let pool = crate::open_store(&cli.data_dir).await?;
             // Write beside the target and rename, so a failed export never leaves half a file.
             let tmp = out.with_extension("partial");
             let mut writer = std::io::BufWriter::new(
                 std::fs::File::create(&tmp).map_err(|e| format!("creating {}: {e}", tmp.display()))?,
             );
-            let request = ExportRequest { format, source };
+            let request = ExportRequest { format, source, flagged };
             let summary = app::export::export(&pool, &dataset, &request, &mut writer).await?;
             writer.flush()?;
             drop(writer);

@@ -70,7 +70,12 @@ fn export_prints_what_it_wrote_and_left_out() {
     let out =
         medpref(dir.path(), &["export", "--dataset", "r", "--format", "trl-dpo", out_file.to_str().unwrap()], None);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(text(&out).contains("wrote 0 pairs, left out 100 (unjudged: 100"), "{}", text(&out));
+    assert!(
+        text(&out)
+            .contains("wrote 0 records (0 redacted for flags, 0 naming age and sex), left out 100 (unjudged: 100"),
+        "{}",
+        text(&out)
+    );
     assert_eq!(std::fs::read_to_string(&out_file).unwrap(), "");
     let missing = medpref(dir.path(), &["export", "--dataset", "nope", "--format", "trl-dpo", "x.jsonl"], None);
     assert!(text(&missing).contains("no dataset named `nope`"));

@@ -184,7 +184,10 @@ async fn decisions_become_sft_records_and_preference_pairs() {
     assert_eq!(records.len(), 3);
     assert_eq!(records[0]["conversations"][1], json!({ "from": "gpt", "value": fixed }));
     assert_eq!(records[1]["conversations"][1]["value"], "注意休息，持续不缓解请就医。", "accepted as is");
-    assert_eq!(sft["summary"]["left_out"], json!([["unjudged", 0], ["rejected", 1], ["disputed", 0]]));
+    assert_eq!(
+        sft["summary"]["left_out"],
+        json!([["unjudged", 0], ["rejected", 1], ["disputed", 0], ["flagged", 0], ["unsafe", 0]])
+    );
     let alpaca = lines(export("sft-alpaca", "votes").await["content"].as_str().unwrap());
     assert_eq!(alpaca[0], json!({ "instruction": "感冒发烧吃什么药？", "input": "", "output": fixed }));
 
@@ -193,7 +196,10 @@ async fn decisions_become_sft_records_and_preference_pairs() {
         lines(pairs["content"].as_str().unwrap()),
         vec![json!({ "prompt": "感冒发烧吃什么药？", "chosen": fixed, "rejected": "吃抗生素。" })]
     );
-    assert_eq!(pairs["summary"]["left_out"], json!([["style_only", 1], ["not_corrected", 2]]));
+    assert_eq!(
+        pairs["summary"]["left_out"],
+        json!([["style_only", 1], ["not_corrected", 2], ["flagged", 0], ["unsafe", 0]])
+    );
     assert_eq!(export("trl-dpo", "votes").await["summary"]["written"], 0, "votes give no pairs in a correct dataset");
 }
 

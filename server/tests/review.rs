@@ -147,7 +147,10 @@ async fn export_leaves_out_ties_both_bad_and_split_votes_and_says_why() {
     }
     let file = app.call("export", &[("dataset", "d"), ("format", "trl-dpo")], Some(&admin)).await.json();
     assert_eq!(file["summary"]["written"], 1);
-    assert_eq!(file["summary"]["left_out"], json!([["unjudged", 1], ["tie", 1], ["both_bad", 1], ["no_majority", 0]]));
+    assert_eq!(
+        file["summary"]["left_out"],
+        json!([["unjudged", 1], ["tie", 1], ["both_bad", 1], ["no_majority", 0], ["flagged", 0], ["unsafe", 0]])
+    );
     assert_eq!(file["content"].as_str().unwrap().lines().count(), 1);
 }
 

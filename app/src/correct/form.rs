@@ -4,6 +4,7 @@ use super::QaItem;
 use super::diff::{Segment, change_count, diff};
 use super::preview;
 use super::rules::{Correction, CorrectionInput, CorrectionProblem, ItemFacts, Reason, Verdict, validate};
+use crate::flag::FlagPanel;
 use crate::i18n::use_i18n;
 use crate::review::judgment::SkipReason;
 use crate::review::keys;
@@ -151,9 +152,9 @@ pub fn CorrectionForm(
     let error =
         move || problem.get().map(|p| i18n.t().correction_problem(&p).to_string()).or_else(|| server_error.get());
     let editing = move || verdict.get() == Some(Verdict::Edit);
-    let QaItem {
-        question_html, answer_html, system_html, history, department, task, task_type, choices, no_match, ..
-    } = item;
+    let QaItem { assignment, system_html, history, department, task, task_type, choices, no_match, flags, .. } = item;
+    let flags = RwSignal::new(flags);
+    let flag_html = move |i: usize| flags.with(|f| f.html.get(i).cloned().unwrap_or_default());
     let choice_list = choices.map(|list| {
         let all: Vec<String> = list.into_iter().chain(no_match).collect();
         view! {
@@ -185,12 +186,13 @@ pub fn CorrectionForm(
                 })}
             </h2>
             <ItemContext system_html=system_html history=history/>
-            <div class="md" inner_html=question_html></div>
+            <div class="md" data-field="question" inner_html=move || flag_html(0)></div>
         </section>
         <section class="card answer original">
             <h3>{move || i18n.t().correct_original}</h3>
-            <div class="md" inner_html=answer_html></div>
+            <div class="md" data-field="answer-0" inner_html=move || flag_html(1)></div>
         </section>
+        <FlagPanel assignment=assignment state=flags answers=1/>
         <div class="votes verdicts">
             {Verdict::ALL.iter().copied().zip(["A", "E", "X"]).map(|(v, k)| view! {
                 <button type="button" class="vote" class:selected=move || verdict.get() == Some(v) data-verdict=v.as_str()

@@ -34,6 +34,8 @@ pub struct QaItem {
     /// The answer must be one of these (PromptCBLUE `answer_choices`), or `no_match`.
     pub choices: Option<Vec<String>>,
     pub no_match: Option<String>,
+    /// Sensitive-content flags, with the question and answer highlighted.
+    pub flags: crate::flag::FlagState,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -176,6 +178,7 @@ mod ssr {
             task_type: meta["task_type"].as_str().map(String::from),
             choices: facts.choices,
             no_match: facts.no_match,
+            flags: crate::flag::reviewer_state(pool, item, shown).await?,
         })
     }
 

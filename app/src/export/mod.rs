@@ -2,6 +2,8 @@
 #[cfg(feature = "ssr")]
 mod aggregate;
 #[cfg(feature = "ssr")]
+mod gate;
+#[cfg(feature = "ssr")]
 mod run;
 #[cfg(feature = "ssr")]
 mod trl;
@@ -40,6 +42,16 @@ crate::named_enum! {
 }
 
 crate::named_enum! {
+    /// What happens to texts with unresolved flags that gate (personal information, advertising).
+    pub enum FlagPolicy("flag policy") {
+        /// Leave the record out (the default).
+        LeaveOut = "leave-out",
+        /// Write it with the flagged spans replaced by placeholders (〔电话〕…).
+        Redact = "redact",
+    }
+}
+
+crate::named_enum! {
     /// Why an item was not written.
     pub enum LeftOut("reason") {
         /// Nobody has judged it yet.
@@ -58,6 +70,11 @@ crate::named_enum! {
         StyleOnly = "style_only",
         /// Accepted or rejected rather than corrected: no preference pair.
         NotCorrected = "not_corrected",
+        /// A text has unresolved flags (personal information, advertising, a concern) and
+        /// the policy is to leave such records out, or the flag cannot be redacted.
+        Flagged = "flagged",
+        /// The answer that would be chosen is flagged unsafe or hallucinated.
+        Unsafe = "unsafe",
     }
 }
 
@@ -65,6 +82,10 @@ crate::named_enum! {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExportSummary {
     pub written: usize,
+    /// Records written with flagged spans replaced by placeholders.
+    pub redacted: usize,
+    /// Records written that still name age and sex together (a weak quasi-identifier).
+    pub age_sex: usize,
     /// Pairs left out, per reason (every reason listed, zeros included).
     pub left_out: Vec<(LeftOut, usize)>,
 }
@@ -72,7 +93,11 @@ pub struct ExportSummary {
 impl fmt::Display for ExportSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let total: usize = self.left_out.iter().map(|(_, n)| n).sum();
-        write!(f, "wrote {} pairs, left out {}", self.written, total)?;
+        write!(
+            f,
+            "wrote {} records ({} redacted for flags, {} naming age and sex), left out {}",
+            self.written, self.redacted, self.age_sex, total
+        )?;
         let parts: Vec<String> = self.left_out.iter().map(|(r, n)| format!("{}: {n}", r.as_str())).collect();
         write!(f, " ({})", parts.join(", "))
     }
@@ -91,6 +116,7 @@ pub async fn export_dataset(
     dataset: String,
     format: ExportFormat,
     #[server(default)] source: Option<PairSource>,
+    #[server(default)] flagged: Option<FlagPolicy>,
 ) -> Result<ExportFile, AppError> {
     crate::error::with_status(
         async {
@@ -98,7 +124,11 @@ pub async fn export_dataset(
             let state = crate::state::app_state()?;
             let name = crate::domain::DatasetName::parse(dataset).map_err(|_| AppError::NotFound)?;
             let mut content = Vec::new();
-            let request = ExportRequest { format, source: source.unwrap_or(PairSource::Votes) };
+            let request = ExportRequest {
+                format,
+                source: source.unwrap_or(PairSource::Votes),
+                flagged: flagged.unwrap_or(FlagPolicy::LeaveOut),
+            };
             let summary = export(&state.pool, &name, &request, &mut content).await?.ok_or(AppError::NotFound)?;
             let content = String::from_utf8(content).map_err(|e| crate::error::internal("export utf-8", e))?;
             Ok(ExportFile { file_name: format!("{name}.{}.jsonl", format.as_str()), content, summary })

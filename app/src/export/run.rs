@@ -1,10 +1,12 @@
 //! Writing an export: one JSON line per record, in item order, with counts of what was
 //! left out and why.
 use super::aggregate::{Decision, decide_pairs};
-use super::sft::{Record, correction_pairs, sft_line};
+use super::gate::Gate;
+use super::sft::{Record, Written, correction_pairs, sft_line};
 use super::trl::DpoStandard;
-use super::{ExportFormat, ExportSummary, LeftOut, PairSource};
+use super::{ExportFormat, ExportSummary, FlagPolicy, LeftOut, PairSource};
 use crate::domain::{CandidateId, DatasetName};
+use crate::flag::TextRef;
 use crate::import::DatasetKind;
 use crate::store;
 use sqlx::SqlitePool;
@@ -30,30 +32,35 @@ pub struct ExportRequest {
     pub format: ExportFormat,
     /// For pair formats: votes, corrections or both.
     pub source: PairSource,
+    /// Leave out or redact texts with unresolved flags.
+    pub flagged: FlagPolicy,
 }
 
 impl From<ExportFormat> for ExportRequest {
     fn from(format: ExportFormat) -> Self {
-        ExportRequest { format, source: PairSource::Votes }
+        ExportRequest { format, source: PairSource::Votes, flagged: FlagPolicy::LeaveOut }
     }
 }
 
 /// Counts written lines and left-out records, starting from the reasons that apply.
 struct Tally {
-    written: usize,
+    summary: ExportSummary,
     left_out: BTreeMap<LeftOut, usize>,
 }
 
 impl Tally {
     fn new(reasons: &[LeftOut]) -> Self {
-        Tally { written: 0, left_out: reasons.iter().map(|&r| (r, 0)).collect() }
+        let reasons = reasons.iter().chain(&[LeftOut::Flagged, LeftOut::Unsafe]);
+        Tally { summary: ExportSummary::default(), left_out: reasons.map(|&r| (r, 0)).collect() }
     }
 
-    fn take(&mut self, out: &mut impl Write, record: Record<String>) -> std::io::Result<()> {
+    fn take(&mut self, out: &mut impl Write, record: Record) -> std::io::Result<()> {
         match record {
-            Record::Write(line) => {
-                writeln!(out, "{line}")?;
-                self.written += 1;
+            Record::Write(w) => {
+                writeln!(out, "{}", w.line)?;
+                self.summary.written += 1;
+                self.summary.redacted += usize::from(w.redacted);
+                self.summary.age_sex += usize::from(w.quasi);
             }
             Record::Skip(reason) => *self.left_out.entry(reason).or_default() += 1,
         }
@@ -61,7 +68,7 @@ impl Tally {
     }
 
     fn summary(self) -> ExportSummary {
-        ExportSummary { written: self.written, left_out: self.left_out.into_iter().collect() }
+        ExportSummary { left_out: self.left_out.into_iter().collect(), ..self.summary }
     }
 }
 
@@ -82,8 +89,10 @@ pub async fn export(
     let summary = match (request.format, kind) {
         (ExportFormat::SftSharegpt | ExportFormat::SftAlpaca, DatasetKind::Correct) => {
             let mut tally = Tally::new(SFT_REASONS);
+            let flags = store::flags::active_in_dataset(pool, dataset.id).await?;
             for item in store::corrections::corrected_items(pool, dataset.id).await? {
-                tally.take(out, sft_line(&item, request.format))?;
+                let gate = Gate::new(flags.get(&item.item), request.flagged);
+                tally.take(out, sft_line(&item, &gate, request.format))?;
             }
             tally.summary()
         }
@@ -102,12 +111,14 @@ pub async fn export(
                 reasons.extend_from_slice(CORRECTION_REASONS);
             }
             let mut tally = Tally::new(&reasons);
+            let flags = store::flags::active_in_dataset(pool, dataset.id).await?;
             if votes && kind == DatasetKind::Compare {
-                vote_pairs(pool, dataset.id, &mut tally, out).await?;
+                vote_pairs(pool, dataset.id, &flags, request.flagged, &mut tally, out).await?;
             }
             if corrections && kind == DatasetKind::Correct {
                 for item in store::corrections::corrected_items(pool, dataset.id).await? {
-                    for record in correction_pairs(&item) {
+                    let gate = Gate::new(flags.get(&item.item), request.flagged);
+                    for record in correction_pairs(&item, &gate) {
                         tally.take(out, record)?;
                     }
                 }
@@ -122,20 +133,20 @@ pub async fn export(
 async fn vote_pairs(
     pool: &SqlitePool,
     dataset: i64,
+    flags: &std::collections::HashMap<crate::domain::ItemId, Vec<crate::flag::FlagView<TextRef>>>,
+    policy: FlagPolicy,
     tally: &mut Tally,
     out: &mut impl Write,
 ) -> Result<(), ExportFailure> {
     for item in store::judgments::voted_items(pool, dataset).await? {
+        let gate = Gate::new(flags.get(&item.item_id), policy);
         let ids: Vec<CandidateId> = item.candidates.iter().map(|(id, _)| *id).collect();
         let body = |id: CandidateId| item.candidates.iter().find(|(c, _)| *c == id).map(|(_, b)| b.as_str());
         for decision in decide_pairs(&ids, &item.votes) {
             let record = match decision {
                 Decision::LeftOut(reason) => Record::Skip(reason),
                 Decision::Pair { chosen, rejected } => match (body(chosen), body(rejected)) {
-                    (Some(chosen), Some(rejected)) => {
-                        let line = DpoStandard { prompt: &item.question, chosen, rejected };
-                        Record::Write(serde_json::to_string(&line).expect("strings serialise"))
-                    }
+                    (Some(c), Some(r)) => gated_pair(&gate, &item.question, (chosen, c), (rejected, r)),
                     _ => continue,
                 },
             };
@@ -143,4 +154,32 @@ async fn vote_pairs(
         }
     }
     Ok(())
+}
+
+/// A DPO line from a voted pair, through the item's flags.
+fn gated_pair(gate: &Gate, question: &str, chosen: (CandidateId, &str), rejected: (CandidateId, &str)) -> Record {
+    if let Some(reason) = gate.whole_item() {
+        return Record::Skip(reason);
+    }
+    if !gate.may_be_chosen(&[TextRef::Answer(chosen.0)]) {
+        return Record::Skip(LeftOut::Unsafe);
+    }
+    let passed = (|| {
+        Ok::<_, LeftOut>((
+            gate.pass(&[TextRef::Question], question)?,
+            gate.pass(&[TextRef::Answer(chosen.0)], chosen.1)?,
+            gate.pass(&[TextRef::Answer(rejected.0)], rejected.1)?,
+        ))
+    })();
+    match passed {
+        Ok((p, c, r)) => {
+            let line = DpoStandard { prompt: &p.text, chosen: &c.text, rejected: &r.text };
+            Record::Write(Written {
+                line: serde_json::to_string(&line).expect("strings serialise"),
+                redacted: p.redacted || c.redacted || r.redacted,
+                quasi: p.quasi || c.quasi || r.quasi,
+            })
+        }
+        Err(reason) => Record::Skip(reason),
+    }
 }

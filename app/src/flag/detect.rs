@@ -9,33 +9,7 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 use std::sync::LazyLock;
 
-crate::named_enum! {
-    /// What a detected span is.
-    pub enum Category("flag category") {
-        IdNumber = "id_number",
-        Phone = "phone",
-        Email = "email",
-        Url = "url",
-        Handle = "handle",
-        Hospital = "hospital",
-        DoctorName = "doctor_name",
-        RecordNumber = "record_number",
-        BankCard = "bank_card",
-        AgeSex = "age_sex",
-        /// A street address (路/街/巷 … 号).
-        Address = "address",
-        Advertising = "advertising",
-        /// An upstream redaction such as "图片因隐私问题无法显示": shown as a marker, not PII.
-        RedactionMarker = "redaction_marker",
-    }
-}
-
-impl Category {
-    /// Personal information that must not reach a training set unredacted.
-    pub fn is_pii(self) -> bool {
-        !matches!(self, Category::Advertising | Category::RedactionMarker)
-    }
-}
+pub use super::Category;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Span {

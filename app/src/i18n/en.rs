@@ -166,4 +166,5 @@ pub const CATALOG: Catalog = Catalog {
         ("H", "My corrections"),
         ("?", "Show / hide this help"),
     ],
+    flag: &super::flag::EN,
 };

@@ -7,7 +7,9 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 mod en;
+mod flag;
 mod zh_cn;
+pub use flag::FlagText;
 
 /// The cookie that remembers a browser's language choice.
 pub const LANG_COOKIE: &str = "medpref_lang";
@@ -202,6 +204,7 @@ pub struct Catalog {
     pub problem_too_long: &'static str,
     pub err_correction: &'static str,
     pub correct_keys: &'static [(&'static str, &'static str)],
+    pub flag: &'static FlagText,
 }
 
 impl Catalog {
@@ -326,6 +329,7 @@ impl Catalog {
             AppError::AlreadySubmitted => self.err_already_submitted.into(),
             AppError::Judgment(p) => format!("{} {}", self.err_judgment, self.problem(p)),
             AppError::Correction(p) => format!("{} {}", self.err_correction, self.correction_problem(p)),
+            AppError::Flag(p) => self.flag.problem(*p).into(),
             AppError::Internal => self.err_internal.into(),
             AppError::Request(_) => self.err_request.into(),
         }

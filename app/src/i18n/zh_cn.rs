@@ -166,4 +166,5 @@ pub const CATALOG: Catalog = Catalog {
         ("H", "我的修改记录"),
         ("?", "显示 / 隐藏本帮助"),
     ],
+    flag: &super::flag::ZH_CN,
 };

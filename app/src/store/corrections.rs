@@ -2,6 +2,7 @@
 //! cases where reviewers disagree and an adjudicator decides.
 use crate::correct::rules::{Correction, CorrectionInput, CorrectionProblem, ItemFacts, Reason, Verdict, validate};
 use crate::domain::{AssignmentId, ItemId, UserId};
+use crate::flag::TextRef;
 use sqlx::{SqliteConnection, SqlitePool};
 
 #[derive(Debug)]
@@ -39,6 +40,20 @@ pub async fn facts(conn: &mut SqliteConnection, item: ItemId) -> Result<(i64, It
         meta["answer_choices"].as_array().map(|a| a.iter().filter_map(|c| c.as_str().map(String::from)).collect());
     let no_match = settings["no_match_answer"].as_str().map(String::from);
     Ok((candidate, ItemFacts { question, answer, choices, no_match }))
+}
+
+/// An edited question or answer gets the same detectors as imported text; the flags of
+/// the text it replaces are resolved.
+async fn detect_edited(
+    conn: &mut SqliteConnection,
+    item: ItemId,
+    correction: i64,
+    question: Option<&str>,
+    answer: Option<&str>,
+    by: Option<UserId>,
+) -> Result<(), sqlx::Error> {
+    super::flags::replace_text_flags(conn, item, TextRef::CorrectedQuestion(correction), question, by).await?;
+    super::flags::replace_text_flags(conn, item, TextRef::CorrectedAnswer(correction), answer, by).await
 }
 
 /// The stored columns of a decision.
@@ -93,6 +108,7 @@ pub async fn record(
         .bind(assignment.0)
         .execute(&mut *tx)
         .await?;
+    detect_edited(&mut tx, ItemId(item_id), id, question, answer, Some(user)).await?;
     let detail = serde_json::json!({ "assignment": assignment.0, "item": item_id, "correction": input });
     super::audit::record(&mut tx, Some(user), "correction.create", "correction", Some(id), detail).await?;
     tx.commit().await?;
@@ -169,6 +185,7 @@ pub async fn update(pool: &SqlitePool, user: UserId, id: i64, input: &Correction
     .bind(user.0)
     .execute(&mut *tx)
     .await?;
+    detect_edited(&mut tx, old.item_id, id, question, answer, Some(user)).await?;
     let detail = serde_json::json!({ "item": old.item_id.0, "old": old.input, "new": input });
     super::audit::record(&mut tx, Some(user), "correction.update", "correction", Some(id), detail).await?;
     tx.commit().await?;
@@ -252,6 +269,8 @@ pub async fn adjudicate(
     .bind(answer)
     .execute(&mut *tx)
     .await?;
+    super::flags::replace_text_flags(&mut tx, item, TextRef::FinalQuestion, question, Some(user)).await?;
+    super::flags::replace_text_flags(&mut tx, item, TextRef::FinalAnswer, answer, Some(user)).await?;
     let detail = serde_json::json!({ "decision": decision });
     super::audit::record(&mut tx, Some(user), "correction.adjudicate", "item", Some(item.0), detail).await?;
     tx.commit().await?;
@@ -261,12 +280,16 @@ pub async fn adjudicate(
 /// A QA item with its decisions, as exports see it.
 #[derive(Debug, Clone)]
 pub struct CorrectedItem {
+    pub item: ItemId,
+    /// The imported answer's candidate id (flags on the original point at it).
+    pub original_id: crate::domain::CandidateId,
     pub system: Option<String>,
     pub history: Vec<(String, String)>,
     pub question: String,
     pub original: String,
-    /// Every reviewer's decision.
+    /// Every reviewer's decision, and the id of each (same order).
     pub decisions: Vec<CorrectionInput>,
+    pub correction_ids: Vec<i64>,
     /// The adjudicated final version, if any.
     pub adjudicated: Option<Correction>,
 }
@@ -285,28 +308,29 @@ impl CorrectedItem {
 
 /// Every item of a correct dataset with its decisions, in item order.
 pub async fn corrected_items(pool: &SqlitePool, dataset: i64) -> Result<Vec<CorrectedItem>, sqlx::Error> {
-    let items: Vec<(i64, Option<String>, String, String, String, Option<String>, Option<String>, Option<String>)> =
-        sqlx::query_as(
-            "SELECT i.id, i.system, i.history, i.question,
-                    (SELECT body FROM candidates c WHERE c.item_id = i.id ORDER BY position LIMIT 1),
-                    a.decision, a.final_question, a.final_answer
-               FROM items i LEFT JOIN adjudications a ON a.item_id = i.id
-              WHERE i.dataset_id = ? AND i.excluded_at IS NULL ORDER BY i.id",
-        )
-        .bind(dataset)
-        .fetch_all(pool)
-        .await?;
+    type ItemRow = (i64, Option<String>, String, String, i64, String, Option<String>, Option<String>, Option<String>);
+    let items: Vec<ItemRow> = sqlx::query_as(
+        "SELECT i.id, i.system, i.history, i.question, c.id, c.body, a.decision, a.final_question, a.final_answer
+           FROM items i JOIN candidates c ON c.item_id = i.id AND c.position = 0
+                LEFT JOIN adjudications a ON a.item_id = i.id
+          WHERE i.dataset_id = ? AND i.excluded_at IS NULL ORDER BY i.id",
+    )
+    .bind(dataset)
+    .fetch_all(pool)
+    .await?;
     let rows: Vec<Row> = sqlx::query_as(&format!("{SELECT} WHERE i.dataset_id = ? ORDER BY c.item_id, c.id"))
         .bind(dataset)
         .fetch_all(pool)
         .await?;
-    let mut by_item: std::collections::HashMap<i64, Vec<CorrectionInput>> = Default::default();
+    let mut by_item: std::collections::HashMap<i64, (Vec<CorrectionInput>, Vec<i64>)> = Default::default();
     for row in &rows {
-        by_item.entry(row.1).or_default().push(to_input(row)?);
+        let entry = by_item.entry(row.1).or_default();
+        entry.0.push(to_input(row)?);
+        entry.1.push(row.0);
     }
     items
         .into_iter()
-        .map(|(id, system, history, question, original, adj, adj_q, adj_a)| {
+        .map(|(id, system, history, question, original_id, original, adj, adj_q, adj_a)| {
             let adjudicated = adj
                 .map(|d| -> Result<Correction, sqlx::Error> {
                     Ok(match d.parse::<Verdict>().map_err(|e: String| sqlx::Error::Decode(e.into()))? {
@@ -316,12 +340,16 @@ pub async fn corrected_items(pool: &SqlitePool, dataset: i64) -> Result<Vec<Corr
                     })
                 })
                 .transpose()?;
+            let (decisions, correction_ids) = by_item.remove(&id).unwrap_or_default();
             Ok(CorrectedItem {
+                item: ItemId(id),
+                original_id: crate::domain::CandidateId(original_id),
                 system,
                 history: decode(&history)?,
                 question,
                 original,
-                decisions: by_item.remove(&id).unwrap_or_default(),
+                decisions,
+                correction_ids,
                 adjudicated,
             })
         })

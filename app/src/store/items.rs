@@ -1,5 +1,6 @@
 //! Items, their candidate answers, and the import records they come from.
-use crate::domain::{DatasetId, ItemId, UserId};
+use crate::domain::{CandidateId, DatasetId, ItemId, UserId};
+use crate::flag::TextRef;
 use sqlx::SqliteConnection;
 
 /// Which side of the source's preference an answer was on, if the source had one.
@@ -106,17 +107,22 @@ pub async fn insert(
     .fetch_optional(&mut *conn)
     .await?;
     let Some(id) = id else { return Ok(None) };
+    let item_id = ItemId(id);
+    super::flags::detect_into(conn, item_id, TextRef::Question, &item.question).await?;
     for (position, c) in item.candidates.iter().enumerate() {
-        sqlx::query("INSERT INTO candidates (item_id, position, body, model, prior_label) VALUES (?, ?, ?, ?, ?)")
-            .bind(id)
-            .bind(position as i64)
-            .bind(&c.body)
-            .bind(&c.model)
-            .bind(c.prior_label.map(PriorLabel::as_str))
-            .execute(&mut *conn)
-            .await?;
+        let candidate: i64 = sqlx::query_scalar(
+            "INSERT INTO candidates (item_id, position, body, model, prior_label) VALUES (?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(id)
+        .bind(position as i64)
+        .bind(&c.body)
+        .bind(&c.model)
+        .bind(c.prior_label.map(PriorLabel::as_str))
+        .fetch_one(&mut *conn)
+        .await?;
+        super::flags::detect_into(conn, item_id, TextRef::Answer(CandidateId(candidate)), &c.body).await?;
     }
-    Ok(Some(ItemId(id)))
+    Ok(Some(item_id))
 }
 
 /// The known answer of a gold item, in candidate terms.

@@ -263,3 +263,16 @@ pub async fn content(
         answers,
     })
 }
+
+/// Whose an assignment is, its item and the answers as shown (left to right).
+pub async fn assignment(
+    pool: &SqlitePool,
+    id: crate::domain::AssignmentId,
+) -> Result<Option<(UserId, ItemId, Vec<CandidateId>)>, sqlx::Error> {
+    let row: Option<(i64, i64, String)> =
+        sqlx::query_as("SELECT user_id, item_id, presentation FROM assignments WHERE id = ?")
+            .bind(id.0)
+            .fetch_optional(pool)
+            .await?;
+    row.map(|(u, i, p)| Ok((UserId(u), ItemId(i), parse_ids(&p)?))).transpose()
+}

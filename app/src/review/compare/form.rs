@@ -4,6 +4,7 @@ use super::ReviewItem;
 use super::ranking::{AnswerCards, OrderList};
 use super::ratings::RatingGrid;
 use crate::domain::Vote;
+use crate::flag::FlagPanel;
 use crate::i18n::use_i18n;
 use crate::review::judgment::{
     Axis, Decision, JudgmentInput, Problem, Rating, ReviewSettings, SkipReason, Strength, validate,
@@ -257,7 +258,9 @@ pub fn JudgmentForm(
             || settings.with_value(|s| s.rationale == crate::review::judgment::RationaleRule::Always)
     };
     let error = move || problem.get().map(|p| i18n.t().problem(&p)).or_else(|| server_error.get());
-    let ReviewItem { system_html, history, question_html, department, answers, .. } = item;
+    let ReviewItem { assignment, system_html, history, department, answers, flags, .. } = item;
+    let n_answers = answers.len();
+    let flags = RwSignal::new(flags);
 
     view! {
         <section class="card question">
@@ -266,9 +269,10 @@ pub fn JudgmentForm(
                 {department.map(|d| view! { <span class="badge">{move || i18n.t().department} ": " {d.clone()}</span> })}
             </h2>
             <ItemContext system_html=system_html history=history/>
-            <div class="md" inner_html=question_html></div>
+            <div class="md" data-field="question" inner_html=move || flags.with(|f| f.html.first().cloned().unwrap_or_default())></div>
         </section>
-        <AnswerCards answers=answers state=state/>
+        <AnswerCards answers=answers state=state flags=flags/>
+        <FlagPanel assignment=assignment state=flags answers=n_answers/>
         {(!state.ranked()).then(|| view! { <VotePanel state=state/> })}
         {state.ranked().then(|| view! { <OrderList state=state/> })}
         {(cells > 0).then(|| view! { <RatingGrid axes=settings.with_value(|s| s.axes.clone()) state=state/> })}

@@ -4,7 +4,7 @@ pub mod help;
 mod page;
 mod ranking;
 mod ratings;
-pub use form::JudgmentForm;
+pub use form::{JudgmentForm, answer_label};
 pub use page::ComparePage;
 
 use super::judgment::{JudgmentInput, ReviewSettings, SkipReason};
@@ -32,6 +32,8 @@ pub struct ReviewItem {
     pub question_html: String,
     pub department: Option<String>,
     pub answers: Vec<AnswerView>,
+    /// Sensitive-content flags, with the question and answers highlighted.
+    pub flags: crate::flag::FlagState,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -108,6 +110,7 @@ pub(crate) mod ssr {
                 .iter()
                 .map(|body| AnswerView { html: render(body), chars: body.chars().count() })
                 .collect(),
+            flags: crate::flag::reviewer_state(pool, item, shown).await?,
         })
     }
 

@@ -6,12 +6,18 @@ use crate::i18n::use_i18n;
 use leptos::prelude::*;
 
 #[component]
-pub fn AnswerCards(answers: Vec<AnswerView>, state: FormState) -> impl IntoView {
+pub fn AnswerCards(
+    answers: Vec<AnswerView>,
+    state: FormState,
+    flags: RwSignal<crate::flag::FlagState>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let n = answers.len();
     view! {
         <div class="answers" class:ranked=state.ranked()>
             {answers.into_iter().enumerate().map(|(i, AnswerView { html, chars })| {
+                // Highlighted when the flags know this answer; plain otherwise.
+                let html = move || flags.with(|f| f.html.get(i + 1).cloned()).unwrap_or_else(|| html.clone());
                 let label = answer_label(n, i);
                 view! {
                     <article
@@ -41,7 +47,7 @@ pub fn AnswerCards(answers: Vec<AnswerView>, state: FormState) -> impl IntoView 
                                 }).collect_view()}
                             </div>
                         })}
-                        <div class="md" inner_html=html></div>
+                        <div class="md" data-field=crate::flag::field_attr(crate::flag::Field::Answer(i as u8)) inner_html=html></div>
                     </article>
                 }
             }).collect_view()}

@@ -1,0 +1,377 @@
+//! medpref's flag API: reviewers flag and review spans on their own assignments; admins
+//! see the flag queue and resolve flags by redacting, editing or excluding.
+use super::{Category, Concern, Field, FlagKind, FlagView, Harm, TextRef, Verdict};
+use crate::domain::AssignmentId;
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use serde::{Deserialize, Serialize};
+
+/// Why a flag request was refused; nothing changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum FlagProblem {
+    #[error("the selected text is not in the original (select within one paragraph)")]
+    SpanNotFound,
+    #[error("select or type the text to flag")]
+    EmptySpan,
+    #[error("a span is flagged with a span category, a whole text with a concern")]
+    WrongKind,
+    #[error("unsafe advice needs a harm severity")]
+    NeedSeverity,
+    #[error("\"other\" needs a note")]
+    NeedNote,
+    #[error("only open or confirmed spans can be redacted")]
+    NotRedactable,
+    #[error("choose at least one flag")]
+    NothingChosen,
+    #[error("the text is limited to 1 MB")]
+    TooLong,
+}
+
+/// An item's texts as highlighted HTML (question first, then the answers as shown) and its flags.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlagState {
+    pub html: Vec<String>,
+    pub flags: Vec<FlagView<Field>>,
+}
+
+/// What a reviewer flags: a span (by its text and which occurrence) or a whole text or item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum NewFlagInput {
+    Span { field: Field, text: String, occurrence: usize, category: Category },
+    Concern { field: Option<Field>, concern: Concern, severity: Option<Harm>, note: String },
+}
+
+/// One item in the admin's flag queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlagQueueEntry {
+    pub item: i64,
+    pub dataset: String,
+    pub question: String,
+    /// Active flags per kind (wire name, count).
+    pub kinds: Vec<(String, i64)>,
+    pub worst: Option<Harm>,
+}
+
+/// An item as an admin resolves it: every text, raw and highlighted, and every flag.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlaggedItem {
+    pub item: i64,
+    pub dataset: String,
+    pub excluded: bool,
+    /// (which text, raw text, highlighted HTML).
+    pub texts: Vec<(TextRef, String, String)>,
+    pub flags: Vec<FlagView<TextRef>>,
+}
+
+/// How an admin resolves an item's flags.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum Resolve {
+    /// Replace these spans by their placeholders in the stored text.
+    Redact { flags: Vec<i64> },
+    /// Rewrite a text; its flags are resolved, the detectors run on the new text, and the
+    /// listed concerns are resolved with it.
+    Edit { text: TextRef, new: String, flags: Vec<i64> },
+    /// Take the item out of every queue and export.
+    Exclude,
+    /// The flags are wrong: dismiss them.
+    Dismiss { flags: Vec<i64> },
+}
+
+/// The flags of the caller's assignment, with highlighted texts.
+#[server(prefix = "/api", endpoint = "flags")]
+pub async fn get_flags(assignment: AssignmentId) -> Result<FlagState, AppError> {
+    crate::error::with_status(ssr::state_of(assignment).await)
+}
+
+/// Flags a span or a whole text / item of the caller's assignment.
+#[server(prefix = "/api", endpoint = "flag", input = Json)]
+pub async fn add_flag(assignment: AssignmentId, flag: NewFlagInput) -> Result<FlagState, AppError> {
+    crate::error::with_status(ssr::add(assignment, flag).await)
+}
+
+/// Confirms or dismisses a flag on the caller's assignment.
+#[server(prefix = "/api", endpoint = "review_flag")]
+pub async fn review_flag(assignment: AssignmentId, flag: i64, verdict: Verdict) -> Result<FlagState, AppError> {
+    crate::error::with_status(ssr::review(assignment, flag, verdict).await)
+}
+
+/// Items with unresolved flags (admins), optionally of one dataset, kind and minimum severity.
+#[server(prefix = "/api", endpoint = "flag_queue")]
+pub async fn flag_queue(
+    #[server(default)] dataset: Option<String>,
+    #[server(default)] kind: Option<String>,
+    #[server(default)] severity: Option<Harm>,
+) -> Result<Vec<FlagQueueEntry>, AppError> {
+    crate::error::with_status(ssr::queue(dataset, kind, severity).await)
+}
+
+/// One flagged item with its texts and flags (admins).
+#[server(prefix = "/api", endpoint = "flagged_item")]
+pub async fn get_flagged_item(item: i64) -> Result<FlaggedItem, AppError> {
+    crate::error::with_status(ssr::flagged_item(item).await)
+}
+
+/// Resolves flags of an item (admins); returns the item as it is now.
+#[server(prefix = "/api", endpoint = "resolve_flags", input = Json)]
+pub async fn resolve_flags(item: i64, resolve: Resolve) -> Result<FlaggedItem, AppError> {
+    crate::error::with_status(ssr::resolve(item, resolve).await)
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use super::*;
+    use crate::auth::session::require;
+    use crate::domain::{CandidateId, ItemId, Role};
+    use crate::flag::FlagStatus;
+    use crate::review::REVIEWER_ROLES;
+    use crate::state::app_state;
+    use crate::store::flags::{self, NewFlag, ResolveError};
+    use crate::store::queue;
+    use sqlx::SqlitePool;
+
+    const MAX_TEXT_BYTES: usize = 1 << 20;
+
+    /// The caller's own assignment: its item and the answers as shown.
+    async fn own(
+        pool: &SqlitePool,
+        assignment: AssignmentId,
+    ) -> Result<(crate::domain::UserId, ItemId, Vec<CandidateId>), AppError> {
+        let user = require(&REVIEWER_ROLES).await?;
+        match queue::assignment(pool, assignment).await? {
+            Some((owner, item, shown)) if owner == user.id => Ok((user.id, item, shown)),
+            _ => Err(AppError::NotFound),
+        }
+    }
+
+    fn to_ref(field: Field, shown: &[CandidateId]) -> Result<TextRef, AppError> {
+        match field {
+            Field::Question => Ok(TextRef::Question),
+            Field::Answer(i) => shown.get(i as usize).map(|c| TextRef::Answer(*c)).ok_or(AppError::NotFound),
+        }
+    }
+
+    fn to_field(r: TextRef, shown: &[CandidateId]) -> Option<Field> {
+        match r {
+            TextRef::Question => Some(Field::Question),
+            TextRef::Answer(c) => shown.iter().position(|s| *s == c).map(|i| Field::Answer(i as u8)),
+            _ => None,
+        }
+    }
+
+    /// Highlights the spans of one text: active ones by category, markers as markers.
+    pub fn highlighted<F: PartialEq>(text: &str, field: &F, flags: &[FlagView<F>]) -> String {
+        let marks: Vec<crate::markdown::Mark> = flags
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.field.as_ref() == Some(field) && f.status != FlagStatus::Resolved)
+            .filter_map(|(n, f)| {
+                let (start, end) = f.span?;
+                Some(crate::markdown::Mark {
+                    start,
+                    end,
+                    class: format!("flag cat-{} st-{}", f.kind.as_str(), f.status.as_str()),
+                    id: f.id,
+                    n: n + 1,
+                })
+            })
+            .collect();
+        crate::markdown::render_marked(text, &marks)
+    }
+
+    /// The reviewer's view of an item's flags: the question and the shown answers.
+    pub async fn state(pool: &SqlitePool, item: ItemId, shown: &[CandidateId]) -> Result<FlagState, AppError> {
+        let mut conn = pool.acquire().await?;
+        let all = flags::of_item(&mut conn, item).await?;
+        let flags: Vec<FlagView<Field>> = all
+            .into_iter()
+            .filter_map(|f| {
+                let v = f.view;
+                let field = match v.field {
+                    Some(r) => Some(to_field(r, shown)?),
+                    None => None,
+                };
+                Some(v.with_field(field))
+            })
+            .collect();
+        let mut html = Vec::with_capacity(shown.len() + 1);
+        let question = flags::text(&mut conn, item, TextRef::Question).await?.unwrap_or_default();
+        html.push(highlighted(&question, &Field::Question, &flags));
+        for (i, c) in shown.iter().enumerate() {
+            let body = flags::text(&mut conn, item, TextRef::Answer(*c)).await?.unwrap_or_default();
+            html.push(highlighted(&body, &Field::Answer(i as u8), &flags));
+        }
+        Ok(FlagState { html, flags })
+    }
+
+    pub async fn state_of(assignment: AssignmentId) -> Result<FlagState, AppError> {
+        let pool = app_state()?.pool;
+        let (_, item, shown) = own(&pool, assignment).await?;
+        state(&pool, item, &shown).await
+    }
+
+    /// Character offsets of the `occurrence`-th (0-based) appearance of `needle` in `text`.
+    fn find_span(text: &str, needle: &str, occurrence: usize) -> Option<(usize, usize)> {
+        let (byte, _) = text.match_indices(needle).nth(occurrence).or_else(|| text.match_indices(needle).next())?;
+        let start = text[..byte].chars().count();
+        Some((start, start + needle.chars().count()))
+    }
+
+    pub async fn add(assignment: AssignmentId, input: NewFlagInput) -> Result<FlagState, AppError> {
+        let pool = app_state()?.pool;
+        let (user, item, shown) = own(&pool, assignment).await?;
+        let flag = match input {
+            NewFlagInput::Span { field, text, occurrence, category } => {
+                let needle = text.trim();
+                if needle.is_empty() {
+                    return Err(AppError::Flag(FlagProblem::EmptySpan));
+                }
+                if category == Category::RedactionMarker {
+                    return Err(AppError::Flag(FlagProblem::WrongKind));
+                }
+                let r = to_ref(field, &shown)?;
+                let mut conn = pool.acquire().await?;
+                let body = flags::text(&mut conn, item, r).await?.ok_or(AppError::NotFound)?;
+                let span = find_span(&body, needle, occurrence).ok_or(AppError::Flag(FlagProblem::SpanNotFound))?;
+                NewFlag {
+                    field: Some(r),
+                    span: Some(span),
+                    span_text: Some(needle.to_string()),
+                    kind: FlagKind::Span(category),
+                    severity: None,
+                    note: None,
+                    by: Some(user),
+                }
+            }
+            NewFlagInput::Concern { field, concern, severity, note } => {
+                let note = note.trim();
+                if concern == Concern::Unsafe && severity.is_none() {
+                    return Err(AppError::Flag(FlagProblem::NeedSeverity));
+                }
+                if concern == Concern::Other && note.is_empty() {
+                    return Err(AppError::Flag(FlagProblem::NeedNote));
+                }
+                if note.len() > 5000 {
+                    return Err(AppError::Flag(FlagProblem::TooLong));
+                }
+                NewFlag {
+                    field: field.map(|f| to_ref(f, &shown)).transpose()?,
+                    span: None,
+                    span_text: None,
+                    kind: FlagKind::Concern(concern),
+                    severity: if concern == Concern::Unsafe { severity } else { None },
+                    note: Some(note.to_string()).filter(|n| !n.is_empty()),
+                    by: Some(user),
+                }
+            }
+        };
+        flags::add(&pool, item, &flag).await?;
+        state(&pool, item, &shown).await
+    }
+
+    pub async fn review(assignment: AssignmentId, flag: i64, verdict: Verdict) -> Result<FlagState, AppError> {
+        let pool = app_state()?.pool;
+        let (user, item, shown) = own(&pool, assignment).await?;
+        let status = match verdict {
+            Verdict::Confirm => FlagStatus::Confirmed,
+            Verdict::Dismiss => FlagStatus::Dismissed,
+        };
+        if !flags::review(&pool, item, flag, status, user).await? {
+            return Err(AppError::NotFound);
+        }
+        state(&pool, item, &shown).await
+    }
+
+    pub async fn queue(
+        dataset: Option<String>,
+        kind: Option<String>,
+        severity: Option<Harm>,
+    ) -> Result<Vec<FlagQueueEntry>, AppError> {
+        require(&[Role::Admin]).await?;
+        let pool = app_state()?.pool;
+        let dataset = match dataset.filter(|d| !d.is_empty()) {
+            Some(name) => Some(crate::review::compare::ssr::dataset(&pool, name).await?.id),
+            None => None,
+        };
+        let kind = match kind.filter(|k| !k.is_empty()) {
+            Some(k) => Some(FlagKind::parse(&k).ok_or_else(|| AppError::Invalid(format!("unknown flag kind `{k}`")))?),
+            None => None,
+        };
+        let entries = flags::queue(&pool, dataset, kind, severity, 200).await?;
+        Ok(entries
+            .into_iter()
+            .map(|e| FlagQueueEntry {
+                item: e.item.0,
+                dataset: e.dataset,
+                question: e.question.chars().take(120).collect(),
+                kinds: e.kinds,
+                worst: e.worst,
+            })
+            .collect())
+    }
+
+    async fn load(pool: &SqlitePool, item: ItemId) -> Result<FlaggedItem, AppError> {
+        let mut conn = pool.acquire().await?;
+        let row: Option<(String, Option<String>)> = sqlx::query_as(
+            "SELECT d.name, i.excluded_at FROM items i JOIN datasets d ON d.id = i.dataset_id WHERE i.id = ?",
+        )
+        .bind(item.0)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let (dataset, excluded) = row.ok_or(AppError::NotFound)?;
+        let flags: Vec<FlagView<TextRef>> =
+            flags::of_item(&mut conn, item).await?.into_iter().map(|f| f.view).collect();
+        let mut refs = vec![TextRef::Question];
+        refs.extend(flags::refs_of_item(&mut conn, item).await?);
+        let mut texts = Vec::new();
+        for r in refs {
+            if let Some(t) = flags::text(&mut conn, item, r).await? {
+                let html = highlighted(&t, &r, &flags);
+                texts.push((r, t, html));
+            }
+        }
+        Ok(FlaggedItem { item: item.0, dataset, excluded: excluded.is_some(), texts, flags })
+    }
+
+    pub async fn flagged_item(item: i64) -> Result<FlaggedItem, AppError> {
+        require(&[Role::Admin]).await?;
+        load(&app_state()?.pool, ItemId(item)).await
+    }
+
+    pub async fn resolve(item: i64, resolve: Resolve) -> Result<FlaggedItem, AppError> {
+        let user = require(&[Role::Admin]).await?;
+        let pool = app_state()?.pool;
+        let item = ItemId(item);
+        let result = match &resolve {
+            Resolve::Redact { flags: ids } if ids.is_empty() => return Err(AppError::Flag(FlagProblem::NothingChosen)),
+            Resolve::Redact { flags: ids } => flags::redact_flags(&pool, item, ids, user.id).await,
+            Resolve::Edit { new, .. } if new.len() > MAX_TEXT_BYTES => {
+                return Err(AppError::Flag(FlagProblem::TooLong));
+            }
+            Resolve::Edit { text, new, flags: ids } => flags::edit_text(&pool, item, *text, new, ids, user.id).await,
+            Resolve::Exclude => flags::exclude_item(&pool, item, user.id).await,
+            Resolve::Dismiss { flags: ids } if ids.is_empty() => {
+                return Err(AppError::Flag(FlagProblem::NothingChosen));
+            }
+            Resolve::Dismiss { flags: ids } => {
+                for id in ids {
+                    if !flags::review(&pool, item, *id, FlagStatus::Dismissed, user.id).await? {
+                        return Err(AppError::NotFound);
+                    }
+                }
+                Ok(())
+            }
+        };
+        match result {
+            Ok(()) => load(&pool, item).await,
+            Err(ResolveError::NotFound) => Err(AppError::NotFound),
+            Err(ResolveError::NotRedactable(_)) => Err(AppError::Flag(FlagProblem::NotRedactable)),
+            Err(ResolveError::Db(e)) => Err(crate::error::internal("resolving flags", e)),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub use ssr::state as reviewer_state;

@@ -1,0 +1,526 @@
+//! Flags on items: detected spans, reviewers' spans and concerns, and their resolution.
+//! Every text a flag can point at is read and written through [`location`], the one
+//! mapping from a `TextRef` to its table and column.
+use crate::domain::{CandidateId, ItemId, UserId};
+use crate::flag::detect::detect;
+use crate::flag::redact::redact;
+use crate::flag::{Category, FlagKind, FlagStatus, FlagView, Harm, Resolution, TextRef};
+use sqlx::{SqliteConnection, SqlitePool};
+
+/// Table, text column and key column of a text, and the key's value.
+fn location(item: ItemId, r: TextRef) -> (&'static str, &'static str, &'static str, i64) {
+    match r {
+        TextRef::Question => ("items", "question", "id", item.0),
+        TextRef::Answer(c) => ("candidates", "body", "id", c.0),
+        TextRef::CorrectedQuestion(c) => ("corrections", "corrected_question", "id", c),
+        TextRef::CorrectedAnswer(c) => ("corrections", "corrected_answer", "id", c),
+        TextRef::FinalQuestion => ("adjudications", "final_question", "item_id", item.0),
+        TextRef::FinalAnswer => ("adjudications", "final_answer", "item_id", item.0),
+    }
+}
+
+/// The item column of each table in [`location`].
+fn item_column(table: &str) -> &'static str {
+    if table == "items" { "id" } else { "item_id" }
+}
+
+/// The text `r` of `item`, if it exists.
+pub async fn text(conn: &mut SqliteConnection, item: ItemId, r: TextRef) -> Result<Option<String>, sqlx::Error> {
+    let (table, column, key, value) = location(item, r);
+    let sql = format!("SELECT {column} FROM {table} WHERE {key} = ? AND {} = ?", item_column(table));
+    Ok(sqlx::query_scalar::<_, Option<String>>(&sql).bind(value).bind(item.0).fetch_optional(conn).await?.flatten())
+}
+
+async fn set_text(conn: &mut SqliteConnection, item: ItemId, r: TextRef, new: &str) -> Result<(), sqlx::Error> {
+    let (table, column, key, value) = location(item, r);
+    let sql = format!("UPDATE {table} SET {column} = ? WHERE {key} = ? AND {} = ?", item_column(table));
+    sqlx::query(&sql).bind(new).bind(value).bind(item.0).execute(conn).await?;
+    Ok(())
+}
+
+/// Every stored text of an item besides its question: answers, corrected versions, final versions.
+pub async fn refs_of_item(conn: &mut SqliteConnection, item: ItemId) -> Result<Vec<TextRef>, sqlx::Error> {
+    let mut refs: Vec<TextRef> = Vec::new();
+    let candidates: Vec<i64> = sqlx::query_scalar("SELECT id FROM candidates WHERE item_id = ? ORDER BY position")
+        .bind(item.0)
+        .fetch_all(&mut *conn)
+        .await?;
+    refs.extend(candidates.into_iter().map(|c| TextRef::Answer(CandidateId(c))));
+    let corrections: Vec<(i64, bool, bool)> = sqlx::query_as(
+        "SELECT id, corrected_question IS NOT NULL, corrected_answer IS NOT NULL FROM corrections WHERE item_id = ? ORDER BY id",
+    )
+    .bind(item.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (id, q, a) in corrections {
+        refs.extend(q.then_some(TextRef::CorrectedQuestion(id)));
+        refs.extend(a.then_some(TextRef::CorrectedAnswer(id)));
+    }
+    let finals: Option<(bool, bool)> = sqlx::query_as(
+        "SELECT final_question IS NOT NULL, final_answer IS NOT NULL FROM adjudications WHERE item_id = ?",
+    )
+    .bind(item.0)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some((q, a)) = finals {
+        refs.extend(q.then_some(TextRef::FinalQuestion));
+        refs.extend(a.then_some(TextRef::FinalAnswer));
+    }
+    Ok(refs)
+}
+
+/// The stored columns of a text reference: field, candidate id, correction id.
+fn columns(r: TextRef) -> (&'static str, Option<i64>, Option<i64>) {
+    match r {
+        TextRef::Question => ("question", None, None),
+        TextRef::Answer(c) => ("answer", Some(c.0), None),
+        TextRef::CorrectedQuestion(c) => ("corrected_question", None, Some(c)),
+        TextRef::CorrectedAnswer(c) => ("corrected_answer", None, Some(c)),
+        TextRef::FinalQuestion => ("final_question", None, None),
+        TextRef::FinalAnswer => ("final_answer", None, None),
+    }
+}
+
+fn from_columns(field: &str, candidate: Option<i64>, correction: Option<i64>) -> Result<TextRef, sqlx::Error> {
+    Ok(match (field, candidate, correction) {
+        ("question", _, _) => TextRef::Question,
+        ("answer", Some(c), _) => TextRef::Answer(CandidateId(c)),
+        ("corrected_question", _, Some(c)) => TextRef::CorrectedQuestion(c),
+        ("corrected_answer", _, Some(c)) => TextRef::CorrectedAnswer(c),
+        ("final_question", _, _) => TextRef::FinalQuestion,
+        ("final_answer", _, _) => TextRef::FinalAnswer,
+        _ => return Err(sqlx::Error::Decode(format!("flag field `{field}` without its id").into())),
+    })
+}
+
+/// A new flag: a span (with category) or a concern (with severity or note).
+#[derive(Debug, Clone)]
+pub struct NewFlag {
+    pub field: Option<TextRef>,
+    pub span: Option<(usize, usize)>,
+    pub span_text: Option<String>,
+    pub kind: FlagKind,
+    pub severity: Option<Harm>,
+    pub note: Option<String>,
+    /// `None`: found by a detector.
+    pub by: Option<UserId>,
+}
+
+pub async fn insert(conn: &mut SqliteConnection, item: ItemId, f: &NewFlag) -> Result<i64, sqlx::Error> {
+    let (field, candidate, correction) = match f.field {
+        Some(r) => {
+            let (field, c, k) = columns(r);
+            (Some(field), c, k)
+        }
+        None => (None, None, None),
+    };
+    sqlx::query_scalar(
+        "INSERT INTO flags (item_id, field, candidate_id, correction_id, span_start, span_end, span_text, category,
+                            severity, source, detector, note, created_by)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(item.0)
+    .bind(field)
+    .bind(candidate)
+    .bind(correction)
+    .bind(f.span.map(|s| s.0 as i64))
+    .bind(f.span.map(|s| s.1 as i64))
+    .bind(&f.span_text)
+    .bind(f.kind.as_str())
+    .bind(f.severity.map(Harm::as_str))
+    .bind(if f.by.is_some() { "reviewer" } else { "detector" })
+    .bind(f.by.is_none().then(|| f.kind.as_str()))
+    .bind(&f.note)
+    .bind(f.by.map(|u| u.0))
+    .fetch_one(conn)
+    .await
+}
+
+/// Runs the detectors on a text and stores what they find. Returns how many spans.
+pub async fn detect_into(
+    conn: &mut SqliteConnection,
+    item: ItemId,
+    r: TextRef,
+    text: &str,
+) -> Result<usize, sqlx::Error> {
+    let spans = detect(text);
+    for s in &spans {
+        let flag = NewFlag {
+            field: Some(r),
+            span: Some((s.start, s.end)),
+            span_text: Some(s.text.clone()),
+            kind: FlagKind::Span(s.category),
+            severity: None,
+            note: None,
+            by: None,
+        };
+        insert(conn, item, &flag).await?;
+    }
+    Ok(spans.len())
+}
+
+/// A text was replaced (an edit, a new correction): its active flags are resolved as
+/// edited and the detectors run on the new text.
+pub async fn replace_text_flags(
+    conn: &mut SqliteConnection,
+    item: ItemId,
+    r: TextRef,
+    new: Option<&str>,
+    by: Option<UserId>,
+) -> Result<(), sqlx::Error> {
+    let (field, candidate, correction) = columns(r);
+    sqlx::query(&format!(
+        "UPDATE flags SET status = 'resolved', resolution = 'edited', resolved_by = ?, resolved_at = {}
+          WHERE item_id = ? AND field = ? AND candidate_id IS ? AND correction_id IS ? AND status IN ('open', 'confirmed')",
+        super::NOW
+    ))
+    .bind(by.map(|u| u.0))
+    .bind(item.0)
+    .bind(field)
+    .bind(candidate)
+    .bind(correction)
+    .execute(&mut *conn)
+    .await?;
+    if let Some(text) = new.filter(|t| !t.is_empty()) {
+        detect_into(conn, item, r, text).await?;
+    }
+    Ok(())
+}
+
+type Row = (
+    i64,
+    i64,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+    String,
+    Option<String>,
+    String,
+    String,
+    Option<String>,
+);
+const SELECT: &str =
+    "SELECT id, item_id, field, candidate_id, correction_id, span_start, span_end, span_text, category,
+                             severity, status, source, note FROM flags";
+
+/// A stored flag with the item it belongs to.
+#[derive(Debug, Clone)]
+pub struct Flag {
+    pub item: ItemId,
+    pub view: FlagView<TextRef>,
+}
+
+fn to_flag(row: Row) -> Result<Flag, sqlx::Error> {
+    let (id, item, field, candidate, correction, start, end, span_text, category, severity, status, source, note) = row;
+    let bad = |e: String| sqlx::Error::Decode(e.into());
+    Ok(Flag {
+        item: ItemId(item),
+        view: FlagView {
+            id,
+            field: field.map(|f| from_columns(&f, candidate, correction)).transpose()?,
+            span: start.zip(end).map(|(s, e)| (s as usize, e as usize)),
+            text: span_text.unwrap_or_default(),
+            kind: FlagKind::parse(&category).ok_or_else(|| bad(format!("flag category `{category}`")))?,
+            severity: severity.map(|s| s.parse()).transpose().map_err(bad)?,
+            status: status.parse().map_err(bad)?,
+            by_detector: source == "detector",
+            note,
+        },
+    })
+}
+
+/// Every flag of an item, in text order.
+pub async fn of_item(conn: &mut SqliteConnection, item: ItemId) -> Result<Vec<Flag>, sqlx::Error> {
+    let rows: Vec<Row> = sqlx::query_as(&format!("{SELECT} WHERE item_id = ? ORDER BY field, span_start, id"))
+        .bind(item.0)
+        .fetch_all(conn)
+        .await?;
+    rows.into_iter().map(to_flag).collect()
+}
+
+/// The flags of a dataset that still need an admin (open or confirmed), by item.
+pub async fn active_in_dataset(
+    pool: &SqlitePool,
+    dataset: i64,
+) -> Result<std::collections::HashMap<ItemId, Vec<FlagView<TextRef>>>, sqlx::Error> {
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "{SELECT} WHERE status IN ('open', 'confirmed')
+             AND item_id IN (SELECT id FROM items WHERE dataset_id = ?) ORDER BY item_id, id"
+    ))
+    .bind(dataset)
+    .fetch_all(pool)
+    .await?;
+    let mut out: std::collections::HashMap<ItemId, Vec<FlagView<TextRef>>> = Default::default();
+    for row in rows {
+        let f = to_flag(row)?;
+        out.entry(f.item).or_default().push(f.view);
+    }
+    Ok(out)
+}
+
+/// A reviewer confirms or dismisses an open flag of `item`.
+pub async fn review(
+    pool: &SqlitePool,
+    item: ItemId,
+    flag: i64,
+    status: FlagStatus,
+    by: UserId,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = super::begin_write(pool).await?;
+    let done = sqlx::query(&format!(
+        "UPDATE flags SET status = ?, reviewed_by = ?, reviewed_at = {}
+          WHERE id = ? AND item_id = ? AND status IN ('open', 'confirmed', 'dismissed')",
+        super::NOW
+    ))
+    .bind(status.as_str())
+    .bind(by.0)
+    .bind(flag)
+    .bind(item.0)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if done {
+        let detail = serde_json::json!({ "item": item.0, "status": status });
+        super::audit::record(&mut tx, Some(by), "flag.review", "flag", Some(flag), detail).await?;
+    }
+    tx.commit().await?;
+    Ok(done)
+}
+
+/// Adds a reviewer's flag, with an audit entry.
+pub async fn add(pool: &SqlitePool, item: ItemId, flag: &NewFlag) -> Result<i64, sqlx::Error> {
+    let mut tx = super::begin_write(pool).await?;
+    let id = insert(&mut tx, item, flag).await?;
+    let detail = serde_json::json!({ "item": item.0, "kind": flag.kind.as_str(), "span": flag.span });
+    super::audit::record(&mut tx, flag.by, "flag.add", "flag", Some(id), detail).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Why a resolution was refused; nothing changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResolveError {
+    NotFound,
+    /// Only active span flags (not markers) can be redacted.
+    NotRedactable(i64),
+    Db(String),
+}
+
+impl From<sqlx::Error> for ResolveError {
+    fn from(e: sqlx::Error) -> Self {
+        ResolveError::Db(e.to_string())
+    }
+}
+
+async fn mark_resolved(
+    conn: &mut SqliteConnection,
+    ids: &[i64],
+    how: Resolution,
+    by: UserId,
+) -> Result<(), sqlx::Error> {
+    for id in ids {
+        sqlx::query(&format!(
+            "UPDATE flags SET status = 'resolved', resolution = ?, resolved_by = ?, resolved_at = {},
+                    span_text = CASE WHEN ? = 'redacted' THEN '' ELSE span_text END
+              WHERE id = ?",
+            super::NOW
+        ))
+        .bind(how.as_str())
+        .bind(by.0)
+        .bind(how.as_str())
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The texts that must change together with `r`: corrections of the item that agree on
+/// the same text (redacting one alone would turn agreement into a dispute).
+async fn twins(conn: &mut SqliteConnection, item: ItemId, r: TextRef, text: &str) -> Result<Vec<TextRef>, sqlx::Error> {
+    let column = match r {
+        TextRef::CorrectedQuestion(_) => "corrected_question",
+        TextRef::CorrectedAnswer(_) => "corrected_answer",
+        _ => return Ok(vec![r]),
+    };
+    let ids: Vec<i64> = sqlx::query_scalar(&format!("SELECT id FROM corrections WHERE item_id = ? AND {column} = ?"))
+        .bind(item.0)
+        .bind(text)
+        .fetch_all(conn)
+        .await?;
+    Ok(ids
+        .into_iter()
+        .map(|id| match r {
+            TextRef::CorrectedQuestion(_) => TextRef::CorrectedQuestion(id),
+            _ => TextRef::CorrectedAnswer(id),
+        })
+        .collect())
+}
+
+/// Replaces the spans of the given flags by their placeholders in the stored texts; other
+/// spans of those texts move along (or are resolved too if they overlapped).
+pub async fn redact_flags(pool: &SqlitePool, item: ItemId, ids: &[i64], by: UserId) -> Result<(), ResolveError> {
+    let mut tx = super::begin_write(pool).await?;
+    let flags = of_item(&mut tx, item).await?;
+    let mut chosen: Vec<&Flag> = Vec::new();
+    for id in ids {
+        let f = flags.iter().find(|f| f.view.id == *id).ok_or(ResolveError::NotFound)?;
+        match (f.view.kind, f.view.span, f.view.field) {
+            (FlagKind::Span(c), Some(_), Some(_)) if f.view.status.is_active() && c != Category::RedactionMarker => {
+                chosen.push(f)
+            }
+            _ => return Err(ResolveError::NotRedactable(*id)),
+        }
+    }
+    let mut refs: Vec<TextRef> = chosen.iter().filter_map(|f| f.view.field).collect();
+    refs.dedup();
+    let mut changed = Vec::new();
+    for r in refs {
+        let Some(old) = text(&mut tx, item, r).await? else { return Err(ResolveError::NotFound) };
+        let spans: Vec<(usize, usize, Category)> = chosen
+            .iter()
+            .filter(|f| f.view.field == Some(r))
+            .filter_map(|f| match (f.view.span, f.view.kind) {
+                (Some((s, e)), FlagKind::Span(c)) => Some((s, e, c)),
+                _ => None,
+            })
+            .collect();
+        let (new, edits) = redact(&old, &spans);
+        for twin in twins(&mut tx, item, r, &old).await? {
+            set_text(&mut tx, item, twin, &new).await?;
+            // Spans of this text: the chosen ones and any they overlap are resolved; the rest move.
+            for f in flags.iter().filter(|f| f.view.field == Some(twin) && f.view.status != FlagStatus::Resolved) {
+                let Some((s, e)) = f.view.span else { continue };
+                match edits.map(s, e) {
+                    Some((ns, ne)) if !ids.contains(&f.view.id) => {
+                        sqlx::query("UPDATE flags SET span_start = ?, span_end = ? WHERE id = ?")
+                            .bind(ns as i64)
+                            .bind(ne as i64)
+                            .bind(f.view.id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    _ => changed.push(f.view.id),
+                }
+            }
+        }
+    }
+    mark_resolved(&mut tx, &changed, Resolution::Redacted, by).await?;
+    // The audit entry names what was redacted, never the personal information itself.
+    let detail = serde_json::json!({ "item": item.0, "flags": changed });
+    super::audit::record(&mut tx, Some(by), "flag.redact", "item", Some(item.0), detail).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// An admin rewrites a text: its active flags are resolved as edited, the detectors run on
+/// the new text, and the listed concerns (whole-item flags) are resolved with it.
+pub async fn edit_text(
+    pool: &SqlitePool,
+    item: ItemId,
+    r: TextRef,
+    new: &str,
+    also: &[i64],
+    by: UserId,
+) -> Result<(), ResolveError> {
+    let mut tx = super::begin_write(pool).await?;
+    let Some(old) = text(&mut tx, item, r).await? else { return Err(ResolveError::NotFound) };
+    let flags = of_item(&mut tx, item).await?;
+    if also.iter().any(|id| !flags.iter().any(|f| f.view.id == *id && f.view.status.is_active())) {
+        return Err(ResolveError::NotFound);
+    }
+    for twin in twins(&mut tx, item, r, &old).await? {
+        set_text(&mut tx, item, twin, new).await?;
+        replace_text_flags(&mut tx, item, twin, Some(new), Some(by)).await?;
+    }
+    mark_resolved(&mut tx, also, Resolution::Edited, by).await?;
+    let detail = serde_json::json!({ "item": item.0, "text": r, "flags": also });
+    super::audit::record(&mut tx, Some(by), "flag.edit", "item", Some(item.0), detail).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Takes an item out of every queue and export; its active flags are resolved as excluded.
+pub async fn exclude_item(pool: &SqlitePool, item: ItemId, by: UserId) -> Result<(), ResolveError> {
+    let mut tx = super::begin_write(pool).await?;
+    let done = sqlx::query(&format!("UPDATE items SET excluded_at = IFNULL(excluded_at, {}) WHERE id = ?", super::NOW))
+        .bind(item.0)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if done == 0 {
+        return Err(ResolveError::NotFound);
+    }
+    let ids: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM flags WHERE item_id = ? AND status IN ('open', 'confirmed')")
+            .bind(item.0)
+            .fetch_all(&mut *tx)
+            .await?;
+    mark_resolved(&mut tx, &ids, Resolution::Excluded, by).await?;
+    super::audit::record(&mut tx, Some(by), "item.exclude", "item", Some(item.0), serde_json::json!({ "flags": ids }))
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// One item of the admin's flag queue.
+#[derive(Debug, Clone)]
+pub struct QueueEntry {
+    pub item: ItemId,
+    pub dataset: String,
+    pub question: String,
+    /// Active flags by kind.
+    pub kinds: Vec<(String, i64)>,
+    pub worst: Option<Harm>,
+}
+
+/// Items with active flags (markers aside), optionally of one kind and at least one harm
+/// severity, oldest first.
+pub async fn queue(
+    pool: &SqlitePool,
+    dataset: Option<i64>,
+    kind: Option<FlagKind>,
+    min_severity: Option<Harm>,
+    limit: i64,
+) -> Result<Vec<QueueEntry>, sqlx::Error> {
+    let severities: Vec<&str> = match min_severity {
+        Some(min) => Harm::ALL.iter().filter(|h| **h >= min).map(|h| h.as_str()).collect(),
+        None => vec![],
+    };
+    let rows: Vec<(i64, String, String, String, Option<String>)> = sqlx::query_as(
+        "SELECT i.id, d.name, i.question, f.category, f.severity
+           FROM flags f JOIN items i ON i.id = f.item_id JOIN datasets d ON d.id = i.dataset_id
+          WHERE f.status IN ('open', 'confirmed') AND f.category <> 'redaction_marker' AND i.excluded_at IS NULL
+            AND (?1 IS NULL OR i.dataset_id = ?1)
+            AND i.id IN (SELECT item_id FROM flags g WHERE g.status IN ('open', 'confirmed')
+                           AND (?2 IS NULL OR g.category = ?2)
+                           AND (?3 = '[]' OR g.severity IN (SELECT value FROM json_each(?3))))
+          ORDER BY i.id, f.category",
+    )
+    .bind(dataset)
+    .bind(kind.map(FlagKind::as_str))
+    .bind(serde_json::to_string(&severities).expect("strings serialise"))
+    .fetch_all(pool)
+    .await?;
+    let mut out: Vec<QueueEntry> = Vec::new();
+    for (item, dataset, question, category, severity) in rows {
+        let severity: Option<Harm> = severity.and_then(|s| s.parse().ok());
+        if out.last().is_none_or(|e| e.item.0 != item) {
+            if out.len() as i64 == limit {
+                break;
+            }
+            out.push(QueueEntry { item: ItemId(item), dataset, question, kinds: vec![], worst: None });
+        }
+        let e = out.last_mut().expect("pushed above");
+        e.worst = e.worst.max(severity);
+        match e.kinds.last_mut() {
+            Some((c, n)) if *c == category => *n += 1,
+            _ => e.kinds.push((category, 1)),
+        }
+    }
+    Ok(out)
+}

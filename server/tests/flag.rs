@@ -1,0 +1,261 @@
+//! Sensitive content end to end through the API: detection on import and on corrections,
+//! reviewers' flags, the admin's resolution, and what exports do with flagged text.
+mod common;
+use app::domain::Role;
+use common::TestApp;
+use http::StatusCode;
+use serde_json::{Value, json};
+
+fn lines(content: &str) -> Vec<Value> {
+    content.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+const PAIR: &str = r#"{"question": "腰椎间盘突出能做什么运动？", "response_chosen": "游泳和小燕飞都可以。作者：张立博士北京大学第三医院骨科，电话13812345678", "response_rejected": "多休息。"}"#;
+
+async fn export(app: &TestApp, admin: &str, dataset: &str, format: &str, flagged: Option<&str>) -> Value {
+    let mut form = vec![("dataset", dataset), ("format", format)];
+    if let Some(f) = flagged {
+        form.push(("flagged", f));
+    }
+    let res = app.call("export", &form, Some(admin)).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    res.json()
+}
+
+fn left_out(file: &Value, reason: &str) -> i64 {
+    file["summary"]["left_out"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r[0] == reason)
+        .map(|r| r[1].as_i64().unwrap())
+        .unwrap()
+}
+
+/// The shown index of the answer containing `needle` in a queue item.
+fn answer_with(item: &Value, needle: &str) -> usize {
+    item["flags"]["html"].as_array().unwrap()[1..].iter().position(|h| h.as_str().unwrap().contains(needle)).unwrap()
+}
+
+#[tokio::test]
+async fn the_real_sample_is_flagged_on_import() {
+    let app = TestApp::new().await;
+    let admin = app.signed_in("admin", Role::Admin).await;
+    assert_eq!(app.import(&admin, "reward", common::REWARD_SAMPLE).await.status, StatusCode::OK);
+    let found: Vec<(String, String)> = sqlx::query_as(
+        "SELECT f.category, f.span_text FROM flags f JOIN items i ON i.id = f.item_id WHERE i.source_line = 88
+          ORDER BY f.id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    for (category, text) in [
+        ("doctor_name", "张立博士"),
+        ("hospital", "北京大学第三医院"),
+        ("url", "http：//www.kf365.com/html/11/578.html"),
+        ("handle", "75840098-高级魔法师七级11-1809"),
+    ] {
+        assert!(found.contains(&(category.into(), text.into())), "{category} {text}: {found:?}");
+    }
+    // The admin's queue lists the item; reviewers may not see the queue.
+    let queue = app.call("flag_queue", &[("kind", "url")], Some(&admin)).await.json();
+    assert_eq!(queue.as_array().unwrap().len(), 1, "{queue}");
+    let doctor = app.signed_in("doctor", Role::Annotator).await;
+    assert_eq!(app.call("flag_queue", &[], Some(&doctor)).await.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn flag_redact_export() {
+    let app = TestApp::new().await;
+    let admin = app.signed_in("admin", Role::Admin).await;
+    assert_eq!(app.import(&admin, "pii", PAIR).await.status, StatusCode::OK);
+    app.configure(&admin, "pii", json!({ "overlap_target": 1 })).await;
+    let doctor = app.signed_in("doctor", Role::Annotator).await;
+    let other = app.signed_in("other", Role::Annotator).await;
+
+    let queue = app.queue(&doctor, "pii").await;
+    let item = &queue["items"][0];
+    let assignment = item["assignment"].as_i64().unwrap();
+    let i = answer_with(item, "游泳");
+    assert!(item["flags"]["html"][i + 1].as_str().unwrap().contains("<mark class=\"flag cat-phone"), "{item}");
+    let kinds: Vec<Value> = item["flags"]["flags"].as_array().unwrap().iter().map(|f| f["kind"].clone()).collect();
+    assert!(kinds.contains(&json!({ "span": "phone" })) && kinds.contains(&json!({ "span": "hospital" })), "{kinds:?}");
+
+    // The reviewer marks a span the detectors do not know ("小燕飞" as a name, for the test).
+    let span = |text: &str, occurrence: usize| {
+        json!({ "assignment": assignment, "flag": { "type": "span", "field": { "answer": i }, "text": text,
+                "occurrence": occurrence, "category": "name" } })
+    };
+    let before = app.count("flags").await;
+    let res = app.call_json("flag", span("不在原文里", 0), Some(&doctor)).await;
+    assert_eq!((res.status, res.json()), (StatusCode::BAD_REQUEST, json!({ "Flag": "SpanNotFound" })));
+    assert_eq!(
+        app.call_json("flag", span("小燕飞", 0), Some(&other)).await.status,
+        StatusCode::NOT_FOUND,
+        "not theirs"
+    );
+    assert_eq!(app.count("flags").await, before, "refused flags change nothing");
+    let state = app.call_json("flag", span("小燕飞", 0), Some(&doctor)).await.json();
+    let added = state["flags"].as_array().unwrap().iter().find(|f| f["text"] == "小燕飞").unwrap().clone();
+    assert_eq!((added["by_detector"].clone(), added["span"].clone()), (json!(false), json!([3, 6])));
+
+    // Dismissing the doctor's-name span: it no longer gates.
+    let name =
+        state["flags"].as_array().unwrap().iter().find(|f| f["kind"] == json!({ "span": "doctor_name" })).unwrap();
+    let id = name["id"].as_i64().unwrap().to_string();
+    let a = assignment.to_string();
+    let res =
+        app.call("review_flag", &[("assignment", &a), ("flag", &id), ("verdict", "dismiss")], Some(&doctor)).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+
+    let vote = if i == 0 { "a" } else { "b" };
+    assert_eq!(app.judge(&doctor, assignment, common::vote(vote)).await.status, StatusCode::OK);
+
+    // Unresolved: left out by default, redacted on request, and the summary says so.
+    let file = export(&app, &admin, "pii", "trl-dpo", None).await;
+    assert_eq!((file["summary"]["written"].clone(), left_out(&file, "flagged")), (json!(0), 1));
+    let file = export(&app, &admin, "pii", "trl-dpo", Some("redact")).await;
+    assert_eq!(file["summary"]["redacted"], 1);
+    let chosen = lines(file["content"].as_str().unwrap())[0]["chosen"].as_str().unwrap().to_string();
+    assert_eq!(chosen, "游泳和〔姓名〕都可以。作者：张立博士〔医院〕骨科，电话〔电话〕", "dismissed spans stay");
+
+    // The admin redacts in the store: every active span of the item.
+    let item_id = app.call("flag_queue", &[], Some(&admin)).await.json()[0]["item"].as_i64().unwrap();
+    let flagged = app.call("flagged_item", &[("item", &item_id.to_string())], Some(&admin)).await.json();
+    let active: Vec<i64> = flagged["flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] == "open" || f["status"] == "confirmed")
+        .map(|f| f["id"].as_i64().unwrap())
+        .collect();
+    let res = app
+        .call_json(
+            "resolve_flags",
+            json!({ "item": item_id, "resolve": { "type": "redact", "flags": [] } }),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(res.json(), json!({ "Flag": "NothingChosen" }));
+    let res = app
+        .call_json(
+            "resolve_flags",
+            json!({ "item": item_id, "resolve": { "type": "redact", "flags": active } }),
+            Some(&doctor),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    let res = app
+        .call_json(
+            "resolve_flags",
+            json!({ "item": item_id, "resolve": { "type": "redact", "flags": active } }),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let body: String =
+        sqlx::query_scalar("SELECT body FROM candidates WHERE body LIKE '游泳%'").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(body, "游泳和〔姓名〕都可以。作者：张立博士〔医院〕骨科，电话〔电话〕");
+    // Later spans moved with the text: the dismissed doctor's name still points at it.
+    let dismissed: (i64, i64) = sqlx::query_as("SELECT span_start, span_end FROM flags WHERE id = ?")
+        .bind(id.parse::<i64>().unwrap())
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        body.chars().skip(dismissed.0 as usize).take((dismissed.1 - dismissed.0) as usize).collect::<String>(),
+        "张立博士"
+    );
+    // The audit log records what was redacted, never the personal information.
+    let audit: Vec<String> = sqlx::query_scalar("SELECT detail FROM audit_log").fetch_all(&app.pool).await.unwrap();
+    assert!(audit.iter().all(|d| !d.contains("13812345678")), "{audit:?}");
+
+    let file = export(&app, &admin, "pii", "trl-dpo", None).await;
+    assert_eq!((file["summary"]["written"].clone(), left_out(&file, "flagged")), (json!(1), 0));
+    assert!(file["content"].as_str().unwrap().contains("〔电话〕"));
+    assert!(app.call("flag_queue", &[], Some(&admin)).await.json().as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn unsafe_answers_are_never_chosen() {
+    let app = TestApp::new().await;
+    let admin = app.signed_in("admin", Role::Admin).await;
+    app.import(&admin, "u", &common::pairs(1)).await;
+    app.configure(&admin, "u", json!({ "overlap_target": 1 })).await;
+    let doctor = app.signed_in("doctor", Role::Annotator).await;
+    let item = app.queue(&doctor, "u").await["items"][0].clone();
+    let assignment = item["assignment"].as_i64().unwrap();
+    let concern = |severity: Value| {
+        json!({ "assignment": assignment, "flag": { "type": "concern", "field": { "answer": 0 }, "concern": "unsafe",
+                "severity": severity, "note": "" } })
+    };
+    let res = app.call_json("flag", concern(Value::Null), Some(&doctor)).await;
+    assert_eq!(res.json(), json!({ "Flag": "NeedSeverity" }));
+    assert_eq!(app.call_json("flag", concern(json!("severe")), Some(&doctor)).await.status, StatusCode::OK);
+    let other = json!({ "assignment": assignment, "flag": { "type": "concern", "field": null, "concern": "other", "severity": null, "note": " " } });
+    assert_eq!(app.call_json("flag", other, Some(&doctor)).await.json(), json!({ "Flag": "NeedNote" }));
+
+    assert_eq!(app.judge(&doctor, assignment, common::vote("a")).await.status, StatusCode::OK);
+    for policy in ["leave-out", "redact"] {
+        let file = export(&app, &admin, "u", "trl-dpo", Some(policy)).await;
+        assert_eq!((file["summary"]["written"].clone(), left_out(&file, "unsafe")), (json!(0), 1), "{policy}");
+    }
+    // The admin filters the queue by severity, then rewrites the answer: resolved, exported.
+    let severe = app.call("flag_queue", &[("severity", "severe")], Some(&admin)).await.json();
+    assert_eq!(severe.as_array().unwrap().len(), 1);
+    assert!(
+        app.call("flag_queue", &[("severity", "life_threatening")], Some(&admin))
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let item_id = severe[0]["item"].as_i64().unwrap();
+    let flagged = app.call("flagged_item", &[("item", &item_id.to_string())], Some(&admin)).await.json();
+    let flag = &flagged["flags"][0];
+    let edit = json!({ "item": item_id, "resolve": { "type": "edit", "text": flag["field"], "new": "请在医生指导下用药。", "flags": [flag["id"]] } });
+    assert_eq!(app.call_json("resolve_flags", edit, Some(&admin)).await.status, StatusCode::OK);
+    let file = export(&app, &admin, "u", "trl-dpo", None).await;
+    assert_eq!(file["summary"]["written"], 1, "{file}");
+    assert!(file["content"].as_str().unwrap().contains("请在医生指导下用药。"));
+}
+
+#[tokio::test]
+async fn corrected_answers_are_checked_and_excluded_items_leave_every_export() {
+    let app = TestApp::new().await;
+    let admin = app.signed_in("admin", Role::Admin).await;
+    let qa = "{\"query\":\"头痛怎么办？\",\"response\":\"注意休息。\"}\n{\"query\":\"发烧怎么办？\",\"response\":\"多喝水。\"}";
+    assert_eq!(app.import_as(&admin, "qa", "chatmed", qa).await.status, StatusCode::OK);
+    app.configure(&admin, "qa", json!({ "overlap_target": 1 })).await;
+    let doctor = app.signed_in("doctor", Role::Annotator).await;
+    for answer in ["注意休息，不缓解可拨打 010-62345678 咨询。", "多喝水，必要时就医。"] {
+        let q = app.call("correct_queue", &[("dataset", "qa")], Some(&doctor)).await.json();
+        let a = q["items"][0]["assignment"].as_i64().unwrap();
+        let correction =
+            json!({ "correction": { "Edit": { "question": null, "answer": answer } }, "reasons": ["incomplete"] });
+        let res = app.call_json("correct", json!({ "assignment": a, "correction": correction }), Some(&doctor)).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    }
+    let phone: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM flags WHERE field = 'corrected_answer' AND category = 'phone'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(phone, 1, "the edited answer went through the detectors");
+    let file = export(&app, &admin, "qa", "sft-sharegpt", None).await;
+    assert_eq!((file["summary"]["written"].clone(), left_out(&file, "flagged")), (json!(1), 1));
+    let file = export(&app, &admin, "qa", "sft-sharegpt", Some("redact")).await;
+    assert!(file["content"].as_str().unwrap().contains("拨打 〔电话〕 咨询"), "{file}");
+
+    // Excluding the item: gone from the export and from the flag queue.
+    let item_id = app.call("flag_queue", &[], Some(&admin)).await.json()[0]["item"].as_i64().unwrap();
+    let res = app
+        .call_json("resolve_flags", json!({ "item": item_id, "resolve": { "type": "exclude" } }), Some(&admin))
+        .await;
+    assert_eq!(res.json()["excluded"], true);
+    let file = export(&app, &admin, "qa", "sft-sharegpt", Some("redact")).await;
+    assert_eq!((file["summary"]["written"].clone(), file["summary"]["redacted"].clone()), (json!(1), json!(0)));
+    assert!(!file["content"].as_str().unwrap().contains("电话"));
+    assert!(app.call("flag_queue", &[], Some(&admin)).await.json().as_array().unwrap().is_empty());
+}
