@@ -259,3 +259,24 @@ async fn corrected_answers_are_checked_and_excluded_items_leave_every_export() {
     assert!(!file["content"].as_str().unwrap().contains("电话"));
     assert!(app.call("flag_queue", &[], Some(&admin)).await.json().as_array().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_dismissal_with_an_unknown_flag_changes_nothing() {
+    let app = TestApp::new().await;
+    let admin = app.signed_in("admin", Role::Admin).await;
+    app.import(&admin, "pii", PAIR).await;
+    let item = app.call("flag_queue", &[], Some(&admin)).await.json()[0]["item"].as_i64().unwrap();
+    let flagged = app.call("flagged_item", &[("item", &item.to_string())], Some(&admin)).await.json();
+    let first = flagged["flags"][0]["id"].as_i64().unwrap();
+    let res = app
+        .call_json(
+            "resolve_flags",
+            json!({ "item": item, "resolve": { "type": "dismiss", "flags": [first, 999999] } }),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+    let status: String =
+        sqlx::query_scalar("SELECT status FROM flags WHERE id = ?").bind(first).fetch_one(&app.pool).await.unwrap();
+    assert_eq!(status, "open");
+}

@@ -278,7 +278,7 @@ mod ssr {
             Verdict::Confirm => FlagStatus::Confirmed,
             Verdict::Dismiss => FlagStatus::Dismissed,
         };
-        if !flags::review(&pool, item, flag, status, user).await? {
+        if !flags::review(&pool, item, &[flag], status, user).await? {
             return Err(AppError::NotFound);
         }
         state(&pool, item, &shown).await
@@ -356,12 +356,11 @@ mod ssr {
                 return Err(AppError::Flag(FlagProblem::NothingChosen));
             }
             Resolve::Dismiss { flags: ids } => {
-                for id in ids {
-                    if !flags::review(&pool, item, *id, FlagStatus::Dismissed, user.id).await? {
-                        return Err(AppError::NotFound);
-                    }
+                if flags::review(&pool, item, ids, FlagStatus::Dismissed, user.id).await? {
+                    Ok(())
+                } else {
+                    Err(ResolveError::NotFound)
                 }
-                Ok(())
             }
         };
         match result {

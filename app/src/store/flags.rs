@@ -261,34 +261,37 @@ pub async fn active_in_dataset(
     Ok(out)
 }
 
-/// A reviewer confirms or dismisses an open flag of `item`.
+/// Confirms or dismisses flags of `item` (not resolved ones), all or none: `false` and
+/// nothing changed if any of them is not such a flag.
 pub async fn review(
     pool: &SqlitePool,
     item: ItemId,
-    flag: i64,
+    flags: &[i64],
     status: FlagStatus,
     by: UserId,
 ) -> Result<bool, sqlx::Error> {
     let mut tx = super::begin_write(pool).await?;
-    let done = sqlx::query(&format!(
-        "UPDATE flags SET status = ?, reviewed_by = ?, reviewed_at = {}
-          WHERE id = ? AND item_id = ? AND status IN ('open', 'confirmed', 'dismissed')",
-        super::NOW
-    ))
-    .bind(status.as_str())
-    .bind(by.0)
-    .bind(flag)
-    .bind(item.0)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected()
-        == 1;
-    if done {
+    for &flag in flags {
+        let done = sqlx::query(&format!(
+            "UPDATE flags SET status = ?, reviewed_by = ?, reviewed_at = {}
+              WHERE id = ? AND item_id = ? AND status IN ('open', 'confirmed', 'dismissed')",
+            super::NOW
+        ))
+        .bind(status.as_str())
+        .bind(by.0)
+        .bind(flag)
+        .bind(item.0)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if done != 1 {
+            return Ok(false); // dropping the transaction rolls back the earlier ones
+        }
         let detail = serde_json::json!({ "item": item.0, "status": status });
         super::audit::record(&mut tx, Some(by), "flag.review", "flag", Some(flag), detail).await?;
     }
     tx.commit().await?;
-    Ok(done)
+    Ok(true)
 }
 
 /// Adds a reviewer's flag, with an audit entry.
