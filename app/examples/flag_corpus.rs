@@ -14,19 +14,8 @@ fn main() {
         }
         return;
     }
-    let part = |prefix: &str| {
-        let t: Vec<_> = texts.iter().filter(|t| t.source.starts_with(prefix)).cloned().collect();
-        let l: Vec<_> = labels.iter().filter(|l| l.source.starts_with(prefix)).cloned().collect();
-        (t, l)
-    };
-    for (title, prefix) in [("real samples (reward + sft)", ""), ("synthetic", "syn:")] {
-        let (t, l) = if prefix.is_empty() {
-            let t: Vec<_> = texts.iter().filter(|t| !t.source.starts_with("syn:")).cloned().collect();
-            let l: Vec<_> = labels.iter().filter(|l| !l.source.starts_with("syn:")).cloned().collect();
-            (t, l)
-        } else {
-            part(prefix)
-        };
+    for (title, synthetic) in [("real samples (reward + sft)", false), ("synthetic", true)] {
+        let (t, l) = corpus::part(&texts, &labels, synthetic);
         let started = Instant::now();
         let report = corpus::evaluate(&t, &l);
         let elapsed = started.elapsed();

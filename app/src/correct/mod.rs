@@ -164,12 +164,17 @@ mod ssr {
             sqlx::query_as("SELECT task, meta FROM items WHERE id = ?").bind(item.0).fetch_one(pool).await?;
         let meta: serde_json::Value =
             serde_json::from_str(&meta).map_err(|e| crate::error::internal("item meta", e))?;
+        if c.answers.is_empty() {
+            return Err(AppError::NotFound);
+        }
+        // The question and answer are rendered once, with their flags highlighted.
+        let flags = crate::flag::reviewer_state(pool, item, shown, &c.question, &c.answers).await?;
         let answer = c.answers.into_iter().next().ok_or(AppError::NotFound)?;
         Ok(QaItem {
             assignment,
-            question_html: render(&c.question),
+            question_html: flags.html[0].clone(),
             question: c.question,
-            answer_html: render(&answer),
+            answer_html: flags.html[1].clone(),
             answer,
             system_html: c.system.as_deref().filter(|s| !s.trim().is_empty()).map(render),
             history: c.history.iter().map(|(q, a)| (render(q), render(a))).collect(),
@@ -178,7 +183,7 @@ mod ssr {
             task_type: meta["task_type"].as_str().map(String::from),
             choices: facts.choices,
             no_match: facts.no_match,
-            flags: crate::flag::reviewer_state(pool, item, shown).await?,
+            flags,
         })
     }
 

@@ -184,7 +184,24 @@ mod ssr {
     /// The reviewer's view of an item's flags: the question and the shown answers.
     pub async fn state(pool: &SqlitePool, item: ItemId, shown: &[CandidateId]) -> Result<FlagState, AppError> {
         let mut conn = pool.acquire().await?;
-        let all = flags::of_item(&mut conn, item).await?;
+        let question = flags::text(&mut conn, item, TextRef::Question).await?.unwrap_or_default();
+        let mut answers = Vec::with_capacity(shown.len());
+        for c in shown {
+            answers.push(flags::text(&mut conn, item, TextRef::Answer(*c)).await?.unwrap_or_default());
+        }
+        state_of_texts(pool, item, shown, &question, &answers).await
+    }
+
+    /// Like [`state`], for a caller that has already read the question and the shown answers:
+    /// each text is rendered once, with its highlights.
+    pub async fn state_of_texts(
+        pool: &SqlitePool,
+        item: ItemId,
+        shown: &[CandidateId],
+        question: &str,
+        answers: &[String],
+    ) -> Result<FlagState, AppError> {
+        let all = flags::of_item(&mut *pool.acquire().await?, item).await?;
         let flags: Vec<FlagView<Field>> = all
             .into_iter()
             .filter_map(|f| {
@@ -196,12 +213,10 @@ mod ssr {
                 Some(v.with_field(field))
             })
             .collect();
-        let mut html = Vec::with_capacity(shown.len() + 1);
-        let question = flags::text(&mut conn, item, TextRef::Question).await?.unwrap_or_default();
-        html.push(highlighted(&question, &Field::Question, &flags));
-        for (i, c) in shown.iter().enumerate() {
-            let body = flags::text(&mut conn, item, TextRef::Answer(*c)).await?.unwrap_or_default();
-            html.push(highlighted(&body, &Field::Answer(i as u8), &flags));
+        let mut html = Vec::with_capacity(answers.len() + 1);
+        html.push(highlighted(question, &Field::Question, &flags));
+        for (i, body) in answers.iter().enumerate() {
+            html.push(highlighted(body, &Field::Answer(i as u8), &flags));
         }
         Ok(FlagState { html, flags })
     }
@@ -373,4 +388,4 @@ mod ssr {
 }
 
 #[cfg(feature = "ssr")]
-pub use ssr::state as reviewer_state;
+pub use ssr::state_of_texts as reviewer_state;

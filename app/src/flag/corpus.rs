@@ -176,6 +176,15 @@ pub fn evaluate(texts: &[Text], labels: &[Label]) -> Report {
     report
 }
 
+/// The real-sample part of the corpus (`synthetic == false`) or the synthetic part.
+pub fn part(texts: &[Text], labels: &[Label], synthetic: bool) -> (Vec<Text>, Vec<Label>) {
+    let keep = |source: &str| source.starts_with("syn:") == synthetic;
+    (
+        texts.iter().filter(|t| keep(&t.source)).cloned().collect(),
+        labels.iter().filter(|l| keep(&l.source)).cloned().collect(),
+    )
+}
+
 /// The whole corpus as shipped in `fixtures/`: the two samples and the synthetic texts.
 pub fn load(fixtures: &std::path::Path) -> Result<(Vec<Text>, Vec<Label>), String> {
     let read = |name: &str| std::fs::read_to_string(fixtures.join(name)).map_err(|e| format!("{name}: {e}"));
@@ -210,8 +219,7 @@ mod tests {
     #[test]
     fn precision_on_the_real_samples_stays_high() {
         let (texts, labels) = corpus();
-        let real: Vec<Text> = texts.into_iter().filter(|t| !t.source.starts_with("syn:")).collect();
-        let labels: Vec<Label> = labels.into_iter().filter(|l| !l.source.starts_with("syn:")).collect();
+        let (real, labels) = part(&texts, &labels, false);
         let report = evaluate(&real, &labels);
         assert!(report.texts > 4000, "both samples are read: {}", report.texts);
         assert!(report.total().precision() >= 0.95, "false positives: {:?}", report.false_positives);

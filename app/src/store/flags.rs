@@ -345,11 +345,10 @@ async fn mark_resolved(
 /// The texts that must change together with `r`: corrections of the item that agree on
 /// the same text (redacting one alone would turn agreement into a dispute).
 async fn twins(conn: &mut SqliteConnection, item: ItemId, r: TextRef, text: &str) -> Result<Vec<TextRef>, sqlx::Error> {
-    let column = match r {
-        TextRef::CorrectedQuestion(_) => "corrected_question",
-        TextRef::CorrectedAnswer(_) => "corrected_answer",
-        _ => return Ok(vec![r]),
-    };
+    if !matches!(r, TextRef::CorrectedQuestion(_) | TextRef::CorrectedAnswer(_)) {
+        return Ok(vec![r]);
+    }
+    let (_, column, _, _) = location(item, r);
     let ids: Vec<i64> = sqlx::query_scalar(&format!("SELECT id FROM corrections WHERE item_id = ? AND {column} = ?"))
         .bind(item.0)
         .bind(text)

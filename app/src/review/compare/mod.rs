@@ -99,18 +99,21 @@ pub(crate) mod ssr {
         shown: &[CandidateId],
     ) -> Result<ReviewItem, AppError> {
         let c = queue::content(pool, item, shown).await?;
+        // The question and answers are rendered once, with their flags highlighted.
+        let flags = crate::flag::reviewer_state(pool, item, shown, &c.question, &c.answers).await?;
         Ok(ReviewItem {
             assignment,
             system_html: c.system.as_deref().filter(|s| !s.trim().is_empty()).map(render),
             history: c.history.iter().map(|(q, a)| (render(q), render(a))).collect(),
-            question_html: render(&c.question),
+            question_html: flags.html[0].clone(),
             department: c.department,
             answers: c
                 .answers
                 .iter()
-                .map(|body| AnswerView { html: render(body), chars: body.chars().count() })
+                .zip(&flags.html[1..])
+                .map(|(body, html)| AnswerView { html: html.clone(), chars: body.chars().count() })
                 .collect(),
-            flags: crate::flag::reviewer_state(pool, item, shown).await?,
+            flags,
         })
     }
 
