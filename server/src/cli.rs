@@ -1,12 +1,12 @@
 //! `medpref` on the command line. Each command calls the same code as the HTTP API.
 use app::datasets::admin::DatasetConfig;
 use app::domain::{DatasetName, NewPassword, Role, Username};
-use app::export::{ExportFormat, ExportRequest, FlagPolicy, PairSource};
+use app::export::{ExportFormat, ExportPolicy, ExportRequest};
 use app::import::qa::FieldMapping;
 use app::import::{ImportFailure, ImportFormat, ImportOptions};
 use app::review::judgment::{AxisSetting, GoldVote, RationaleRule};
 use clap::{Parser, Subcommand};
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -41,18 +41,20 @@ pub enum Command {
         generator: Option<String>,
         file: PathBuf,
     },
-    /// Export a dataset: aggregated preference pairs, or SFT records of corrected QA pairs.
+    /// Export a dataset: aggregated preference data or SFT records, with a manifest beside
+    /// it (`NAME.manifest.json`) and, for LLaMA-Factory formats, its entry merged into
+    /// `dataset_info.json` in the same folder.
     Export {
         #[arg(long)]
         dataset: DatasetName,
         #[arg(long)]
         format: ExportFormat,
-        /// Where pairs come from: votes (compare datasets), corrections (correct datasets), or all.
-        #[arg(long, default_value = "votes")]
-        source: PairSource,
-        /// Texts with unresolved personal-information or advertising flags: leave-out or redact.
-        #[arg(long, default_value = "leave-out")]
-        flagged: FlagPolicy,
+        /// A policy file (JSON, the fields of the README's export policy).
+        #[arg(long)]
+        policy: Option<PathBuf>,
+        /// One policy field, e.g. `--set min_judgments=2 --set flagged=redact`; overrides the file.
+        #[arg(long = "set", value_name = "FIELD=VALUE")]
+        set: Vec<String>,
         out: PathBuf,
     },
     /// Set up how a dataset is reviewed.
@@ -220,23 +222,30 @@ pub async fn run(cli: Cli) -> CliResult {
                 Err(ImportFailure::Db(e)) => Err(format!("database error, nothing was imported: {e}").into()),
             }
         }
-        Command::Export { dataset, format, source, flagged, out } => {
+        Command::Export { dataset, format, policy, set, out } => {
+            let policy = export_policy(policy.as_deref(), &set)?;
             let pool = crate::open_store(&cli.data_dir).await?;
+            let prepared = app::export::prepare(&pool, &dataset, ExportRequest { format, policy }, None)
+                .await
+                .map_err(|e| match e {
+                    app::export::Refused::NoDataset => format!("no dataset named `{dataset}`"),
+                    other => other.to_string(),
+                })?;
             // Write beside the target and rename, so a failed export never leaves half a file.
             let tmp = out.with_extension("partial");
-            let mut writer = std::io::BufWriter::new(
-                std::fs::File::create(&tmp).map_err(|e| format!("creating {}: {e}", tmp.display()))?,
-            );
-            let request = ExportRequest { format, source, flagged };
-            let summary = app::export::export(&pool, &dataset, &request, &mut writer).await?;
-            writer.flush()?;
+            let file = tokio::fs::File::create(&tmp).await.map_err(|e| format!("creating {}: {e}", tmp.display()))?;
+            let mut writer = tokio::io::BufWriter::new(file);
+            let manifest = prepared.write(&pool, &mut writer).await?;
             drop(writer);
-            let Some(summary) = summary else {
-                std::fs::remove_file(&tmp).ok();
-                return Err(format!("no dataset named `{dataset}`").into());
-            };
             std::fs::rename(&tmp, &out)?;
-            println!("{summary}\n→ {}", out.display());
+            let manifest_path = sibling(&out, "manifest.json");
+            std::fs::write(&manifest_path, serde_json::to_string_pretty(&manifest)? + "\n")?;
+            println!("{}\n→ {}\n→ {}", manifest.counts, out.display(), manifest_path.display());
+            if let Some(entry) = &manifest.dataset_info {
+                let path = out.parent().unwrap_or(std::path::Path::new(".")).join("dataset_info.json");
+                merge_dataset_info(&path, &manifest.dataset_info_name(), entry, out.file_name())?;
+                println!("→ {} (entry `{}`)", path.display(), manifest.dataset_info_name());
+            }
             Ok(())
         }
         Command::Demo => crate::demo::create(&cli.data_dir).await,
@@ -257,6 +266,50 @@ async fn serve(data_dir: PathBuf, args: ServeArgs) -> CliResult {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await?;
+    Ok(())
+}
+
+/// The export policy from a JSON file and `FIELD=VALUE` settings (values as in a query string).
+fn export_policy(file: Option<&std::path::Path>, set: &[String]) -> Result<ExportPolicy, Box<dyn std::error::Error>> {
+    let mut fields = match file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?
+        }
+        None => serde_json::Map::new(),
+    };
+    for pair in set {
+        let (k, v) = pair.split_once('=').ok_or_else(|| format!("`--set {pair}`: expected FIELD=VALUE"))?;
+        fields.insert(k.trim().to_string(), serde_json::Value::String(v.to_string()));
+    }
+    Ok(serde_json::from_value(serde_json::Value::Object(fields)).map_err(|e| format!("export policy: {e}"))?)
+}
+
+/// `dir/name.jsonl` → `dir/name.<suffix>`.
+fn sibling(path: &std::path::Path, suffix: &str) -> PathBuf {
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    path.with_file_name(format!("{stem}.{suffix}"))
+}
+
+/// Adds (or replaces) one entry of LLaMA-Factory's `dataset_info.json`, keeping the others.
+fn merge_dataset_info(
+    path: &std::path::Path,
+    name: &str,
+    entry: &serde_json::Value,
+    file_name: Option<&std::ffi::OsStr>,
+) -> CliResult {
+    let mut info: serde_json::Map<String, serde_json::Value> = match std::fs::read_to_string(path) {
+        Ok(text) => serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Default::default(),
+        Err(e) => return Err(format!("reading {}: {e}", path.display()).into()),
+    };
+    let mut entry = entry.clone();
+    // The entry names the file as written here, which may differ from the default name.
+    if let Some(f) = file_name {
+        entry["file_name"] = serde_json::Value::String(f.to_string_lossy().into_owned());
+    }
+    info.insert(name.to_string(), entry);
+    std::fs::write(path, serde_json::to_string_pretty(&info)? + "\n")?;
     Ok(())
 }
 

@@ -76,7 +76,10 @@ pub async fn router(pool: SqlitePool, config: ServerConfig) -> Result<Router, sq
         SetResponseHeaderLayer::if_not_present(HeaderName::from_static(name), HeaderValue::from_static(value))
     };
 
+    use app::export::download;
     Ok(Router::new()
+        .route(download::DATA_PATH, axum::routing::get(download::data).post(download::data))
+        .route(download::PART_PATH, axum::routing::get(download::part))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(sessions)

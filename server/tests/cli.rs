@@ -77,6 +77,29 @@ fn export_prints_what_it_wrote_and_left_out() {
         text(&out)
     );
     assert_eq!(std::fs::read_to_string(&out_file).unwrap(), "");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out.manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["counts"]["left_out"]["unjudged"], 100);
+    // sha256 of nothing.
+    assert_eq!(manifest["sha256"], "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+
+    // LLaMA-Factory formats add their entry to dataset_info.json beside the file, keeping others.
+    std::fs::write(dir.path().join("dataset_info.json"), r#"{"mine": {"file_name": "mine.json"}}"#).unwrap();
+    let lf = dir.path().join("lf.jsonl");
+    let args = ["export", "--dataset", "r", "--format", "llamafactory-sharegpt", "--set", "min_judgments=2"];
+    let out = medpref(dir.path(), &[&args[..], &[lf.to_str().unwrap()]].concat(), None);
+    assert!(out.status.success(), "{}", text(&out));
+    let info: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("dataset_info.json")).unwrap()).unwrap();
+    assert_eq!(info["mine"]["file_name"], "mine.json");
+    assert_eq!(info["r_llamafactory_sharegpt"]["file_name"], "lf.jsonl");
+    assert_eq!(info["r_llamafactory_sharegpt"]["ranking"], true);
+    let bad = medpref(
+        dir.path(),
+        &["export", "--dataset", "r", "--format", "trl-dpo", "--set", "min_agreement=2", "x.jsonl"],
+        None,
+    );
+    assert!(text(&bad).contains("min_agreement must be between 0 and 1"), "{}", text(&bad));
     let missing = medpref(dir.path(), &["export", "--dataset", "nope", "--format", "trl-dpo", "x.jsonl"], None);
     assert!(text(&missing).contains("no dataset named `nope`"));
     let fmt = medpref(dir.path(), &["export", "--dataset", "r", "--format", "csv", "x.jsonl"], None);

@@ -175,9 +175,7 @@ async fn decisions_become_sft_records_and_preference_pairs() {
 
     let export = |format: &'static str, source: &'static str| {
         let (app, admin) = (&app, &admin);
-        async move {
-            app.call("export", &[("dataset", "qa"), ("format", format), ("source", source)], Some(admin)).await.json()
-        }
+        async move { app.export(&[("dataset", "qa"), ("format", format), ("source", source)], admin).await }
     };
     let sft = export("sft-sharegpt", "votes").await;
     let records = lines(sft["content"].as_str().unwrap());
@@ -186,7 +184,7 @@ async fn decisions_become_sft_records_and_preference_pairs() {
     assert_eq!(records[1]["conversations"][1]["value"], "注意休息，持续不缓解请就医。", "accepted as is");
     assert_eq!(
         sft["summary"]["left_out"],
-        json!([["unjudged", 0], ["rejected", 1], ["disputed", 0], ["flagged", 0], ["unsafe", 0]])
+        json!({ "unjudged": 0, "rejected": 1, "disputed": 0, "flagged": 0, "unsafe": 0, "gold": 0 })
     );
     let alpaca = lines(export("sft-alpaca", "votes").await["content"].as_str().unwrap());
     assert_eq!(alpaca[0], json!({ "instruction": "感冒发烧吃什么药？", "input": "", "output": fixed }));
@@ -198,7 +196,7 @@ async fn decisions_become_sft_records_and_preference_pairs() {
     );
     assert_eq!(
         pairs["summary"]["left_out"],
-        json!([["style_only", 1], ["not_corrected", 2], ["flagged", 0], ["unsafe", 0]])
+        json!({ "style_only": 1, "not_corrected": 2, "flagged": 0, "unsafe": 0, "gold": 0 })
     );
     assert_eq!(export("trl-dpo", "votes").await["summary"]["written"], 0, "votes give no pairs in a correct dataset");
 }
@@ -218,9 +216,9 @@ async fn disagreement_goes_to_adjudication_and_the_final_version_is_exported() {
     assert_eq!(disputes.as_array().unwrap().len(), 1);
     assert_eq!(disputes[0]["decisions"][0][0], "a");
     assert_eq!(disputes[0]["decisions"][1][1]["correction"]["Edit"]["answer"], "不需要抗生素。");
-    let sft = app.call("export", &[("dataset", "qa"), ("format", "sft-sharegpt")], Some(&admin)).await.json();
+    let sft = app.export(&[("dataset", "qa"), ("format", "sft-sharegpt")], &admin).await;
     assert_eq!(sft["summary"]["written"], 0);
-    assert_eq!(sft["summary"]["left_out"][2], json!(["disputed", 1]));
+    assert_eq!(sft["summary"]["left_out"]["disputed"], 1);
 
     // Reviewers may not settle disputes; an item of another dataset looks missing.
     assert_eq!(app.call("disputes", &[("dataset", "qa")], Some(&a)).await.status, StatusCode::FORBIDDEN);
@@ -239,7 +237,7 @@ async fn disagreement_goes_to_adjudication_and_the_final_version_is_exported() {
         app.call_json("adjudicate", json!({ "dataset": "qa", "item": item, "decision": decision }), Some(&admin)).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     assert!(app.call("disputes", &[("dataset", "qa")], Some(&admin)).await.json().as_array().unwrap().is_empty());
-    let sft = app.call("export", &[("dataset", "qa"), ("format", "sft-sharegpt")], Some(&admin)).await.json();
+    let sft = app.export(&[("dataset", "qa"), ("format", "sft-sharegpt")], &admin).await;
     assert_eq!(lines(sft["content"].as_str().unwrap())[0]["conversations"][1]["value"], "病毒性感冒不需要抗生素。");
 }
 

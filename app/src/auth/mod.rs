@@ -36,10 +36,7 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
             match user {
                 Some(u) if ok && usable => {
                     state.throttle.succeeded(&username);
-                    let session = session::session().await?;
-                    session.cycle_id().await?;
-                    session.insert(session::USER_KEY, u.id.0).await?;
-                    Ok(())
+                    session::sign_in(&session::session().await?, &u).await
                 }
                 _ => {
                     state.throttle.failed(&username);

@@ -1,31 +1,58 @@
 //! Who is calling: the session's user, re-read from the store on every call so that a
-//! disabled account or a changed role takes effect at once.
+//! disabled account or a changed role takes effect at once. A session also remembers the
+//! account's session epoch at sign-in; disabling the account or resetting its password
+//! moves the epoch on, which ends every earlier session for good.
 use crate::domain::{CurrentUser, Role, UserId};
 use crate::error::AppError;
 use crate::state::app_state;
+use sqlx::SqlitePool;
 use tower_sessions::Session;
 
 pub const USER_KEY: &str = "user_id";
+pub const EPOCH_KEY: &str = "session_epoch";
 
 pub async fn session() -> Result<Session, AppError> {
     leptos_axum::extract::<Session>().await.map_err(|e| crate::error::internal("session layer", e))
 }
 
-/// The signed-in user, or `None`.
-pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
-    let session = session().await?;
+/// Binds the session to the account (after sign-in).
+pub async fn sign_in(session: &Session, user: &crate::store::users::UserRecord) -> Result<(), AppError> {
+    session.cycle_id().await?;
+    session.insert(USER_KEY, user.id.0).await?;
+    session.insert(EPOCH_KEY, user.session_epoch).await?;
+    Ok(())
+}
+
+/// The session's user, if the session is still valid for the account.
+pub async fn user_of(session: &Session, pool: &SqlitePool) -> Result<Option<CurrentUser>, AppError> {
     let Some(id) = session.get::<i64>(USER_KEY).await? else {
         return Ok(None);
     };
-    let state = app_state()?;
-    match crate::store::users::by_id(&state.pool, UserId(id)).await? {
-        Some(u) if !u.disabled => Ok(Some(CurrentUser { id: u.id, username: u.username, role: u.role })),
-        _ => Ok(None),
+    let epoch = session.get::<i64>(EPOCH_KEY).await?.unwrap_or(0);
+    match crate::store::users::by_id(pool, UserId(id)).await? {
+        Some(u) if !u.disabled && u.session_epoch == epoch => {
+            Ok(Some(CurrentUser { id: u.id, username: u.username, role: u.role }))
+        }
+        _ => {
+            // Ended: forget it, so that a later re-enable does not revive it.
+            session.flush().await?;
+            Ok(None)
+        }
     }
+}
+
+/// The signed-in user, or `None`.
+pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
+    user_of(&session().await?, &app_state()?.pool).await
+}
+
+/// Checks the user against the roles allowed.
+pub fn allowed(user: Option<CurrentUser>, roles: &[Role]) -> Result<CurrentUser, AppError> {
+    let user = user.ok_or(AppError::Unauthenticated)?;
+    if roles.contains(&user.role) { Ok(user) } else { Err(AppError::Forbidden) }
 }
 
 /// The signed-in user if their role is one of `roles`; every server function starts here.
 pub async fn require(roles: &[Role]) -> Result<CurrentUser, AppError> {
-    let user = current_user().await?.ok_or(AppError::Unauthenticated)?;
-    if roles.contains(&user.role) { Ok(user) } else { Err(AppError::Forbidden) }
+    allowed(current_user().await?, roles)
 }

@@ -1,33 +1,65 @@
-//! Taking training data out: votes aggregated per item, written in a trainer's format.
+//! Taking training data out: votes aggregated per pair of answers under a policy, written
+//! in a trainer's format with a manifest, streamed a batch at a time.
 #[cfg(feature = "ssr")]
 mod aggregate;
 #[cfg(feature = "ssr")]
+pub mod agreement;
+#[cfg(feature = "ssr")]
+pub mod download;
+#[cfg(feature = "ssr")]
+pub mod formats;
+#[cfg(feature = "ssr")]
 mod gate;
+pub mod policy;
+#[cfg(feature = "ssr")]
+mod records;
 #[cfg(feature = "ssr")]
 mod run;
 #[cfg(feature = "ssr")]
-mod trl;
-#[cfg(feature = "ssr")]
-pub use aggregate::{Decision, decide, decide_pairs};
-#[cfg(feature = "ssr")]
-mod sft;
-#[cfg(feature = "ssr")]
-pub use run::{ExportRequest, export};
+pub use run::{ExportFailure, ExportRequest, Manifest, Prepared, Refused, export_to, prepare};
 
 use crate::error::AppError;
 use leptos::prelude::*;
+pub use policy::ExportPolicy;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::fmt;
 
 crate::named_enum! {
+    /// The files trainers read (exact shapes in the README).
     pub enum ExportFormat("export format") {
-        /// TRL DPO, standard (string) form: `{"prompt", "chosen", "rejected"}`.
+        /// TRL DPO, standard: `{"prompt", "chosen", "rejected"}` as strings.
         TrlDpo = "trl-dpo",
+        /// TRL DPO, conversational: the same as lists of `{"role", "content"}` messages.
+        TrlDpoConversational = "trl-dpo-conversational",
+        /// TRL reward modelling, implicit prompt, with `margin` from the votes' strength.
+        TrlReward = "trl-reward",
+        /// TRL KTO, unpaired: `{"prompt", "completion", "label"}`.
+        TrlKto = "trl-kto",
+        /// LLaMA-Factory alpaca ranking data (+ dataset_info.json entry).
+        LlamafactoryAlpaca = "llamafactory-alpaca",
+        /// LLaMA-Factory sharegpt ranking data (+ dataset_info.json entry).
+        LlamafactorySharegpt = "llamafactory-sharegpt",
+        /// CMD(Reward) / MedicalGPT: `{"question", "response_chosen", "response_rejected"}`.
+        CmdReward = "cmd-reward",
+        /// OpenAI-style preference fine-tuning (also Together, Fireworks).
+        OpenaiPreference = "openai-preference",
         /// SFT, ShareGPT `{"conversations": [...]}` (correct datasets).
         SftSharegpt = "sft-sharegpt",
         /// SFT, alpaca `{"instruction", "input", "output"}` (correct datasets).
         SftAlpaca = "sft-alpaca",
     }
+}
+
+/// What one line of a format holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// A chosen and a rejected answer.
+    Pair,
+    /// One answer labelled desirable or not.
+    Unpaired,
+    /// A question and the answer to learn.
+    Sft,
 }
 
 crate::named_enum! {
@@ -56,12 +88,20 @@ crate::named_enum! {
     pub enum LeftOut("reason") {
         /// Nobody has judged it yet.
         Unjudged = "unjudged",
+        /// Fewer votes than the policy's minimum.
+        TooFewJudgments = "too_few_judgments",
         /// Most reviewers called the answers equally good: a pairwise format cannot hold that.
         Tie = "tie",
         /// Most reviewers called both answers bad: neither may be "chosen".
         BothBad = "both_bad",
         /// No outcome has more than half of the votes.
         NoMajority = "no_majority",
+        /// The winning outcome's share of the votes is below the policy's minimum agreement.
+        LowAgreement = "low_agreement",
+        /// KTO: the answer won some of its pairs and lost others (the middle of a ranking).
+        Mixed = "mixed",
+        /// A gold (known-answer) item, and the policy excludes them.
+        Gold = "gold",
         /// The agreed decision is to reject the QA pair.
         Rejected = "rejected",
         /// Reviewers disagree and no adjudicator has decided.
@@ -78,7 +118,7 @@ crate::named_enum! {
     }
 }
 
-/// Counts are of answer pairs: one per two-answer item, one per pair of answers of a ranked item.
+/// Counts of records (pairs, answers or items: see the manifest's `unit`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExportSummary {
     pub written: usize,
@@ -86,13 +126,13 @@ pub struct ExportSummary {
     pub redacted: usize,
     /// Records written that still name age and sex together (a weak quasi-identifier).
     pub age_sex: usize,
-    /// Pairs left out, per reason (every reason listed, zeros included).
-    pub left_out: Vec<(LeftOut, usize)>,
+    /// Left out, per reason (every reason that can apply is listed, zeros included).
+    pub left_out: BTreeMap<LeftOut, usize>,
 }
 
 impl fmt::Display for ExportSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let total: usize = self.left_out.iter().map(|(_, n)| n).sum();
+        let total: usize = self.left_out.values().sum();
         write!(
             f,
             "wrote {} records ({} redacted for flags, {} naming age and sex), left out {}",
@@ -103,35 +143,37 @@ impl fmt::Display for ExportSummary {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ExportFile {
-    pub file_name: String,
-    pub content: String,
-    pub summary: ExportSummary,
+/// An export as the export page lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportEntry {
+    pub id: i64,
+    pub format: String,
+    pub created_by: Option<String>,
+    pub created_at: String,
+    /// The manifest (JSON text); `None` while writing or if the download broke off.
+    pub manifest: Option<String>,
 }
 
-/// Exports a dataset. Admins only.
-#[server(prefix = "/api", endpoint = "export")]
-pub async fn export_dataset(
-    dataset: String,
-    format: ExportFormat,
-    #[server(default)] source: Option<PairSource>,
-    #[server(default)] flagged: Option<FlagPolicy>,
-) -> Result<ExportFile, AppError> {
+/// A dataset's recent exports with their manifests, newest first. Admins only.
+#[server(prefix = "/api", endpoint = "exports")]
+pub async fn list_exports(dataset: String) -> Result<Vec<ExportEntry>, AppError> {
     crate::error::with_status(
         async {
             crate::auth::session::require(&[crate::domain::Role::Admin]).await?;
-            let state = crate::state::app_state()?;
+            let pool = crate::state::app_state()?.pool;
             let name = crate::domain::DatasetName::parse(dataset).map_err(|_| AppError::NotFound)?;
-            let mut content = Vec::new();
-            let request = ExportRequest {
-                format,
-                source: source.unwrap_or(PairSource::Votes),
-                flagged: flagged.unwrap_or(FlagPolicy::LeaveOut),
-            };
-            let summary = export(&state.pool, &name, &request, &mut content).await?.ok_or(AppError::NotFound)?;
-            let content = String::from_utf8(content).map_err(|e| crate::error::internal("export utf-8", e))?;
-            Ok(ExportFile { file_name: format!("{name}.{}.jsonl", format.as_str()), content, summary })
+            let dataset = crate::store::datasets::by_name(&pool, &name).await?.ok_or(AppError::NotFound)?;
+            Ok(crate::store::export::recent(&pool, dataset.id, 20)
+                .await?
+                .into_iter()
+                .map(|e| ExportEntry {
+                    id: e.id,
+                    format: e.format,
+                    created_by: e.created_by,
+                    created_at: e.created_at,
+                    manifest: e.manifest,
+                })
+                .collect())
         }
         .await,
     )

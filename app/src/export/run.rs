@@ -1,17 +1,26 @@
-//! Writing an export: one JSON line per record, in item order, with counts of what was
-//! left out and why.
-use super::aggregate::{Decision, decide_pairs};
+//! Writing an export: items in id order, a batch at a time, each batch's lines written and
+//! hashed before the next is read; then the manifest. Same data and policy, same bytes.
+use super::aggregate::{Decision, decide, outcome_counts, pair_votes};
+use super::agreement::{Agreement, AgreementTally};
+use super::formats::dataset_info;
 use super::gate::Gate;
-use super::sft::{Record, Written, correction_pairs, sft_line};
-use super::trl::DpoStandard;
-use super::{ExportFormat, ExportSummary, FlagPolicy, LeftOut, PairSource};
-use crate::domain::{CandidateId, DatasetName};
+use super::policy::{BothBadRule, ExportPolicy, TieRule};
+use super::records::{Ask, Record, Text, Writer};
+use super::{ExportFormat, ExportSummary, LeftOut, PairSource, Shape};
+use crate::correct::rules::Correction;
+use crate::domain::{CandidateId, DatasetName, UserId};
 use crate::flag::TextRef;
 use crate::import::DatasetKind;
-use crate::store;
+use crate::store::datasets::DatasetRecord;
+use crate::store::export::{Scope, VotedItem};
+use crate::store::{self, export as stored};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
-use std::collections::BTreeMap;
-use std::io::Write;
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+
+/// Items read per batch: large enough to amortise queries, small enough to keep memory flat.
+const BATCH: i64 = 500;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportFailure {
@@ -27,159 +36,333 @@ impl From<ExportFailure> for crate::error::AppError {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExportRequest {
     pub format: ExportFormat,
-    /// For pair formats: votes, corrections or both.
-    pub source: PairSource,
-    /// Leave out or redact texts with unresolved flags.
-    pub flagged: FlagPolicy,
+    pub policy: ExportPolicy,
 }
 
 impl From<ExportFormat> for ExportRequest {
     fn from(format: ExportFormat) -> Self {
-        ExportRequest { format, source: PairSource::Votes, flagged: FlagPolicy::LeaveOut }
+        ExportRequest { format, policy: ExportPolicy::default() }
     }
 }
 
-/// Counts written lines and left-out records, starting from the reasons that apply.
+/// Written next to the data: how it was made and what it holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub medpref_version: String,
+    pub created_at: String,
+    pub dataset: String,
+    pub format: ExportFormat,
+    pub data_file: String,
+    pub sha256: String,
+    pub bytes: u64,
+    /// What a count counts: `pair` (pairwise formats), `answer` (KTO) or `item` (SFT).
+    pub unit: String,
+    pub policy: ExportPolicy,
+    pub counts: ExportSummary,
+    pub agreement: Agreement,
+    /// LLaMA-Factory formats: the entry to add to its `data/dataset_info.json`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dataset_info: Option<serde_json::Value>,
+}
+
+impl Manifest {
+    /// The `dataset_info.json` entry's name.
+    pub fn dataset_info_name(&self) -> String {
+        format!("{}_{}", self.dataset, self.format.as_str()).replace(['-', '.'], "_")
+    }
+}
+
+/// An export that has been checked and recorded, ready to write.
+pub struct Prepared {
+    pub id: i64,
+    pub file_name: String,
+    dataset: DatasetRecord,
+    kind: DatasetKind,
+    request: ExportRequest,
+    scope: Scope,
+}
+
+/// Why an export cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum Refused {
+    #[error("no such dataset")]
+    NoDataset,
+    #[error("{0}")]
+    Policy(String),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Checks the request and records the export. The CLI and the HTTP download both start here.
+pub async fn prepare(
+    pool: &SqlitePool,
+    dataset: &DatasetName,
+    request: ExportRequest,
+    actor: Option<UserId>,
+) -> Result<Prepared, Refused> {
+    request.policy.check().map_err(Refused::Policy)?;
+    let record = store::datasets::by_name(pool, dataset).await?.ok_or(Refused::NoDataset)?;
+    let kind: DatasetKind = record.kind.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))?;
+    let scope = Scope {
+        dataset: record.id,
+        department: request.policy.department.clone(),
+        reviewers: request.policy.reviewer_names().map_err(Refused::Policy)?,
+        from: request.policy.from.clone(),
+        to: request.policy.to.clone(),
+    };
+    let policy = serde_json::to_value(&request.policy).expect("policy serialises");
+    let id = stored::begin(pool, record.id, request.format.as_str(), &policy, actor).await?;
+    let file_name = format!("{}.{}.jsonl", record.name, request.format.as_str());
+    Ok(Prepared { id, file_name, dataset: record, kind, request, scope })
+}
+
+/// Counts written and left-out records, and hashes what is written.
 struct Tally {
     summary: ExportSummary,
-    left_out: BTreeMap<LeftOut, usize>,
+    agreement: AgreementTally,
+    sha: Sha256,
+    bytes: u64,
+    buf: Vec<u8>,
 }
 
 impl Tally {
-    fn new(reasons: &[LeftOut]) -> Self {
-        let reasons = reasons.iter().chain(&[LeftOut::Flagged, LeftOut::Unsafe]);
-        Tally { summary: ExportSummary::default(), left_out: reasons.map(|&r| (r, 0)).collect() }
-    }
-
-    fn take(&mut self, out: &mut impl Write, record: Record) -> std::io::Result<()> {
+    fn take(&mut self, record: Record) {
         match record {
             Record::Write(w) => {
-                writeln!(out, "{}", w.line)?;
+                self.buf.extend_from_slice(w.line.as_bytes());
+                self.buf.push(b'\n');
                 self.summary.written += 1;
                 self.summary.redacted += usize::from(w.redacted);
                 self.summary.age_sex += usize::from(w.quasi);
             }
-            Record::Skip(reason) => *self.left_out.entry(reason).or_default() += 1,
+            Record::Skip(reason) => *self.summary.left_out.entry(reason).or_default() += 1,
         }
+    }
+
+    async fn flush(&mut self, out: &mut (impl AsyncWrite + Unpin)) -> std::io::Result<()> {
+        self.sha.update(&self.buf);
+        self.bytes += self.buf.len() as u64;
+        out.write_all(&self.buf).await?;
+        self.buf.clear();
         Ok(())
     }
-
-    fn summary(self) -> ExportSummary {
-        ExportSummary { left_out: self.left_out.into_iter().collect(), ..self.summary }
-    }
 }
 
-const VOTE_REASONS: &[LeftOut] = &[LeftOut::Unjudged, LeftOut::Tie, LeftOut::BothBad, LeftOut::NoMajority];
-const SFT_REASONS: &[LeftOut] = &[LeftOut::Unjudged, LeftOut::Rejected, LeftOut::Disputed];
-const CORRECTION_REASONS: &[LeftOut] = &[LeftOut::StyleOnly, LeftOut::NotCorrected];
-
-/// Writes the dataset's export to `out`; `Ok(None)` if there is no such dataset.
-/// The CLI and the API both call this.
-pub async fn export(
-    pool: &SqlitePool,
-    dataset: &DatasetName,
-    request: &ExportRequest,
-    out: &mut impl Write,
-) -> Result<Option<ExportSummary>, ExportFailure> {
-    let Some(dataset) = store::datasets::by_name(pool, dataset).await? else { return Ok(None) };
-    let kind: DatasetKind = dataset.kind.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))?;
-    let summary = match (request.format, kind) {
-        (ExportFormat::SftSharegpt | ExportFormat::SftAlpaca, DatasetKind::Correct) => {
-            let mut tally = Tally::new(SFT_REASONS);
-            let flags = store::flags::active_in_dataset(pool, dataset.id).await?;
-            for item in store::corrections::corrected_items(pool, dataset.id).await? {
-                let gate = Gate::new(flags.get(&item.item), request.flagged);
-                tally.take(out, sft_line(&item, &gate, request.format))?;
-            }
-            tally.summary()
-        }
-        // A compare dataset has no QA pairs to fine-tune on.
-        (ExportFormat::SftSharegpt | ExportFormat::SftAlpaca, DatasetKind::Compare) => {
-            Tally::new(SFT_REASONS).summary()
-        }
-        (ExportFormat::TrlDpo, _) => {
-            let votes = matches!(request.source, PairSource::Votes | PairSource::All);
-            let corrections = matches!(request.source, PairSource::Corrections | PairSource::All);
-            let mut reasons = Vec::new();
+/// The reasons that can apply, listed with zero counts so every manifest names them all.
+fn reasons(shape: Shape, kind: DatasetKind, source: PairSource) -> Vec<LeftOut> {
+    use LeftOut::*;
+    let mut r = vec![Flagged, Unsafe, Gold];
+    let votes = matches!(source, PairSource::Votes | PairSource::All) && kind == DatasetKind::Compare;
+    let corrections = matches!(source, PairSource::Corrections | PairSource::All) && kind == DatasetKind::Correct;
+    match shape {
+        Shape::Sft => r.extend([Unjudged, Rejected, Disputed]),
+        _ => {
             if votes {
-                reasons.extend_from_slice(VOTE_REASONS);
+                r.extend([Unjudged, TooFewJudgments, Tie, BothBad, NoMajority, LowAgreement]);
+            }
+            if votes && shape == Shape::Unpaired {
+                r.push(Mixed);
             }
             if corrections {
-                reasons.extend_from_slice(CORRECTION_REASONS);
+                r.extend([StyleOnly, NotCorrected]);
             }
-            let mut tally = Tally::new(&reasons);
-            let flags = store::flags::active_in_dataset(pool, dataset.id).await?;
-            if votes && kind == DatasetKind::Compare {
-                vote_pairs(pool, dataset.id, &flags, request.flagged, &mut tally, out).await?;
+        }
+    }
+    r
+}
+
+impl Prepared {
+    /// Writes the data to `out`, then completes the export's record with its manifest.
+    pub async fn write(
+        self,
+        pool: &SqlitePool,
+        out: &mut (impl AsyncWrite + Unpin),
+    ) -> Result<Manifest, ExportFailure> {
+        let format = self.request.format;
+        let policy = &self.request.policy;
+        let shape = format.shape();
+        let writer = Writer { format, context: stored::has_context(pool, &self.scope).await? };
+        let mut tally = Tally {
+            summary: ExportSummary {
+                left_out: reasons(shape, self.kind, policy.source).into_iter().map(|r| (r, 0)).collect(),
+                ..Default::default()
+            },
+            agreement: AgreementTally::default(),
+            sha: Sha256::new(),
+            bytes: 0,
+            buf: Vec::with_capacity(1 << 20),
+        };
+        let votes = matches!(policy.source, PairSource::Votes | PairSource::All);
+        let corrections = matches!(policy.source, PairSource::Corrections | PairSource::All);
+        let mut after = 0;
+        loop {
+            let batch = stored::next_items(pool, &self.scope, after, BATCH).await?;
+            let Some(last) = batch.last() else { break };
+            after = last.id.0;
+            let (batch, gold): (Vec<_>, Vec<_>) = batch.into_iter().partition(|i| !(policy.exclude_gold && i.gold));
+            for _ in &gold {
+                tally.take(Record::Skip(LeftOut::Gold));
             }
-            if corrections && kind == DatasetKind::Correct {
-                for item in store::corrections::corrected_items(pool, dataset.id).await? {
-                    let gate = Gate::new(flags.get(&item.item), request.flagged);
-                    for record in correction_pairs(&item, &gate) {
-                        tally.take(out, record)?;
+            let ids: Vec<_> = batch.iter().map(|i| i.id).collect();
+            let flags = store::flags::active_in_items(pool, &ids).await?;
+            match (self.kind, shape) {
+                (DatasetKind::Compare, Shape::Pair | Shape::Unpaired) if votes => {
+                    for item in stored::voted(pool, &self.scope, batch).await? {
+                        let gate = Gate::new(flags.get(&item.prompt.id), policy.flagged);
+                        vote_records(&writer, &gate, &item, policy, &mut tally);
                     }
                 }
+                (DatasetKind::Correct, Shape::Sft) => {
+                    for item in stored::corrected(pool, &self.scope, batch).await? {
+                        let gate = Gate::new(flags.get(&item.item), policy.flagged);
+                        tally.agreement.add(&verdict_counts(&item));
+                        tally.take(writer.sft(&item, &gate));
+                    }
+                }
+                (DatasetKind::Correct, Shape::Pair | Shape::Unpaired) if corrections => {
+                    for item in stored::corrected(pool, &self.scope, batch).await? {
+                        let gate = Gate::new(flags.get(&item.item), policy.flagged);
+                        tally.agreement.add(&verdict_counts(&item));
+                        for record in writer.corrections(&item, &gate, policy.margin_clear) {
+                            tally.take(record);
+                        }
+                    }
+                }
+                // A compare dataset has no QA pairs to fine-tune on, and so on: nothing to write.
+                _ => {}
             }
-            tally.summary()
+            tally.flush(out).await?;
         }
+        out.flush().await?;
+
+        let context = writer.context;
+        let manifest = Manifest {
+            medpref_version: env!("CARGO_PKG_VERSION").to_string(),
+            created_at: stored::now(pool).await?,
+            dataset: self.dataset.name.clone(),
+            format,
+            dataset_info: dataset_info(format, &self.file_name, context),
+            data_file: self.file_name,
+            sha256: hex::encode(tally.sha.finalize()),
+            bytes: tally.bytes,
+            unit: match shape {
+                Shape::Pair => "pair",
+                Shape::Unpaired => "answer",
+                Shape::Sft => "item",
+            }
+            .into(),
+            policy: self.request.policy.clone(),
+            counts: tally.summary,
+            agreement: tally.agreement.finish(),
+        };
+        stored::finish(pool, self.id, &serde_json::to_value(&manifest).expect("manifest serialises")).await?;
+        Ok(manifest)
+    }
+}
+
+/// How many reviewers accepted, edited and rejected a QA item (its agreement unit).
+fn verdict_counts(item: &crate::store::corrections::CorrectedItem) -> [usize; 3] {
+    let mut counts = [0; 3];
+    for d in &item.decisions {
+        counts[match d.correction {
+            Correction::Accept => 0,
+            Correction::Edit { .. } => 1,
+            Correction::Reject => 2,
+        }] += 1;
+    }
+    counts
+}
+
+/// The records of one voted item: a record per decided pair, or for KTO one per answer.
+fn vote_records(writer: &Writer, gate: &Gate, item: &VotedItem, policy: &ExportPolicy, tally: &mut Tally) {
+    let ids: Vec<CandidateId> = item.candidates.iter().map(|(id, _)| *id).collect();
+    let refs: Vec<[TextRef; 1]> = ids.iter().map(|&c| [TextRef::Answer(c)]).collect();
+    let text = |id: CandidateId| {
+        let i = ids.iter().position(|c| *c == id).expect("a pair is of the item's answers");
+        Text { refs: &refs[i], text: &item.candidates[i].1 }
     };
-    Ok(Some(summary))
+    let p = &item.prompt;
+    let ask = Ask {
+        system: p.system.as_deref(),
+        history: &p.history,
+        question: Text { refs: &[TextRef::Question], text: &p.question },
+    };
+    let decisions: Vec<([CandidateId; 2], Decision)> = pair_votes(&ids, &item.ballots)
+        .into_iter()
+        .map(|(pair, votes)| {
+            tally.agreement.add(&outcome_counts(pair, &votes));
+            (pair, decide(pair, &votes, policy))
+        })
+        .collect();
+    if writer.format.shape() == Shape::Unpaired {
+        for (id, label) in kto_labels(&ids, &decisions, policy) {
+            tally.take(match label {
+                Ok(label) => writer.unpaired(gate, ask, text(id), label),
+                Err(reason) => Record::Skip(reason),
+            });
+        }
+        return;
+    }
+    for (_, decision) in decisions {
+        match decision {
+            Decision::Pair { chosen, rejected, margin } => {
+                for record in writer.pair(gate, ask, text(chosen), text(rejected), margin) {
+                    tally.take(record);
+                }
+            }
+            Decision::Tie(_) => tally.take(Record::Skip(LeftOut::Tie)),
+            Decision::BothBad(_) => tally.take(Record::Skip(LeftOut::BothBad)),
+            Decision::LeftOut(reason) => tally.take(Record::Skip(reason)),
+        }
+    }
 }
 
-/// One pair per decided pair of answers, from votes and rankings.
-async fn vote_pairs(
-    pool: &SqlitePool,
-    dataset: i64,
-    flags: &std::collections::HashMap<crate::domain::ItemId, Vec<crate::flag::FlagView<TextRef>>>,
-    policy: FlagPolicy,
-    tally: &mut Tally,
-    out: &mut impl Write,
-) -> Result<(), ExportFailure> {
-    for item in store::judgments::voted_items(pool, dataset).await? {
-        let gate = Gate::new(flags.get(&item.item_id), policy);
-        let ids: Vec<CandidateId> = item.candidates.iter().map(|(id, _)| *id).collect();
-        let body = |id: CandidateId| item.candidates.iter().find(|(c, _)| *c == id).map(|(_, b)| b.as_str());
-        for decision in decide_pairs(&ids, &item.votes) {
-            let record = match decision {
-                Decision::LeftOut(reason) => Record::Skip(reason),
-                Decision::Pair { chosen, rejected } => match (body(chosen), body(rejected)) {
-                    (Some(c), Some(r)) => gated_pair(&gate, &item.question, (chosen, c), (rejected, r)),
-                    _ => continue,
-                },
+/// KTO labels each answer once: desirable if it won every decided pair it is in (or tied,
+/// when ties count as desirable), undesirable if it lost every one (or was called bad);
+/// an answer that won some and lost others (the middle of a ranking) is left out.
+fn kto_labels(
+    ids: &[CandidateId],
+    decisions: &[([CandidateId; 2], Decision)],
+    policy: &ExportPolicy,
+) -> Vec<(CandidateId, Result<bool, LeftOut>)> {
+    ids.iter()
+        .map(|&id| {
+            let mut labels = Vec::new();
+            let mut reason = None;
+            for (_, d) in decisions.iter().filter(|(pair, _)| pair.contains(&id)) {
+                let label = match d {
+                    Decision::Pair { chosen, .. } => Ok(*chosen == id),
+                    Decision::Tie(_) if policy.ties == TieRule::Desirable => Ok(true),
+                    Decision::Tie(_) => Err(LeftOut::Tie),
+                    Decision::BothBad(_) if policy.both_bad == BothBadRule::Undesirable => Ok(false),
+                    Decision::BothBad(_) => Err(LeftOut::BothBad),
+                    Decision::LeftOut(r) => Err(*r),
+                };
+                match label {
+                    Ok(l) => labels.push(l),
+                    Err(r) => reason = reason.or(Some(r)),
+                }
+            }
+            let label = match labels.first() {
+                Some(&first) if labels.iter().all(|&l| l == first) => Ok(first),
+                Some(_) => Err(LeftOut::Mixed),
+                None => Err(reason.unwrap_or(LeftOut::Unjudged)),
             };
-            tally.take(out, record)?;
-        }
-    }
-    Ok(())
+            (id, label)
+        })
+        .collect()
 }
 
-/// A DPO line from a voted pair, through the item's flags.
-fn gated_pair(gate: &Gate, question: &str, chosen: (CandidateId, &str), rejected: (CandidateId, &str)) -> Record {
-    if let Some(reason) = gate.whole_item() {
-        return Record::Skip(reason);
-    }
-    if !gate.may_be_chosen(&[TextRef::Answer(chosen.0)]) {
-        return Record::Skip(LeftOut::Unsafe);
-    }
-    let passed = (|| {
-        Ok::<_, LeftOut>((
-            gate.pass(&[TextRef::Question], question)?,
-            gate.pass(&[TextRef::Answer(chosen.0)], chosen.1)?,
-            gate.pass(&[TextRef::Answer(rejected.0)], rejected.1)?,
-        ))
-    })();
-    match passed {
-        Ok((p, c, r)) => {
-            let line = DpoStandard { prompt: &p.text, chosen: &c.text, rejected: &r.text };
-            Record::Write(Written {
-                line: serde_json::to_string(&line).expect("strings serialise"),
-                redacted: p.redacted || c.redacted || r.redacted,
-                quasi: p.quasi || c.quasi || r.quasi,
-            })
-        }
-        Err(reason) => Record::Skip(reason),
-    }
+/// Exports to `out` with no actor (tests and benchmarks).
+pub async fn export_to(
+    pool: &SqlitePool,
+    dataset: &DatasetName,
+    request: ExportRequest,
+    out: &mut (impl AsyncWrite + Unpin),
+) -> Result<Manifest, String> {
+    let prepared = prepare(pool, dataset, request, None).await.map_err(|e| e.to_string())?;
+    prepared.write(pool, out).await.map_err(|e| e.to_string())
 }

@@ -115,12 +115,13 @@ pub async fn record(
     Ok(id)
 }
 
-type Row = (i64, i64, i64, String, Option<String>, Option<String>, String, Option<String>);
-const SELECT: &str = "SELECT c.id, c.item_id, i.dataset_id, c.decision, c.corrected_question, c.corrected_answer,
+pub(super) type Row = (i64, i64, i64, String, Option<String>, Option<String>, String, Option<String>);
+pub(super) const SELECT: &str =
+    "SELECT c.id, c.item_id, i.dataset_id, c.decision, c.corrected_question, c.corrected_answer,
                              c.reasons, c.reject_reason
                         FROM corrections c JOIN items i ON i.id = c.item_id";
 
-fn to_input(row: &Row) -> Result<CorrectionInput, sqlx::Error> {
+pub(super) fn to_input(row: &Row) -> Result<CorrectionInput, sqlx::Error> {
     let (_, _, _, decision, question, answer, reasons, note) = row;
     let verdict: Verdict = decision.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))?;
     let correction = match verdict {
@@ -304,56 +305,6 @@ impl CorrectedItem {
         let first = &self.decisions.first()?.correction;
         self.decisions.iter().all(|d| &d.correction == first).then(|| first.clone())
     }
-}
-
-/// Every item of a correct dataset with its decisions, in item order.
-pub async fn corrected_items(pool: &SqlitePool, dataset: i64) -> Result<Vec<CorrectedItem>, sqlx::Error> {
-    type ItemRow = (i64, Option<String>, String, String, i64, String, Option<String>, Option<String>, Option<String>);
-    let items: Vec<ItemRow> = sqlx::query_as(
-        "SELECT i.id, i.system, i.history, i.question, c.id, c.body, a.decision, a.final_question, a.final_answer
-           FROM items i JOIN candidates c ON c.item_id = i.id AND c.position = 0
-                LEFT JOIN adjudications a ON a.item_id = i.id
-          WHERE i.dataset_id = ? AND i.excluded_at IS NULL ORDER BY i.id",
-    )
-    .bind(dataset)
-    .fetch_all(pool)
-    .await?;
-    let rows: Vec<Row> = sqlx::query_as(&format!("{SELECT} WHERE i.dataset_id = ? ORDER BY c.item_id, c.id"))
-        .bind(dataset)
-        .fetch_all(pool)
-        .await?;
-    let mut by_item: std::collections::HashMap<i64, (Vec<CorrectionInput>, Vec<i64>)> = Default::default();
-    for row in &rows {
-        let entry = by_item.entry(row.1).or_default();
-        entry.0.push(to_input(row)?);
-        entry.1.push(row.0);
-    }
-    items
-        .into_iter()
-        .map(|(id, system, history, question, original_id, original, adj, adj_q, adj_a)| {
-            let adjudicated = adj
-                .map(|d| -> Result<Correction, sqlx::Error> {
-                    Ok(match d.parse::<Verdict>().map_err(|e: String| sqlx::Error::Decode(e.into()))? {
-                        Verdict::Accept => Correction::Accept,
-                        Verdict::Reject => Correction::Reject,
-                        Verdict::Edit => Correction::Edit { question: adj_q, answer: adj_a.unwrap_or_default() },
-                    })
-                })
-                .transpose()?;
-            let (decisions, correction_ids) = by_item.remove(&id).unwrap_or_default();
-            Ok(CorrectedItem {
-                item: ItemId(id),
-                original_id: crate::domain::CandidateId(original_id),
-                system,
-                history: decode(&history)?,
-                question,
-                original,
-                decisions,
-                correction_ids,
-                adjudicated,
-            })
-        })
-        .collect()
 }
 
 /// Whether a reason list is only about wording.

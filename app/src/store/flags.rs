@@ -241,16 +241,17 @@ pub async fn of_item(conn: &mut SqliteConnection, item: ItemId) -> Result<Vec<Fl
     rows.into_iter().map(to_flag).collect()
 }
 
-/// The flags of a dataset that still need an admin (open or confirmed), by item.
-pub async fn active_in_dataset(
+/// The flags of these items that still count (open or confirmed), by item.
+pub async fn active_in_items(
     pool: &SqlitePool,
-    dataset: i64,
+    items: &[ItemId],
 ) -> Result<std::collections::HashMap<ItemId, Vec<FlagView<TextRef>>>, sqlx::Error> {
+    let ids = serde_json::to_string(&items.iter().map(|i| i.0).collect::<Vec<_>>()).expect("ids serialise");
     let rows: Vec<Row> = sqlx::query_as(&format!(
         "{SELECT} WHERE status IN ('open', 'confirmed')
-             AND item_id IN (SELECT id FROM items WHERE dataset_id = ?) ORDER BY item_id, id"
+             AND item_id IN (SELECT value FROM json_each(?)) ORDER BY item_id, id"
     ))
-    .bind(dataset)
+    .bind(ids)
     .fetch_all(pool)
     .await?;
     let mut out: std::collections::HashMap<ItemId, Vec<FlagView<TextRef>>> = Default::default();

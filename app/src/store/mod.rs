@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod corrections;
 pub mod datasets;
+pub mod export;
 pub mod flags;
 pub mod items;
 pub mod judgments;

@@ -9,6 +9,8 @@ pub struct UserRecord {
     pub password_hash: String,
     pub role: Role,
     pub disabled: bool,
+    /// Sessions from an earlier epoch have ended (see `auth::session`).
+    pub session_epoch: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -18,6 +20,7 @@ struct Row {
     password_hash: String,
     role: String,
     disabled: bool,
+    session_epoch: i64,
 }
 
 impl Row {
@@ -29,11 +32,13 @@ impl Row {
             password_hash: self.password_hash,
             role,
             disabled: self.disabled,
+            session_epoch: self.session_epoch,
         })
     }
 }
 
-const SELECT: &str = "SELECT id, username, password_hash, role, disabled_at IS NOT NULL AS disabled FROM users";
+const SELECT: &str =
+    "SELECT id, username, password_hash, role, disabled_at IS NOT NULL AS disabled, session_epoch FROM users";
 
 /// Creates an account; `Ok(None)` when the username is taken.
 pub async fn create(

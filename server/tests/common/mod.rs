@@ -93,6 +93,18 @@ impl TestApp {
         self.request(req.body(Body::from(body)).unwrap()).await
     }
 
+    /// Downloads an export (the browser's POST /api/export) and its manifest, as
+    /// `{"content": data text, "summary": the manifest's counts, "manifest": …}`.
+    pub async fn export(&self, form: &[(&str, &str)], cookie: &str) -> serde_json::Value {
+        let res = self.call("export", form, Some(cookie)).await;
+        assert_eq!(res.status, StatusCode::OK, "export {form:?}: {}", res.body);
+        let id = res.headers["x-medpref-export"].to_str().unwrap().to_string();
+        let manifest = self.get(&format!("/api/export_part?id={id}&part=manifest"), Some(cookie)).await;
+        assert_eq!(manifest.status, StatusCode::OK, "{}", manifest.body);
+        let manifest = manifest.json();
+        serde_json::json!({ "content": res.body, "summary": manifest["counts"], "manifest": manifest })
+    }
+
     /// Calls a server function that takes a JSON body.
     pub async fn call_json(&self, endpoint: &str, body: serde_json::Value, cookie: Option<&str>) -> Response {
         let mut req = Request::post(format!("/api/{endpoint}"))

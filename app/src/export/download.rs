@@ -1,0 +1,139 @@
+//! The HTTP side of exports: the data file streams to the browser as it is written (the
+//! download starts at once, memory stays flat); the manifest and the LLaMA-Factory entry
+//! are fetched afterwards by the export's id. Plain axum handlers, because a server
+//! function answers with one JSON value rather than a stream.
+use super::{ExportFormat, ExportPolicy, ExportRequest, Refused, prepare};
+use crate::auth::session::{allowed, user_of};
+use crate::domain::{DatasetName, Role};
+use crate::error::AppError;
+use crate::state::AppState;
+use axum::body::Body;
+use axum::extract::{Form, Query, State};
+use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
+use http::{HeaderValue, StatusCode, header};
+use serde::Deserialize;
+use tower_sessions::Session;
+
+/// Path of the data download (GET with a query string, or POST with a form).
+pub const DATA_PATH: &str = "/api/export";
+/// Path of an export's manifest or `dataset_info.json` entry.
+pub const PART_PATH: &str = "/api/export_part";
+
+#[derive(Debug, Deserialize)]
+pub struct DownloadParams {
+    pub dataset: String,
+    pub format: ExportFormat,
+    #[serde(flatten)]
+    pub policy: ExportPolicy,
+}
+
+fn refuse(e: AppError) -> Response {
+    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], e.to_string()).into_response()
+}
+
+/// `attachment` with the name in ASCII and, for names in Chinese, RFC 5987's UTF-8 form.
+fn attachment(file_name: &str) -> HeaderValue {
+    let ascii: String =
+        file_name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
+    let encoded: String = file_name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b".-_".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }
+        })
+        .collect();
+    HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"))
+        .expect("ASCII header value")
+}
+
+async fn admin(session: &Session, state: &AppState) -> Result<crate::domain::CurrentUser, AppError> {
+    allowed(user_of(session, &state.pool).await?, &[Role::Admin])
+}
+
+/// Streams an export's data file. Admins only.
+pub async fn data(State(state): State<AppState>, session: Session, Form(params): Form<DownloadParams>) -> Response {
+    let user = match admin(&session, &state).await {
+        Ok(u) => u,
+        Err(e) => return refuse(e),
+    };
+    let Ok(name) = DatasetName::parse(params.dataset) else { return refuse(AppError::NotFound) };
+    let request = ExportRequest { format: params.format, policy: params.policy };
+    let prepared = match prepare(&state.pool, &name, request, Some(user.id)).await {
+        Ok(p) => p,
+        Err(Refused::NoDataset) => return refuse(AppError::NotFound),
+        Err(Refused::Policy(p)) => return refuse(AppError::Invalid(p)),
+        Err(Refused::Db(e)) => return refuse(e.into()),
+    };
+    let (id, file_name) = (prepared.id, prepared.file_name.clone());
+    let (mut writer, reader) = tokio::io::duplex(256 << 10);
+    let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+    let pool = state.pool.clone();
+    tokio::spawn(async move {
+        let result = prepared.write(&pool, &mut writer).await;
+        if let Err(e) = &result {
+            tracing::error!("export {id}: {e}");
+        }
+        drop(writer);
+        let _ = done_tx.send(result.is_ok());
+    });
+    // A failure after the first bytes cannot change the status: end the body with an
+    // error instead, so the browser reports a failed download rather than a short file.
+    let tail = futures::stream::once(async move {
+        match done_rx.await {
+            Ok(true) => None,
+            _ => Some(Err(std::io::Error::other("the export failed"))),
+        }
+    })
+    .filter_map(|x| async move { x });
+    let body = Body::from_stream(tokio_util::io::ReaderStream::new(reader).chain(tail));
+    let mut response = Response::new(body);
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/jsonl; charset=utf-8"));
+    headers.insert(header::CONTENT_DISPOSITION, attachment(&file_name));
+    headers.insert("x-medpref-export", HeaderValue::from(id));
+    response
+}
+
+crate::named_enum! {
+    /// What can be fetched about a finished export.
+    pub enum Part("export part") {
+        Manifest = "manifest",
+        /// LLaMA-Factory's `dataset_info.json`, holding this export's entry.
+        DatasetInfo = "dataset_info",
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PartParams {
+    pub id: i64,
+    pub part: Part,
+}
+
+/// An export's manifest, or its `dataset_info.json`. Admins only; 404 until it finished.
+pub async fn part(State(state): State<AppState>, session: Session, Query(params): Query<PartParams>) -> Response {
+    if let Err(e) = admin(&session, &state).await {
+        return refuse(e);
+    }
+    let manifest = match crate::store::export::manifest(&state.pool, params.id).await {
+        Ok(Some(m)) => m,
+        Ok(None) => return refuse(AppError::NotFound),
+        Err(e) => return refuse(e.into()),
+    };
+    let Ok(manifest) = serde_json::from_str::<super::Manifest>(&manifest) else {
+        return refuse(crate::error::internal("manifest", "unreadable"));
+    };
+    let stem = manifest.data_file.trim_end_matches(".jsonl").to_string();
+    let (file_name, body) = match params.part {
+        Part::Manifest => (format!("{stem}.manifest.json"), serde_json::to_value(&manifest)),
+        Part::DatasetInfo => match &manifest.dataset_info {
+            Some(entry) => ("dataset_info.json".into(), Ok(serde_json::json!({ manifest.dataset_info_name(): entry }))),
+            None => return refuse(AppError::NotFound),
+        },
+    };
+    let text = serde_json::to_string_pretty(&body.expect("JSON values serialise")).expect("JSON values serialise");
+    let mut response = Response::new(Body::from(text + "\n"));
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(header::CONTENT_DISPOSITION, attachment(&file_name));
+    response
+}

@@ -1,0 +1,152 @@
+//! From decisions to output records: every text passes the item's flags first (see
+//! `gate`), then takes the format's shape (see `formats`).
+use super::formats::{Line, Prompt, render};
+use super::gate::{Gate, final_refs};
+use super::{ExportFormat, LeftOut, Shape};
+use crate::correct::rules::{Correction, yields_preference_pair};
+use crate::flag::TextRef;
+use crate::store::corrections::{CorrectedItem, style_only};
+
+/// A line to write, and what the flags did to it.
+pub struct Written {
+    pub line: String,
+    pub redacted: bool,
+    pub quasi: bool,
+}
+
+/// One output record, or why there is none.
+pub enum Record {
+    Write(Written),
+    Skip(LeftOut),
+}
+
+/// How records are written: the format, and whether the export holds context columns.
+#[derive(Debug, Clone, Copy)]
+pub struct Writer {
+    pub format: ExportFormat,
+    pub context: bool,
+}
+
+/// A stored text: where it lives (its flags point there) and what it says.
+#[derive(Debug, Clone, Copy)]
+pub struct Text<'a> {
+    pub refs: &'a [TextRef],
+    pub text: &'a str,
+}
+
+/// The prompt of an item; only the question is checked against flags (system texts and
+/// earlier turns are not scanned, see the README).
+#[derive(Debug, Clone, Copy)]
+pub struct Ask<'a> {
+    pub system: Option<&'a str>,
+    pub history: &'a [(String, String)],
+    pub question: Text<'a>,
+}
+
+impl Writer {
+    fn line(&self, line: &Line) -> String {
+        render(self.format, line, self.context).to_string()
+    }
+
+    /// A preference: one pairwise record, or for KTO a desirable and an undesirable one.
+    pub fn pair(&self, gate: &Gate, ask: Ask, chosen: Text, rejected: Text, margin: f64) -> Vec<Record> {
+        if self.format.shape() == Shape::Unpaired {
+            return vec![self.unpaired(gate, ask, chosen, true), self.unpaired(gate, ask, rejected, false)];
+        }
+        if let Some(reason) = gate.whole_item() {
+            return vec![Record::Skip(reason)];
+        }
+        if !gate.may_be_chosen(chosen.refs) {
+            return vec![Record::Skip(LeftOut::Unsafe)];
+        }
+        let passed = (|| {
+            Ok::<_, LeftOut>((
+                gate.pass(ask.question.refs, ask.question.text)?,
+                gate.pass(chosen.refs, chosen.text)?,
+                gate.pass(rejected.refs, rejected.text)?,
+            ))
+        })();
+        vec![match passed {
+            Ok((q, c, r)) => {
+                let prompt = Prompt { system: ask.system, history: ask.history, question: &q.text };
+                let line = self.line(&Line::Pair { prompt, chosen: &c.text, rejected: &r.text, margin });
+                Record::Write(Written {
+                    line,
+                    redacted: q.redacted || c.redacted || r.redacted,
+                    quasi: q.quasi || c.quasi || r.quasi,
+                })
+            }
+            Err(reason) => Record::Skip(reason),
+        }]
+    }
+
+    /// An answer labelled desirable or not (KTO). A desirable answer is "chosen".
+    pub fn unpaired(&self, gate: &Gate, ask: Ask, answer: Text, label: bool) -> Record {
+        if let Some(reason) = gate.whole_item() {
+            return Record::Skip(reason);
+        }
+        if label && !gate.may_be_chosen(answer.refs) {
+            return Record::Skip(LeftOut::Unsafe);
+        }
+        match (gate.pass(ask.question.refs, ask.question.text), gate.pass(answer.refs, answer.text)) {
+            (Ok(q), Ok(a)) => {
+                let prompt = Prompt { system: ask.system, history: ask.history, question: &q.text };
+                let line = self.line(&Line::Unpaired { prompt, completion: &a.text, label });
+                Record::Write(Written { line, redacted: q.redacted || a.redacted, quasi: q.quasi || a.quasi })
+            }
+            (Err(reason), _) | (_, Err(reason)) => Record::Skip(reason),
+        }
+    }
+
+    /// The SFT record for a QA item's final version.
+    pub fn sft(&self, item: &CorrectedItem, gate: &Gate) -> Record {
+        let (question, answer) = match item.final_version() {
+            None if item.decisions.is_empty() => return Record::Skip(LeftOut::Unjudged),
+            None => return Record::Skip(LeftOut::Disputed),
+            Some(Correction::Reject) => return Record::Skip(LeftOut::Rejected),
+            Some(Correction::Accept) => (item.question.clone(), item.original.clone()),
+            Some(Correction::Edit { question, answer }) => (question.unwrap_or_else(|| item.question.clone()), answer),
+        };
+        if let Some(reason) = gate.whole_item() {
+            return Record::Skip(reason);
+        }
+        let (question_refs, answer_refs) = final_refs(item);
+        // The answer of an SFT record is what the model learns to say: it is "chosen".
+        if !gate.may_be_chosen(&answer_refs) {
+            return Record::Skip(LeftOut::Unsafe);
+        }
+        match (gate.pass(&question_refs, &question), gate.pass(&answer_refs, &answer)) {
+            (Ok(q), Ok(a)) => {
+                let prompt = Prompt { system: item.system.as_deref(), history: &item.history, question: &q.text };
+                let line = self.line(&Line::Sft { prompt, answer: &a.text });
+                Record::Write(Written { line, redacted: q.redacted || a.redacted, quasi: q.quasi || a.quasi })
+            }
+            (Err(reason), _) | (_, Err(reason)) => Record::Skip(reason),
+        }
+    }
+
+    /// A preference per correction that fixed more than wording: corrected ≻ original.
+    pub fn corrections(&self, item: &CorrectedItem, gate: &Gate, margin: f64) -> Vec<Record> {
+        let original_refs = [TextRef::Answer(item.original_id)];
+        let original = Text { refs: &original_refs, text: &item.original };
+        let mut out = Vec::new();
+        for (d, &id) in item.decisions.iter().zip(&item.correction_ids) {
+            match &d.correction {
+                Correction::Edit { question, answer } if yields_preference_pair(d) => {
+                    let question_refs = [TextRef::CorrectedQuestion(id)];
+                    let asked = match question {
+                        Some(q) => Text { refs: &question_refs, text: q },
+                        None => Text { refs: &[TextRef::Question], text: &item.question },
+                    };
+                    let ask = Ask { system: item.system.as_deref(), history: &item.history, question: asked };
+                    let answer_refs = [TextRef::CorrectedAnswer(id)];
+                    let corrected = Text { refs: &answer_refs, text: answer };
+                    out.extend(self.pair(gate, ask, corrected, original, margin));
+                }
+                Correction::Edit { .. } if style_only(&d.reasons) => out.push(Record::Skip(LeftOut::StyleOnly)),
+                _ => out.push(Record::Skip(LeftOut::NotCorrected)),
+            }
+        }
+        out
+    }
+}

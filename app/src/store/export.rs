@@ -1,0 +1,301 @@
+//! What exports read, one batch of items at a time (so memory stays flat however large the
+//! dataset), and the record of each export with its manifest.
+use super::corrections::{CorrectedItem, SELECT as CORRECTIONS, to_input};
+use crate::correct::rules::{Correction, Verdict};
+use crate::domain::{CandidateId, ItemId, Outcome, UserId};
+use crate::review::judgment::Strength;
+use crate::store::judgments::CastVote;
+use sqlx::SqlitePool;
+use std::collections::HashMap;
+
+/// Which items and whose decisions an export reads. Dates are `YYYY-MM-DD`, inclusive, on
+/// the day a decision was made (UTC).
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    pub dataset: i64,
+    pub department: Option<String>,
+    /// Usernames whose decisions count; `None`: everyone's.
+    pub reviewers: Option<Vec<String>>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+impl Scope {
+    fn reviewers_json(&self) -> Option<String> {
+        self.reviewers.as_ref().map(|r| serde_json::to_string(r).expect("names serialise"))
+    }
+}
+
+/// Whose decisions count, for a decision table aliased `x` joined to `users u`;
+/// binds ?1 = item ids (JSON), ?2 = reviewers (JSON or NULL), ?3 = from, ?4 = to.
+const DECISIONS_IN_SCOPE: &str = "x.item_id IN (SELECT value FROM json_each(?1))
+       AND (?2 IS NULL OR u.username IN (SELECT value FROM json_each(?2)))
+       AND (?3 IS NULL OR substr(x.created_at, 1, 10) >= ?3)
+       AND (?4 IS NULL OR substr(x.created_at, 1, 10) <= ?4)";
+
+/// An item in scope: its prompt, and whether it is gold.
+#[derive(Debug, Clone)]
+pub struct PromptRow {
+    pub id: ItemId,
+    pub system: Option<String>,
+    pub history: Vec<(String, String)>,
+    pub question: String,
+    pub gold: bool,
+}
+
+/// The next `limit` items after `after` (by id) in scope; excluded items never count.
+pub async fn next_items(
+    pool: &SqlitePool,
+    scope: &Scope,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<PromptRow>, sqlx::Error> {
+    let rows: Vec<(i64, Option<String>, String, String, bool)> = sqlx::query_as(
+        "SELECT id, system, history, question, gold IS NOT NULL FROM items
+          WHERE dataset_id = ? AND excluded_at IS NULL AND (? IS NULL OR department = ?) AND id > ?
+          ORDER BY id LIMIT ?",
+    )
+    .bind(scope.dataset)
+    .bind(&scope.department)
+    .bind(&scope.department)
+    .bind(after)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|(id, system, history, question, gold)| {
+            let history = serde_json::from_str(&history).map_err(|e| sqlx::Error::Decode(e.into()))?;
+            Ok(PromptRow { id: ItemId(id), system, history, question, gold })
+        })
+        .collect()
+}
+
+/// Whether any item in scope has a system text or earlier turns (formats with optional
+/// columns then write them on every line, so that every line has the same columns).
+pub async fn has_context(pool: &SqlitePool, scope: &Scope) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM items WHERE dataset_id = ? AND excluded_at IS NULL
+                          AND (? IS NULL OR department = ?) AND (system IS NOT NULL OR history != '[]'))",
+    )
+    .bind(scope.dataset)
+    .bind(&scope.department)
+    .bind(&scope.department)
+    .fetch_one(pool)
+    .await
+}
+
+fn ids_json(items: &[PromptRow]) -> String {
+    serde_json::to_string(&items.iter().map(|i| i.id.0).collect::<Vec<_>>()).expect("ids serialise")
+}
+
+/// One reviewer's vote on an item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ballot {
+    pub reviewer: UserId,
+    pub cast: CastVote,
+    pub strength: Option<Strength>,
+}
+
+/// A compare item with its answers and the votes in scope.
+#[derive(Debug, Clone)]
+pub struct VotedItem {
+    pub prompt: PromptRow,
+    pub candidates: Vec<(CandidateId, String)>,
+    pub ballots: Vec<Ballot>,
+}
+
+/// The answers and votes of a batch of items, in item order.
+pub async fn voted(pool: &SqlitePool, scope: &Scope, items: Vec<PromptRow>) -> Result<Vec<VotedItem>, sqlx::Error> {
+    let ids = ids_json(&items);
+    let candidates: Vec<(i64, i64, String)> = sqlx::query_as(
+        "SELECT item_id, id, body FROM candidates WHERE item_id IN (SELECT value FROM json_each(?)) ORDER BY item_id, position",
+    )
+    .bind(&ids)
+    .fetch_all(pool)
+    .await?;
+    let votes: Vec<(i64, i64, i64, String, Option<i64>, Option<String>)> = sqlx::query_as(&format!(
+        "SELECT x.item_id, x.id, x.user_id, x.outcome, x.winner_id, x.strength
+           FROM judgments x JOIN users u ON u.id = x.user_id WHERE {DECISIONS_IN_SCOPE} ORDER BY x.item_id, x.id"
+    ))
+    .bind(&ids)
+    .bind(scope.reviewers_json())
+    .bind(&scope.from)
+    .bind(&scope.to)
+    .fetch_all(pool)
+    .await?;
+    let ranks: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT r.judgment_id, r.candidate_id, r.rank FROM judgment_ranks r JOIN judgments j ON j.id = r.judgment_id
+          WHERE j.item_id IN (SELECT value FROM json_each(?)) ORDER BY r.judgment_id, r.candidate_id",
+    )
+    .bind(&ids)
+    .fetch_all(pool)
+    .await?;
+
+    let bad = |e: String| sqlx::Error::Decode(e.into());
+    let mut ranks_of: HashMap<i64, Vec<(CandidateId, u8)>> = HashMap::new();
+    for (j, c, r) in ranks {
+        ranks_of.entry(j).or_default().push((CandidateId(c), r as u8));
+    }
+    let mut answers: HashMap<i64, Vec<(CandidateId, String)>> = HashMap::new();
+    for (item, id, body) in candidates {
+        answers.entry(item).or_default().push((CandidateId(id), body));
+    }
+    let mut ballots: HashMap<i64, Vec<Ballot>> = HashMap::new();
+    for (item, judgment, user, outcome, winner, strength) in votes {
+        let cast = match ranks_of.remove(&judgment) {
+            Some(ranking) => CastVote::Ranking(ranking),
+            None => CastVote::Pairwise(outcome.parse::<Outcome>().map_err(bad)?, winner.map(CandidateId)),
+        };
+        let strength = strength.map(|s| s.parse::<Strength>()).transpose().map_err(bad)?;
+        ballots.entry(item).or_default().push(Ballot { reviewer: UserId(user), cast, strength });
+    }
+    Ok(items
+        .into_iter()
+        .map(|prompt| VotedItem {
+            candidates: answers.remove(&prompt.id.0).unwrap_or_default(),
+            ballots: ballots.remove(&prompt.id.0).unwrap_or_default(),
+            prompt,
+        })
+        .collect())
+}
+
+/// The original answer, the corrections in scope and the adjudication of a batch of QA items.
+pub async fn corrected(
+    pool: &SqlitePool,
+    scope: &Scope,
+    items: Vec<PromptRow>,
+) -> Result<Vec<CorrectedItem>, sqlx::Error> {
+    let ids = ids_json(&items);
+    let originals: Vec<(i64, i64, String, Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT c.item_id, c.id, c.body, a.decision, a.final_question, a.final_answer
+           FROM candidates c LEFT JOIN adjudications a ON a.item_id = c.item_id
+          WHERE c.item_id IN (SELECT value FROM json_each(?)) AND c.position = 0",
+    )
+    .bind(&ids)
+    .fetch_all(pool)
+    .await?;
+    let rows: Vec<super::corrections::Row> = sqlx::query_as(&format!(
+        "{CORRECTIONS} JOIN users u ON u.id = c.user_id
+          WHERE {} ORDER BY c.item_id, c.id",
+        DECISIONS_IN_SCOPE.replace("x.", "c.")
+    ))
+    .bind(&ids)
+    .bind(scope.reviewers_json())
+    .bind(&scope.from)
+    .bind(&scope.to)
+    .fetch_all(pool)
+    .await?;
+
+    let bad = |e: String| sqlx::Error::Decode(e.into());
+    let mut original_of = HashMap::new();
+    for (item, id, body, verdict, question, answer) in originals {
+        let adjudicated = verdict
+            .map(|v| {
+                Ok::<_, sqlx::Error>(match v.parse::<Verdict>().map_err(bad)? {
+                    Verdict::Accept => Correction::Accept,
+                    Verdict::Reject => Correction::Reject,
+                    Verdict::Edit => Correction::Edit { question, answer: answer.unwrap_or_default() },
+                })
+            })
+            .transpose()?;
+        original_of.insert(item, (CandidateId(id), body, adjudicated));
+    }
+    let mut decisions: HashMap<i64, (Vec<_>, Vec<i64>)> = HashMap::new();
+    for row in &rows {
+        let entry = decisions.entry(row.1).or_default();
+        entry.0.push(to_input(row)?);
+        entry.1.push(row.0);
+    }
+    Ok(items
+        .into_iter()
+        .filter_map(|p| {
+            let (original_id, original, adjudicated) = original_of.remove(&p.id.0)?;
+            let (decisions, correction_ids) = decisions.remove(&p.id.0).unwrap_or_default();
+            Some(CorrectedItem {
+                item: p.id,
+                original_id,
+                system: p.system,
+                history: p.history,
+                question: p.question,
+                original,
+                decisions,
+                correction_ids,
+                adjudicated,
+            })
+        })
+        .collect())
+}
+
+/// Starts the record of an export; its manifest is added when the data is written whole.
+pub async fn begin(
+    pool: &SqlitePool,
+    dataset: i64,
+    format: &str,
+    policy: &serde_json::Value,
+    actor: Option<UserId>,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("INSERT INTO exports (dataset_id, format, policy, created_by) VALUES (?, ?, ?, ?) RETURNING id")
+        .bind(dataset)
+        .bind(format)
+        .bind(policy.to_string())
+        .bind(actor.map(|u| u.0))
+        .fetch_one(pool)
+        .await
+}
+
+/// The store's clock, in its timestamp format.
+pub async fn now(pool: &SqlitePool) -> Result<String, sqlx::Error> {
+    sqlx::query_scalar(&format!("SELECT {}", super::NOW)).fetch_one(pool).await
+}
+
+/// Completes an export's record with its manifest, and logs it.
+pub async fn finish(pool: &SqlitePool, export: i64, manifest: &serde_json::Value) -> Result<(), sqlx::Error> {
+    let mut tx = super::begin_write(pool).await?;
+    let actor: Option<i64> = sqlx::query_scalar(&format!(
+        "UPDATE exports SET manifest = ?, finished_at = {} WHERE id = ? RETURNING created_by",
+        super::NOW
+    ))
+    .bind(manifest.to_string())
+    .bind(export)
+    .fetch_one(&mut *tx)
+    .await?;
+    let detail = serde_json::json!({
+        "dataset": manifest["dataset"], "format": manifest["format"], "sha256": manifest["sha256"],
+        "written": manifest["counts"]["written"],
+    });
+    super::audit::record(&mut tx, actor.map(UserId), "export", "export", Some(export), detail).await?;
+    tx.commit().await
+}
+
+/// A finished export as the export page lists it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ExportRow {
+    pub id: i64,
+    pub format: String,
+    pub created_by: Option<String>,
+    pub created_at: String,
+    /// JSON; `None` while the data is still being written (or if the download broke off).
+    pub manifest: Option<String>,
+}
+
+/// The dataset's most recent exports, newest first.
+pub async fn recent(pool: &SqlitePool, dataset: i64, limit: i64) -> Result<Vec<ExportRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT e.id, e.format, u.username AS created_by, e.created_at, e.manifest
+           FROM exports e LEFT JOIN users u ON u.id = e.created_by
+          WHERE e.dataset_id = ? ORDER BY e.id DESC LIMIT ?",
+    )
+    .bind(dataset)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// One export's manifest (JSON), if it finished.
+pub async fn manifest(pool: &SqlitePool, export: i64) -> Result<Option<String>, sqlx::Error> {
+    Ok(sqlx::query_scalar::<_, Option<String>>("SELECT manifest FROM exports WHERE id = ?")
+        .bind(export)
+        .fetch_optional(pool)
+        .await?
+        .flatten())
+}
