@@ -37,3 +37,11 @@ if [ ! -d end2end/node_modules/@playwright/test ] || [ end2end/package-lock.json
   step "installing the browser-test packages"
   (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
 fi
+
+# Hugging Face `datasets` loads every export format in the tests, as trainers load them.
+VENV="${MEDPREF_VENV:-$HOME/.cache/medpref/venv}"
+if ! "$VENV/bin/python" -c "import datasets" 2>/dev/null; then
+  step "installing Hugging Face datasets (PyPI) into $VENV for the export tests"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "datasets>=3,<6"
+fi

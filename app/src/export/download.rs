@@ -8,6 +8,7 @@ use crate::domain::{DatasetName, Role};
 use crate::error::AppError;
 use crate::state::AppState;
 use axum::body::Body;
+use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Query, State};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
@@ -52,10 +53,19 @@ async fn admin(session: &Session, state: &AppState) -> Result<crate::domain::Cur
 }
 
 /// Streams an export's data file. Admins only.
-pub async fn data(State(state): State<AppState>, session: Session, Form(params): Form<DownloadParams>) -> Response {
+pub async fn data(
+    State(state): State<AppState>,
+    session: Session,
+    params: Result<Form<DownloadParams>, FormRejection>,
+) -> Response {
     let user = match admin(&session, &state).await {
         Ok(u) => u,
         Err(e) => return refuse(e),
+    };
+    // The rejection names the field and the values it accepts (serde's text, no internals).
+    let Form(params) = match params {
+        Ok(p) => p,
+        Err(e) => return refuse(AppError::Invalid(e.body_text())),
     };
     let Ok(name) = DatasetName::parse(params.dataset) else { return refuse(AppError::NotFound) };
     let request = ExportRequest { format: params.format, policy: params.policy };
