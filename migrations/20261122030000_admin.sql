@@ -17,3 +17,6 @@ CREATE INDEX exports_dataset ON exports (dataset_id, id);
 -- Sessions remember the epoch they began in; disabling an account or resetting its
 -- password moves the epoch on, so every earlier session ends (even after re-enabling).
 ALTER TABLE users ADD COLUMN session_epoch INTEGER NOT NULL DEFAULT 0;
+
+-- How a dataset's prompts are put to a model (issue 7 fills it in): plain substitution.
+ALTER TABLE datasets ADD COLUMN prompt_template TEXT;

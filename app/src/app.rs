@@ -100,6 +100,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/adjudicate/:dataset") view=AdjudicatePage/>
                     <Route path=path!("/flags") view=crate::flag::FlagQueuePage/>
                     <Route path=path!("/flags/:item") view=crate::flag::FlaggedItemPage/>
+                    <Route path=path!("/admin") view=crate::datasets::AdminPage/>
+                    <Route path=path!("/admin/datasets/:dataset") view=crate::datasets::DatasetPage/>
+                    <Route path=path!("/admin/people") view=crate::people::PeoplePage/>
+                    <Route path=path!("/admin/people/:name") view=crate::people::ReviewerPage/>
                 </Routes>
             </main>
         </Router>
@@ -162,6 +166,7 @@ fn Header() -> impl IntoView {
                         let role = u.role;
                         view! {
                             {(role == crate::domain::Role::Admin).then(|| view! {
+                                <A href="/admin" attr:id="admin-link">{move || i18n.t().admin.admin_link}</A>
                                 <A href="/flags" attr:id="flags-link">{move || i18n.t().flag.queue_link}</A>
                             })}
                             <span class="who">

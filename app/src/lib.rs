@@ -18,6 +18,7 @@ pub mod review;
 
 #[cfg(feature = "ssr")]
 pub mod markdown;
+pub mod people;
 #[cfg(feature = "ssr")]
 pub mod state;
 #[cfg(feature = "ssr")]

@@ -11,6 +11,8 @@ pub struct AppState {
     pub pool: SqlitePool,
     pub leptos_options: LeptosOptions,
     pub throttle: Arc<LoginThrottle>,
+    /// The largest file a browser may upload for import, in bytes.
+    pub upload_limit: usize,
 }
 
 impl FromRef<AppState> for LeptosOptions {

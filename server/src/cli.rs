@@ -101,6 +101,12 @@ pub enum DatasetCommand {
         /// For answers with fixed choices (PromptCBLUE): the answer meaning "none fits".
         #[arg(long)]
         no_match_answer: Option<String>,
+        /// The department (科室) the dataset belongs to ("" clears it).
+        #[arg(long)]
+        department: Option<String>,
+        /// How prompts are put to a model, with `{question}` ("" clears it).
+        #[arg(long)]
+        prompt_template: Option<String>,
     },
 }
 
@@ -160,6 +166,8 @@ pub async fn run(cli: Cli) -> CliResult {
             gold_rate,
             guidelines,
             no_match_answer,
+            department,
+            prompt_template,
         }) => {
             let pool = crate::open_store(&cli.data_dir).await?;
             let current = app::store::datasets::by_name(&pool, &dataset)
@@ -189,6 +197,8 @@ pub async fn run(cli: Cli) -> CliResult {
                 lease_seconds: lease_minutes.map(|m| m * 60),
                 settings: Some(settings),
                 guidelines,
+                department,
+                prompt_template,
             };
             app::datasets::admin::ssr::configure(&pool, dataset.to_string(), &config, None)
                 .await

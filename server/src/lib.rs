@@ -21,6 +21,9 @@ use tower_sessions_sqlx_store::SqliteStore;
 /// The largest request body accepted (an import file arrives in one request).
 pub const MAX_BODY_BYTES: usize = 64 << 20;
 
+/// The default limit on a browser upload for import (`MEDPREF_UPLOAD_LIMIT_MB` changes it).
+pub const UPLOAD_LIMIT_BYTES: usize = 256 << 20;
+
 /// Sessions end after this much inactivity.
 pub const SESSION_IDLE: time::Duration = time::Duration::hours(8);
 
@@ -29,6 +32,8 @@ pub struct ServerConfig {
     /// Mark the session cookie `Secure` (set when served over HTTPS).
     pub secure_cookies: bool,
     pub throttle: LoginThrottle,
+    /// The largest file a browser may upload for import.
+    pub upload_limit: usize,
 }
 
 impl ServerConfig {
@@ -42,7 +47,11 @@ impl ServerConfig {
             .site_addr(addr)
             .env(leptos::config::Env::PROD)
             .build();
-        Self { leptos_options: options, secure_cookies: false, throttle: LoginThrottle::default() }
+        let upload_limit = std::env::var("MEDPREF_UPLOAD_LIMIT_MB")
+            .ok()
+            .and_then(|mb| mb.parse::<usize>().ok())
+            .map_or(UPLOAD_LIMIT_BYTES, |mb| mb << 20);
+        Self { leptos_options: options, secure_cookies: false, throttle: LoginThrottle::default(), upload_limit }
     }
 }
 
@@ -70,22 +79,32 @@ pub async fn router(pool: SqlitePool, config: ServerConfig) -> Result<Router, sq
         .with_expiry(Expiry::OnInactivity(SESSION_IDLE));
 
     let options = config.leptos_options.clone();
-    let state = AppState { pool, leptos_options: options.clone(), throttle: Arc::new(config.throttle) };
+    let state = AppState {
+        pool,
+        leptos_options: options.clone(),
+        throttle: Arc::new(config.throttle),
+        upload_limit: config.upload_limit,
+    };
     let routes = route_list();
     let fixed = |name: &'static str, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(HeaderName::from_static(name), HeaderValue::from_static(value))
     };
 
     use app::export::download;
+    // Uploads stream past the general body limit; the handler enforces the upload limit.
+    let uploads = Router::new()
+        .route(app::import::upload::PATH, axum::routing::post(app::import::upload::upload))
+        .layer(axum::extract::DefaultBodyLimit::disable());
     Ok(Router::new()
         .route(download::DATA_PATH, axum::routing::get(download::data).post(download::data))
         .route(download::PART_PATH, axum::routing::get(download::part))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(sessions)
         // axum applies its own 2 MB default to extracted bodies (server functions included).
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .merge(uploads)
+        .layer(sessions)
         .layer(fixed("x-content-type-options", "nosniff"))
         .layer(fixed("x-frame-options", "DENY"))
         .layer(fixed("referrer-policy", "same-origin"))

@@ -16,6 +16,13 @@ pub struct DatasetConfig {
     pub lease_seconds: Option<i64>,
     pub settings: Option<ReviewSettings>,
     pub guidelines: Option<String>,
+    /// The department (科室) the dataset belongs to; empty clears it.
+    #[serde(default)]
+    pub department: Option<String>,
+    /// How prompts are put to a model when regenerating (plain `{question}` substitution);
+    /// empty clears it.
+    #[serde(default)]
+    pub prompt_template: Option<String>,
 }
 
 impl DatasetConfig {
@@ -28,6 +35,12 @@ impl DatasetConfig {
         }
         if let Some(s) = &self.settings {
             s.check()?;
+        }
+        if self.department.as_ref().is_some_and(|d| d.chars().count() > 50) {
+            return Err("the department name is longer than 50 characters".into());
+        }
+        if let Some(t) = self.prompt_template.as_deref().filter(|t| !t.trim().is_empty() && !t.contains("{question}")) {
+            return Err(format!("the prompt template must contain {{question}}: `{t}`"));
         }
         Ok(())
     }
@@ -48,6 +61,28 @@ pub async fn configure_dataset(dataset: String, config: DatasetConfig) -> Result
             let user = crate::auth::session::require(&[crate::domain::Role::Admin]).await?;
             let pool = crate::state::app_state()?.pool;
             ssr::configure(&pool, dataset, &config, Some(user.id)).await
+        }
+        .await,
+    )
+}
+
+/// Creates an empty dataset of a kind, set up as given (recorded in the audit log). Admins only.
+#[server(prefix = "/api", endpoint = "create_dataset", input = Json)]
+pub async fn create_dataset(
+    name: String,
+    kind: crate::import::DatasetKind,
+    config: DatasetConfig,
+) -> Result<(), AppError> {
+    crate::error::with_status(
+        async {
+            let user = crate::auth::session::require(&[crate::domain::Role::Admin]).await?;
+            let pool = crate::state::app_state()?.pool;
+            config.check().map_err(AppError::Invalid)?;
+            let parsed = crate::domain::DatasetName::parse(name.clone()).map_err(AppError::Invalid)?;
+            if crate::store::datasets::create(&pool, &parsed, kind, Some(user.id)).await?.is_none() {
+                return Err(AppError::Invalid(format!("a dataset named `{parsed}` exists already")));
+            }
+            ssr::configure(&pool, name, &config, Some(user.id)).await
         }
         .await,
     )
@@ -106,6 +141,8 @@ pub mod ssr {
             lease_seconds: config.lease_seconds,
             settings: config.settings.clone(),
             guidelines: config.guidelines.clone(),
+            department: config.department.as_ref().map(|d| d.trim().to_string()),
+            prompt_template: config.prompt_template.clone(),
         };
         if datasets::configure(pool, &name, &changes, actor).await? { Ok(()) } else { Err(AppError::NotFound) }
     }

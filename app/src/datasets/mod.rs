@@ -1,5 +1,10 @@
 //! Datasets: the home page listing them, and the admin controls over their review.
 pub mod admin;
+pub mod charts;
+mod console;
+pub mod overview;
+mod upload;
+pub use console::{AdminPage, DatasetPage};
 
 use crate::auth::use_user;
 use crate::error::AppError;

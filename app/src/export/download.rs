@@ -16,10 +16,7 @@ use http::{HeaderValue, StatusCode, header};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-/// Path of the data download (GET with a query string, or POST with a form).
-pub const DATA_PATH: &str = "/api/export";
-/// Path of an export's manifest or `dataset_info.json` entry.
-pub const PART_PATH: &str = "/api/export_part";
+pub use super::{DATA_PATH, PART_PATH};
 
 #[derive(Debug, Deserialize)]
 pub struct DownloadParams {

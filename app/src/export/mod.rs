@@ -2,7 +2,6 @@
 //! in a trainer's format with a manifest, streamed a batch at a time.
 #[cfg(feature = "ssr")]
 mod aggregate;
-#[cfg(feature = "ssr")]
 pub mod agreement;
 #[cfg(feature = "ssr")]
 pub mod download;
@@ -10,17 +9,25 @@ pub mod download;
 pub mod formats;
 #[cfg(feature = "ssr")]
 mod gate;
+mod manifest;
+pub mod page;
 pub mod policy;
 #[cfg(feature = "ssr")]
 mod records;
 #[cfg(feature = "ssr")]
 mod run;
 #[cfg(feature = "ssr")]
-pub use run::{ExportFailure, ExportRequest, Manifest, Prepared, Refused, export_to, prepare};
+pub use run::{ExportFailure, ExportRequest, Prepared, Refused, export_to, prepare};
 
 use crate::error::AppError;
 use leptos::prelude::*;
+pub use manifest::Manifest;
 pub use policy::ExportPolicy;
+
+/// Path of the data download (GET with a query string, or POST with a form).
+pub const DATA_PATH: &str = "/api/export";
+/// Path of an export's manifest or `dataset_info.json` entry.
+pub const PART_PATH: &str = "/api/export_part";
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;

@@ -1,7 +1,8 @@
 //! Writing an export: items in id order, a batch at a time, each batch's lines written and
 //! hashed before the next is read; then the manifest. Same data and policy, same bytes.
+use super::Manifest;
 use super::aggregate::{Decision, decide, outcome_counts, pair_votes};
-use super::agreement::{Agreement, AgreementTally};
+use super::agreement::AgreementTally;
 use super::formats::dataset_info;
 use super::gate::Gate;
 use super::policy::{BothBadRule, ExportPolicy, TieRule};
@@ -45,33 +46,6 @@ pub struct ExportRequest {
 impl From<ExportFormat> for ExportRequest {
     fn from(format: ExportFormat) -> Self {
         ExportRequest { format, policy: ExportPolicy::default() }
-    }
-}
-
-/// Written next to the data: how it was made and what it holds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Manifest {
-    pub medpref_version: String,
-    pub created_at: String,
-    pub dataset: String,
-    pub format: ExportFormat,
-    pub data_file: String,
-    pub sha256: String,
-    pub bytes: u64,
-    /// What a count counts: `pair` (pairwise formats), `answer` (KTO) or `item` (SFT).
-    pub unit: String,
-    pub policy: ExportPolicy,
-    pub counts: ExportSummary,
-    pub agreement: Agreement,
-    /// LLaMA-Factory formats: the entry to add to its `data/dataset_info.json`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub dataset_info: Option<serde_json::Value>,
-}
-
-impl Manifest {
-    /// The `dataset_info.json` entry's name.
-    pub fn dataset_info_name(&self) -> String {
-        format!("{}_{}", self.dataset, self.format.as_str()).replace(['-', '.'], "_")
     }
 }
 

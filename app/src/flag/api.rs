@@ -1,6 +1,8 @@
 //! medpref's flag API: reviewers flag and review spans on their own assignments; admins
 //! see the flag queue and resolve flags by redacting, editing or excluding.
-use super::{Category, Concern, Field, FlagKind, FlagView, Harm, TextRef, Verdict};
+#[cfg(feature = "ssr")]
+use super::FlagKind;
+use super::{Category, Concern, Field, FlagView, Harm, TextRef, Verdict};
 use crate::domain::AssignmentId;
 use crate::error::AppError;
 use leptos::prelude::*;

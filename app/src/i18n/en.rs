@@ -167,4 +167,5 @@ pub const CATALOG: Catalog = Catalog {
         ("?", "Show / hide this help"),
     ],
     flag: &super::flag::EN,
+    admin: &super::admin::EN,
 };

@@ -6,9 +6,11 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+mod admin;
 mod en;
 mod flag;
 mod zh_cn;
+pub use admin::AdminText;
 pub use flag::FlagText;
 
 /// The cookie that remembers a browser's language choice.
@@ -205,6 +207,7 @@ pub struct Catalog {
     pub err_correction: &'static str,
     pub correct_keys: &'static [(&'static str, &'static str)],
     pub flag: &'static FlagText,
+    pub admin: &'static AdminText,
 }
 
 impl Catalog {

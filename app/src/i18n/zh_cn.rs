@@ -167,4 +167,5 @@ pub const CATALOG: Catalog = Catalog {
         ("?", "显示 / 隐藏本帮助"),
     ],
     flag: &super::flag::ZH_CN,
+    admin: &super::admin::ZH_CN,
 };

@@ -10,7 +10,7 @@ pub const MAX_FIELD_BYTES: usize = 1 << 20;
 
 /// Yields (line number, text) for each non-blank line. Accepts a UTF-8 BOM and CRLF ends;
 /// rejects bytes that are not UTF-8, naming the line.
-pub fn numbered(source: &str, bytes: &[u8]) -> Result<Vec<(usize, String)>, ImportError> {
+pub fn numbered<'a>(source: &str, bytes: &'a [u8]) -> Result<Vec<(usize, &'a str)>, ImportError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut out = Vec::new();
     for (i, raw) in bytes.split(|b| *b == b'\n').enumerate() {
@@ -20,13 +20,15 @@ pub fn numbered(source: &str, bytes: &[u8]) -> Result<Vec<(usize, String)>, Impo
             source: source.into(),
             line: Some(line),
             message: format!("not valid UTF-8 (byte {})", e.valid_up_to() + 1),
+            more: vec![],
         })?;
         if !text.trim().is_empty() {
-            out.push((line, text.to_string()));
+            out.push((line, text));
         }
     }
     if out.is_empty() {
-        return Err(ImportError { source: source.into(), line: None, message: "the file has no records".into() });
+        let message = "the file has no records".into();
+        return Err(ImportError { source: source.into(), line: None, message, more: vec![] });
     }
     Ok(out)
 }

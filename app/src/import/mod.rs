@@ -11,9 +11,14 @@ pub mod qa;
 #[cfg(feature = "ssr")]
 mod run;
 #[cfg(feature = "ssr")]
+pub mod upload;
+#[cfg(feature = "ssr")]
 pub use run::{ImportFailure, ImportOptions, import};
 
 use crate::error::AppError;
+
+/// Where the browser sends a file for import (see `upload`).
+pub const UPLOAD_PATH: &str = "/api/upload";
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -65,14 +70,24 @@ pub struct ImportError {
     /// 1-based; `None` when the problem is the file as a whole.
     pub line: Option<usize>,
     pub message: String,
+    /// Further bad lines (up to [`MORE_ERRORS`]), so that one round of fixes covers them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub more: Vec<(usize, String)>,
 }
+
+/// How many bad lines beyond the first an import reports.
+pub const MORE_ERRORS: usize = 19;
 
 impl fmt::Display for ImportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.line {
-            Some(line) => write!(f, "{}:{}: {}", self.source, line, self.message),
-            None => write!(f, "{}: {}", self.source, self.message),
+            Some(line) => write!(f, "{}:{}: {}", self.source, line, self.message)?,
+            None => write!(f, "{}: {}", self.source, self.message)?,
         }
+        for (line, message) in &self.more {
+            write!(f, "\n{}:{}: {}", self.source, line, message)?;
+        }
+        Ok(())
     }
 }
 

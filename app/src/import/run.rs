@@ -46,7 +46,7 @@ pub async fn import(
     actor: Option<UserId>,
 ) -> Result<ImportSummary, ImportFailure> {
     let rejected = |line: Option<usize>, message: String| {
-        ImportFailure::Rejected(ImportError { source: source.into(), line, message })
+        ImportFailure::Rejected(ImportError { source: source.into(), line, message, more: vec![] })
     };
     let format = options.format;
     let mapping = match (format, options.mapping) {
@@ -65,10 +65,20 @@ pub async fn import(
         }
     };
     let records = lines::numbered(source, bytes).map_err(ImportFailure::Rejected)?;
-    let mut parsed = records
-        .iter()
-        .map(|(line, text)| parse(*line, text).map_err(|message| rejected(Some(*line), message)))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut parsed = Vec::with_capacity(records.len());
+    let mut bad: Vec<(usize, String)> = Vec::new();
+    for (line, text) in &records {
+        match parse(*line, text) {
+            Ok(item) => parsed.push(item),
+            Err(message) if bad.len() <= super::MORE_ERRORS => bad.push((*line, message)),
+            Err(_) => {}
+        }
+    }
+    if let Some(((line, message), more)) = bad.split_first() {
+        let error =
+            ImportError { source: source.into(), line: Some(*line), message: message.clone(), more: more.to_vec() };
+        return Err(ImportFailure::Rejected(error));
+    }
     if let Some(generator) = options.generator {
         for c in parsed.iter_mut().flat_map(|i| i.candidates.iter_mut()).filter(|c| c.model.is_none()) {
             c.model = Some(generator.to_string());

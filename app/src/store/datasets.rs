@@ -16,6 +16,8 @@ pub struct DatasetRecord {
     pub settings: String,
     /// Markdown written by an admin.
     pub guidelines: String,
+    pub department: Option<String>,
+    pub prompt_template: Option<String>,
 }
 
 impl DatasetRecord {
@@ -35,6 +37,9 @@ pub struct DatasetChanges {
     pub lease_seconds: Option<i64>,
     pub settings: Option<ReviewSettings>,
     pub guidelines: Option<String>,
+    /// `Some("")` clears it.
+    pub department: Option<String>,
+    pub prompt_template: Option<String>,
 }
 
 /// Applies the changes and records old and new values in the audit log; `false` if there
@@ -56,27 +61,33 @@ pub async fn configure(
     let settings = changes.settings.as_ref().map(|s| serde_json::to_string(s).expect("settings serialise"));
     sqlx::query(
         "UPDATE datasets SET overlap_target = COALESCE(?, overlap_target), lease_seconds = COALESCE(?, lease_seconds),
-                settings = COALESCE(?, settings), guidelines = COALESCE(?, guidelines) WHERE id = ?",
+                settings = COALESCE(?, settings), guidelines = COALESCE(?, guidelines),
+                department = NULLIF(COALESCE(?, department), ''), prompt_template = NULLIF(COALESCE(?, prompt_template), '')
+          WHERE id = ?",
     )
     .bind(changes.overlap_target)
     .bind(changes.lease_seconds)
     .bind(&settings)
     .bind(&changes.guidelines)
+    .bind(&changes.department)
+    .bind(&changes.prompt_template)
     .bind(old.id)
     .execute(&mut *tx)
     .await?;
     let detail = serde_json::json!({
         "old": { "overlap_target": old.overlap_target, "lease_seconds": old.lease_seconds,
-                 "settings": old.settings, "guidelines": old.guidelines },
+                 "settings": old.settings, "guidelines": old.guidelines,
+                 "department": old.department, "prompt_template": old.prompt_template },
         "new": { "overlap_target": changes.overlap_target, "lease_seconds": changes.lease_seconds,
-                 "settings": settings, "guidelines": changes.guidelines },
+                 "settings": settings, "guidelines": changes.guidelines,
+                 "department": changes.department, "prompt_template": changes.prompt_template },
     });
     super::audit::record(&mut tx, actor, "dataset.configure", "dataset", Some(old.id), detail).await?;
     tx.commit().await?;
     Ok(true)
 }
 
-const SELECT: &str = "SELECT id, name, kind, overlap_target, lease_seconds, settings, guidelines FROM datasets";
+const SELECT: &str = "SELECT id, name, kind, overlap_target, lease_seconds, settings, guidelines, department, prompt_template FROM datasets";
 
 pub async fn by_name(pool: &SqlitePool, name: &DatasetName) -> Result<Option<DatasetRecord>, sqlx::Error> {
     sqlx::query_as(&format!("{SELECT} WHERE name = ?")).bind(name.as_str()).fetch_optional(pool).await
@@ -110,6 +121,26 @@ pub async fn get_or_create(
     let detail = serde_json::json!({ "name": name.as_str(), "kind": kind });
     super::audit::record(conn, actor, "dataset.create", "dataset", Some(id), detail).await?;
     Ok(Ok(DatasetId(id)))
+}
+
+/// Creates an empty dataset (then configured like any other); `Ok(None)` if the name is taken.
+pub async fn create(
+    pool: &SqlitePool,
+    name: &DatasetName,
+    kind: DatasetKind,
+    actor: Option<UserId>,
+) -> Result<Option<DatasetId>, sqlx::Error> {
+    let mut tx = super::begin_write(pool).await?;
+    let taken: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM datasets WHERE name = ?)")
+        .bind(name.as_str())
+        .fetch_one(&mut *tx)
+        .await?;
+    if taken {
+        return Ok(None);
+    }
+    let id = get_or_create(&mut tx, name, kind, actor).await?.expect("a new name has no other kind");
+    tx.commit().await?;
+    Ok(Some(id))
 }
 
 /// Every dataset with its kind, size, and how many items this reviewer has decided.

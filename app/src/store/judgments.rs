@@ -301,16 +301,18 @@ pub enum CastVote {
     Ranking(Vec<(CandidateId, u8)>),
 }
 
+/// SQL: judgment `j` matches the known answer of gold item `i`.
+pub(super) const GOLD_MATCH: &str = "j.outcome = json_extract(i.gold, '$.outcome') AND IFNULL(j.winner_id, 0) = IFNULL(json_extract(i.gold, '$.winner'), 0)";
+
 /// Per reviewer of a dataset: gold items judged and judged as the gold answer says.
 pub async fn gold_accuracy(pool: &SqlitePool, dataset: i64) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
-    sqlx::query_as(
+    sqlx::query_as(&format!(
         "SELECT u.username, COUNT(*),
-                SUM(j.outcome = json_extract(i.gold, '$.outcome')
-                    AND IFNULL(j.winner_id, 0) = IFNULL(json_extract(i.gold, '$.winner'), 0))
+                SUM({GOLD_MATCH})
            FROM judgments j JOIN items i ON i.id = j.item_id JOIN users u ON u.id = j.user_id
           WHERE i.dataset_id = ? AND i.gold IS NOT NULL
-          GROUP BY u.id ORDER BY u.username",
-    )
+          GROUP BY u.id ORDER BY u.username"
+    ))
     .bind(dataset)
     .fetch_all(pool)
     .await

@@ -9,6 +9,7 @@ pub mod flags;
 pub mod items;
 pub mod judgments;
 pub mod queue;
+pub mod stats;
 pub mod users;
 
 use sqlx::SqlitePool;

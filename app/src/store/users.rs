@@ -111,3 +111,82 @@ pub async fn set_specialties(
     tx.commit().await?;
     Ok(id.is_some())
 }
+
+/// An account as the people page lists it, with its activity.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UserRow {
+    pub username: String,
+    pub role: String,
+    /// JSON array.
+    pub specialties: String,
+    pub disabled: bool,
+    pub created_at: String,
+    pub decisions: i64,
+    pub last_active: Option<String>,
+}
+
+pub async fn list(pool: &SqlitePool) -> Result<Vec<UserRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT u.username, u.role, u.specialties, u.disabled_at IS NOT NULL AS disabled, u.created_at,
+                (SELECT COUNT(*) FROM judgments j WHERE j.user_id = u.id)
+              + (SELECT COUNT(*) FROM corrections c WHERE c.user_id = u.id) AS decisions,
+                MAX((SELECT MAX(created_at) FROM judgments j WHERE j.user_id = u.id),
+                    IFNULL((SELECT MAX(created_at) FROM corrections c WHERE c.user_id = u.id), '')) AS last_active
+           FROM users u ORDER BY u.username",
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Changes to an account; `None` leaves a value as it is.
+#[derive(Debug, Clone, Default)]
+pub struct AccountChanges {
+    pub role: Option<Role>,
+    pub specialties: Option<Vec<String>>,
+    /// Disabling ends every session of the account at once (its session epoch moves on).
+    pub disabled: Option<bool>,
+    /// A new argon2 PHC string; also ends every session.
+    pub password_hash: Option<String>,
+}
+
+/// Applies the changes in one transaction and logs them (never the password); `false` if
+/// there is no such account.
+pub async fn update(
+    pool: &SqlitePool,
+    username: &Username,
+    changes: &AccountChanges,
+    actor: Option<UserId>,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = super::begin_write(pool).await?;
+    let specialties = changes.specialties.as_ref().map(|s| serde_json::to_string(s).expect("strings serialise"));
+    let ends_sessions = changes.disabled == Some(true) || changes.password_hash.is_some();
+    let id: Option<i64> = sqlx::query_scalar(&format!(
+        "UPDATE users SET role = COALESCE(?1, role), specialties = COALESCE(?2, specialties),
+                disabled_at = CASE WHEN ?3 IS NULL THEN disabled_at WHEN ?3 THEN IFNULL(disabled_at, {now}) ELSE NULL END,
+                password_hash = COALESCE(?4, password_hash),
+                session_epoch = session_epoch + ?5
+          WHERE username = ?6 RETURNING id",
+        now = super::NOW
+    ))
+    .bind(changes.role.map(Role::as_str))
+    .bind(&specialties)
+    .bind(changes.disabled)
+    .bind(&changes.password_hash)
+    .bind(i64::from(ends_sessions))
+    .bind(username.as_str())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(id) = id else { return Ok(false) };
+    let detail = serde_json::json!({
+        "role": changes.role, "specialties": changes.specialties, "disabled": changes.disabled,
+        "password_reset": changes.password_hash.is_some(),
+    });
+    super::audit::record(&mut tx, actor, "user.update", "user", Some(id), detail).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// How many enabled admins there are (the last one may not be disabled or demoted).
+pub async fn enabled_admins(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL").fetch_one(pool).await
+}
