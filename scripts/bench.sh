@@ -1,8 +1,51 @@
 #!/usr/bin/env bash
-# Prints medpref's figures: precision and recall of the sensitive-content detectors on the
-# labelled corpus (fixtures/flags/), with their throughput. `scripts/bundle-size.sh` prints the
-# browser bundle's size.
+# Prints medpref's figures (README, "Figures").
+#   scripts/bench.sh            both parts below
+#   scripts/bench.sh detectors  precision and recall of the sensitive-content detectors on the
+#                               labelled corpus (fixtures/flags/), with their throughput
+#   scripts/bench.sh scale      import of 351,600 synthetic QA pairs and 41,700 preference items
+#                               (ChiMed 2.0's sizes) and export of 41,700 voted items, each with
+#                               wall time and peak memory, next to SQLite's own bulk insert of the
+#                               same rows; release build. Takes a few minutes.
+# `scripts/bundle-size.sh` prints the browser bundle's size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-cargo run -q -p app --features ssr --example flag_corpus -- "$@"
+part="${1:-all}"
+
+if [ "$part" = all ] || [ "$part" = detectors ]; then
+  cargo run -q -p app --features ssr --example flag_corpus
+fi
+[ "$part" = all ] || [ "$part" = scale ] || exit 0
+
+cargo build -q --release -p server
+bin="$CARGO_TARGET_DIR/release/medpref"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+python3 scripts/bench_scale.py gen "$work"
+measure() { # label, command...: prints wall seconds and peak RSS of the command
+  local label="$1"; shift
+  /usr/bin/time -f "%e %M" -o "$work/time" "$@" > "$work/out" 2>&1 || { cat "$work/out"; exit 1; }
+  read -r secs kb < "$work/time"
+  printf '%-46s %7.2f s  %6d MB peak\n' "$label" "$secs" "$((kb / 1024))"
+  echo "$secs" > "$work/last"
+}
+ratio() { python3 -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2]):.1f}x')" "$@"; }
+
+echo
+echo "== scale (release build; $(nproc) cores)"
+printf '%-46s %s\n' "input" "$(du -h "$work/qa.jsonl" | cut -f1) QA, $(du -h "$work/pref.jsonl" | cut -f1) preference"
+measure "import 351,600 QA pairs (sharegpt)" "$bin" --data-dir "$work/db" import --dataset qa --format sharegpt "$work/qa.jsonl"
+qa=$(cat "$work/last")
+measure "import 41,700 preference items (cmd-reward)" "$bin" --data-dir "$work/db" import --dataset pref --format cmd-reward "$work/pref.jsonl"
+pref=$(cat "$work/last")
+"$bin" --data-dir "$work/raw" migrate > /dev/null
+raw_qa=$(python3 scripts/bench_scale.py raw "$work/raw/medpref.db" "$work/qa.jsonl" qa)
+raw_pref=$(python3 scripts/bench_scale.py raw "$work/raw/medpref.db" "$work/pref.jsonl" pref)
+printf '%-46s %7.2f s  (medpref takes %s of it)\n' "SQLite bulk insert of the same QA rows" "$raw_qa" "$(ratio "$qa" "$raw_qa")"
+printf '%-46s %7.2f s  (medpref takes %s of it)\n' "SQLite bulk insert of the same preference rows" "$raw_pref" "$(ratio "$pref" "$raw_pref")"
+python3 scripts/bench_scale.py votes "$work/db/medpref.db" pref
+for format in trl-dpo trl-reward llamafactory-sharegpt; do
+  measure "export 41,700 items × 3 votes as $format" "$bin" --data-dir "$work/db" export --dataset pref --format "$format" "$work/$format.jsonl"
+done
+grep -o 'wrote [0-9]* records' "$work/out" | sed 's/^/last export: /'

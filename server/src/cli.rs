@@ -72,6 +72,8 @@ pub enum Command {
     },
     /// Create a demo database from the bundled real samples, with fresh demo accounts.
     Demo,
+    /// Create the database or bring its schema up to date, then exit.
+    Migrate,
 }
 
 #[derive(Subcommand, Debug)]
@@ -259,6 +261,11 @@ pub async fn run(cli: Cli) -> CliResult {
             Ok(())
         }
         Command::Demo => crate::demo::create(&cli.data_dir).await,
+        Command::Migrate => {
+            crate::open_store(&cli.data_dir).await?;
+            println!("{} is up to date", crate::database_path(&cli.data_dir).display());
+            Ok(())
+        }
     }
 }
 

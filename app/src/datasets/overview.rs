@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct ImportEntry {
     pub source_name: String,
     pub format: String,
@@ -70,19 +71,7 @@ pub async fn get_dataset_overview(dataset: String) -> Result<DatasetOverview, Ap
                 departments: stats::departments(pool, d.id).await?,
                 per_day: stats::per_day(pool, d.id).await?,
                 reviewers: stats::per_reviewer(pool, d.id).await?,
-                imports: stats::imports(pool, d.id)
-                    .await?
-                    .into_iter()
-                    .map(|i| ImportEntry {
-                        source_name: i.source_name,
-                        format: i.format,
-                        lines: i.lines,
-                        added: i.added,
-                        duplicates: i.duplicates,
-                        created_at: i.created_at,
-                        created_by: i.created_by,
-                    })
-                    .collect(),
+                imports: stats::imports(pool, d.id).await?,
                 upload_limit: state.upload_limit as u64,
             })
         }

@@ -45,6 +45,7 @@ pub struct ReviewerReport {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct ReviewerDatasetRow {
     pub dataset: String,
     pub decisions: i64,
@@ -220,17 +221,7 @@ pub mod ssr {
             person: person(row)?,
             per_day: stats::reviewer_days(pool, user.id).await?,
             median_seconds,
-            datasets: stats::reviewer_datasets(pool, user.id)
-                .await?
-                .into_iter()
-                .map(|d| ReviewerDatasetRow {
-                    dataset: d.dataset,
-                    decisions: d.decisions,
-                    skips: d.skips,
-                    gold_judged: d.gold_judged,
-                    gold_correct: d.gold_correct,
-                })
-                .collect(),
+            datasets: stats::reviewer_datasets(pool, user.id).await?,
         })
     }
 }

@@ -1,6 +1,8 @@
 //! Counts for the admin console: a dataset's progress and a reviewer's work.
 use super::judgments::GOLD_MATCH;
+use crate::datasets::overview::ImportEntry;
 use crate::domain::UserId;
+use crate::people::ReviewerDatasetRow;
 use sqlx::SqlitePool;
 
 /// Decisions (votes or corrections) per item, as (decisions, items).
@@ -70,18 +72,7 @@ const DECISIONS: &str =
      SELECT c.user_id, c.created_at FROM corrections c JOIN items i ON i.id = c.item_id WHERE i.dataset_id = ?1";
 
 /// The files imported into a dataset, newest first.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct ImportRow {
-    pub source_name: String,
-    pub format: String,
-    pub lines: i64,
-    pub added: i64,
-    pub duplicates: i64,
-    pub created_at: String,
-    pub created_by: Option<String>,
-}
-
-pub async fn imports(pool: &SqlitePool, dataset: i64) -> Result<Vec<ImportRow>, sqlx::Error> {
+pub async fn imports(pool: &SqlitePool, dataset: i64) -> Result<Vec<ImportEntry>, sqlx::Error> {
     sqlx::query_as(
         "SELECT m.source_name, m.format, m.lines, m.added, m.duplicates, m.created_at, u.username AS created_by
            FROM imports m LEFT JOIN users u ON u.id = m.created_by WHERE m.dataset_id = ? ORDER BY m.id DESC",
@@ -115,16 +106,7 @@ pub async fn reviewer_times(pool: &SqlitePool, user: UserId) -> Result<Vec<i64>,
 }
 
 /// Per dataset the reviewer worked on: decisions, skips, gold items judged and matched.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct ReviewerDataset {
-    pub dataset: String,
-    pub decisions: i64,
-    pub skips: i64,
-    pub gold_judged: i64,
-    pub gold_correct: i64,
-}
-
-pub async fn reviewer_datasets(pool: &SqlitePool, user: UserId) -> Result<Vec<ReviewerDataset>, sqlx::Error> {
+pub async fn reviewer_datasets(pool: &SqlitePool, user: UserId) -> Result<Vec<ReviewerDatasetRow>, sqlx::Error> {
     sqlx::query_as(&format!(
         "SELECT d.name AS dataset,
                 (SELECT COUNT(*) FROM judgments j JOIN items i ON i.id = j.item_id WHERE i.dataset_id = d.id AND j.user_id = ?1)

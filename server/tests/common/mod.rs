@@ -42,9 +42,14 @@ impl Response {
 
 impl TestApp {
     pub async fn new() -> Self {
+        Self::with_upload_limit(server::UPLOAD_LIMIT_BYTES).await
+    }
+
+    pub async fn with_upload_limit(upload_limit: usize) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let pool = server::open_store(dir.path()).await.unwrap();
-        let config = ServerConfig::from_env("127.0.0.1:0".parse().unwrap());
+        let mut config = ServerConfig::from_env("127.0.0.1:0".parse().unwrap());
+        config.upload_limit = upload_limit;
         let router = server::router(pool.clone(), config).await.unwrap();
         Self { router, pool, dir }
     }
