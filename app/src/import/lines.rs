@@ -146,7 +146,7 @@ mod tests {
     #[test]
     fn strips_bom_and_crlf_and_skips_blank_lines() {
         let lines = numbered("f", b"\xEF\xBB\xBF{\"a\":1}\r\n\r\n  \n{\"b\":2}").unwrap();
-        assert_eq!(lines, vec![(1, "{\"a\":1}".to_string()), (4, "{\"b\":2}".to_string())]);
+        assert_eq!(lines, vec![(1, "{\"a\":1}"), (4, "{\"b\":2}")]);
     }
 
     #[test]
