@@ -1,18 +1,8 @@
 import { expect, Page, test } from "@playwright/test";
-import { login, open } from "./helpers";
+import { exportFile, login, open } from "./helpers";
 
 async function exportAs(page: Page, format: string, source = "votes") {
-  return page.evaluate(
-    async ([format, source]) => {
-      const res = await fetch("/api/export", {
-        method: "POST",
-        headers: { "Content-Type": "application/x-www-form-urlencoded" },
-        body: `dataset=sft&format=${format}&source=${source}`,
-      });
-      return res.json();
-    },
-    [format, source],
-  );
+  return exportFile(page, `dataset=sft&format=${format}&source=${source}`);
 }
 
 test("correct an answer with reasons, see the diff, submit; it reaches the SFT and preference exports", async ({ browser }) => {
@@ -56,5 +46,5 @@ test("correct an answer with reasons, see the diff, submit; it reaches the SFT a
   const [pair] = pairs.content.trim().split("\n").map((l: string) => JSON.parse(l));
   expect(pair.chosen).toContain("如症状加重，请及时就医。");
   expect(pair.chosen.startsWith(pair.rejected.trim().slice(0, 10))).toBe(true);
-  expect(pairs.summary.left_out).toEqual([["style_only", 0], ["not_corrected", 1], ["flagged", 0], ["unsafe", 0]]);
+  expect(pairs.summary.left_out).toEqual({ style_only: 0, not_corrected: 1, flagged: 0, unsafe: 0, gold: 0 });
 });

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { login, open } from "./helpers";
+import { exportFile, login, open } from "./helpers";
 
 test("select a span, flag it, resolve it as admin, export with placeholders", async ({ browser }) => {
   const doctor = await browser.newPage();
@@ -42,14 +42,7 @@ test("select a span, flag it, resolve it as admin, export with placeholders", as
   await expect(admin.locator(".flagged-text", { hasText: "〔姓名〕" })).toContainText("〔电话〕");
   await expect(admin.locator(".flagged-text", { hasText: "王小明" })).toHaveCount(0);
 
-  const file = await admin.evaluate(async () => {
-    const res = await fetch("/api/export", {
-      method: "POST",
-      headers: { "Content-Type": "application/x-www-form-urlencoded" },
-      body: "dataset=pii&format=trl-dpo",
-    });
-    return res.json();
-  });
+  const file = await exportFile(admin, "dataset=pii&format=trl-dpo");
   expect(file.summary.written).toBe(1);
   const [pair] = file.content.trim().split("\n").map((l: string) => JSON.parse(l));
   expect(pair.chosen).toBe("患儿**〔姓名〕**的情况需要复查血常规，可联系门诊电话〔电话〕预约。");

@@ -27,3 +27,17 @@ export async function open(page: Page, path: string) {
   await page.goto(path);
   await waitForHydration(page);
 }
+
+/** Downloads an export as the browser's form does, with its manifest: `{content, summary, manifest}`. */
+export async function exportFile(page: Page, body: string) {
+  return page.evaluate(async (body) => {
+    const res = await fetch("/api/export", {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body,
+    });
+    const content = await res.text();
+    const manifest = await (await fetch(`/api/export_part?id=${res.headers.get("x-medpref-export")}&part=manifest`)).json();
+    return { content, summary: manifest.counts, manifest };
+  }, body);
+}

@@ -26,9 +26,9 @@ pub struct DownloadParams {
     pub policy: ExportPolicy,
 }
 
+/// Errors answer as server functions do: the status, and the `AppError` as JSON.
 fn refuse(e: AppError) -> Response {
-    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], e.to_string()).into_response()
+    (StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), axum::Json(e)).into_response()
 }
 
 /// `attachment` with the name in ASCII and, for names in Chinese, RFC 5987's UTF-8 form.
