@@ -109,6 +109,14 @@ mod ssr {
 #[cfg(feature = "ssr")]
 pub use ssr::internal;
 
+/// Answers a plain axum handler's error as server functions do: the status, and the error as JSON.
+#[cfg(feature = "ssr")]
+pub fn respond(e: AppError) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let status = http::StatusCode::from_u16(e.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    (status, axum::Json(e)).into_response()
+}
+
 /// Sets the response status for an error, so API clients see 401/403/… rather than 500.
 #[cfg(feature = "ssr")]
 pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {

@@ -52,6 +52,11 @@ pub fn allowed(user: Option<CurrentUser>, roles: &[Role]) -> Result<CurrentUser,
     if roles.contains(&user.role) { Ok(user) } else { Err(AppError::Forbidden) }
 }
 
+/// For plain axum handlers: the session's user if their role is one of `roles`.
+pub async fn require_in(session: &Session, pool: &SqlitePool, roles: &[Role]) -> Result<CurrentUser, AppError> {
+    allowed(user_of(session, pool).await?, roles)
+}
+
 /// The signed-in user if their role is one of `roles`; every server function starts here.
 pub async fn require(roles: &[Role]) -> Result<CurrentUser, AppError> {
     allowed(current_user().await?, roles)

@@ -3,16 +3,16 @@
 //! are fetched afterwards by the export's id. Plain axum handlers, because a server
 //! function answers with one JSON value rather than a stream.
 use super::{ExportFormat, ExportPolicy, ExportRequest, Refused, prepare};
-use crate::auth::session::{allowed, user_of};
+use crate::auth::session::require_in;
 use crate::domain::{DatasetName, Role};
-use crate::error::AppError;
+use crate::error::{AppError, respond};
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Query, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use futures::StreamExt;
-use http::{HeaderValue, StatusCode, header};
+use http::{HeaderValue, header};
 use serde::Deserialize;
 use tower_sessions::Session;
 
@@ -24,11 +24,6 @@ pub struct DownloadParams {
     pub format: ExportFormat,
     #[serde(flatten)]
     pub policy: ExportPolicy,
-}
-
-/// Errors answer as server functions do: the status, and the `AppError` as JSON.
-fn refuse(e: AppError) -> Response {
-    (StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), axum::Json(e)).into_response()
 }
 
 /// `attachment` with the name in ASCII and, for names in Chinese, RFC 5987's UTF-8 form.
@@ -45,32 +40,28 @@ fn attachment(file_name: &str) -> HeaderValue {
         .expect("ASCII header value")
 }
 
-async fn admin(session: &Session, state: &AppState) -> Result<crate::domain::CurrentUser, AppError> {
-    allowed(user_of(session, &state.pool).await?, &[Role::Admin])
-}
-
 /// Streams an export's data file. Admins only.
 pub async fn data(
     State(state): State<AppState>,
     session: Session,
     params: Result<Form<DownloadParams>, FormRejection>,
 ) -> Response {
-    let user = match admin(&session, &state).await {
+    let user = match require_in(&session, &state.pool, &[Role::Admin]).await {
         Ok(u) => u,
-        Err(e) => return refuse(e),
+        Err(e) => return respond(e),
     };
     // The rejection names the field and the values it accepts (serde's text, no internals).
     let Form(params) = match params {
         Ok(p) => p,
-        Err(e) => return refuse(AppError::Invalid(e.body_text())),
+        Err(e) => return respond(AppError::Invalid(e.body_text())),
     };
-    let Ok(name) = DatasetName::parse(params.dataset) else { return refuse(AppError::NotFound) };
+    let Ok(name) = DatasetName::parse(params.dataset) else { return respond(AppError::NotFound) };
     let request = ExportRequest { format: params.format, policy: params.policy };
     let prepared = match prepare(&state.pool, &name, request, Some(user.id)).await {
         Ok(p) => p,
-        Err(Refused::NoDataset) => return refuse(AppError::NotFound),
-        Err(Refused::Policy(p)) => return refuse(AppError::Invalid(p)),
-        Err(Refused::Db(e)) => return refuse(e.into()),
+        Err(Refused::NoDataset) => return respond(AppError::NotFound),
+        Err(Refused::Policy(p)) => return respond(AppError::Invalid(p)),
+        Err(Refused::Db(e)) => return respond(e.into()),
     };
     let (id, file_name) = (prepared.id, prepared.file_name.clone());
     let (mut writer, reader) = tokio::io::duplex(256 << 10);
@@ -119,23 +110,23 @@ pub struct PartParams {
 
 /// An export's manifest, or its `dataset_info.json`. Admins only; 404 until it finished.
 pub async fn part(State(state): State<AppState>, session: Session, Query(params): Query<PartParams>) -> Response {
-    if let Err(e) = admin(&session, &state).await {
-        return refuse(e);
+    if let Err(e) = require_in(&session, &state.pool, &[Role::Admin]).await {
+        return respond(e);
     }
     let manifest = match crate::store::export::manifest(&state.pool, params.id).await {
         Ok(Some(m)) => m,
-        Ok(None) => return refuse(AppError::NotFound),
-        Err(e) => return refuse(e.into()),
+        Ok(None) => return respond(AppError::NotFound),
+        Err(e) => return respond(e.into()),
     };
     let Ok(manifest) = serde_json::from_str::<super::Manifest>(&manifest) else {
-        return refuse(crate::error::internal("manifest", "unreadable"));
+        return respond(crate::error::internal("manifest", "unreadable"));
     };
     let stem = manifest.data_file.trim_end_matches(".jsonl").to_string();
     let (file_name, body) = match params.part {
         Part::Manifest => (format!("{stem}.manifest.json"), serde_json::to_value(&manifest)),
         Part::DatasetInfo => match &manifest.dataset_info {
             Some(entry) => ("dataset_info.json".into(), Ok(serde_json::json!({ manifest.dataset_info_name(): entry }))),
-            None => return refuse(AppError::NotFound),
+            None => return respond(AppError::NotFound),
         },
     };
     let text = serde_json::to_string_pretty(&body.expect("JSON values serialise")).expect("JSON values serialise");

@@ -124,22 +124,46 @@ pub async fn import_dataset(
         async {
             let user = crate::auth::session::require(&[crate::domain::Role::Admin]).await?;
             let state = crate::state::app_state()?;
-            let dataset = crate::domain::DatasetName::parse(dataset).map_err(AppError::Invalid)?;
-            // Only the base name is kept: it is provenance, never a path to open.
-            let file_name = file_name.rsplit(['/', '\\']).next().unwrap_or_default().to_string();
-            let mapping = mapping
-                .filter(|m| !m.trim().is_empty())
-                .map(|m| m.parse::<qa::FieldMapping>())
-                .transpose()
-                .map_err(AppError::Invalid)?;
-            let options = ImportOptions { format, mapping: mapping.as_ref(), generator: generator.as_deref() };
-            import(&state.pool, &dataset, &options, &file_name, content.as_bytes(), Some(user.id)).await.map_err(|e| {
-                match e {
-                    ImportFailure::Rejected(e) => AppError::Import(e),
-                    ImportFailure::Db(e) => e.into(),
-                }
-            })
+            let request = ImportRequest { dataset, format, file_name, mapping, generator };
+            import_request(&state.pool, request, content.as_bytes(), user.id).await
         }
         .await,
     )
+}
+
+/// An import as the API receives it (the server function and the browser upload).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ImportRequest {
+    pub dataset: String,
+    pub format: ImportFormat,
+    pub file_name: String,
+    #[serde(default)]
+    pub mapping: Option<String>,
+    #[serde(default)]
+    pub generator: Option<String>,
+}
+
+/// Checks an API import request and imports `bytes` for the admin `actor`.
+#[cfg(feature = "ssr")]
+pub async fn import_request(
+    pool: &sqlx::SqlitePool,
+    request: ImportRequest,
+    bytes: &[u8],
+    actor: crate::domain::UserId,
+) -> Result<ImportSummary, AppError> {
+    let dataset = crate::domain::DatasetName::parse(request.dataset).map_err(AppError::Invalid)?;
+    // Only the base name is kept: it is provenance, never a path to open.
+    let file_name = request.file_name.rsplit(['/', '\\']).next().unwrap_or_default().to_string();
+    let mapping = request
+        .mapping
+        .filter(|m| !m.trim().is_empty())
+        .map(|m| m.parse::<qa::FieldMapping>())
+        .transpose()
+        .map_err(AppError::Invalid)?;
+    let options =
+        ImportOptions { format: request.format, mapping: mapping.as_ref(), generator: request.generator.as_deref() };
+    import(pool, &dataset, &options, &file_name, bytes, Some(actor)).await.map_err(|e| match e {
+        ImportFailure::Rejected(e) => AppError::Import(e),
+        ImportFailure::Db(e) => e.into(),
+    })
 }

@@ -182,7 +182,7 @@ pub mod ssr {
     }
 
     pub async fn list(pool: &SqlitePool) -> Result<Vec<Person>, AppError> {
-        users::list(pool).await?.into_iter().map(person).collect()
+        users::list(pool, None).await?.into_iter().map(person).collect()
     }
 
     pub async fn update(
@@ -209,8 +209,7 @@ pub mod ssr {
 
     pub async fn report(pool: &SqlitePool, username: &str) -> Result<ReviewerReport, AppError> {
         let user = users::by_username(pool, username).await?.ok_or(AppError::NotFound)?;
-        let row =
-            users::list(pool).await?.into_iter().find(|r| r.username == user.username).ok_or(AppError::NotFound)?;
+        let row = users::list(pool, Some(&user.username)).await?.pop().ok_or(AppError::NotFound)?;
         let times = stats::reviewer_times(pool, user.id).await?;
         let median_seconds = (!times.is_empty()).then(|| {
             let n = times.len();

@@ -125,15 +125,17 @@ pub struct UserRow {
     pub last_active: Option<String>,
 }
 
-pub async fn list(pool: &SqlitePool) -> Result<Vec<UserRow>, sqlx::Error> {
+/// Every account (`None`), or the one named.
+pub async fn list(pool: &SqlitePool, only: Option<&str>) -> Result<Vec<UserRow>, sqlx::Error> {
     sqlx::query_as(
         "SELECT u.username, u.role, u.specialties, u.disabled_at IS NOT NULL AS disabled, u.created_at,
                 (SELECT COUNT(*) FROM judgments j WHERE j.user_id = u.id)
               + (SELECT COUNT(*) FROM corrections c WHERE c.user_id = u.id) AS decisions,
                 MAX((SELECT MAX(created_at) FROM judgments j WHERE j.user_id = u.id),
                     IFNULL((SELECT MAX(created_at) FROM corrections c WHERE c.user_id = u.id), '')) AS last_active
-           FROM users u ORDER BY u.username",
+           FROM users u WHERE ?1 IS NULL OR u.username = ?1 ORDER BY u.username",
     )
+    .bind(only)
     .fetch_all(pool)
     .await
 }
