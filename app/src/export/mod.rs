@@ -152,6 +152,7 @@ impl fmt::Display for ExportSummary {
 
 /// An export as the export page lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct ExportEntry {
     pub id: i64,
     pub format: String,
@@ -170,17 +171,7 @@ pub async fn list_exports(dataset: String) -> Result<Vec<ExportEntry>, AppError>
             let pool = crate::state::app_state()?.pool;
             let name = crate::domain::DatasetName::parse(dataset).map_err(|_| AppError::NotFound)?;
             let dataset = crate::store::datasets::by_name(&pool, &name).await?.ok_or(AppError::NotFound)?;
-            Ok(crate::store::export::recent(&pool, dataset.id, 20)
-                .await?
-                .into_iter()
-                .map(|e| ExportEntry {
-                    id: e.id,
-                    format: e.format,
-                    created_by: e.created_by,
-                    created_at: e.created_at,
-                    manifest: e.manifest,
-                })
-                .collect())
+            Ok(crate::store::export::recent(&pool, dataset.id, 20).await?)
         }
         .await,
     )

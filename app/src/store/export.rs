@@ -267,19 +267,12 @@ pub async fn finish(pool: &SqlitePool, export: i64, manifest: &serde_json::Value
     tx.commit().await
 }
 
-/// A finished export as the export page lists it.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct ExportRow {
-    pub id: i64,
-    pub format: String,
-    pub created_by: Option<String>,
-    pub created_at: String,
-    /// JSON; `None` while the data is still being written (or if the download broke off).
-    pub manifest: Option<String>,
-}
-
 /// The dataset's most recent exports, newest first.
-pub async fn recent(pool: &SqlitePool, dataset: i64, limit: i64) -> Result<Vec<ExportRow>, sqlx::Error> {
+pub async fn recent(
+    pool: &SqlitePool,
+    dataset: i64,
+    limit: i64,
+) -> Result<Vec<crate::export::ExportEntry>, sqlx::Error> {
     sqlx::query_as(
         "SELECT e.id, e.format, u.username AS created_by, e.created_at, e.manifest
            FROM exports e LEFT JOIN users u ON u.id = e.created_by
