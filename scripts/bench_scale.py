@@ -8,6 +8,7 @@ ChiMed 2.0's sizes, SQLite's own bulk insert of the same rows as a baseline, and
                                     prepared statement per table in one transaction; prints seconds
   bench_scale.py votes DB DATASET   one vote per item of DATASET by three reviewers (setup, untimed)
 """
+import hashlib
 import json
 import random
 import sqlite3
@@ -61,19 +62,25 @@ def rows(path: str, kind: str):
 
 
 def raw(db: str, path: str, kind: str) -> None:
-    data = list(rows(path, kind))  # parsed before the clock starts: this times the store only
+    # The rows medpref writes: the same columns, a sha256 content hash per item (the
+    # de-duplication key, as random as medpref's) and the candidates' positions. Parsed and
+    # hashed before the clock starts: this times the store only.
+    data = [(n, q, answers, hashlib.sha256("\x1f".join([q, *answers]).encode()).hexdigest())
+            for n, q, answers in rows(path, kind)]
     con = sqlite3.connect(db, isolation_level=None)
     con.execute("PRAGMA journal_mode=WAL")
     con.execute("PRAGMA synchronous=NORMAL")
     con.execute("PRAGMA foreign_keys=ON")
+    con.execute("PRAGMA cache_size=-65536")  # as medpref's import connection (store::BULK_CACHE_KIB)
     start = time.perf_counter()
     con.execute("BEGIN")
     dataset = con.execute("INSERT INTO datasets (name, kind) VALUES (?, ?) RETURNING id",
                           (f"raw-{kind}", "correct" if kind == "qa" else "compare")).fetchone()[0]
-    item_sql = "INSERT INTO items (dataset_id, source_line, content_hash, question) VALUES (?, ?, ?, ?) RETURNING id"
+    item_sql = """INSERT INTO items (dataset_id, source_line, content_hash, history, question, meta)
+                  VALUES (?, ?, ?, '[]', ?, '{}') RETURNING id"""
     cand_sql = "INSERT INTO candidates (item_id, position, body) VALUES (?, ?, ?)"
-    for n, q, answers in data:
-        item = con.execute(item_sql, (dataset, n, f"h{n}", q)).fetchone()[0]
+    for n, q, answers, digest in data:
+        item = con.execute(item_sql, (dataset, n, digest, q)).fetchone()[0]
         con.executemany(cand_sql, [(item, p, a) for p, a in enumerate(answers)])
     con.execute("COMMIT")
     print(f"{time.perf_counter() - start:.2f}")

@@ -108,6 +108,47 @@ async fn uploads_list_every_bad_line_change_nothing_and_respect_the_limit() {
     assert!(res.body.contains("upload limit"), "{}", res.body);
 }
 
+/// Imports are written in batches of 2,000 items; what holds for one batch holds across them.
+#[tokio::test]
+async fn large_uploads_deduplicate_flag_and_reject_across_batches() {
+    let app = TestApp::new().await;
+    let admin = app.signed_in("admin", Role::Admin).await;
+    let mut lines: Vec<String> = common::pairs(4_500).lines().map(str::to_string).collect();
+    let query = "dataset=big&format=cmd-reward&file_name=big.jsonl";
+
+    // Bad lines in the first and the last batch: both reported, nothing written.
+    let (first, last) = (lines[2].clone(), lines[4_399].clone());
+    lines[2] = "{".into();
+    lines[4_399] = "[]".into();
+    let res = upload(&app, &admin, query, &lines.join("\n")).await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    let err = &res.json()["Import"];
+    assert_eq!((err["line"].clone(), err["more"][0][0].clone()), (json!(3), json!(4_400)), "{err}");
+    for table in ["datasets", "items", "candidates", "imports", "flags"] {
+        assert_eq!(app.count(table).await, 0, "{table}");
+    }
+
+    // A repeat of line 1 in the third batch is a duplicate; a phone number in an answer of
+    // the third batch is flagged on that answer.
+    (lines[2], lines[4_399]) = (first, last);
+    lines[4_000] = lines[0].clone();
+    lines[4_300] =
+        json!({ "question": "问题：胸闷", "response_chosen": "请拨打13812345678咨询", "response_rejected": "休息" })
+            .to_string();
+    let res = upload(&app, &admin, query, &lines.join("\n")).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!((res.json()["added"].clone(), res.json()["duplicates"].clone()), (json!(4_499), json!(1)));
+    assert_eq!(app.count("candidates").await, 2 * 4_499);
+    let flagged: Vec<(String, i64, String)> = sqlx::query_as(
+        "SELECT c.body, i.source_line, f.span_text FROM flags f
+           JOIN candidates c ON c.id = f.candidate_id JOIN items i ON i.id = f.item_id AND c.item_id = i.id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(flagged, [("请拨打13812345678咨询".to_string(), 4_301, "13812345678".to_string())]);
+}
+
 #[tokio::test]
 async fn admins_manage_people_and_disabled_sessions_end_for_good() {
     let app = TestApp::new().await;

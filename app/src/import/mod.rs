@@ -1,5 +1,6 @@
-//! Bringing datasets in. A file is read whole and checked line by line before anything
-//! is written; one bad line rejects the file with its line number, and nothing changes.
+//! Bringing datasets in. A file is checked line by line and written in one transaction;
+//! a bad line rejects the file with its line number (and every other bad line, up to 20)
+//! and the transaction is rolled back, so nothing changes.
 #[cfg(feature = "ssr")]
 mod candidates;
 #[cfg(feature = "ssr")]

@@ -2,10 +2,11 @@
 //! Every text a flag can point at is read and written through [`location`], the one
 //! mapping from a `TextRef` to its table and column.
 use crate::domain::{CandidateId, ItemId, UserId};
-use crate::flag::detect::detect;
+use crate::flag::detect::{Span, detect};
 use crate::flag::redact::redact;
 use crate::flag::{Category, FlagKind, FlagStatus, FlagView, Harm, Resolution, TextRef};
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::query_builder::Separated;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
 /// Table, text column and key column of a text, and the key's value.
 fn location(item: ItemId, r: TextRef) -> (&'static str, &'static str, &'static str, i64) {
@@ -106,7 +107,13 @@ pub struct NewFlag {
     pub by: Option<UserId>,
 }
 
-pub async fn insert(conn: &mut SqliteConnection, item: ItemId, f: &NewFlag) -> Result<i64, sqlx::Error> {
+const INSERT: &str = "INSERT INTO flags (item_id, field, candidate_id, correction_id, span_start, span_end, span_text,
+                                          category, severity, source, detector, note, created_by) ";
+/// Columns per flag row in [`INSERT`]; batches stay under SQLite's 32,766 parameters.
+const COLUMNS: usize = 13;
+
+/// Binds one flag's row of [`INSERT`].
+fn push_row<'a>(mut row: Separated<'_, 'a, Sqlite, &'static str>, item: ItemId, f: &'a NewFlag) {
     let (field, candidate, correction) = match f.field {
         Some(r) => {
             let (field, c, k) = columns(r);
@@ -114,49 +121,55 @@ pub async fn insert(conn: &mut SqliteConnection, item: ItemId, f: &NewFlag) -> R
         }
         None => (None, None, None),
     };
-    sqlx::query_scalar(
-        "INSERT INTO flags (item_id, field, candidate_id, correction_id, span_start, span_end, span_text, category,
-                            severity, source, detector, note, created_by)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-    )
-    .bind(item.0)
-    .bind(field)
-    .bind(candidate)
-    .bind(correction)
-    .bind(f.span.map(|s| s.0 as i64))
-    .bind(f.span.map(|s| s.1 as i64))
-    .bind(&f.span_text)
-    .bind(f.kind.as_str())
-    .bind(f.severity.map(Harm::as_str))
-    .bind(if f.by.is_some() { "reviewer" } else { "detector" })
-    .bind(f.by.is_none().then(|| f.kind.as_str()))
-    .bind(&f.note)
-    .bind(f.by.map(|u| u.0))
-    .fetch_one(conn)
-    .await
+    row.push_bind(item.0)
+        .push_bind(field)
+        .push_bind(candidate)
+        .push_bind(correction)
+        .push_bind(f.span.map(|s| s.0 as i64))
+        .push_bind(f.span.map(|s| s.1 as i64))
+        .push_bind(&f.span_text)
+        .push_bind(f.kind.as_str())
+        .push_bind(f.severity.map(Harm::as_str))
+        .push_bind(if f.by.is_some() { "reviewer" } else { "detector" })
+        .push_bind(f.by.is_none().then(|| f.kind.as_str()))
+        .push_bind(&f.note)
+        .push_bind(f.by.map(|u| u.0));
 }
 
-/// Runs the detectors on a text and stores what they find. Returns how many spans.
-pub async fn detect_into(
-    conn: &mut SqliteConnection,
-    item: ItemId,
-    r: TextRef,
-    text: &str,
-) -> Result<usize, sqlx::Error> {
-    let spans = detect(text);
-    for s in &spans {
-        let flag = NewFlag {
-            field: Some(r),
-            span: Some((s.start, s.end)),
-            span_text: Some(s.text.clone()),
-            kind: FlagKind::Span(s.category),
-            severity: None,
-            note: None,
-            by: None,
-        };
-        insert(conn, item, &flag).await?;
+pub async fn insert(conn: &mut SqliteConnection, item: ItemId, f: &NewFlag) -> Result<i64, sqlx::Error> {
+    let mut q = QueryBuilder::new(INSERT);
+    q.push_values([f], |row, f| push_row(row, item, f));
+    q.push(" RETURNING id");
+    q.build_query_scalar().fetch_one(conn).await
+}
+
+/// Stores many flags with one statement per few thousand (imports store one per text span).
+pub async fn insert_many(conn: &mut SqliteConnection, flags: &[(ItemId, NewFlag)]) -> Result<(), sqlx::Error> {
+    for chunk in flags.chunks(super::MAX_PARAMETERS / COLUMNS) {
+        let mut q = QueryBuilder::new(INSERT);
+        q.push_values(chunk, |row, (item, f)| push_row(row, *item, f));
+        q.build().execute(&mut *conn).await?;
     }
-    Ok(spans.len())
+    Ok(())
+}
+
+/// A detector's span in text `r`, as a flag to store.
+pub fn span_flag(r: TextRef, s: Span) -> NewFlag {
+    NewFlag {
+        field: Some(r),
+        span: Some((s.start, s.end)),
+        span_text: Some(s.text),
+        kind: FlagKind::Span(s.category),
+        severity: None,
+        note: None,
+        by: None,
+    }
+}
+
+/// Runs the detectors on a text and stores what they find.
+pub async fn detect_into(conn: &mut SqliteConnection, item: ItemId, r: TextRef, text: &str) -> Result<(), sqlx::Error> {
+    let flags: Vec<(ItemId, NewFlag)> = detect(text).into_iter().map(|s| (item, span_flag(r, s))).collect();
+    insert_many(conn, &flags).await
 }
 
 /// A text was replaced (an edit, a new correction): its active flags are resolved as

@@ -1,7 +1,11 @@
 //! Items, their candidate answers, and the import records they come from.
+use super::MAX_PARAMETERS;
+use super::flags::{self, NewFlag};
 use crate::domain::{CandidateId, DatasetId, ItemId, UserId};
 use crate::flag::TextRef;
-use sqlx::SqliteConnection;
+use crate::flag::detect::{Span, detect};
+use sqlx::{QueryBuilder, SqliteConnection};
+use std::collections::HashMap;
 
 /// Which side of the source's preference an answer was on, if the source had one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,48 +85,115 @@ pub async fn finish_import(
     Ok(())
 }
 
-/// Stores an item with its candidates; `None` when the dataset already holds the same content.
-pub async fn insert(
+/// An item with what the detectors found in its question and in each of its answers.
+#[derive(Debug, Clone)]
+pub struct ScannedItem {
+    pub item: NewItem,
+    question: Vec<Span>,
+    answers: Vec<Vec<Span>>,
+}
+
+impl ScannedItem {
+    /// Runs the detectors on the item's texts: CPU work, which imports do on another
+    /// thread while SQLite writes the previous batch.
+    pub fn scan(item: NewItem) -> Self {
+        let question = detect(&item.question);
+        let answers = item.candidates.iter().map(|c| detect(&c.body)).collect();
+        ScannedItem { item, question, answers }
+    }
+}
+
+/// Stores a batch of items with their candidates, and a flag for each detected span.
+/// Items whose content the dataset already holds (or that repeat an earlier item of the
+/// batch) are skipped. Returns how many were added.
+///
+/// Each statement is a round trip to SQLite's worker thread, which costs more than a row,
+/// so every table gets multi-row statements rather than one per row.
+pub async fn insert_batch(
     conn: &mut SqliteConnection,
     dataset: DatasetId,
     import_id: i64,
-    item: &NewItem,
-) -> Result<Option<ItemId>, sqlx::Error> {
-    let history = serde_json::to_string(&item.history).expect("history serialises");
-    let id: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO items (dataset_id, import_id, source_line, content_hash, system, history, question, department, task, meta)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (dataset_id, content_hash) DO NOTHING RETURNING id",
-    )
-    .bind(dataset.0)
-    .bind(import_id)
-    .bind(item.source_line)
-    .bind(&item.content_hash)
-    .bind(&item.system)
-    .bind(history)
-    .bind(&item.question)
-    .bind(&item.department)
-    .bind(&item.task)
-    .bind(item.meta.to_string())
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(id) = id else { return Ok(None) };
-    let item_id = ItemId(id);
-    super::flags::detect_into(conn, item_id, TextRef::Question, &item.question).await?;
-    for (position, c) in item.candidates.iter().enumerate() {
-        let candidate: i64 = sqlx::query_scalar(
-            "INSERT INTO candidates (item_id, position, body, model, prior_label) VALUES (?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(id)
-        .bind(position as i64)
-        .bind(&c.body)
-        .bind(&c.model)
-        .bind(c.prior_label.map(PriorLabel::as_str))
-        .fetch_one(&mut *conn)
-        .await?;
-        super::flags::detect_into(conn, item_id, TextRef::Answer(CandidateId(candidate)), &c.body).await?;
+    items: &[ScannedItem],
+) -> Result<usize, sqlx::Error> {
+    let mut added: Vec<(ItemId, &ScannedItem)> = Vec::with_capacity(items.len());
+    for chunk in items.chunks(MAX_PARAMETERS / ITEM_COLUMNS) {
+        added.extend(insert_items(conn, dataset, import_id, chunk).await?);
     }
-    Ok(Some(item_id))
+    let mut flags: Vec<(ItemId, NewFlag)> = Vec::new();
+    for (id, scanned) in &added {
+        flags.extend(scanned.question.iter().map(|s| (*id, flags::span_flag(TextRef::Question, s.clone()))));
+    }
+    let rows: Vec<(ItemId, i64, &NewCandidate, &[Span])> = added
+        .iter()
+        .flat_map(|(id, s)| {
+            let answers = s.item.candidates.iter().zip(&s.answers);
+            answers.enumerate().map(|(p, (c, spans))| (*id, p as i64, c, spans.as_slice()))
+        })
+        .collect();
+    for chunk in rows.chunks(MAX_PARAMETERS / CANDIDATE_COLUMNS) {
+        let mut q = QueryBuilder::new("INSERT INTO candidates (item_id, position, body, model, prior_label) ");
+        q.push_values(chunk, |mut row, (item, position, c, _)| {
+            row.push_bind(item.0)
+                .push_bind(position)
+                .push_bind(&c.body)
+                .push_bind(&c.model)
+                .push_bind(c.prior_label.map(PriorLabel::as_str));
+        });
+        q.push(" RETURNING id, item_id, position");
+        let ids: Vec<(i64, i64, i64)> = q.build_query_as().fetch_all(&mut *conn).await?;
+        // RETURNING's order is unspecified: match rows by (item, position).
+        let ids: HashMap<(i64, i64), i64> = ids.into_iter().map(|(id, item, p)| ((item, p), id)).collect();
+        for (item, position, _, spans) in chunk {
+            let answer = TextRef::Answer(CandidateId(ids[&(item.0, *position)]));
+            flags.extend(spans.iter().map(|s| (*item, flags::span_flag(answer, s.clone()))));
+        }
+    }
+    flags::insert_many(conn, &flags).await?;
+    Ok(added.len())
+}
+
+/// Items per [`insert_batch`] call when importing: large enough that statements are few,
+/// small enough that a batch's flags and ids stay a small fraction of the import's memory.
+pub const BATCH: usize = 2_000;
+
+const ITEM_COLUMNS: usize = 10;
+const CANDIDATE_COLUMNS: usize = 5;
+
+/// The items rows of [`insert_batch`]: the new ones with their ids, in the batch's order.
+async fn insert_items<'a>(
+    conn: &mut SqliteConnection,
+    dataset: DatasetId,
+    import_id: i64,
+    scanned: &'a [ScannedItem],
+) -> Result<Vec<(ItemId, &'a ScannedItem)>, sqlx::Error> {
+    let items = || scanned.iter().map(|s| &s.item);
+    let json: Vec<(String, String)> =
+        items().map(|i| (serde_json::to_string(&i.history).expect("history serialises"), i.meta.to_string())).collect();
+    let mut q = QueryBuilder::new(
+        "INSERT INTO items (dataset_id, import_id, source_line, content_hash, system, history, question, department, task, meta) ",
+    );
+    q.push_values(items().zip(&json), |mut row, (item, (history, meta))| {
+        row.push_bind(dataset.0)
+            .push_bind(import_id)
+            .push_bind(item.source_line)
+            .push_bind(&item.content_hash)
+            .push_bind(&item.system)
+            .push_bind(history)
+            .push_bind(&item.question)
+            .push_bind(&item.department)
+            .push_bind(&item.task)
+            .push_bind(meta);
+    });
+    q.push(" ON CONFLICT (dataset_id, content_hash) DO NOTHING RETURNING id, content_hash");
+    let ids: HashMap<String, i64> =
+        q.build_query_as::<(i64, String)>().fetch_all(conn).await?.into_iter().map(|(id, h)| (h, id)).collect();
+    // A hash inserted by this statement belongs to its first row; later rows with it were skipped.
+    let mut seen = std::collections::HashSet::new();
+    Ok(scanned
+        .iter()
+        .filter(|s| seen.insert(s.item.content_hash.as_str()))
+        .filter_map(|s| ids.get(&s.item.content_hash).map(|id| (ItemId(*id), s)))
+        .collect())
 }
 
 /// The known answer of a gold item, in candidate terms.

@@ -12,8 +12,8 @@ pub mod queue;
 pub mod stats;
 pub mod users;
 
-use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Connection, SqliteConnection, SqlitePool};
 use std::path::Path;
 use std::time::Duration;
 
@@ -21,6 +21,10 @@ pub use sqlx::SqlitePool as Pool;
 
 /// SQL expression for "now" in the store's timestamp format (UTC, sortable as text).
 pub(crate) const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+
+/// SQLite's limit on parameters in one statement (SQLITE_MAX_VARIABLE_NUMBER since 3.32).
+/// Multi-row inserts are cut to stay under it.
+pub(crate) const MAX_PARAMETERS: usize = 32_766;
 
 /// Opens (creating if needed) the database file and brings its schema up to date.
 ///
@@ -48,5 +52,25 @@ pub async fn migrate(pool: &SqlitePool) -> Result<(), sqlx::migrate::MigrateErro
 /// read-then-write sequence (such as picking the next queue item) cannot interleave
 /// with another writer.
 pub async fn begin_write(pool: &SqlitePool) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
-    pool.begin_with("BEGIN IMMEDIATE").await
+    pool.begin_with(BEGIN_WRITE).await
+}
+
+const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
+
+/// [`begin_write`] on a connection of the caller's (see [`bulk_connection`]).
+pub async fn begin_write_on(conn: &mut SqliteConnection) -> Result<sqlx::Transaction<'_, sqlx::Sqlite>, sqlx::Error> {
+    conn.begin_with(BEGIN_WRITE).await
+}
+
+/// Page cache, in KiB, of the connection an import writes with. With SQLite's default 2 MB a
+/// large transaction spills dirty pages to the WAL and reads them back; 64 MB makes an import
+/// of 351,600 QA pairs ~20% faster (`scripts/bench.sh scale`).
+const BULK_CACHE_KIB: u32 = 65_536;
+
+/// A connection of its own for one large write transaction (an import), with a larger page
+/// cache. It is detached from the pool, so the cache is freed when it is dropped.
+pub async fn bulk_connection(pool: &SqlitePool) -> Result<SqliteConnection, sqlx::Error> {
+    let mut conn = pool.acquire().await?.detach();
+    sqlx::query(&format!("PRAGMA cache_size = -{BULK_CACHE_KIB}")).execute(&mut conn).await?;
+    Ok(conn)
 }
