@@ -14,6 +14,7 @@ pub mod export;
 pub mod flag;
 pub mod i18n;
 pub mod import;
+pub mod items;
 pub mod review;
 
 #[cfg(feature = "ssr")]

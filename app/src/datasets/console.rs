@@ -146,6 +146,11 @@ pub fn DatasetPage() -> impl IntoView {
                                     <BarChart title=t().chart_days bars=days id="chart-days"/>
                                     <BarChart title=t().chart_reviewers bars=o.reviewers.clone() id="chart-reviewers"/>
                                 </div>
+                                <p>
+                                    <A href=format!("/admin/datasets/{}/items", o.name) attr:id="items-link">
+                                        {i18n.t().browse.link}
+                                    </A>
+                                </p>
                                 <p class="muted">
                                     {t().reviewer_pages} " "
                                     {o.reviewers.clone().into_iter().map(|(r, _)| {

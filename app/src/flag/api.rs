@@ -329,7 +329,7 @@ mod ssr {
             .collect())
     }
 
-    async fn load(pool: &SqlitePool, item: ItemId) -> Result<FlaggedItem, AppError> {
+    pub async fn load(pool: &SqlitePool, item: ItemId) -> Result<FlaggedItem, AppError> {
         let mut conn = pool.acquire().await?;
         let row: Option<(String, Option<String>)> = sqlx::query_as(
             "SELECT d.name, i.excluded_at FROM items i JOIN datasets d ON d.id = i.dataset_id WHERE i.id = ?",
@@ -391,3 +391,6 @@ mod ssr {
 
 #[cfg(feature = "ssr")]
 pub use ssr::state_of_texts as reviewer_state;
+/// An item's texts, highlighted, and its flags (no role check: callers check).
+#[cfg(feature = "ssr")]
+pub use ssr::load as flagged_texts;

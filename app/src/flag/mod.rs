@@ -12,7 +12,7 @@ mod queue;
 pub mod redact;
 pub use api::*;
 pub use panel::{FlagPanel, field_attr};
-pub use queue::{FlagQueuePage, FlaggedItemPage};
+pub use queue::{FlagQueuePage, FlaggedItemPage, text_label};
 
 use crate::domain::CandidateId;
 use serde::{Deserialize, Serialize};

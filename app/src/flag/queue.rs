@@ -9,7 +9,8 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use std::collections::HashSet;
 
-fn text_label(r: TextRef) -> String {
+/// How a text of an item is named on admin pages.
+pub fn text_label(r: TextRef) -> String {
     let t = use_i18n().t().flag;
     match r {
         TextRef::Question => t.question.into(),

@@ -168,4 +168,5 @@ pub const CATALOG: Catalog = Catalog {
     ],
     flag: &super::flag::EN,
     admin: &super::admin::EN,
+    browse: &super::browse::EN,
 };

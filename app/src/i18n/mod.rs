@@ -7,10 +7,12 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 mod admin;
+mod browse;
 mod en;
 mod flag;
 mod zh_cn;
 pub use admin::AdminText;
+pub use browse::BrowseText;
 pub use flag::FlagText;
 
 /// The cookie that remembers a browser's language choice.
@@ -208,6 +210,7 @@ pub struct Catalog {
     pub correct_keys: &'static [(&'static str, &'static str)],
     pub flag: &'static FlagText,
     pub admin: &'static AdminText,
+    pub browse: &'static BrowseText,
 }
 
 impl Catalog {

@@ -168,4 +168,5 @@ pub const CATALOG: Catalog = Catalog {
     ],
     flag: &super::flag::ZH_CN,
     admin: &super::admin::ZH_CN,
+    browse: &super::browse::ZH_CN,
 };

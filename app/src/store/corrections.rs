@@ -220,14 +220,37 @@ pub async fn recent(
 
 /// Every decision on an item, by reviewer name, oldest first.
 pub async fn decisions(pool: &SqlitePool, item: ItemId) -> Result<Vec<(String, CorrectionInput)>, sqlx::Error> {
-    let rows: Vec<(String, i64, i64, i64, String, Option<String>, Option<String>, String, Option<String>)> = sqlx::query_as(
-        "SELECT u.username, c.id, c.item_id, 0, c.decision, c.corrected_question, c.corrected_answer, c.reasons, c.reject_reason
-           FROM corrections c JOIN users u ON u.id = c.user_id WHERE c.item_id = ? ORDER BY c.id",
+    Ok(of_item(pool, item).await?.into_iter().map(|c| (c.reviewer, c.input)).collect())
+}
+
+/// A correction of an item as the item's record shows it.
+#[derive(Debug, Clone)]
+pub struct ItemCorrection {
+    pub id: i64,
+    pub reviewer: String,
+    pub input: CorrectionInput,
+    pub is_final: bool,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// Every correction of an item, oldest first.
+pub async fn of_item(pool: &SqlitePool, item: ItemId) -> Result<Vec<ItemCorrection>, sqlx::Error> {
+    let rows: Vec<Row> =
+        sqlx::query_as(&format!("{SELECT} WHERE c.item_id = ? ORDER BY c.id")).bind(item.0).fetch_all(pool).await?;
+    let facts: Vec<(String, bool, String, String)> = sqlx::query_as(
+        "SELECT u.username, c.is_final, c.created_at, c.updated_at FROM corrections c JOIN users u ON u.id = c.user_id
+          WHERE c.item_id = ? ORDER BY c.id",
     )
     .bind(item.0)
     .fetch_all(pool)
     .await?;
-    rows.into_iter().map(|(name, a, b, c, d, e, f, g, h)| Ok((name, to_input(&(a, b, c, d, e, f, g, h))?))).collect()
+    rows.iter()
+        .zip(facts)
+        .map(|(row, (reviewer, is_final, created_at, updated_at))| {
+            Ok(ItemCorrection { id: row.0, reviewer, input: to_input(row)?, is_final, created_at, updated_at })
+        })
+        .collect()
 }
 
 /// Items of the dataset whose reviewers disagree and that no adjudicator has decided yet.

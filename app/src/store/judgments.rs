@@ -149,19 +149,20 @@ pub struct OwnJudgment {
     pub input: JudgmentInput,
 }
 
-async fn load_own(
+/// A judgment; with `owner`, only if it is theirs.
+async fn load(
     conn: &mut SqliteConnection,
-    user: UserId,
+    owner: Option<UserId>,
     judgment: i64,
 ) -> Result<Option<OwnJudgment>, sqlx::Error> {
     type Row = (i64, i64, String, String, Option<i64>, Option<String>, Option<String>, Option<i64>);
     let row: Option<Row> = sqlx::query_as(
         "SELECT j.item_id, i.dataset_id, a.presentation, j.outcome, j.winner_id, j.strength, j.rationale, j.time_on_task_ms
            FROM judgments j JOIN assignments a ON a.id = j.assignment_id JOIN items i ON i.id = j.item_id
-          WHERE j.id = ? AND j.user_id = ?",
+          WHERE j.id = ?1 AND (?2 IS NULL OR j.user_id = ?2)",
     )
     .bind(judgment)
-    .bind(user.0)
+    .bind(owner.map(|u| u.0))
     .fetch_optional(&mut *conn)
     .await?;
     let Some((item_id, dataset_id, presentation, outcome, winner, strength, rationale, time)) = row else {
@@ -222,7 +223,29 @@ async fn load_own(
 
 pub async fn own(pool: &SqlitePool, user: UserId, judgment: i64) -> Result<Option<OwnJudgment>, sqlx::Error> {
     let mut conn = pool.acquire().await?;
-    load_own(&mut conn, user, judgment).await
+    load(&mut conn, Some(user), judgment).await
+}
+
+/// Every judgment of an item, oldest first, with its reviewer and times.
+pub async fn of_item(
+    pool: &SqlitePool,
+    item: ItemId,
+) -> Result<Vec<(OwnJudgment, String, String, String)>, sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+        "SELECT j.id, u.username, j.created_at, j.updated_at FROM judgments j JOIN users u ON u.id = j.user_id
+          WHERE j.item_id = ? ORDER BY j.id",
+    )
+    .bind(item.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (id, reviewer, created, updated) in rows {
+        if let Some(j) = load(&mut conn, None, id).await? {
+            out.push((j, reviewer, created, updated));
+        }
+    }
+    Ok(out)
 }
 
 /// Changes a reviewer's own judgment. The audit log keeps the old and the new value.
@@ -234,7 +257,7 @@ pub async fn update(
     settings: &ReviewSettings,
 ) -> Result<(), RecordError> {
     let mut tx = super::begin_write(pool).await?;
-    let old = load_own(&mut tx, user, judgment).await?.ok_or(RecordError::NotFound)?;
+    let old = load(&mut tx, Some(user), judgment).await?.ok_or(RecordError::NotFound)?;
     let shown: Vec<i64> = old.presentation.iter().map(|c| c.0).collect();
     validate(settings, shown.len(), input).map_err(RecordError::Invalid)?;
     let stored = to_stored(&shown, &input.decision);
@@ -287,7 +310,7 @@ pub async fn recent(
     let mut conn = pool.acquire().await?;
     let mut out = Vec::with_capacity(rows.len());
     for (id, question, updated_at) in rows {
-        if let Some(j) = load_own(&mut conn, user, id).await? {
+        if let Some(j) = load(&mut conn, Some(user), id).await? {
             out.push(RecentJudgment { id, question, input: j.input, updated_at });
         }
     }

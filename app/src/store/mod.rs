@@ -2,6 +2,7 @@
 //!
 //! All SQL lives in this folder. Callers get typed values, never rows.
 pub mod audit;
+pub mod browse;
 pub mod corrections;
 pub mod datasets;
 pub mod export;

@@ -5,14 +5,18 @@ use crate::domain::UserId;
 use crate::people::ReviewerDatasetRow;
 use sqlx::SqlitePool;
 
+/// The decisions (votes and corrections) on item `i`, in SQL.
+pub(super) const DECISIONS_PER_ITEM: &str = "((SELECT COUNT(*) FROM judgments j WHERE j.item_id = i.id)
+     + (SELECT COUNT(*) FROM corrections c WHERE c.item_id = i.id))";
+
 /// Decisions (votes or corrections) per item, as (decisions, items).
 pub async fn progress(pool: &SqlitePool, dataset: i64) -> Result<Vec<(i64, i64)>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT n, COUNT(*) FROM (
-             SELECT (SELECT COUNT(*) FROM judgments j WHERE j.item_id = i.id)
-                  + (SELECT COUNT(*) FROM corrections c WHERE c.item_id = i.id) AS n
-               FROM items i WHERE i.dataset_id = ? AND i.excluded_at IS NULL)
-          GROUP BY n ORDER BY n",
+        &format!(
+            "SELECT n, COUNT(*) FROM (
+                 SELECT {DECISIONS_PER_ITEM} AS n FROM items i WHERE i.dataset_id = ? AND i.excluded_at IS NULL)
+              GROUP BY n ORDER BY n"
+        ),
     )
     .bind(dataset)
     .fetch_all(pool)

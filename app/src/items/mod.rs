@@ -1,0 +1,253 @@
+//! Browsing a dataset's items: substring search in Chinese (over question, system text and
+//! answers), filters by state, flag, department and reviewer, keyset paging; and one item
+//! with everything that happened to it (judgments, corrections, flags, history).
+//!
+//! Admins and auditors only: reviewers never see each other's decisions.
+mod page;
+#[cfg(feature = "ssr")]
+mod search;
+
+pub use page::{ItemPage, ItemsPage};
+
+use crate::correct::rules::CorrectionInput;
+use crate::error::AppError;
+use crate::flag::{FlagKind, FlaggedItem};
+use crate::import::DatasetKind;
+use crate::review::judgment::JudgmentInput;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+crate::named_enum! {
+    /// Where an item is in review, for filtering.
+    pub enum ItemState("item state") {
+        /// No vote or correction yet.
+        Unreviewed = "unreviewed",
+        /// Some, fewer than the dataset's overlap target.
+        InProgress = "in-progress",
+        /// At least the overlap target.
+        Complete = "complete",
+        /// Marked gold by an admin.
+        Gold = "gold",
+        /// Taken out of every queue and export.
+        Excluded = "excluded",
+    }
+}
+
+/// Which items to show by their flags (active ones: open or confirmed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlagFilter {
+    /// Any active flag (redaction markers left by the source do not count).
+    Any,
+    /// No active flag.
+    None,
+    /// An active flag of this kind.
+    Kind(FlagKind),
+}
+
+impl FlagFilter {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlagFilter::Any => "any",
+            FlagFilter::None => "none",
+            FlagFilter::Kind(k) => k.as_str(),
+        }
+    }
+}
+
+impl std::str::FromStr for FlagFilter {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "any" => Ok(FlagFilter::Any),
+            "none" => Ok(FlagFilter::None),
+            _ => FlagKind::parse(s).map(FlagFilter::Kind).ok_or_else(|| format!("unknown flag filter `{s}`")),
+        }
+    }
+}
+
+/// The longest search text: a phrase, not a document.
+pub const MAX_QUERY_CHARS: usize = 100;
+/// Items per page of results.
+pub const PAGE_SIZE: i64 = 50;
+
+/// A search over one dataset's items. Empty strings mean "no filter".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ItemFilter {
+    /// A substring of the question, the system text or an answer (characters, not words:
+    /// Chinese has no spaces).
+    pub text: String,
+    pub state: Option<ItemState>,
+    pub flag: Option<FlagFilter>,
+    pub department: Option<DepartmentFilter>,
+    /// Items this reviewer voted on or corrected.
+    pub reviewer: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DepartmentFilter {
+    Named(String),
+    /// Items without a department.
+    Unset,
+}
+
+impl DepartmentFilter {
+    /// How "no department" is written in a search's address and the API.
+    pub const UNSET: &str = "-";
+}
+
+/// A piece of text around the first match: `before`, the match, `after`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snippet {
+    pub before: String,
+    pub hit: String,
+    pub after: String,
+}
+
+/// One item in the results.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemHit {
+    pub id: i64,
+    pub question: Snippet,
+    /// The first answer with the search text, when the question does not have it.
+    pub answer: Option<Snippet>,
+    pub department: Option<String>,
+    /// Votes and corrections.
+    pub decisions: i64,
+    pub active_flags: i64,
+    pub gold: bool,
+    pub excluded: bool,
+}
+
+/// A page of results; `next` is the `after` of the following page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemHits {
+    pub dataset: String,
+    pub kind: DatasetKind,
+    /// Items matching the search in the whole dataset.
+    pub total: i64,
+    pub items: Vec<ItemHit>,
+    pub next: Option<i64>,
+    /// What the department and reviewer filters can choose from.
+    pub departments: Vec<String>,
+    pub reviewers: Vec<String>,
+}
+
+/// An answer of an item, with its provenance (never shown to reviewers).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CandidateFacts {
+    pub id: i64,
+    /// 1-based, in the source's order.
+    pub position: i64,
+    pub model: Option<String>,
+    /// `chosen` / `rejected` when the source had a preference.
+    pub prior_label: Option<String>,
+    pub score: Option<f64>,
+}
+
+/// A reviewer's judgment. `judgment` is as they made it (answers in the order shown to
+/// them); `shown` maps that order to source positions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemJudgment {
+    pub id: i64,
+    pub reviewer: String,
+    pub judgment: JudgmentInput,
+    pub shown: Vec<i64>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemCorrection {
+    pub id: i64,
+    pub reviewer: String,
+    pub correction: CorrectionInput,
+    /// Chosen by adjudication.
+    pub is_final: bool,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// One entry of the audit log about the item, its judgments, corrections or flags.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub at: String,
+    /// `None`: the command line.
+    pub actor: Option<String>,
+    pub action: String,
+    /// JSON, as recorded.
+    pub detail: String,
+}
+
+/// Everything about one item.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ItemDossier {
+    pub dataset: String,
+    pub kind: DatasetKind,
+    pub department: Option<String>,
+    pub task: Option<String>,
+    /// The file and line it was imported from.
+    pub source: Option<(String, i64)>,
+    pub created_at: String,
+    /// The known answer, as stored, when the item is gold.
+    pub gold: Option<String>,
+    pub system: Option<String>,
+    pub history: Vec<(String, String)>,
+    /// Every text (question, answers, corrected and final versions) highlighted, and the flags.
+    pub texts: FlaggedItem,
+    pub candidates: Vec<CandidateFacts>,
+    pub judgments: Vec<ItemJudgment>,
+    pub corrections: Vec<ItemCorrection>,
+    pub log: Vec<HistoryEntry>,
+}
+
+/// Items of a dataset matching a search, `PAGE_SIZE` at a time after item id `after`.
+/// Admins and auditors.
+#[server(prefix = "/api", endpoint = "items")]
+pub async fn search_items(
+    dataset: String,
+    #[server(default)] q: String,
+    #[server(default)] state: String,
+    #[server(default)] flag: String,
+    #[server(default)] department: String,
+    #[server(default)] reviewer: String,
+    #[server(default)] after: Option<i64>,
+) -> Result<ItemHits, AppError> {
+    let result = async {
+        search::require_browser().await?;
+        let filter = parse_filter(q, state, flag, department, reviewer)?;
+        search::hits(dataset, filter, after.unwrap_or(0)).await
+    };
+    crate::error::with_status(result.await)
+}
+
+/// One item with everything that happened to it. Admins and auditors.
+#[server(prefix = "/api", endpoint = "item")]
+pub async fn get_item_dossier(item: i64) -> Result<ItemDossier, AppError> {
+    crate::error::with_status(search::dossier(item).await)
+}
+
+/// The wire form of a search (strings, as in the page's address) as a filter.
+pub fn parse_filter(
+    q: String,
+    state: String,
+    flag: String,
+    department: String,
+    reviewer: String,
+) -> Result<ItemFilter, AppError> {
+    let text = q.trim().to_string();
+    if text.chars().count() > MAX_QUERY_CHARS {
+        return Err(AppError::Invalid(format!("the search text is limited to {MAX_QUERY_CHARS} characters")));
+    }
+    let nonempty = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+    Ok(ItemFilter {
+        text,
+        state: nonempty(&state).map(|s| s.parse()).transpose().map_err(AppError::Invalid)?,
+        flag: nonempty(&flag).map(|s| s.parse()).transpose().map_err(AppError::Invalid)?,
+        department: nonempty(&department).map(|d| match d.as_str() {
+            DepartmentFilter::UNSET => DepartmentFilter::Unset,
+            _ => DepartmentFilter::Named(d),
+        }),
+        reviewer: nonempty(&reviewer),
+    })
+}

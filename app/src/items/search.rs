@@ -1,0 +1,166 @@
+//! The server side of browsing: role check, the store's search and the item's record.
+use super::*;
+use crate::auth::session::require;
+use crate::domain::{ItemId, Role};
+use crate::review::compare::ssr::dataset;
+use crate::state::app_state;
+use crate::store::{browse, corrections, judgments, stats};
+
+/// Who may browse items and read their records.
+const BROWSER_ROLES: [Role; 2] = [Role::Admin, Role::Auditor];
+
+pub async fn require_browser() -> Result<(), AppError> {
+    require(&BROWSER_ROLES).await.map(|_| ())
+}
+
+fn decode_error(e: impl std::fmt::Display) -> AppError {
+    crate::error::internal("reading an item", e)
+}
+
+pub async fn hits(name: String, filter: ItemFilter, after: i64) -> Result<ItemHits, AppError> {
+    let pool = app_state()?.pool;
+    let d = dataset(&pool, name).await?;
+    let kind = d.kind.parse().map_err(decode_error)?;
+    let mut rows = browse::page(&pool, d.id, d.overlap_target, &filter, after, PAGE_SIZE + 1).await?;
+    let next = (rows.len() as i64 > PAGE_SIZE).then(|| {
+        rows.truncate(PAGE_SIZE as usize);
+        rows.last().map(|r| r.0).unwrap_or(after)
+    });
+    let items = rows
+        .into_iter()
+        .map(|(id, question, answer, department, decisions, active_flags, gold, excluded)| {
+            let in_question = snippet(&question, &filter.text);
+            let answer = if in_question.is_some() { None } else { answer.and_then(|a| snippet(&a, &filter.text)) };
+            let question = in_question.unwrap_or_else(|| excerpt(&question));
+            ItemHit { id, question, answer, department, decisions, active_flags, gold, excluded }
+        })
+        .collect();
+    Ok(ItemHits {
+        dataset: d.name.clone(),
+        kind,
+        total: browse::count(&pool, d.id, d.overlap_target, &filter).await?,
+        items,
+        next,
+        departments: browse::departments(&pool, d.id).await?,
+        reviewers: stats::per_reviewer(&pool, d.id).await?.into_iter().map(|(name, _)| name).collect(),
+    })
+}
+
+/// Characters shown before and after a match, and of a question without one.
+const BEFORE_CHARS: usize = 24;
+const AFTER_CHARS: usize = 48;
+const EXCERPT_CHARS: usize = 80;
+
+/// One line of text (results are one line each).
+fn flat(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The text around the first occurrence of `needle`, if any.
+fn snippet(text: &str, needle: &str) -> Option<Snippet> {
+    if needle.is_empty() {
+        return None;
+    }
+    let at = text.find(needle)?;
+    let (head, rest) = text.split_at(at);
+    let (hit, tail) = rest.split_at(needle.len());
+    let skip = head.chars().count().saturating_sub(BEFORE_CHARS);
+    let mut before: String = head.chars().skip(skip).collect();
+    if skip > 0 {
+        before.insert(0, '…');
+    }
+    let mut after: String = tail.chars().take(AFTER_CHARS).collect();
+    if tail.chars().nth(AFTER_CHARS).is_some() {
+        after.push('…');
+    }
+    Some(Snippet { before: flat(&before), hit: hit.to_string(), after: flat(&after) })
+}
+
+/// The start of a text.
+fn excerpt(text: &str) -> Snippet {
+    let mut before: String = text.chars().take(EXCERPT_CHARS).collect();
+    if text.chars().nth(EXCERPT_CHARS).is_some() {
+        before.push('…');
+    }
+    Snippet { before: flat(&before), hit: String::new(), after: String::new() }
+}
+
+pub async fn dossier(id: i64) -> Result<ItemDossier, AppError> {
+    require_browser().await?;
+    let pool = app_state()?.pool;
+    let item = ItemId(id);
+    let (name, kind, department, task, file, line, created_at, gold, system, history) =
+        browse::item(&pool, item).await?.ok_or(AppError::NotFound)?;
+    let candidates: Vec<CandidateFacts> = browse::candidates(&pool, item)
+        .await?
+        .into_iter()
+        .map(|(id, position, model, prior_label, score)| CandidateFacts {
+            id,
+            position: position + 1,
+            model,
+            prior_label,
+            score,
+        })
+        .collect();
+    let position_of = |c: i64| candidates.iter().find(|f| f.id == c).map(|f| f.position).unwrap_or(0);
+    let judgments = judgments::of_item(&pool, item)
+        .await?
+        .into_iter()
+        .map(|(j, reviewer, created_at, updated_at)| ItemJudgment {
+            id: j.id,
+            reviewer,
+            shown: j.presentation.iter().map(|c| position_of(c.0)).collect(),
+            judgment: j.input,
+            created_at,
+            updated_at,
+        })
+        .collect();
+    let corrections = corrections::of_item(&pool, item)
+        .await?
+        .into_iter()
+        .map(|c| ItemCorrection {
+            id: c.id,
+            reviewer: c.reviewer,
+            correction: c.input,
+            is_final: c.is_final,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        })
+        .collect();
+    Ok(ItemDossier {
+        dataset: name,
+        kind: kind.parse().map_err(decode_error)?,
+        department,
+        task,
+        source: file.zip(line),
+        created_at,
+        gold,
+        system,
+        history: serde_json::from_str(&history).map_err(decode_error)?,
+        texts: crate::flag::flagged_texts(&pool, item).await?,
+        candidates,
+        judgments,
+        corrections,
+        log: browse::history(&pool, item).await?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snippets_cut_by_characters_around_the_first_match() {
+        let text = format!("{}胸痛三天{}", "患者".repeat(20), "需要检查".repeat(20));
+        let s = snippet(&text, "胸痛").unwrap();
+        assert_eq!(s.hit, "胸痛");
+        assert_eq!(s.before, format!("…{}", "患者".repeat(12)));
+        assert_eq!(s.after.chars().count(), AFTER_CHARS + 1);
+        assert!(s.after.starts_with("三天需要检查") && s.after.ends_with('…'));
+        assert_eq!(snippet("头痛", "胸痛"), None);
+        assert_eq!(snippet("头痛", ""), None);
+        let short = snippet("胸痛\n怎么办", "胸痛").unwrap();
+        assert_eq!((short.before.as_str(), short.after.as_str()), ("", " 怎么办"));
+        assert_eq!(excerpt("短问题").before, "短问题");
+    }
+}

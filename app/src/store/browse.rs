@@ -1,0 +1,162 @@
+//! Searching a dataset's items and reading one item's record and history.
+//!
+//! Search is a substring scan (`instr`) over question, system text and answers: Chinese has
+//! no word boundaries, and SQLite's trigram index would double the store and slow imports
+//! (measured: +5.5 s on 351,600 QA pairs). Results come in id order, so a page stops at its
+//! 50th match; a rare text scans the dataset (~0.5 s at 351,600 items, `scripts/bench.sh scale`).
+use super::stats::DECISIONS_PER_ITEM;
+use crate::domain::ItemId;
+use crate::items::{DepartmentFilter, FlagFilter, HistoryEntry, ItemFilter, ItemState};
+use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+
+/// The active flags of item `i`, in SQL (open or confirmed; the source's own redaction
+/// markers are not findings).
+const ACTIVE_FLAGS: &str = "FROM flags f WHERE f.item_id = i.id AND f.status IN ('open', 'confirmed')
+                             AND f.category <> 'redaction_marker'";
+
+/// A result row: id, question, first matching answer, department, decisions, active flags,
+/// gold, excluded.
+pub type HitRow = (i64, String, Option<String>, Option<String>, i64, i64, bool, bool);
+
+/// The conditions of `filter` on items `i` of the dataset, for both the page and the count.
+fn push_conditions<'a>(q: &mut QueryBuilder<'a, Sqlite>, dataset: i64, overlap: i64, filter: &'a ItemFilter) {
+    q.push(" FROM items i WHERE i.dataset_id = ").push_bind(dataset);
+    if !filter.text.is_empty() {
+        let t = filter.text.as_str();
+        q.push(" AND (instr(i.question, ").push_bind(t);
+        q.push(") OR instr(IFNULL(i.system, ''), ").push_bind(t);
+        q.push(") OR EXISTS (SELECT 1 FROM candidates c WHERE c.item_id = i.id AND instr(c.body, ").push_bind(t);
+        q.push(")))");
+    }
+    match filter.state {
+        None => {}
+        Some(ItemState::Gold) => {
+            q.push(" AND i.gold IS NOT NULL");
+        }
+        Some(ItemState::Excluded) => {
+            q.push(" AND i.excluded_at IS NOT NULL");
+        }
+        Some(ItemState::Unreviewed) => {
+            q.push(format!(" AND i.excluded_at IS NULL AND {DECISIONS_PER_ITEM} = 0"));
+        }
+        Some(ItemState::InProgress) => {
+            q.push(format!(" AND i.excluded_at IS NULL AND {DECISIONS_PER_ITEM} BETWEEN 1 AND ")).push_bind(overlap - 1);
+        }
+        Some(ItemState::Complete) => {
+            q.push(format!(" AND i.excluded_at IS NULL AND {DECISIONS_PER_ITEM} >= ")).push_bind(overlap);
+        }
+    }
+    match filter.flag {
+        None => {}
+        Some(FlagFilter::Any) => {
+            q.push(format!(" AND EXISTS (SELECT 1 {ACTIVE_FLAGS})"));
+        }
+        Some(FlagFilter::None) => {
+            q.push(format!(" AND NOT EXISTS (SELECT 1 {ACTIVE_FLAGS})"));
+        }
+        Some(FlagFilter::Kind(k)) => {
+            q.push(format!(" AND EXISTS (SELECT 1 {ACTIVE_FLAGS} AND f.category = ")).push_bind(k.as_str()).push(")");
+        }
+    }
+    match &filter.department {
+        None => {}
+        Some(DepartmentFilter::Unset) => {
+            q.push(" AND i.department IS NULL");
+        }
+        Some(DepartmentFilter::Named(d)) => {
+            q.push(" AND i.department = ").push_bind(d.as_str());
+        }
+    }
+    if let Some(name) = &filter.reviewer {
+        q.push(" AND i.id IN (SELECT j.item_id FROM judgments j JOIN users u ON u.id = j.user_id WHERE u.username = ")
+            .push_bind(name.as_str());
+        q.push(" UNION SELECT c.item_id FROM corrections c JOIN users u ON u.id = c.user_id WHERE u.username = ")
+            .push_bind(name.as_str())
+            .push(")");
+    }
+}
+
+/// Up to `limit` matching items with ids above `after`, in id order.
+pub async fn page(
+    pool: &SqlitePool,
+    dataset: i64,
+    overlap: i64,
+    filter: &ItemFilter,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<HitRow>, sqlx::Error> {
+    let mut q = QueryBuilder::new("SELECT i.id, i.question, ");
+    if filter.text.is_empty() {
+        q.push("NULL");
+    } else {
+        q.push("(SELECT c.body FROM candidates c WHERE c.item_id = i.id AND instr(c.body, ")
+            .push_bind(filter.text.as_str())
+            .push(") ORDER BY c.position LIMIT 1)");
+    }
+    q.push(format!(", i.department, {DECISIONS_PER_ITEM}, (SELECT COUNT(*) {ACTIVE_FLAGS}),"));
+    q.push(" i.gold IS NOT NULL, i.excluded_at IS NOT NULL");
+    push_conditions(&mut q, dataset, overlap, filter);
+    q.push(" AND i.id > ").push_bind(after).push(" ORDER BY i.id LIMIT ").push_bind(limit);
+    q.build_query_as().fetch_all(pool).await
+}
+
+/// How many items match, in the whole dataset.
+pub async fn count(pool: &SqlitePool, dataset: i64, overlap: i64, filter: &ItemFilter) -> Result<i64, sqlx::Error> {
+    let mut q = QueryBuilder::new("SELECT COUNT(*)");
+    push_conditions(&mut q, dataset, overlap, filter);
+    q.build_query_scalar().fetch_one(pool).await
+}
+
+/// The departments a dataset's items have (without the empty one).
+pub async fn departments(pool: &SqlitePool, dataset: i64) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT DISTINCT department FROM items WHERE dataset_id = ? AND department IS NOT NULL ORDER BY 1")
+        .bind(dataset)
+        .fetch_all(pool)
+        .await
+}
+
+/// An item's own columns: dataset name and kind, department, task, source file and line,
+/// created, gold, system, history (JSON), excluded.
+pub type ItemRow = (String, String, Option<String>, Option<String>, Option<String>, Option<i64>, String, Option<String>, Option<String>, String);
+
+pub async fn item(pool: &SqlitePool, item: ItemId) -> Result<Option<ItemRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT d.name, d.kind, i.department, i.task, m.source_name, i.source_line, i.created_at, i.gold, i.system, i.history
+           FROM items i JOIN datasets d ON d.id = i.dataset_id LEFT JOIN imports m ON m.id = i.import_id
+          WHERE i.id = ?",
+    )
+    .bind(item.0)
+    .fetch_optional(pool)
+    .await
+}
+
+/// An item's answers: id, position, model, source label, score.
+pub async fn candidates(
+    pool: &SqlitePool,
+    item: ItemId,
+) -> Result<Vec<(i64, i64, Option<String>, Option<String>, Option<f64>)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, position, model, prior_label, score FROM candidates WHERE item_id = ? ORDER BY position",
+    )
+    .bind(item.0)
+    .fetch_all(pool)
+    .await
+}
+
+/// The audit log's entries about the item and everything on it, oldest first.
+pub async fn history(pool: &SqlitePool, item: ItemId) -> Result<Vec<HistoryEntry>, sqlx::Error> {
+    let rows: Vec<(String, Option<String>, String, String)> = sqlx::query_as(
+        "SELECT a.at, u.username, a.action, a.detail FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
+          WHERE (a.entity = 'item' AND a.entity_id = ?1)
+             OR (a.entity = 'judgment' AND a.entity_id IN (SELECT id FROM judgments WHERE item_id = ?1))
+             OR (a.entity = 'correction' AND a.entity_id IN (SELECT id FROM corrections WHERE item_id = ?1))
+             OR (a.entity = 'flag' AND a.entity_id IN (SELECT id FROM flags WHERE item_id = ?1))
+             OR (a.entity = 'assignment' AND a.entity_id IN (SELECT id FROM assignments WHERE item_id = ?1))
+             OR (a.entity = 'import' AND a.entity_id = (SELECT import_id FROM items WHERE id = ?1))
+          ORDER BY a.id",
+    )
+    .bind(item.0)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|(at, actor, action, detail)| HistoryEntry { at, actor, action, detail }).collect())
+}
