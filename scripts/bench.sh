@@ -6,7 +6,8 @@
 #   scripts/bench.sh scale      import of 351,600 synthetic QA pairs and 41,700 preference items
 #                               (ChiMed 2.0's sizes) and export of 41,700 voted items, each with
 #                               wall time and peak memory, next to SQLite's own bulk insert of the
-#                               same rows; release build. Takes a few minutes.
+#                               same rows, a search over the QA items; release build. Takes a few
+#                               minutes.
 # `scripts/bundle-size.sh` prints the browser bundle's size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,6 +40,8 @@ measure "import 351,600 QA pairs (sharegpt)" "$bin" --data-dir "$work/db" import
 qa=$(cat "$work/last")
 measure "import 41,700 preference items (cmd-reward)" "$bin" --data-dir "$work/db" import --dataset pref --format cmd-reward "$work/pref.jsonl"
 pref=$(cat "$work/last")
+measure "search the 351,600 QA items: a rare text" "$bin" --data-dir "$work/db" items --dataset qa --q 不存在的文字
+measure "search the 351,600 QA items: a common text" "$bin" --data-dir "$work/db" items --dataset qa --q 头痛
 "$bin" --data-dir "$work/raw" migrate > /dev/null
 raw_qa=$(python3 scripts/bench_scale.py raw "$work/raw/medpref.db" "$work/qa.jsonl" qa)
 raw_pref=$(python3 scripts/bench_scale.py raw "$work/raw/medpref.db" "$work/pref.jsonl" pref)

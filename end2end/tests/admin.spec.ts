@@ -86,6 +86,37 @@ test("an admin creates a dataset, uploads the sample, adds reviewers, watches th
   await expect(page.locator("#figure-decisions b")).toHaveText("10", { timeout: 15_000 });
   await expect(page.locator('#chart-reviewers g[data-label="reviewer1"]')).toHaveAttribute("data-value", "6");
 
+  // Browsing: a Chinese substring finds the one item with it; the reviewer filter finds what they voted on.
+  await page.locator("#items-link").click();
+  await expect(page).toHaveURL(/\/admin\/datasets\/console\/items$/);
+  await waitForHydration(page);
+  await expect(page.locator("#item-total")).toHaveAttribute("data-total", "100");
+  await expect(page.locator("#next-page")).toBeVisible();
+  await page.locator("#search-text").fill("北京大学第三医院");
+  await page.locator("#search").click();
+  await expect(page).toHaveURL(/q=%E5%8C%97/);
+  await expect(page.locator("#item-total")).toHaveAttribute("data-total", "1");
+  await expect(page.locator("tr[data-item] mark")).toHaveText("北京大学第三医院");
+  await page.locator("#search-text").fill("");
+  await page.locator("#filter-reviewer").selectOption("reviewer1");
+  await page.locator("#search").click();
+  await expect(page.locator("#item-total")).toHaveAttribute("data-total", "6");
+  await page.locator("#filter-state").selectOption("complete");
+  await page.locator("#search").click();
+  const complete = Number(await page.locator("#item-total").getAttribute("data-total"));
+  expect(complete).toBeLessThanOrEqual(4);
+  // An item's record: its judgments by both reviewers if complete, with its history.
+  await page.locator("#filter-state").selectOption("");
+  await page.locator("#search").click();
+  await expect(page.locator("#item-total")).toHaveAttribute("data-total", "6");
+  await page.locator("tr[data-item] a").first().click();
+  await expect(page.locator("#item-record")).toBeVisible();
+  await expect(page.locator("#item-judgments tr[data-judgment]").first()).toContainText("reviewer1");
+  await expect(page.locator("#item-judgments")).toContainText(/回答 [12]|一样好|都不好/);
+  await expect(page.locator('#item-history tr[data-action="judgment.create"]').first()).toBeVisible();
+  await expect(page.locator('#item-history tr[data-action="import"]')).toHaveCount(1);
+  await open(page, "/admin/datasets/console");
+
   // Every export format downloads, with its manifest.
   const dir = mkdtempSync(join(tmpdir(), "medpref-downloads-"));
   const formats = await page.locator("#export-format option").evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));

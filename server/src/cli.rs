@@ -57,6 +57,29 @@ pub enum Command {
         set: Vec<String>,
         out: PathBuf,
     },
+    /// Search a dataset's items (substring, as in the browser) and list a page of them.
+    Items {
+        #[arg(long)]
+        dataset: DatasetName,
+        /// Text in the question, the system text or an answer.
+        #[arg(long, default_value = "")]
+        q: String,
+        /// unreviewed, in-progress, complete, gold or excluded.
+        #[arg(long, default_value = "")]
+        state: String,
+        /// any, none, or a flag kind (e.g. phone, unsafe_advice).
+        #[arg(long, default_value = "")]
+        flag: String,
+        /// A department, or `-` for items without one.
+        #[arg(long, default_value = "")]
+        department: String,
+        /// Items this reviewer voted on or corrected.
+        #[arg(long, default_value = "")]
+        reviewer: String,
+        /// The page after this item id (printed as `next` under a full page).
+        #[arg(long, default_value_t = 0)]
+        after: i64,
+    },
     /// Set up how a dataset is reviewed.
     #[command(subcommand)]
     Dataset(DatasetCommand),
@@ -257,6 +280,27 @@ pub async fn run(cli: Cli) -> CliResult {
                 let path = out.parent().unwrap_or(std::path::Path::new(".")).join("dataset_info.json");
                 merge_dataset_info(&path, &manifest.dataset_info_name(), entry, out.file_name())?;
                 println!("→ {} (entry `{}`)", path.display(), manifest.dataset_info_name());
+            }
+            Ok(())
+        }
+        Command::Items { dataset, q, state, flag, department, reviewer, after } => {
+            let filter = app::items::parse_filter(q, state, flag, department, reviewer).map_err(|e| e.to_string())?;
+            let pool = crate::open_store(&cli.data_dir).await?;
+            let hits = app::items::hits(&pool, dataset.to_string(), filter, after).await.map_err(|e| match e {
+                app::error::AppError::NotFound => format!("no dataset named `{dataset}`"),
+                other => other.to_string(),
+            })?;
+            println!("{} matching items", hits.total);
+            for h in &hits.items {
+                let snippet = |s: &app::items::Snippet| match s.hit.as_str() {
+                    "" => s.before.clone(),
+                    hit => format!("{}[{hit}]{}", s.before, s.after),
+                };
+                let answer = h.answer.as_ref().map(|a| format!("  answer: {}", snippet(a))).unwrap_or_default();
+                println!("#{}\t{}{answer}", h.id, snippet(&h.question));
+            }
+            if let Some(next) = hits.next {
+                println!("next: --after {next}");
             }
             Ok(())
         }

@@ -103,7 +103,8 @@ async fn search_filters_and_pages_over_a_compare_dataset() {
     assert_eq!(complete["items"][0]["decisions"], 2);
     assert_eq!(complete["reviewers"], json!(["a", "b"]));
     // Filters combine.
-    let combined = search(&app, &admin, &[("dataset", "d"), ("state", "complete"), ("reviewer", "b"), ("q", "问题")]).await;
+    let combined =
+        search(&app, &admin, &[("dataset", "d"), ("state", "complete"), ("reviewer", "b"), ("q", "问题")]).await;
     assert_eq!(ids(&combined), both);
 
     // Bad filters are refused with a reason; reviewers may not browse; auditors may.
@@ -207,7 +208,8 @@ async fn departments_and_corrections_of_a_qa_dataset() {
     let q = app.call("correct_queue", &[("dataset", "qa")], Some(&doctor)).await.json();
     let assignment = q["items"][0]["assignment"].as_i64().unwrap();
     let correction = json!({ "correction": { "Edit": { "question": null, "answer": "请立即拨打120。" } }, "reasons": ["incomplete"] });
-    let res = app.call_json("correct", json!({ "assignment": assignment, "correction": correction }), Some(&doctor)).await;
+    let res =
+        app.call_json("correct", json!({ "assignment": assignment, "correction": correction }), Some(&doctor)).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     let mine = search(&app, &admin, &[("dataset", "qa"), ("reviewer", "li")]).await;
     assert_eq!(mine["total"], 1);

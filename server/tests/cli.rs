@@ -63,6 +63,21 @@ fn import_reports_file_and_line_and_writes_nothing_on_error() {
 }
 
 #[test]
+fn items_are_searched_as_in_the_browser() {
+    let dir = tempfile::tempdir().unwrap();
+    medpref(dir.path(), &["import", "--dataset", "r", "--format", "cmd-reward", SAMPLE], None);
+    let out = medpref(dir.path(), &["items", "--dataset", "r", "--q", "北京大学第三医院"], None);
+    assert!(out.status.success(), "{}", text(&out));
+    let listing = text(&out);
+    assert!(listing.starts_with("1 matching items\n#88\t可以改善颈椎腰椎病"), "{listing}");
+    assert!(listing.contains("answer: ") && listing.contains("[北京大学第三医院]"), "{listing}");
+    let all = text(&medpref(dir.path(), &["items", "--dataset", "r"], None));
+    assert!(all.starts_with("100 matching items") && all.contains("next: --after 50"), "{all}");
+    let bad = medpref(dir.path(), &["items", "--dataset", "r", "--state", "finished"], None);
+    assert!(!bad.status.success() && text(&bad).contains("unknown item state `finished`"), "{}", text(&bad));
+}
+
+#[test]
 fn export_prints_what_it_wrote_and_left_out() {
     let dir = tempfile::tempdir().unwrap();
     medpref(dir.path(), &["import", "--dataset", "r", "--format", "cmd-reward", SAMPLE], None);

@@ -13,6 +13,8 @@ mod manifest;
 pub mod page;
 pub mod policy;
 #[cfg(feature = "ssr")]
+mod read;
+#[cfg(feature = "ssr")]
 mod records;
 #[cfg(feature = "ssr")]
 mod run;

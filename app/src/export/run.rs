@@ -1,11 +1,13 @@
-//! Writing an export: items in id order, a batch at a time, each batch's lines written and
-//! hashed before the next is read; then the manifest. Same data and policy, same bytes.
+//! Writing an export: items in id order, a batch at a time (read one batch ahead, see
+//! `read.rs`), each batch's lines written and hashed in turn; then the manifest. Same data
+//! and policy, same bytes.
 use super::Manifest;
 use super::aggregate::{Decision, decide, outcome_counts, pair_votes};
 use super::agreement::AgreementTally;
 use super::formats::dataset_info;
 use super::gate::Gate;
 use super::policy::{BothBadRule, ExportPolicy, TieRule};
+use super::read::{Batch, Content, Reads, read_ahead};
 use super::records::{Ask, Record, Text, Writer};
 use super::{ExportFormat, ExportSummary, LeftOut, PairSource, Shape};
 use crate::correct::rules::Correction;
@@ -19,9 +21,6 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
-
-/// Items read per batch: large enough to amortise queries, small enough to keep memory flat.
-const BATCH: i64 = 500;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportFailure {
@@ -171,42 +170,40 @@ impl Prepared {
         };
         let votes = matches!(policy.source, PairSource::Votes | PairSource::All);
         let corrections = matches!(policy.source, PairSource::Corrections | PairSource::All);
-        let mut after = 0;
-        loop {
-            let batch = stored::next_items(pool, &self.scope, after, BATCH).await?;
-            let Some(last) = batch.last() else { break };
-            after = last.id.0;
-            let (batch, gold): (Vec<_>, Vec<_>) = batch.into_iter().partition(|i| !(policy.exclude_gold && i.gold));
-            for _ in &gold {
+        let reads = match (self.kind, shape) {
+            (DatasetKind::Compare, Shape::Pair | Shape::Unpaired) if votes => Reads::Votes,
+            (DatasetKind::Correct, Shape::Sft) => Reads::Corrections,
+            (DatasetKind::Correct, Shape::Pair | Shape::Unpaired) if corrections => Reads::Corrections,
+            // A compare dataset has no QA pairs to fine-tune on, and so on: nothing to write.
+            _ => Reads::Nothing,
+        };
+        let mut batches = read_ahead(pool.clone(), self.scope.clone(), reads, policy.exclude_gold);
+        while let Some(batch) = batches.recv().await {
+            let Batch { gold, flags, content } = batch?;
+            for _ in 0..gold {
                 tally.take(Record::Skip(LeftOut::Gold));
             }
-            let ids: Vec<_> = batch.iter().map(|i| i.id).collect();
-            let flags = store::flags::active_in_items(pool, &ids).await?;
-            match (self.kind, shape) {
-                (DatasetKind::Compare, Shape::Pair | Shape::Unpaired) if votes => {
-                    for item in stored::voted(pool, &self.scope, batch).await? {
+            match content {
+                Content::Voted(items) => {
+                    for item in items {
                         let gate = Gate::new(flags.get(&item.prompt.id), policy.flagged);
                         vote_records(&writer, &gate, &item, policy, &mut tally);
                     }
                 }
-                (DatasetKind::Correct, Shape::Sft) => {
-                    for item in stored::corrected(pool, &self.scope, batch).await? {
+                Content::Corrected(items) => {
+                    for item in items {
                         let gate = Gate::new(flags.get(&item.item), policy.flagged);
                         tally.agreement.add(&verdict_counts(&item));
-                        tally.take(writer.sft(&item, &gate));
-                    }
-                }
-                (DatasetKind::Correct, Shape::Pair | Shape::Unpaired) if corrections => {
-                    for item in stored::corrected(pool, &self.scope, batch).await? {
-                        let gate = Gate::new(flags.get(&item.item), policy.flagged);
-                        tally.agreement.add(&verdict_counts(&item));
-                        for record in writer.corrections(&item, &gate, policy.margin_clear) {
-                            tally.take(record);
+                        if shape == Shape::Sft {
+                            tally.take(writer.sft(&item, &gate));
+                        } else {
+                            for record in writer.corrections(&item, &gate, policy.margin_clear) {
+                                tally.take(record);
+                            }
                         }
                     }
                 }
-                // A compare dataset has no QA pairs to fine-tune on, and so on: nothing to write.
-                _ => {}
+                Content::Nothing => {}
             }
             tally.flush(out).await?;
         }

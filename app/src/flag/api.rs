@@ -389,8 +389,8 @@ mod ssr {
     }
 }
 
-#[cfg(feature = "ssr")]
-pub use ssr::state_of_texts as reviewer_state;
 /// An item's texts, highlighted, and its flags (no role check: callers check).
 #[cfg(feature = "ssr")]
 pub use ssr::load as flagged_texts;
+#[cfg(feature = "ssr")]
+pub use ssr::state_of_texts as reviewer_state;

@@ -8,6 +8,8 @@ mod page;
 mod search;
 
 pub use page::{ItemPage, ItemsPage};
+#[cfg(feature = "ssr")]
+pub use search::hits;
 
 use crate::correct::rules::CorrectionInput;
 use crate::error::AppError;
@@ -216,7 +218,7 @@ pub async fn search_items(
     let result = async {
         search::require_browser().await?;
         let filter = parse_filter(q, state, flag, department, reviewer)?;
-        search::hits(dataset, filter, after.unwrap_or(0)).await
+        search::hits(&crate::state::app_state()?.pool, dataset, filter, after.unwrap_or(0)).await
     };
     crate::error::with_status(result.await)
 }

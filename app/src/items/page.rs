@@ -10,9 +10,9 @@ use crate::i18n::use_i18n;
 use crate::review::judgment::Decision;
 use crate::review::session::load_failed;
 use leptos::prelude::*;
-use std::ops::Not;
 use leptos_router::components::{A, Form};
 use leptos_router::hooks::{use_params_map, use_query_map};
+use std::ops::Not;
 
 /// The search's fields, in the order of the address.
 const FIELDS: [&str; 5] = ["q", "state", "flag", "department", "reviewer"];
@@ -314,7 +314,8 @@ fn judgment_row(j: ItemJudgment) -> impl IntoView {
         .iter()
         .map(|r| format!("{} · {} {}", answer(r.answer), catalog.axis(r.axis), r.value))
         .collect();
-    let time = j.judgment.time_on_task_ms.map(|ms| format!("{} {:.0}{}", t.time_on_task, ms as f64 / 1000.0, t.seconds));
+    let time =
+        j.judgment.time_on_task_ms.map(|ms| format!("{} {:.0}{}", t.time_on_task, ms as f64 / 1000.0, t.seconds));
     let edited = (j.updated_at != j.created_at).then(|| format!(" · {} {}", t.edited, j.updated_at));
     view! {
         <tr data-judgment=j.id>

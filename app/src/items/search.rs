@@ -5,6 +5,7 @@ use crate::domain::{ItemId, Role};
 use crate::review::compare::ssr::dataset;
 use crate::state::app_state;
 use crate::store::{browse, corrections, judgments, stats};
+use sqlx::SqlitePool;
 
 /// Who may browse items and read their records.
 const BROWSER_ROLES: [Role; 2] = [Role::Admin, Role::Auditor];
@@ -17,11 +18,11 @@ fn decode_error(e: impl std::fmt::Display) -> AppError {
     crate::error::internal("reading an item", e)
 }
 
-pub async fn hits(name: String, filter: ItemFilter, after: i64) -> Result<ItemHits, AppError> {
-    let pool = app_state()?.pool;
-    let d = dataset(&pool, name).await?;
+/// A page of items matching `filter` after item id `after` (the CLI calls this directly).
+pub async fn hits(pool: &SqlitePool, name: String, filter: ItemFilter, after: i64) -> Result<ItemHits, AppError> {
+    let d = dataset(pool, name).await?;
     let kind = d.kind.parse().map_err(decode_error)?;
-    let mut rows = browse::page(&pool, d.id, d.overlap_target, &filter, after, PAGE_SIZE + 1).await?;
+    let mut rows = browse::page(pool, d.id, d.overlap_target, &filter, after, PAGE_SIZE + 1).await?;
     let next = (rows.len() as i64 > PAGE_SIZE).then(|| {
         rows.truncate(PAGE_SIZE as usize);
         rows.last().map(|r| r.0).unwrap_or(after)
@@ -38,11 +39,11 @@ pub async fn hits(name: String, filter: ItemFilter, after: i64) -> Result<ItemHi
     Ok(ItemHits {
         dataset: d.name.clone(),
         kind,
-        total: browse::count(&pool, d.id, d.overlap_target, &filter).await?,
+        total: browse::count(pool, d.id, d.overlap_target, &filter).await?,
         items,
         next,
-        departments: browse::departments(&pool, d.id).await?,
-        reviewers: stats::per_reviewer(&pool, d.id).await?.into_iter().map(|(name, _)| name).collect(),
+        departments: browse::departments(pool, d.id).await?,
+        reviewers: stats::per_reviewer(pool, d.id).await?.into_iter().map(|(name, _)| name).collect(),
     })
 }
 
@@ -51,9 +52,17 @@ const BEFORE_CHARS: usize = 24;
 const AFTER_CHARS: usize = 48;
 const EXCERPT_CHARS: usize = 80;
 
-/// One line of text (results are one line each).
+/// One line of text (results are one line each): each run of white space becomes one space.
 fn flat(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match (c.is_whitespace(), out.ends_with(' ')) {
+            (true, true) => {}
+            (true, false) => out.push(' '),
+            (false, _) => out.push(c),
+        }
+    }
+    out
 }
 
 /// The text around the first occurrence of `needle`, if any.
@@ -159,7 +168,7 @@ mod tests {
         assert!(s.after.starts_with("三天需要检查") && s.after.ends_with('…'));
         assert_eq!(snippet("头痛", "胸痛"), None);
         assert_eq!(snippet("头痛", ""), None);
-        let short = snippet("胸痛\n怎么办", "胸痛").unwrap();
+        let short = snippet("胸痛\n\n  怎么办", "胸痛").unwrap();
         assert_eq!((short.before.as_str(), short.after.as_str()), ("", " 怎么办"));
         assert_eq!(excerpt("短问题").before, "短问题");
     }

@@ -40,7 +40,8 @@ fn push_conditions<'a>(q: &mut QueryBuilder<'a, Sqlite>, dataset: i64, overlap: 
             q.push(format!(" AND i.excluded_at IS NULL AND {DECISIONS_PER_ITEM} = 0"));
         }
         Some(ItemState::InProgress) => {
-            q.push(format!(" AND i.excluded_at IS NULL AND {DECISIONS_PER_ITEM} BETWEEN 1 AND ")).push_bind(overlap - 1);
+            q.push(format!(" AND i.excluded_at IS NULL AND {DECISIONS_PER_ITEM} BETWEEN 1 AND "))
+                .push_bind(overlap - 1);
         }
         Some(ItemState::Complete) => {
             q.push(format!(" AND i.excluded_at IS NULL AND {DECISIONS_PER_ITEM} >= ")).push_bind(overlap);
@@ -109,15 +110,28 @@ pub async fn count(pool: &SqlitePool, dataset: i64, overlap: i64, filter: &ItemF
 
 /// The departments a dataset's items have (without the empty one).
 pub async fn departments(pool: &SqlitePool, dataset: i64) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT DISTINCT department FROM items WHERE dataset_id = ? AND department IS NOT NULL ORDER BY 1")
-        .bind(dataset)
-        .fetch_all(pool)
-        .await
+    sqlx::query_scalar(
+        "SELECT DISTINCT department FROM items WHERE dataset_id = ? AND department IS NOT NULL ORDER BY 1",
+    )
+    .bind(dataset)
+    .fetch_all(pool)
+    .await
 }
 
 /// An item's own columns: dataset name and kind, department, task, source file and line,
 /// created, gold, system, history (JSON), excluded.
-pub type ItemRow = (String, String, Option<String>, Option<String>, Option<String>, Option<i64>, String, Option<String>, Option<String>, String);
+pub type ItemRow = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+);
 
 pub async fn item(pool: &SqlitePool, item: ItemId) -> Result<Option<ItemRow>, sqlx::Error> {
     sqlx::query_as(
@@ -135,12 +149,10 @@ pub async fn candidates(
     pool: &SqlitePool,
     item: ItemId,
 ) -> Result<Vec<(i64, i64, Option<String>, Option<String>, Option<f64>)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, position, model, prior_label, score FROM candidates WHERE item_id = ? ORDER BY position",
-    )
-    .bind(item.0)
-    .fetch_all(pool)
-    .await
+    sqlx::query_as("SELECT id, position, model, prior_label, score FROM candidates WHERE item_id = ? ORDER BY position")
+        .bind(item.0)
+        .fetch_all(pool)
+        .await
 }
 
 /// The audit log's entries about the item and everything on it, oldest first.

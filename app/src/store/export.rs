@@ -26,12 +26,46 @@ impl Scope {
     }
 }
 
-/// Whose decisions count, for a decision table aliased `x` joined to `users u`;
-/// binds ?1 = item ids (JSON), ?2 = reviewers (JSON or NULL), ?3 = from, ?4 = to.
-const DECISIONS_IN_SCOPE: &str = "x.item_id IN (SELECT value FROM json_each(?1))
-       AND (?2 IS NULL OR u.username IN (SELECT value FROM json_each(?2)))
+/// Whose decisions count and when, for a decision table aliased `x` joined to `users u`;
+/// binds ?2 = reviewers (JSON or NULL), ?3 = from, ?4 = to.
+const WHO_AND_WHEN: &str = "(?2 IS NULL OR u.username IN (SELECT value FROM json_each(?2)))
        AND (?3 IS NULL OR substr(x.created_at, 1, 10) >= ?3)
        AND (?4 IS NULL OR substr(x.created_at, 1, 10) <= ?4)";
+
+/// [`WHO_AND_WHEN`] for the items whose ids are ?1 (JSON).
+fn decisions_in_scope() -> String {
+    format!("x.item_id IN (SELECT value FROM json_each(?1)) AND {WHO_AND_WHEN}")
+}
+
+/// The next batch of items `i` in scope; binds ?1 = dataset, ?5 = department (or NULL),
+/// ?6 = after this id, ?7 = how many (and ?2–?4 as [`WHO_AND_WHEN`]: see [`bind_scope`]).
+const ITEMS_IN_SCOPE: &str = "i.dataset_id = ?1 AND i.excluded_at IS NULL AND (?5 IS NULL OR i.department = ?5)
+       AND i.id > ?6 ORDER BY i.id LIMIT ?7";
+
+/// Binds ?1–?7 of [`ITEMS_IN_SCOPE`] and [`WHO_AND_WHEN`].
+fn bind_scope<'q, O>(
+    q: sqlx::query::QueryAs<'q, sqlx::Sqlite, O, sqlx::sqlite::SqliteArguments<'q>>,
+    scope: &'q Scope,
+    after: i64,
+    limit: i64,
+) -> sqlx::query::QueryAs<'q, sqlx::Sqlite, O, sqlx::sqlite::SqliteArguments<'q>> {
+    q.bind(scope.dataset)
+        .bind(scope.reviewers_json())
+        .bind(&scope.from)
+        .bind(&scope.to)
+        .bind(&scope.department)
+        .bind(after)
+        .bind(limit)
+}
+
+/// The columns of a [`PromptRow`] of items `i`.
+const PROMPT: &str = "i.id, i.system, i.history, i.question, i.gold IS NOT NULL";
+type PromptColumns = (i64, Option<String>, String, String, bool);
+
+fn prompt_row((id, system, history, question, gold): PromptColumns) -> Result<PromptRow, sqlx::Error> {
+    let history = serde_json::from_str(&history).map_err(|e| sqlx::Error::Decode(e.into()))?;
+    Ok(PromptRow { id: ItemId(id), system, history, question, gold })
+}
 
 /// An item in scope: its prompt, and whether it is gold.
 #[derive(Debug, Clone)]
@@ -50,24 +84,9 @@ pub async fn next_items(
     after: i64,
     limit: i64,
 ) -> Result<Vec<PromptRow>, sqlx::Error> {
-    let rows: Vec<(i64, Option<String>, String, String, bool)> = sqlx::query_as(
-        "SELECT id, system, history, question, gold IS NOT NULL FROM items
-          WHERE dataset_id = ? AND excluded_at IS NULL AND (? IS NULL OR department = ?) AND id > ?
-          ORDER BY id LIMIT ?",
-    )
-    .bind(scope.dataset)
-    .bind(&scope.department)
-    .bind(&scope.department)
-    .bind(after)
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
-    rows.into_iter()
-        .map(|(id, system, history, question, gold)| {
-            let history = serde_json::from_str(&history).map_err(|e| sqlx::Error::Decode(e.into()))?;
-            Ok(PromptRow { id: ItemId(id), system, history, question, gold })
-        })
-        .collect()
+    let sql = format!("SELECT {PROMPT} FROM items i WHERE {ITEMS_IN_SCOPE}");
+    let rows: Vec<PromptColumns> = bind_scope(sqlx::query_as(&sql), scope, after, limit).fetch_all(pool).await?;
+    rows.into_iter().map(prompt_row).collect()
 }
 
 /// Whether any item in scope has a system text or earlier turns (formats with optional
@@ -104,25 +123,25 @@ pub struct VotedItem {
     pub ballots: Vec<Ballot>,
 }
 
-/// The answers and votes of a batch of items, in item order.
-pub async fn voted(pool: &SqlitePool, scope: &Scope, items: Vec<PromptRow>) -> Result<Vec<VotedItem>, sqlx::Error> {
-    let ids = ids_json(&items);
-    let candidates: Vec<(i64, i64, String)> = sqlx::query_as(
-        "SELECT item_id, id, body FROM candidates WHERE item_id IN (SELECT value FROM json_each(?)) ORDER BY item_id, position",
-    )
-    .bind(&ids)
-    .fetch_all(pool)
-    .await?;
-    let votes: Vec<(i64, i64, i64, String, Option<i64>, Option<String>)> = sqlx::query_as(&format!(
-        "SELECT x.item_id, x.id, x.user_id, x.outcome, x.winner_id, x.strength
-           FROM judgments x JOIN users u ON u.id = x.user_id WHERE {DECISIONS_IN_SCOPE} ORDER BY x.item_id, x.id"
-    ))
-    .bind(&ids)
-    .bind(scope.reviewers_json())
-    .bind(&scope.from)
-    .bind(&scope.to)
-    .fetch_all(pool)
-    .await?;
+/// Like [`next_items`], for compare items: each with its answers and the votes in scope.
+/// One row per item, answers and votes as JSON: rows cross from SQLite's thread one by one,
+/// and a row per vote made that hand-over the export's main cost.
+pub async fn next_voted(
+    pool: &SqlitePool,
+    scope: &Scope,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<VotedItem>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {PROMPT},
+                (SELECT json_group_array(json_array(c.id, c.body) ORDER BY c.position) FROM candidates c WHERE c.item_id = i.id),
+                (SELECT json_group_array(json_array(x.id, x.user_id, x.outcome, x.winner_id, x.strength) ORDER BY x.id)
+                   FROM judgments x JOIN users u ON u.id = x.user_id WHERE x.item_id = i.id AND {WHO_AND_WHEN})
+           FROM items i WHERE {ITEMS_IN_SCOPE}"
+    );
+    let rows: Vec<(i64, Option<String>, String, String, bool, String, String)> =
+        bind_scope(sqlx::query_as(&sql), scope, after, limit).fetch_all(pool).await?;
+    let ids = serde_json::to_string(&rows.iter().map(|r| r.0).collect::<Vec<_>>()).expect("ids serialise");
     let ranks: Vec<(i64, i64, i64)> = sqlx::query_as(
         "SELECT r.judgment_id, r.candidate_id, r.rank FROM judgment_ranks r JOIN judgments j ON j.id = r.judgment_id
           WHERE j.item_id IN (SELECT value FROM json_each(?)) ORDER BY r.judgment_id, r.candidate_id",
@@ -132,31 +151,31 @@ pub async fn voted(pool: &SqlitePool, scope: &Scope, items: Vec<PromptRow>) -> R
     .await?;
 
     let bad = |e: String| sqlx::Error::Decode(e.into());
+    let json = |e: serde_json::Error| sqlx::Error::Decode(e.into());
     let mut ranks_of: HashMap<i64, Vec<(CandidateId, u8)>> = HashMap::new();
     for (j, c, r) in ranks {
         ranks_of.entry(j).or_default().push((CandidateId(c), r as u8));
     }
-    let mut answers: HashMap<i64, Vec<(CandidateId, String)>> = HashMap::new();
-    for (item, id, body) in candidates {
-        answers.entry(item).or_default().push((CandidateId(id), body));
+    let mut out = Vec::with_capacity(rows.len());
+    for (id, system, history, question, gold, candidates, votes) in rows {
+        let candidates: Vec<(i64, String)> = serde_json::from_str(&candidates).map_err(json)?;
+        let votes: Vec<(i64, i64, String, Option<i64>, Option<String>)> = serde_json::from_str(&votes).map_err(json)?;
+        let mut ballots = Vec::with_capacity(votes.len());
+        for (judgment, user, outcome, winner, strength) in votes {
+            let cast = match ranks_of.remove(&judgment) {
+                Some(ranking) => CastVote::Ranking(ranking),
+                None => CastVote::Pairwise(outcome.parse::<Outcome>().map_err(bad)?, winner.map(CandidateId)),
+            };
+            let strength = strength.map(|s| s.parse::<Strength>()).transpose().map_err(bad)?;
+            ballots.push(Ballot { reviewer: UserId(user), cast, strength });
+        }
+        out.push(VotedItem {
+            prompt: prompt_row((id, system, history, question, gold))?,
+            candidates: candidates.into_iter().map(|(id, body)| (CandidateId(id), body)).collect(),
+            ballots,
+        });
     }
-    let mut ballots: HashMap<i64, Vec<Ballot>> = HashMap::new();
-    for (item, judgment, user, outcome, winner, strength) in votes {
-        let cast = match ranks_of.remove(&judgment) {
-            Some(ranking) => CastVote::Ranking(ranking),
-            None => CastVote::Pairwise(outcome.parse::<Outcome>().map_err(bad)?, winner.map(CandidateId)),
-        };
-        let strength = strength.map(|s| s.parse::<Strength>()).transpose().map_err(bad)?;
-        ballots.entry(item).or_default().push(Ballot { reviewer: UserId(user), cast, strength });
-    }
-    Ok(items
-        .into_iter()
-        .map(|prompt| VotedItem {
-            candidates: answers.remove(&prompt.id.0).unwrap_or_default(),
-            ballots: ballots.remove(&prompt.id.0).unwrap_or_default(),
-            prompt,
-        })
-        .collect())
+    Ok(out)
 }
 
 /// The original answer, the corrections in scope and the adjudication of a batch of QA items.
@@ -177,7 +196,7 @@ pub async fn corrected(
     let rows: Vec<super::corrections::Row> = sqlx::query_as(&format!(
         "{CORRECTIONS} JOIN users u ON u.id = c.user_id
           WHERE {} ORDER BY c.item_id, c.id",
-        DECISIONS_IN_SCOPE.replace("x.", "c.")
+        decisions_in_scope().replace("x.", "c.")
     ))
     .bind(&ids)
     .bind(scope.reviewers_json())

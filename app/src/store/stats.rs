@@ -11,13 +11,11 @@ pub(super) const DECISIONS_PER_ITEM: &str = "((SELECT COUNT(*) FROM judgments j 
 
 /// Decisions (votes or corrections) per item, as (decisions, items).
 pub async fn progress(pool: &SqlitePool, dataset: i64) -> Result<Vec<(i64, i64)>, sqlx::Error> {
-    sqlx::query_as(
-        &format!(
-            "SELECT n, COUNT(*) FROM (
+    sqlx::query_as(&format!(
+        "SELECT n, COUNT(*) FROM (
                  SELECT {DECISIONS_PER_ITEM} AS n FROM items i WHERE i.dataset_id = ? AND i.excluded_at IS NULL)
               GROUP BY n ORDER BY n"
-        ),
-    )
+    ))
     .bind(dataset)
     .fetch_all(pool)
     .await
