@@ -148,6 +148,17 @@ impl FlagKind {
     pub fn parse(s: &str) -> Option<Self> {
         s.parse().map(FlagKind::Span).or_else(|_| s.parse().map(FlagKind::Concern)).ok()
     }
+
+    /// The kinds an admin filters by: every span category but the source's own redaction
+    /// markers (which are not findings), then every concern.
+    pub fn findings() -> Vec<FlagKind> {
+        Category::ALL
+            .iter()
+            .filter(|c| **c != Category::RedactionMarker)
+            .map(|c| FlagKind::Span(*c))
+            .chain(Concern::ALL.iter().map(|c| FlagKind::Concern(*c)))
+            .collect()
+    }
 }
 
 /// A text of an item as reviewers see it: the question or the answer shown at `index`

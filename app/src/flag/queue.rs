@@ -1,6 +1,6 @@
 //! The admin's flag queue (`/flags`): items with unresolved flags, filterable by kind and
 //! harm severity; and one item (`/flags/:item`) to resolve by redacting, editing or excluding.
-use super::{Category, Concern, FlagKind, FlagView, FlaggedItem, Harm, Resolve, TextRef};
+use super::{FlagKind, FlagView, FlaggedItem, Harm, Resolve, TextRef};
 use super::{flag_queue, get_flagged_item, resolve_flags};
 use crate::i18n::use_i18n;
 use crate::review::session::load_failed;
@@ -37,12 +37,7 @@ pub fn FlagQueuePage() -> impl IntoView {
         move || (kind.get(), severity.get()),
         |(k, s)| flag_queue(None, Some(k).filter(|k| !k.is_empty()), s.parse().ok()),
     );
-    let kinds: Vec<FlagKind> = Category::ALL
-        .iter()
-        .filter(|c| **c != Category::RedactionMarker)
-        .map(|c| FlagKind::Span(*c))
-        .chain(Concern::ALL.iter().map(|c| FlagKind::Concern(*c)))
-        .collect();
+    let kinds = FlagKind::findings();
     view! {
         <section class="card">
             <h1>{move || t().queue_title}</h1>

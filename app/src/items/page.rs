@@ -5,7 +5,7 @@ use super::{
     DepartmentFilter, FlagFilter, ItemCorrection, ItemDossier, ItemHit, ItemHits, ItemJudgment, ItemState, Snippet,
     get_item_dossier, search_items,
 };
-use crate::flag::{Category, Concern, FlagKind, TextRef, text_label};
+use crate::flag::{FlagKind, TextRef, text_label};
 use crate::i18n::use_i18n;
 use crate::review::judgment::Decision;
 use crate::review::session::load_failed;
@@ -53,29 +53,17 @@ fn Results(hits: ItemHits, current: [String; 5], paged: bool) -> impl IntoView {
     let i18n = use_i18n();
     let t = i18n.t().browse;
     let [q, state, flag, department, reviewer] = current.clone();
-    let kinds: Vec<FlagKind> = Category::ALL
-        .iter()
-        .filter(|c| **c != Category::RedactionMarker)
-        .map(|c| FlagKind::Span(*c))
-        .chain(Concern::ALL.iter().map(|c| FlagKind::Concern(*c)))
-        .collect();
+    let kinds = FlagKind::findings();
     let base = format!("/admin/datasets/{}/items", hits.dataset);
-    let next_href = hits.next.map(|after| {
-        let mut pairs: Vec<(&str, String)> = FIELDS.iter().copied().zip(current.iter().cloned()).collect();
-        pairs.retain(|(_, v)| !v.is_empty());
-        pairs.push(("after", after.to_string()));
-        let query: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={}", urlencode(v))).collect();
-        format!("{base}?{}", query.join("&"))
-    });
-    let first_href = {
-        let query: Vec<String> = FIELDS
-            .iter()
-            .zip(&current)
-            .filter(|(_, v)| !v.is_empty())
-            .map(|(k, v)| format!("{k}={}", urlencode(v)))
-            .collect();
-        format!("{base}?{}", query.join("&"))
+    // The same search from its start, or after an item id.
+    let href = |after: Option<i64>| {
+        let mut pairs: Vec<(&str, String)> =
+            FIELDS.iter().copied().zip(current.iter().cloned()).filter(|(_, v)| !v.is_empty()).collect();
+        pairs.extend(after.map(|a| ("after", a.to_string())));
+        format!("{base}?{}", serde_urlencoded::to_string(&pairs).unwrap_or_default())
     };
+    let next_href = hits.next.map(|after| href(Some(after)));
+    let first_href = href(None);
     let option = move |value: String, label: String, chosen: &str| {
         let selected = value == chosen;
         view! { <option value=value selected=selected>{label}</option> }
@@ -157,15 +145,6 @@ fn snippet(s: Snippet) -> impl IntoView {
     view! { <span class="snippet">{s.before}{(!s.hit.is_empty()).then(|| view! { <mark>{s.hit}</mark> })}{s.after}</span> }
 }
 
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 #[component]
 pub fn ItemPage() -> impl IntoView {
     let i18n = use_i18n();
@@ -191,6 +170,18 @@ fn Dossier(id: i64, d: ItemDossier) -> impl IntoView {
     let flag_text = i18n.t().flag;
     let facts = d.candidates.clone();
     let has_flags = !d.texts.flags.is_empty();
+    let facts_line = [
+        d.department.clone(),
+        d.task.clone().map(|task| format!("{} {task}", t.task)),
+        d.source
+            .clone()
+            .map(|(file, line)| format!("{} {file} {}", t.imported_from, t.line.replace("{}", &line.to_string()))),
+        Some(format!("{} {}", t.created, d.created_at)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" · ");
     let flags = d.texts.flags.clone();
     view! {
         <p><A href=format!("/admin/datasets/{}/items", d.dataset)>{t.back}</A></p>
@@ -199,14 +190,7 @@ fn Dossier(id: i64, d: ItemDossier) -> impl IntoView {
                 {d.gold.is_some().then(|| view! { " " <span class="badge" id="item-gold">{t.gold}</span> })}
                 {d.texts.excluded.then(|| view! { " " <span class="badge" id="item-excluded">{t.excluded}</span> })}
             </h1>
-            <p class="muted">
-                {d.department.clone()}
-                {d.task.clone().map(|task| view! { " · " {t.task} " " {task} })}
-                {d.source.clone().map(|(file, line)| view! {
-                    " · " {t.imported_from} " " <code>{file}</code> " " {t.line.replace("{}", &line.to_string())}
-                })}
-                " · " {t.created} " " {d.created_at.clone()}
-            </p>
+            <p class="muted" id="item-facts">{facts_line}</p>
             {has_flags.then(|| view! { <p><A href=format!("/flags/{id}") attr:id="resolve-link">{t.resolve_flags}</A></p> })}
         </section>
         {d.system.clone().map(|s| view! { <section class="card"><h3>{t.system}</h3><p class="pre">{s}</p></section> })}

@@ -27,7 +27,7 @@ pub async fn hits(pool: &SqlitePool, name: String, filter: ItemFilter, after: i6
         rows.truncate(PAGE_SIZE as usize);
         rows.last().map(|r| r.0).unwrap_or(after)
     });
-    let items = rows
+    let items: Vec<ItemHit> = rows
         .into_iter()
         .map(|(id, question, answer, department, decisions, active_flags, gold, excluded)| {
             let in_question = snippet(&question, &filter.text);
@@ -36,10 +36,15 @@ pub async fn hits(pool: &SqlitePool, name: String, filter: ItemFilter, after: i6
             ItemHit { id, question, answer, department, decisions, active_flags, gold, excluded }
         })
         .collect();
+    // A first page that is also the last one holds every match: no need to count them again.
+    let total = match (after, next) {
+        (0, None) => items.len() as i64,
+        _ => browse::count(pool, d.id, d.overlap_target, &filter).await?,
+    };
     Ok(ItemHits {
         dataset: d.name.clone(),
         kind,
-        total: browse::count(pool, d.id, d.overlap_target, &filter).await?,
+        total,
         items,
         next,
         departments: browse::departments(pool, d.id).await?,

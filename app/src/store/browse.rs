@@ -3,7 +3,7 @@
 //! Search is a substring scan (`instr`) over question, system text and answers: Chinese has
 //! no word boundaries, and SQLite's trigram index would double the store and slow imports
 //! (measured: +5.5 s on 351,600 QA pairs). Results come in id order, so a page stops at its
-//! 50th match; a rare text scans the dataset (~0.5 s at 351,600 items, `scripts/bench.sh scale`).
+//! 51st match; a search takes ~0.3–0.5 s over 351,600 items (`scripts/bench.sh scale`).
 use super::stats::DECISIONS_PER_ITEM;
 use crate::domain::ItemId;
 use crate::items::{DepartmentFilter, FlagFilter, HistoryEntry, ItemFilter, ItemState};
@@ -25,7 +25,8 @@ fn push_conditions<'a>(q: &mut QueryBuilder<'a, Sqlite>, dataset: i64, overlap: 
         let t = filter.text.as_str();
         q.push(" AND (instr(i.question, ").push_bind(t);
         q.push(") OR instr(IFNULL(i.system, ''), ").push_bind(t);
-        q.push(") OR EXISTS (SELECT 1 FROM candidates c WHERE c.item_id = i.id AND instr(c.body, ").push_bind(t);
+        // One pass over the answers (a set of item ids) beats a look-up per item.
+        q.push(") OR i.id IN (SELECT c.item_id FROM candidates c WHERE instr(c.body, ").push_bind(t);
         q.push(")))");
     }
     match filter.state {
