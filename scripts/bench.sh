@@ -8,11 +8,43 @@
 #                               wall time and peak memory, next to SQLite's own bulk insert of the
 #                               same rows, a search over the QA items; release build. Takes a few
 #                               minutes.
+#   scripts/bench.sh generate [MODEL_DIR]
+#                               prefill and decode tokens per second of the local model (greedy,
+#                               64 new tokens) through medpref's runtime, next to onnxruntime's own
+#                               Python loop on the same model and prompt; default: a fresh tiny
+#                               random-weight model (scripts/tiny_model.py). Release build.
 # `scripts/bundle-size.sh` prints the browser bundle's size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 part="${1:-all}"
+
+if [ "$part" = generate ]; then
+  cargo build -q --release -p server
+  bin="$CARGO_TARGET_DIR/release/medpref"
+  python="${MEDPREF_PYTHON:-$HOME/.cache/medpref/venv/bin/python}"
+  model="${2:-}"
+  if [ -z "$model" ]; then
+    model="$(mktemp -d)"
+    trap 'rm -rf "$model"' EXIT
+    "$python" scripts/tiny_model.py "$model" > /dev/null
+  fi
+  prompt=$'<|im_start|>user\n孩子发烧三十九度，咳嗽两天，需要去医院吗？<|im_end|>\n<|im_start|>assistant\n'
+  echo "== generate ($(basename "$model"), greedy, up to 64 new tokens, $(nproc) cores)"
+  for run in 1 2; do
+    ours=$("$bin" generate --model "$model" --prompt "$prompt" --max-new-tokens 64 2>&1 >/dev/null | tail -1)
+    theirs=$("$python" scripts/reference_decode.py "$model" "$prompt" --max-new 64)
+    python3 - "$ours" "$theirs" <<'PY'
+import json, re, sys
+ours = dict(re.findall(r"(prefill|decode) ([0-9.]+) tokens/s", sys.argv[1]))
+theirs = json.loads(sys.argv[2])
+for k in ("prefill", "decode"):
+    o, t = float(ours[k]), theirs[f"{k}_tok_s"]
+    print(f"{k:8} medpref {o:10.1f} tokens/s   onnxruntime Python {t:10.1f} tokens/s   ratio {o / t:.2f}")
+PY
+  done
+  exit 0
+fi
 
 if [ "$part" = all ] || [ "$part" = detectors ]; then
   cargo run -q -p app --features ssr --example flag_corpus

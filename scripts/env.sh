@@ -3,3 +3,5 @@
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/medpref/target}"
 export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-$PWD/target/site}"
 export MEDPREF_BIN="$CARGO_TARGET_DIR/debug/medpref"
+# ONNX Runtime for the local model, as scripts/setup.sh leaves it (an admin may point elsewhere).
+export MEDPREF_ORT_DYLIB="${MEDPREF_ORT_DYLIB:-$HOME/.cache/medpref/ort/libonnxruntime.so.1.31.1}"

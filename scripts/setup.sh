@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what medpref's build and tests need, skipping what is already there.
-# Works on a fresh Debian machine with rustup, node/npm and root (or sudo); needs only
-# crates.io, npm and Debian's package mirrors.
+# Works on a fresh Debian machine with rustup, node/npm, python3-venv and root (or sudo); needs
+# only crates.io, npm, PyPI and Debian's package mirrors.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -44,4 +44,18 @@ if ! "$VENV/bin/python" -c "import datasets" 2>/dev/null; then
   step "installing Hugging Face datasets (PyPI) into $VENV for the export tests"
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install --quiet --disable-pip-version-check "datasets>=3,<6"
+fi
+
+# The local model's runtime: ONNX Runtime's shared library from the PyPI wheel (no download at run
+# time; the server only needs the .so, named by MEDPREF_ORT_DYLIB). The same environment builds
+# the tests' tiny model (onnx, tokenizers) and runs the reference decoder (onnxruntime).
+ORT_VERSION=1.31.1
+if ! "$VENV/bin/python" -c "import onnx, tokenizers, onnxruntime; assert onnxruntime.__version__ == '$ORT_VERSION'" 2>/dev/null; then
+  step "installing onnxruntime $ORT_VERSION, onnx and tokenizers (PyPI) into $VENV for the local model"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "onnxruntime==$ORT_VERSION" "onnx>=1.16,<2" "tokenizers>=0.20,<1"
+fi
+ORT_DIR="$HOME/.cache/medpref/ort"
+if [ ! -f "$ORT_DIR/libonnxruntime.so.$ORT_VERSION" ]; then
+  mkdir -p "$ORT_DIR"
+  cp "$("$VENV/bin/python" -c "import onnxruntime, os; print(os.path.dirname(onnxruntime.__file__))")/capi/libonnxruntime.so.$ORT_VERSION" "$ORT_DIR/"
 fi

@@ -12,6 +12,7 @@ pub mod domain;
 pub mod error;
 pub mod export;
 pub mod flag;
+pub mod generate;
 pub mod i18n;
 pub mod import;
 pub mod items;

@@ -93,6 +93,32 @@ pub enum Command {
         #[arg(long)]
         answer: String,
     },
+    /// Generate an answer with a local model directory (ONNX decoder, tokenizer.json,
+    /// generation_config.json), streamed to standard output; speed on standard error.
+    /// ONNX Runtime comes from MEDPREF_ORT_DYLIB.
+    Generate {
+        #[arg(long)]
+        model: PathBuf,
+        /// The prompt as given to the model (apply a template yourself, e.g. ChatML).
+        #[arg(long)]
+        prompt: String,
+        #[arg(long, default_value_t = 128)]
+        max_new_tokens: usize,
+        /// 0: greedy.
+        #[arg(long, default_value_t = 0.0)]
+        temperature: f32,
+        #[arg(long, default_value_t = 0)]
+        top_k: usize,
+        #[arg(long, default_value_t = 1.0)]
+        top_p: f32,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        #[arg(long = "stop")]
+        stop: Vec<String>,
+        /// ONNX Runtime threads (default: every core).
+        #[arg(long)]
+        threads: Option<usize>,
+    },
     /// Create a demo database from the bundled real samples, with fresh demo accounts.
     Demo,
     /// Create the database or bring its schema up to date, then exit.
@@ -302,6 +328,31 @@ pub async fn run(cli: Cli) -> CliResult {
             if let Some(next) = hits.next {
                 println!("next: --after {next}");
             }
+            Ok(())
+        }
+        Command::Generate { model, prompt, max_new_tokens, temperature, top_k, top_p, seed, stop, threads } => {
+            use app::generate::{model::LocalModel, sampling::Sampling};
+            use std::io::Write;
+            let sampling = Sampling { temperature, top_k, top_p, max_new_tokens, stop, seed };
+            sampling.check()?;
+            let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+            let mut local = LocalModel::open(&model, threads)?;
+            let mut out = std::io::stdout();
+            let answer = local.generate(&prompt, &sampling, |piece| {
+                let _ = out.write_all(piece.as_bytes()).and_then(|_| out.flush());
+                true
+            })?;
+            println!();
+            let (prefill, decode) = answer.tokens.speed();
+            eprintln!(
+                "{}: prompt {} tokens, {} new{}; prefill {prefill:.1} tokens/s, decode {} tokens/s; mean log-prob {}",
+                local.name,
+                answer.tokens.prompt_tokens,
+                answer.tokens.ids.len(),
+                if answer.tokens.finished { " (eos)" } else { "" },
+                decode.map_or("-".into(), |d| format!("{d:.1}")),
+                answer.tokens.mean_logprob().map_or("-".into(), |m| format!("{m:.3}")),
+            );
             Ok(())
         }
         Command::Demo => crate::demo::create(&cli.data_dir).await,
