@@ -141,3 +141,36 @@ fn a_directory_without_the_layout_is_refused_with_the_reason() {
     let err = LocalModel::open(partial.path(), 1).err().unwrap();
     assert!(err.contains("no .onnx file"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_model_thread_serves_concurrent_requests_one_at_a_time_with_the_same_answers() {
+    use app::generate::worker::{Event, Generator};
+    let dir = tiny_model();
+    let generator = std::sync::Arc::new(Generator::start(dir, 1).unwrap());
+    assert_eq!(generator.model, dir.file_name().unwrap().to_string_lossy());
+    let prompt = "<|im_start|>user\n高血压要注意什么？<|im_end|>\n<|im_start|>assistant\n".to_string();
+    let direct = LocalModel::open(dir, 1).unwrap().generate(&prompt, &Sampling::greedy(24), |_| true).unwrap();
+    let tasks: Vec<_> = (0..3)
+        .map(|_| {
+            let (g, p) = (generator.clone(), prompt.clone());
+            tokio::spawn(async move { g.answer(p, Sampling::greedy(24)).await })
+        })
+        .collect();
+    for t in tasks {
+        let got = t.await.unwrap().unwrap();
+        assert_eq!((got.text, got.tokens.ids), (direct.text.clone(), direct.tokens.ids.clone()));
+    }
+    // Streaming: pieces, then the whole answer.
+    let mut events = generator.stream(prompt.clone(), Sampling::greedy(24));
+    let mut streamed = String::new();
+    loop {
+        match events.recv().await.expect("the answer comes") {
+            Event::Piece(p) => streamed.push_str(&p),
+            Event::Done(done) => {
+                assert_eq!(done.unwrap().text, streamed);
+                break;
+            }
+        }
+    }
+    assert!(Generator::start(Path::new("/nonexistent"), 1).err().unwrap().contains("tokenizer.json"));
+}

@@ -155,7 +155,8 @@ pub enum DatasetCommand {
         /// The department (科室) the dataset belongs to ("" clears it).
         #[arg(long)]
         department: Option<String>,
-        /// How prompts are put to a model, with `{question}` ("" clears it).
+        /// How prompts are put to a model: `chatml`, `chimed` (`[human]:…\n[bot]:`), or a text
+        /// with `{question}` and optionally `{system}`, substituted as is ("" clears it).
         #[arg(long)]
         prompt_template: Option<String>,
     },

@@ -39,8 +39,8 @@ impl DatasetConfig {
         if self.department.as_ref().is_some_and(|d| d.chars().count() > 50) {
             return Err("the department name is longer than 50 characters".into());
         }
-        if let Some(t) = self.prompt_template.as_deref().filter(|t| !t.trim().is_empty() && !t.contains("{question}")) {
-            return Err(format!("the prompt template must contain {{question}}: `{t}`"));
+        if let Some(t) = self.prompt_template.as_deref().filter(|t| !t.trim().is_empty()) {
+            crate::generate::template::Template::parse(t)?;
         }
         Ok(())
     }

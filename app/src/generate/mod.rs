@@ -1,5 +1,5 @@
 //! Generating answers with a local model (ONNX Runtime through `ort`): the runtime, a model
-//! directory, decoding with a KV cache and sampling. Server side only.
+//! directory, decoding with a KV cache and sampling, the model's thread, and prompt templates.
 #[cfg(feature = "ssr")]
 pub mod decoder;
 #[cfg(feature = "ssr")]
@@ -8,3 +8,6 @@ pub mod model;
 pub mod runtime;
 #[cfg(feature = "ssr")]
 pub mod sampling;
+pub mod template;
+#[cfg(feature = "ssr")]
+pub mod worker;
