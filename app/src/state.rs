@@ -13,6 +13,8 @@ pub struct AppState {
     pub throttle: Arc<LoginThrottle>,
     /// The largest file a browser may upload for import, in bytes.
     pub upload_limit: usize,
+    /// The local models on offer, started on first use.
+    pub models: Arc<crate::generate::models::Models>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -169,6 +169,10 @@ pub struct ServeArgs {
     /// Mark the session cookie Secure (when served behind HTTPS).
     #[arg(long, env = "MEDPREF_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// A folder whose subdirectories are local models (ONNX decoder, tokenizer.json,
+    /// generation_config.json); datasets name one to regenerate answers.
+    #[arg(long = "models", env = "MEDPREF_MODELS_DIR")]
+    pub models: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -370,6 +374,7 @@ async fn serve(data_dir: PathBuf, args: ServeArgs) -> CliResult {
     let pool = crate::open_store(&data_dir).await?;
     let mut config = crate::ServerConfig::from_env(addr);
     config.secure_cookies = args.secure_cookies;
+    config.models_dir = args.models;
     let app = crate::router(pool.clone(), config).await?;
     crate::spawn_session_cleanup(pool);
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("binding {addr}: {e}"))?;

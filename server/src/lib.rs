@@ -34,6 +34,8 @@ pub struct ServerConfig {
     pub throttle: LoginThrottle,
     /// The largest file a browser may upload for import.
     pub upload_limit: usize,
+    /// Where the local models are (`serve --models`).
+    pub models_dir: Option<PathBuf>,
 }
 
 impl ServerConfig {
@@ -51,7 +53,14 @@ impl ServerConfig {
             .ok()
             .and_then(|mb| mb.parse::<usize>().ok())
             .map_or(UPLOAD_LIMIT_BYTES, |mb| mb << 20);
-        Self { leptos_options: options, secure_cookies: false, throttle: LoginThrottle::default(), upload_limit }
+        let models_dir = std::env::var_os("MEDPREF_MODELS_DIR").map(PathBuf::from);
+        Self {
+            leptos_options: options,
+            secure_cookies: false,
+            throttle: LoginThrottle::default(),
+            upload_limit,
+            models_dir,
+        }
     }
 }
 
@@ -84,6 +93,7 @@ pub async fn router(pool: SqlitePool, config: ServerConfig) -> Result<Router, sq
         leptos_options: options.clone(),
         throttle: Arc::new(config.throttle),
         upload_limit: config.upload_limit,
+        models: Arc::new(app::generate::models::Models::new(config.models_dir)),
     };
     let routes = route_list();
     let fixed = |name: &'static str, value: &'static str| {
@@ -96,6 +106,7 @@ pub async fn router(pool: SqlitePool, config: ServerConfig) -> Result<Router, sq
         .route(app::import::upload::PATH, axum::routing::post(app::import::upload::upload))
         .layer(axum::extract::DefaultBodyLimit::disable());
     Ok(Router::new()
+        .route(app::generate::regenerate::PATH, axum::routing::post(app::generate::regenerate::regenerate))
         .route(download::DATA_PATH, axum::routing::get(download::data).post(download::data))
         .route(download::PART_PATH, axum::routing::get(download::part))
         .leptos_routes(&state, routes, move || shell(options.clone()))

@@ -197,6 +197,7 @@ fn SettingsForm(dataset: String, config: DatasetConfig) -> impl IntoView {
         .map(|&a| (a, RwSignal::new(shown(a).is_some()), RwSignal::new(shown(a) == Some(true))))
         .collect();
     let no_match = settings.no_match_answer.clone();
+    let model = settings.model.clone();
     let status = RwSignal::new(None::<Result<(), String>>);
     let axes_for_save = axes.clone();
     let save = Action::new(move |_: &()| {
@@ -212,6 +213,7 @@ fn SettingsForm(dataset: String, config: DatasetConfig) -> impl IntoView {
                 rationale: rationale.get_untracked(),
                 gold_rate: gold_rate.get_untracked().trim().parse().unwrap_or(-1.0),
                 no_match_answer: no_match.clone(),
+                model: model.clone(),
             }),
             guidelines: Some(guidelines.get_untracked()),
             department: Some(department.get_untracked()),

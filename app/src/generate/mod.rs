@@ -5,6 +5,10 @@ pub mod decoder;
 #[cfg(feature = "ssr")]
 pub mod model;
 #[cfg(feature = "ssr")]
+pub mod models;
+#[cfg(feature = "ssr")]
+pub mod regenerate;
+#[cfg(feature = "ssr")]
 pub mod runtime;
 #[cfg(feature = "ssr")]
 pub mod sampling;

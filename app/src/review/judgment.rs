@@ -87,6 +87,9 @@ pub struct ReviewSettings {
     /// Correct datasets with answer choices (PromptCBLUE): the answer meaning "none fits".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub no_match_answer: Option<String>,
+    /// The local model that regenerates answers: a name from `medpref serve --models DIR`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
 }
 
 impl Default for ReviewSettings {
@@ -97,6 +100,7 @@ impl Default for ReviewSettings {
             rationale: RationaleRule::Never,
             gold_rate: 0.0,
             no_match_answer: None,
+            model: None,
         }
     }
 }

@@ -46,10 +46,19 @@ impl TestApp {
     }
 
     pub async fn with_upload_limit(upload_limit: usize) -> Self {
+        Self::with_config(|c| c.upload_limit = upload_limit).await
+    }
+
+    /// A server whose local models are the subdirectories of `dir`.
+    pub async fn with_models(dir: &std::path::Path) -> Self {
+        Self::with_config(|c| c.models_dir = Some(dir.to_owned())).await
+    }
+
+    async fn with_config(change: impl FnOnce(&mut ServerConfig)) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let pool = server::open_store(dir.path()).await.unwrap();
         let mut config = ServerConfig::from_env("127.0.0.1:0".parse().unwrap());
-        config.upload_limit = upload_limit;
+        change(&mut config);
         let router = server::router(pool.clone(), config).await.unwrap();
         Self { router, pool, dir }
     }
