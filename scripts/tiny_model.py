@@ -24,7 +24,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-LAYERS, HIDDEN, HEADS, FFN, MAX_POS = 2, 64, 4, 128, 512
+LAYERS, HIDDEN, HEADS, FFN, MAX_POS = 2, 64, 4, 128, 2048  # room for a long prompt and 512 new tokens
 HEAD = HIDDEN // HEADS
 SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
 CHATML = ("{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}"
