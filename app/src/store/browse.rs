@@ -4,15 +4,17 @@
 //! no word boundaries, and SQLite's trigram index would double the store and slow imports
 //! (measured: +5.5 s on 351,600 QA pairs). Results come in id order, so a page stops at its
 //! 51st match; a search takes ~0.3–0.5 s over 351,600 items (`scripts/bench.sh scale`).
+use super::flags::ACTIVE;
 use super::stats::DECISIONS_PER_ITEM;
 use crate::domain::ItemId;
 use crate::items::{DepartmentFilter, FlagFilter, HistoryEntry, ItemFilter, ItemState};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
-/// The active flags of item `i`, in SQL (open or confirmed; the source's own redaction
+/// The active flags of item `i`, as an SQL `FROM … WHERE` (open or confirmed; the source's own redaction
 /// markers are not findings).
-const ACTIVE_FLAGS: &str = "FROM flags f WHERE f.item_id = i.id AND f.status IN ('open', 'confirmed')
-                             AND f.category <> 'redaction_marker'";
+fn active_flags() -> String {
+    format!("FROM flags f WHERE f.item_id = i.id AND f.status IN {ACTIVE} AND f.category <> 'redaction_marker'")
+}
 
 /// A result row: id, question, first matching answer, department, decisions, active flags,
 /// gold, excluded.
@@ -51,13 +53,15 @@ fn push_conditions<'a>(q: &mut QueryBuilder<'a, Sqlite>, dataset: i64, overlap: 
     match filter.flag {
         None => {}
         Some(FlagFilter::Any) => {
-            q.push(format!(" AND EXISTS (SELECT 1 {ACTIVE_FLAGS})"));
+            q.push(format!(" AND EXISTS (SELECT 1 {})", active_flags()));
         }
         Some(FlagFilter::None) => {
-            q.push(format!(" AND NOT EXISTS (SELECT 1 {ACTIVE_FLAGS})"));
+            q.push(format!(" AND NOT EXISTS (SELECT 1 {})", active_flags()));
         }
         Some(FlagFilter::Kind(k)) => {
-            q.push(format!(" AND EXISTS (SELECT 1 {ACTIVE_FLAGS} AND f.category = ")).push_bind(k.as_str()).push(")");
+            q.push(format!(" AND EXISTS (SELECT 1 {} AND f.category = ", active_flags()))
+                .push_bind(k.as_str())
+                .push(")");
         }
     }
     match &filter.department {
@@ -95,7 +99,7 @@ pub async fn page(
             .push_bind(filter.text.as_str())
             .push(") ORDER BY c.position LIMIT 1)");
     }
-    q.push(format!(", i.department, {DECISIONS_PER_ITEM}, (SELECT COUNT(*) {ACTIVE_FLAGS}),"));
+    q.push(format!(", i.department, {DECISIONS_PER_ITEM}, (SELECT COUNT(*) {}),", active_flags()));
     q.push(" i.gold IS NOT NULL, i.excluded_at IS NOT NULL");
     push_conditions(&mut q, dataset, overlap, filter);
     q.push(" AND i.id > ").push_bind(after).push(" ORDER BY i.id LIMIT ").push_bind(limit);

@@ -8,6 +8,9 @@ use crate::flag::{Category, FlagKind, FlagStatus, FlagView, Harm, Resolution, Te
 use sqlx::query_builder::Separated;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
+/// The statuses of an active flag (one still to act on), as an SQL list: `status IN {ACTIVE}`.
+pub(super) const ACTIVE: &str = "('open', 'confirmed')";
+
 /// Table, text column and key column of a text, and the key's value.
 fn location(item: ItemId, r: TextRef) -> (&'static str, &'static str, &'static str, i64) {
     match r {
@@ -184,7 +187,7 @@ pub async fn replace_text_flags(
     let (field, candidate, correction) = columns(r);
     sqlx::query(&format!(
         "UPDATE flags SET status = 'resolved', resolution = 'edited', resolved_by = ?, resolved_at = {}
-          WHERE item_id = ? AND field = ? AND candidate_id IS ? AND correction_id IS ? AND status IN ('open', 'confirmed')",
+          WHERE item_id = ? AND field = ? AND candidate_id IS ? AND correction_id IS ? AND status IN {ACTIVE}",
         super::NOW
     ))
     .bind(by.map(|u| u.0))
@@ -261,7 +264,7 @@ pub async fn active_in_items(
 ) -> Result<std::collections::HashMap<ItemId, Vec<FlagView<TextRef>>>, sqlx::Error> {
     let ids = serde_json::to_string(&items.iter().map(|i| i.0).collect::<Vec<_>>()).expect("ids serialise");
     let rows: Vec<Row> = sqlx::query_as(&format!(
-        "{SELECT} WHERE status IN ('open', 'confirmed')
+        "{SELECT} WHERE status IN {ACTIVE}
              AND item_id IN (SELECT value FROM json_each(?)) ORDER BY item_id, id"
     ))
     .bind(ids)
@@ -471,11 +474,10 @@ pub async fn exclude_item(pool: &SqlitePool, item: ItemId, by: UserId) -> Result
     if done == 0 {
         return Err(ResolveError::NotFound);
     }
-    let ids: Vec<i64> =
-        sqlx::query_scalar("SELECT id FROM flags WHERE item_id = ? AND status IN ('open', 'confirmed')")
-            .bind(item.0)
-            .fetch_all(&mut *tx)
-            .await?;
+    let ids: Vec<i64> = sqlx::query_scalar(&format!("SELECT id FROM flags WHERE item_id = ? AND status IN {ACTIVE}"))
+        .bind(item.0)
+        .fetch_all(&mut *tx)
+        .await?;
     mark_resolved(&mut tx, &ids, Resolution::Excluded, by).await?;
     super::audit::record(&mut tx, Some(by), "item.exclude", "item", Some(item.0), serde_json::json!({ "flags": ids }))
         .await?;
@@ -507,16 +509,16 @@ pub async fn queue(
         Some(min) => Harm::ALL.iter().filter(|h| **h >= min).map(|h| h.as_str()).collect(),
         None => vec![],
     };
-    let rows: Vec<(i64, String, String, String, Option<String>)> = sqlx::query_as(
+    let rows: Vec<(i64, String, String, String, Option<String>)> = sqlx::query_as(&format!(
         "SELECT i.id, d.name, i.question, f.category, f.severity
            FROM flags f JOIN items i ON i.id = f.item_id JOIN datasets d ON d.id = i.dataset_id
-          WHERE f.status IN ('open', 'confirmed') AND f.category <> 'redaction_marker' AND i.excluded_at IS NULL
+          WHERE f.status IN {ACTIVE} AND f.category <> 'redaction_marker' AND i.excluded_at IS NULL
             AND (?1 IS NULL OR i.dataset_id = ?1)
-            AND i.id IN (SELECT item_id FROM flags g WHERE g.status IN ('open', 'confirmed')
+            AND i.id IN (SELECT item_id FROM flags g WHERE g.status IN {ACTIVE}
                            AND (?2 IS NULL OR g.category = ?2)
                            AND (?3 = '[]' OR g.severity IN (SELECT value FROM json_each(?3))))
-          ORDER BY i.id, f.category",
-    )
+          ORDER BY i.id, f.category"
+    ))
     .bind(dataset)
     .bind(kind.map(FlagKind::as_str))
     .bind(serde_json::to_string(&severities).expect("strings serialise"))
