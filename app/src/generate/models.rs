@@ -6,6 +6,14 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+#[derive(Debug)]
+pub enum ModelError {
+    /// No such model in the folder (an admin named one that is not there).
+    NotInstalled(String),
+    /// It is there but would not start (bad files, no runtime library).
+    Failed(String),
+}
+
 pub struct Models {
     dir: Option<PathBuf>,
     threads: usize,
@@ -33,15 +41,15 @@ impl Models {
 
     /// The running model `name`, started on first use (loading can take seconds: callers on
     /// the async runtime go through `spawn_blocking`).
-    pub fn get(&self, name: &str) -> Result<Arc<Generator>, String> {
+    pub fn get(&self, name: &str) -> Result<Arc<Generator>, ModelError> {
         if let Some(g) = self.running.lock().expect("models lock").get(name) {
             return Ok(g.clone());
         }
         if !self.names().iter().any(|n| n == name) {
-            return Err(format!("no model named `{name}`"));
+            return Err(ModelError::NotInstalled(name.to_string()));
         }
         let dir = self.dir.as_ref().expect("names come from the folder").join(name);
-        let generator = Arc::new(Generator::start(&dir, self.threads)?);
+        let generator = Arc::new(Generator::start(&dir, self.threads).map_err(ModelError::Failed)?);
         let mut running = self.running.lock().expect("models lock");
         Ok(running.entry(name.to_string()).or_insert(generator).clone())
     }

@@ -2,6 +2,7 @@
 //! dataset's local model, streamed as it is written. JSON Lines: `{"piece": "…"}` per piece of
 //! text, then `{"done": {…}}` with the answer and its provenance, or `{"error": "…"}`.
 //! The model runs on its own thread; a reader who goes away stops it at the next token.
+use super::models::ModelError;
 use super::sampling::Sampling;
 use super::template::{Conversation, Template};
 use super::worker::Event;
@@ -75,30 +76,27 @@ async fn start(
     if owner != user.id {
         return Err(AppError::NotFound);
     }
-    let (dataset, _, _, _, _, _, _, _, system, history) =
-        browse::item(&state.pool, item).await?.ok_or(AppError::NotFound)?;
-    let name = crate::domain::DatasetName::parse(dataset).map_err(|e| internal("dataset name", e))?;
-    let record = datasets::by_name(&state.pool, &name).await?.ok_or(AppError::NotFound)?;
+    let facts = browse::item(&state.pool, item).await?.ok_or(AppError::NotFound)?;
+    let record = datasets::by_id(&state.pool, facts.dataset_id).await?.ok_or(AppError::NotFound)?;
     let model_name = record
         .review_settings()?
         .model
         .ok_or_else(|| AppError::Invalid("this dataset has no model to regenerate answers with".into()))?;
     let template = Template::parse(record.prompt_template.as_deref().unwrap_or("")).map_err(AppError::Invalid)?;
-    let question = crate::store::flags::text(&mut *state.pool.acquire().await?, item, crate::flag::TextRef::Question)
-        .await?
-        .unwrap_or_default();
-    let history: Vec<(String, String)> = serde_json::from_str(&history).map_err(|e| internal("item history", e))?;
-    let prompt = template.render(&Conversation { system: system.as_deref(), history: &history, question: &question });
+    let history: Vec<(String, String)> =
+        serde_json::from_str(&facts.history).map_err(|e| internal("item history", e))?;
+    let conversation = Conversation { system: facts.system.as_deref(), history: &history, question: &facts.question };
+    let prompt = template.render(&conversation);
 
-    if !state.models.names().contains(&model_name) {
-        return Err(AppError::Invalid(format!("this dataset's model `{model_name}` is not installed on the server")));
-    }
     let models = state.models.clone();
-    let wanted = model_name.clone();
-    let generator = tokio::task::spawn_blocking(move || models.get(&wanted))
-        .await
-        .map_err(|e| internal("starting the model", e))?
-        .map_err(|e| internal("starting the model", e))?;
+    let generator = match tokio::task::spawn_blocking(move || models.get(&model_name)).await {
+        Ok(Ok(g)) => g,
+        Ok(Err(ModelError::NotInstalled(name))) => {
+            return Err(AppError::Invalid(format!("this dataset's model `{name}` is not installed on the server")));
+        }
+        Ok(Err(ModelError::Failed(e))) => return Err(internal("starting the model", e)),
+        Err(e) => return Err(internal("starting the model", e)),
+    };
     let sampling = sampling(&template);
     let events = generator.stream(prompt, sampling.clone());
     let done = move |answer: super::model::GeneratedText| Regenerated {

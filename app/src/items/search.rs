@@ -103,8 +103,7 @@ pub async fn dossier(id: i64) -> Result<ItemDossier, AppError> {
     require_browser().await?;
     let pool = app_state()?.pool;
     let item = ItemId(id);
-    let (name, kind, department, task, file, line, created_at, gold, system, history) =
-        browse::item(&pool, item).await?.ok_or(AppError::NotFound)?;
+    let facts = browse::item(&pool, item).await?.ok_or(AppError::NotFound)?;
     let candidates: Vec<CandidateFacts> = browse::candidates(&pool, item)
         .await?
         .into_iter()
@@ -142,15 +141,15 @@ pub async fn dossier(id: i64) -> Result<ItemDossier, AppError> {
         })
         .collect();
     Ok(ItemDossier {
-        dataset: name,
-        kind: kind.parse().map_err(decode_error)?,
-        department,
-        task,
-        source: file.zip(line),
-        created_at,
-        gold,
-        system,
-        history: serde_json::from_str(&history).map_err(decode_error)?,
+        kind: facts.kind.parse().map_err(decode_error)?,
+        history: serde_json::from_str(&facts.history).map_err(decode_error)?,
+        dataset: facts.dataset,
+        department: facts.department,
+        task: facts.task,
+        source: facts.source_name.zip(facts.source_line),
+        created_at: facts.created_at,
+        gold: facts.gold,
+        system: facts.system,
         texts: crate::flag::flagged_texts(&pool, item).await?,
         candidates,
         judgments,

@@ -123,24 +123,28 @@ pub async fn departments(pool: &SqlitePool, dataset: i64) -> Result<Vec<String>,
     .await
 }
 
-/// An item's own columns: dataset name and kind, department, task, source file and line,
-/// created, gold, system, history (JSON), excluded.
-pub type ItemRow = (
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<i64>,
-    String,
-    Option<String>,
-    Option<String>,
-    String,
-);
+/// An item's own columns, with its dataset and the file it came from.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ItemFacts {
+    pub dataset_id: i64,
+    pub dataset: String,
+    pub kind: String,
+    pub department: Option<String>,
+    pub task: Option<String>,
+    pub source_name: Option<String>,
+    pub source_line: Option<i64>,
+    pub created_at: String,
+    pub gold: Option<String>,
+    pub system: Option<String>,
+    /// JSON [[question, answer], …].
+    pub history: String,
+    pub question: String,
+}
 
-pub async fn item(pool: &SqlitePool, item: ItemId) -> Result<Option<ItemRow>, sqlx::Error> {
+pub async fn item(pool: &SqlitePool, item: ItemId) -> Result<Option<ItemFacts>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT d.name, d.kind, i.department, i.task, m.source_name, i.source_line, i.created_at, i.gold, i.system, i.history
+        "SELECT d.id AS dataset_id, d.name AS dataset, d.kind, i.department, i.task, m.source_name, i.source_line,
+                i.created_at, i.gold, i.system, i.history, i.question
            FROM items i JOIN datasets d ON d.id = i.dataset_id LEFT JOIN imports m ON m.id = i.import_id
           WHERE i.id = ?",
     )
