@@ -12,6 +12,9 @@ OUT_DIR gets:
   generation_config.json  eos ids and a ChatML chat template
   model_config.json       the sizes
 
+With --reward, OUT_DIR gets a tiny sequence-classification reward model instead (model.onnx with inputs
+input_ids, attention_mask and output logits f32[B,1], plus the same tokenizer.json).
+
 The model is a pre-norm transformer (learned positions, multi-head attention with a KV cache, a GELU MLP).
 Its answers are noise; what tests check is that decoding through medpref's runtime gives the same
 tokens as onnxruntime's own Python loop (scripts/reference_decode.py) on the same model and ids.
@@ -135,14 +138,40 @@ def model(vocab, rng, out):
     onnx.save_model(m, os.path.join(out, "model.onnx"))
 
 
+def reward_model(vocab, rng, out):
+    """A sequence classifier: masked mean of token embeddings, tanh, one linear score.
+    Inputs input_ids, attention_mask i64[B,S]; output logits f32[B,1]."""
+    g = Graph()
+    w = lambda *shape: f32(rng.normal(0.0, 0.5, shape))
+    inputs = [helper.make_tensor_value_info(n, TensorProto.INT64, ["batch", "seq"])
+              for n in ("input_ids", "attention_mask")]
+    outputs = [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", 1])]
+    x = g.op("Gather", [g.const(w(vocab, HIDDEN), "embed"), "input_ids"])
+    mask = g.op("Unsqueeze", [g.op("Cast", ["attention_mask"], to=TensorProto.FLOAT), g.const(i64([2]))])
+    summed = g.op("ReduceSum", [g.op("Mul", [x, mask]), g.const(i64([1]))], keepdims=0)
+    count = g.op("ReduceSum", [mask, g.const(i64([1]))], keepdims=0)
+    mean = g.op("Tanh", [g.op("Div", [summed, g.op("Max", [count, g.const(f32(1.0))])])])
+    g.op("Add", [g.op("MatMul", [mean, g.const(w(HIDDEN, 1), "score")]), g.const(f32([0.1]))], ["logits"])
+    graph = helper.make_graph(g.nodes, "tiny_reward", inputs, outputs, g.inits)
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)], producer_name="medpref tiny_model.py")
+    m.ir_version = 9
+    onnx.checker.check_model(m)
+    onnx.save_model(m, os.path.join(out, "model.onnx"))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--reward", action="store_true", help="write a tiny reward model (sequence classifier) instead")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     t = tokenizer(a.out)
     vocab = t.get_vocab_size()
+    if a.reward:
+        reward_model(vocab, np.random.default_rng(a.seed), a.out)
+        print(f"{a.out}: tiny reward model, vocab {vocab}")
+        return
     model(vocab, np.random.default_rng(a.seed), a.out)
     eos = [t.token_to_id("<|im_end|>"), t.token_to_id("<|endoftext|>")]
     with open(os.path.join(a.out, "generation_config.json"), "w", encoding="utf-8") as f:

@@ -103,6 +103,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin") view=crate::datasets::AdminPage/>
                     <Route path=path!("/admin/datasets/:dataset") view=crate::datasets::DatasetPage/>
                     <Route path=path!("/admin/datasets/:dataset/items") view=crate::items::ItemsPage/>
+                    <Route path=path!("/admin/datasets/:dataset/generate") view=crate::generate::jobs::GeneratePage/>
                     <Route path=path!("/admin/items/:item") view=crate::items::ItemPage/>
                     <Route path=path!("/admin/people") view=crate::people::PeoplePage/>
                     <Route path=path!("/admin/people/:name") view=crate::people::ReviewerPage/>

@@ -15,6 +15,8 @@ pub struct AppState {
     pub upload_limit: usize,
     /// The local models on offer, started on first use.
     pub models: Arc<crate::generate::models::Models>,
+    /// Wakes the batch-job runner (a job was started or resumed).
+    pub jobs: Arc<tokio::sync::Notify>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

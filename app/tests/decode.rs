@@ -174,3 +174,46 @@ async fn the_model_thread_serves_concurrent_requests_one_at_a_time_with_the_same
     }
     assert!(Generator::start(Path::new("/nonexistent"), 1).err().unwrap().contains("tokenizer.json"));
 }
+
+#[test]
+fn reward_scores_equal_onnxruntime_pythons_and_decoders_are_not_taken_for_reward_models() {
+    let decoder = tiny_model();
+    let dir = tempfile::tempdir().unwrap();
+    run_python(&[root().join("scripts/tiny_model.py").to_str().unwrap(), dir.path().to_str().unwrap(), "--reward"]);
+    let reward = app::generate::reward::RewardModel::open(dir.path(), 1).unwrap();
+    let texts =
+        ["<|im_start|>user\n发烧三天怎么办？<|im_end|>\n<|im_start|>assistant\n多喝水，及时就医。", "胸痛", "a"];
+    let mut scores = Vec::new();
+    for text in texts {
+        let out = run_python(&[
+            root().join("scripts/reference_score.py").to_str().unwrap(),
+            dir.path().to_str().unwrap(),
+            text,
+        ]);
+        let expected = serde_json::from_str::<serde_json::Value>(out.trim()).unwrap()["score"].as_f64().unwrap();
+        let score = reward.score(text).unwrap();
+        assert!((score - expected).abs() < 1e-5, "{text}: medpref {score}, onnxruntime {expected}");
+        scores.push(score);
+    }
+    assert!(scores[0] != scores[1], "different texts, different scores: {scores:?}");
+    let refused = app::generate::reward::RewardModel::open(decoder, 1).err().unwrap();
+    assert!(refused.contains("is this a decoder"), "{refused}");
+}
+
+#[test]
+fn answers_end_where_the_models_context_does() {
+    // The tiny model states 2,048 positions (model_config.json): a request for more new tokens
+    // than fit ends at the context instead of failing inside ONNX Runtime.
+    let mut model = LocalModel::open(tiny_model(), 1).unwrap();
+    assert_eq!(model.context, Some(2048));
+    let prompt = "感冒".repeat(400);
+    let prompt_tokens = model.encode(&prompt).unwrap().len();
+    assert!(prompt_tokens < 2048, "{prompt_tokens}");
+    let mut s = Sampling::greedy(4096);
+    s.temperature = 1.0;
+    s.seed = 3;
+    let eos_free = model.generate(&prompt, &s, |_| true).unwrap();
+    assert!(eos_free.tokens.ids.len() + prompt_tokens <= 2048, "{} new", eos_free.tokens.ids.len());
+    let too_long = model.generate(&"感冒".repeat(3000), &s, |_| true).unwrap_err();
+    assert!(too_long.contains("reads at most 2048"), "{too_long}");
+}

@@ -119,6 +119,9 @@ pub enum Command {
         #[arg(long)]
         threads: Option<usize>,
     },
+    /// Batch generation jobs; a running server (`serve`) does the work.
+    #[command(subcommand)]
+    Job(crate::jobs::JobCommand),
     /// Create a demo database from the bundled real samples, with fresh demo accounts.
     Demo,
     /// Create the database or bring its schema up to date, then exit.
@@ -159,6 +162,14 @@ pub enum DatasetCommand {
         /// with `{question}` and optionally `{system}`, substituted as is ("" clears it).
         #[arg(long)]
         prompt_template: Option<String>,
+        /// The model that regenerates answers: a directory of the models folder or a configured
+        /// endpoint ("" clears it).
+        #[arg(long)]
+        model: Option<String>,
+        /// The reward model that scores generated answers, a directory of the models folder
+        /// ("" clears it: answers are scored by mean token log-probability).
+        #[arg(long)]
+        reward_model: Option<String>,
     },
 }
 
@@ -224,6 +235,8 @@ pub async fn run(cli: Cli) -> CliResult {
             no_match_answer,
             department,
             prompt_template,
+            model,
+            reward_model,
         }) => {
             let pool = crate::open_store(&cli.data_dir).await?;
             let current = app::store::datasets::by_name(&pool, &dataset)
@@ -241,6 +254,12 @@ pub async fn run(cli: Cli) -> CliResult {
             }
             if let Some(n) = no_match_answer {
                 settings.no_match_answer = Some(n).filter(|n| !n.trim().is_empty());
+            }
+            if let Some(m) = model {
+                settings.model = Some(m).filter(|m| !m.trim().is_empty());
+            }
+            if let Some(m) = reward_model {
+                settings.reward_model = Some(m).filter(|m| !m.trim().is_empty());
             }
             let guidelines = match guidelines {
                 Some(path) => {
@@ -262,6 +281,7 @@ pub async fn run(cli: Cli) -> CliResult {
             println!("configured `{dataset}`");
             Ok(())
         }
+        Command::Job(command) => crate::jobs::run(&cli.data_dir, command).await,
         Command::Gold { dataset, item, answer } => {
             let pool = crate::open_store(&cli.data_dir).await?;
             let answer = if answer == "none" { None } else { Some(answer.parse::<GoldVote>()?) };

@@ -1,6 +1,7 @@
 //! The medpref server: the axum router around the Leptos app, and the command line.
 pub mod cli;
 pub mod demo;
+pub mod jobs;
 
 use app::auth::throttle::LoginThrottle;
 use app::state::AppState;
@@ -94,7 +95,10 @@ pub async fn router(pool: SqlitePool, config: ServerConfig) -> Result<Router, sq
         throttle: Arc::new(config.throttle),
         upload_limit: config.upload_limit,
         models: Arc::new(app::generate::models::Models::new(config.models_dir)),
+        jobs: Arc::new(tokio::sync::Notify::new()),
     };
+    // Batch generation jobs, including those a restart interrupted.
+    app::generate::jobs::run::spawn(state.clone());
     let routes = route_list();
     let fixed = |name: &'static str, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(HeaderName::from_static(name), HeaderValue::from_static(value))

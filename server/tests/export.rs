@@ -193,14 +193,6 @@ async fn the_policy_decides_what_is_written_and_the_manifest_says_so() {
     assert_eq!(audit, 8, "every finished export is in the audit log");
 }
 
-/// The Python that has `datasets` (scripts/setup.sh makes it).
-fn python() -> std::path::PathBuf {
-    match std::env::var_os("MEDPREF_PYTHON") {
-        Some(p) => p.into(),
-        None => std::path::PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/medpref/venv/bin/python"),
-    }
-}
-
 #[tokio::test]
 async fn every_format_loads_in_hugging_face_datasets_and_repeats_byte_for_byte() {
     let app = TestApp::new().await;
@@ -268,7 +260,7 @@ async fn every_format_loads_in_hugging_face_datasets_and_repeats_byte_for_byte()
             assert!(first["manifest"]["dataset_info"]["file_name"].as_str().unwrap() == id);
         }
     }
-    let python = python();
+    let python = common::python();
     let out = std::process::Command::new(&python)
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/check_exports.py"))
         .arg(dir.path())

@@ -43,6 +43,8 @@ pub struct QaQueue {
     pub items: Vec<QaItem>,
     pub done: i64,
     pub open: i64,
+    /// The dataset names a model: reviewers may regenerate the answer.
+    pub can_regenerate: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -202,7 +204,8 @@ mod ssr {
             items.push(qa_item(&pool, a.id, a.item_id, &a.presentation).await?);
         }
         let (done, open) = queue::progress(&pool, &dataset, user.id, 0.0).await?;
-        Ok(QaQueue { items, done, open })
+        let can_regenerate = dataset.review_settings()?.model.is_some();
+        Ok(QaQueue { items, done, open, can_regenerate })
     }
 
     pub async fn submit(assignment: AssignmentId, input: CorrectionInput) -> Result<i64, AppError> {

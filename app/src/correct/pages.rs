@@ -2,6 +2,7 @@
 use super::form::CorrectionForm;
 use super::rules::{Correction, CorrectionInput};
 use super::{Adjudicate, EditCorrection, correct_queue, disputes, get_correction, my_corrections, submit_correction};
+use crate::generate::panel::RegeneratePanel;
 use crate::i18n::{Catalog, use_i18n};
 use crate::review::compare::help::KeysHelp;
 use crate::review::compare::skip_item;
@@ -43,6 +44,7 @@ pub fn CorrectPage() -> impl IntoView {
         let f = session.finished.get();
         q.items.into_iter().find(|i| !f.contains(&i.assignment))
     };
+    let can_regenerate = move || queue.get().and_then(Result::ok).is_some_and(|q| q.can_regenerate);
     view! {
         <KeysHelp open=help_open keys=|t| t.correct_keys/>
         <Transition fallback=move || view! { <p>{move || i18n.t().loading}</p> }>
@@ -71,6 +73,7 @@ pub fn CorrectPage() -> impl IntoView {
                                         pending=pending
                                         server_error=session.error
                                     />
+                                    {can_regenerate().then(|| view! { <RegeneratePanel assignment=a/> })}
                                 </div>
                             }
                         }

@@ -150,6 +150,10 @@ pub fn DatasetPage() -> impl IntoView {
                                     <A href=format!("/admin/datasets/{}/items", o.name) attr:id="items-link">
                                         {i18n.t().browse.link}
                                     </A>
+                                    " · "
+                                    <A href=format!("/admin/datasets/{}/generate", o.name) attr:id="generate-link">
+                                        {i18n.t().generate.link}
+                                    </A>
                                 </p>
                                 <p class="muted">
                                     {t().reviewer_pages} " "
@@ -197,7 +201,10 @@ fn SettingsForm(dataset: String, config: DatasetConfig) -> impl IntoView {
         .map(|&a| (a, RwSignal::new(shown(a).is_some()), RwSignal::new(shown(a) == Some(true))))
         .collect();
     let no_match = settings.no_match_answer.clone();
-    let model = settings.model.clone();
+    let model = RwSignal::new(settings.model.clone().unwrap_or_default());
+    let reward_model = RwSignal::new(settings.reward_model.clone().unwrap_or_default());
+    let choices = Resource::new(|| (), |_| crate::generate::endpoints::available_models());
+    let named = |s: RwSignal<String>| Some(s.get_untracked().trim().to_string()).filter(|m| !m.is_empty());
     let status = RwSignal::new(None::<Result<(), String>>);
     let axes_for_save = axes.clone();
     let save = Action::new(move |_: &()| {
@@ -213,7 +220,8 @@ fn SettingsForm(dataset: String, config: DatasetConfig) -> impl IntoView {
                 rationale: rationale.get_untracked(),
                 gold_rate: gold_rate.get_untracked().trim().parse().unwrap_or(-1.0),
                 no_match_answer: no_match.clone(),
-                model: model.clone(),
+                model: named(model),
+                reward_model: named(reward_model),
             }),
             guidelines: Some(guidelines.get_untracked()),
             department: Some(department.get_untracked()),
@@ -255,6 +263,16 @@ fn SettingsForm(dataset: String, config: DatasetConfig) -> impl IntoView {
                 </fieldset>
                 <label class="wide">{move || t().guidelines}<textarea id="set-guidelines" rows="5" bind:value=guidelines></textarea></label>
                 <label class="wide">{move || t().prompt_template}<textarea id="set-template" rows="2" bind:value=template placeholder="[human]:{question}\n[bot]:"></textarea></label>
+                <label>{move || i18n.t().generate.model}<input id="set-model" list="model-names" bind:value=model/></label>
+                <label>{move || i18n.t().generate.reward_model}<input id="set-reward-model" list="model-names" bind:value=reward_model/></label>
+                <datalist id="model-names">
+                    <Transition>
+                        {move || choices.get().and_then(Result::ok).map(|c| {
+                            c.local.into_iter().chain(c.endpoints.into_iter().map(|e| e.name))
+                                .map(|name| view! { <option value=name.clone()></option> }).collect_view()
+                        })}
+                    </Transition>
+                </datalist>
                 <button type="submit" class="primary" id="save-settings">{move || t().save}</button>
             </form>
             {move || match status.get() {

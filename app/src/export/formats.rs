@@ -21,10 +21,11 @@ pub enum Line<'a> {
     Sft { prompt: Prompt<'a>, answer: &'a str },
 }
 
-#[derive(Serialize)]
-struct Msg<'a> {
-    role: &'static str,
-    content: &'a str,
+/// One chat message, as OpenAI-style formats (and chat-completions endpoints) take it.
+#[derive(Debug, Serialize)]
+pub struct Msg<'a> {
+    pub role: &'static str,
+    pub content: &'a str,
 }
 
 #[derive(Serialize)]
@@ -34,7 +35,7 @@ struct Turn<'a> {
 }
 
 /// OpenAI-style messages: system, earlier turns, the question.
-fn messages<'a>(p: &Prompt<'a>) -> Vec<Msg<'a>> {
+pub fn messages<'a>(p: &Prompt<'a>) -> Vec<Msg<'a>> {
     let mut out: Vec<Msg> = p.system.map(|s| Msg { role: "system", content: s }).into_iter().collect();
     for (q, a) in p.history {
         out.push(Msg { role: "user", content: q });

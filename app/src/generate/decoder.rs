@@ -58,11 +58,7 @@ const REQUIRED_INPUTS: [&str; 3] = ["input_ids", "attention_mask", "position_ids
 impl Decoder {
     /// Loads an ONNX decoder; says what is missing when the file is not in the expected layout.
     pub fn load(file: &Path, threads: usize) -> Result<Self, String> {
-        let env = super::runtime::environment()?;
-        let session = Session::builder(env)
-            .and_then(|b| b.with_intra_threads(threads.max(1)).map_err(Into::into))
-            .and_then(|mut b| b.commit_from_file(file))
-            .map_err(|e| format!("{}: {e}", file.display()))?;
+        let session = super::runtime::session(file, threads)?;
         let names: Vec<&str> = session.inputs().iter().map(|i| i.name()).collect();
         if let Some(missing) = REQUIRED_INPUTS.iter().find(|n| !names.contains(n)) {
             return Err(format!("{}: the model has no input `{missing}`", file.display()));

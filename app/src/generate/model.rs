@@ -12,6 +12,8 @@ pub struct LocalModel {
     tokenizer: Tokenizer,
     eos: Vec<u32>,
     pub chat_template: Option<String>,
+    /// Positions the model can attend to (prompt plus answer), when its config says.
+    pub context: Option<usize>,
 }
 
 /// A generated answer as text.
@@ -23,8 +25,8 @@ pub struct GeneratedText {
     pub stopped_by: Option<String>,
 }
 
-/// The decoder file of a model directory: `model.onnx`, or its only `.onnx` file.
-fn decoder_file(dir: &Path) -> Result<PathBuf, String> {
+/// The ONNX file of a model directory: `model.onnx`, or its only `.onnx` file.
+pub fn onnx_file(dir: &Path) -> Result<PathBuf, String> {
     let preferred = dir.join("model.onnx");
     if preferred.is_file() {
         return Ok(preferred);
@@ -55,15 +57,27 @@ fn generation_config(dir: &Path) -> Result<(Vec<u32>, Option<String>), String> {
     Ok((eos, json["chat_template"].as_str().map(String::from)))
 }
 
+/// Keys under which configs state a model's context length (Hugging Face, this repo's test
+/// model, GGUF-derived configs).
+const CONTEXT_KEYS: [&str; 4] = ["max_position_embeddings", "max_positions", "context_length", "n_ctx"];
+
+/// The context length from `config.json`, `model_config.json` or `generation_config.json`.
+pub fn context_length(dir: &Path) -> Option<usize> {
+    ["config.json", "model_config.json", "generation_config.json"].iter().find_map(|f| {
+        let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join(f)).ok()?).ok()?;
+        CONTEXT_KEYS.iter().find_map(|k| json[k].as_u64()).map(|n| n as usize)
+    })
+}
+
 impl LocalModel {
     pub fn open(dir: &Path, threads: usize) -> Result<Self, String> {
         let tokenizer_path = dir.join("tokenizer.json");
         let tokenizer =
             Tokenizer::from_file(&tokenizer_path).map_err(|e| format!("{}: {e}", tokenizer_path.display()))?;
         let (eos, chat_template) = generation_config(dir)?;
-        let decoder = Decoder::load(&decoder_file(dir)?, threads)?;
+        let decoder = Decoder::load(&onnx_file(dir)?, threads)?;
         let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        Ok(LocalModel { name, decoder, tokenizer, eos, chat_template })
+        Ok(LocalModel { name, decoder, tokenizer, eos, chat_template, context: context_length(dir) })
     }
 
     /// Token ids of `text`; special tokens written in it (`<|im_start|>`) become their ids.
@@ -84,6 +98,22 @@ impl LocalModel {
         mut each: impl FnMut(&str) -> bool,
     ) -> Result<GeneratedText, String> {
         let ids = self.encode(prompt)?;
+        // Past the model's positions ONNX Runtime fails mid-answer (an out-of-range Gather):
+        // refuse a prompt that fills the context and end the answer where the context does.
+        let room = match self.context {
+            Some(n) if ids.len() >= n => {
+                return Err(format!("the prompt has {} tokens; the model reads at most {n}", ids.len()));
+            }
+            Some(n) => n - ids.len(),
+            None => usize::MAX,
+        };
+        let capped;
+        let s = if s.max_new_tokens > room {
+            capped = Sampling { max_new_tokens: room, ..s.clone() };
+            &capped
+        } else {
+            s
+        };
         let (tokenizer, eos) = (&self.tokenizer, self.eos.clone());
         let mut so_far: Vec<u32> = Vec::new();
         let mut stream = Streamer::new(&s.stop);

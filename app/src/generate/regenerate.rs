@@ -1,17 +1,20 @@
 //! `POST /api/regenerate?assignment=ID`: a new answer to the caller's own assignment by the
-//! dataset's local model, streamed as it is written. JSON Lines: `{"piece": "…"}` per piece of
-//! text, then `{"done": {…}}` with the answer and its provenance, or `{"error": "…"}`.
-//! The model runs on its own thread; a reader who goes away stops it at the next token.
+//! dataset's model, streamed as it is written. JSON Lines: `{"piece": "…"}` per piece of text,
+//! then `{"done": {…}}` with the answer, its provenance and the id it is kept under (see
+//! `add_generated`), or `{"error": "…"}`. The score is stored, not sent: reviewers do not see
+//! scores. A reader who goes away stops the model at the next token.
+use super::engine::{Answer, Engine, Event, Provenance};
 use super::models::ModelError;
 use super::sampling::Sampling;
+use super::score::score;
 use super::template::{Conversation, Template};
-use super::worker::Event;
 use crate::auth::session::require_in;
-use crate::domain::AssignmentId;
+use crate::domain::{AssignmentId, ItemId, UserId};
 use crate::error::{AppError, internal, respond};
 use crate::review::REVIEWER_ROLES;
 use crate::state::AppState;
-use crate::store::{browse, datasets, queue};
+use crate::store::items::{Generated, NewCandidate};
+use crate::store::{browse, datasets, generated, queue};
 use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -25,28 +28,64 @@ pub struct RegenerateRequest {
     pub assignment: i64,
 }
 
-/// The last line of a stream: the answer and how it was made.
+/// The last line of a stream: the answer, how it was made, and the id it is kept under.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Regenerated {
+    pub draft: i64,
     pub text: String,
     pub model: String,
-    pub template: String,
-    pub sampling: Sampling,
-    pub tokens: usize,
-    /// Ended by the model's end-of-answer token (not the length limit).
-    pub finished: bool,
-    pub mean_logprob: Option<f64>,
+    #[serde(flatten)]
+    pub provenance: Provenance,
 }
 
-/// How answers are regenerated: varied but on topic; a fresh seed each time, kept with the answer.
-fn sampling(template: &Template) -> Sampling {
-    Sampling {
-        temperature: 0.7,
-        top_k: 0,
-        top_p: 0.9,
-        max_new_tokens: 512,
-        stop: template.stops(),
-        seed: u64::from(rand::random::<u32>()),
+/// How answers are regenerated: varied but on topic (ChiMed-GPT's top-p 0.9); a fresh seed
+/// each time, kept with the answer.
+pub fn sampling(stop: Vec<String>, max_new_tokens: usize, seed: u64) -> Sampling {
+    Sampling { temperature: 0.7, top_k: 0, top_p: 0.9, max_new_tokens, stop, seed }
+}
+
+/// Turns a dataset's answers into candidates: scored, with their provenance.
+pub struct Keeper {
+    pub state: AppState,
+    pub engine: Engine,
+    pub template: Template,
+    pub reward_model: Option<String>,
+}
+
+impl Keeper {
+    /// `answer` to `prompt` (as the template wrote it), made with `sampling`, as a candidate.
+    pub async fn candidate(
+        &self,
+        prompt: &str,
+        sampling: &Sampling,
+        answer: &Answer,
+        job: Option<i64>,
+    ) -> Result<NewCandidate, ModelError> {
+        let score = score(&self.state.models, self.reward_model.as_deref(), prompt, answer).await?;
+        let provenance = self.engine.provenance(&self.template, sampling, answer);
+        Ok(NewCandidate {
+            body: answer.text.clone(),
+            model: Some(self.engine.name().to_string()),
+            prior_label: None,
+            generated: Some(Generated {
+                generation: serde_json::to_string(&provenance).expect("provenance serialises"),
+                score: score.value,
+                score_kind: Some(score.kind.as_str().to_string()),
+                job,
+            }),
+        })
+    }
+}
+
+/// The engine a dataset's settings name, as an error a reader can act on when it cannot run.
+pub async fn engine_for(state: &AppState, model: Option<String>) -> Result<Engine, AppError> {
+    let name = model.ok_or_else(|| AppError::Invalid("this dataset has no model to regenerate answers with".into()))?;
+    match state.models.engine(&state.pool, &name).await {
+        Ok(engine) => Ok(engine),
+        Err(ModelError::NotInstalled(name)) => {
+            Err(AppError::Invalid(format!("this dataset's model `{name}` is not installed on the server")))
+        }
+        Err(ModelError::Failed(e)) => Err(internal("starting the model", e)),
     }
 }
 
@@ -78,46 +117,62 @@ async fn start(
     }
     let facts = browse::item(&state.pool, item).await?.ok_or(AppError::NotFound)?;
     let record = datasets::by_id(&state.pool, facts.dataset_id).await?.ok_or(AppError::NotFound)?;
-    let model_name = record
-        .review_settings()?
-        .model
-        .ok_or_else(|| AppError::Invalid("this dataset has no model to regenerate answers with".into()))?;
+    let settings = record.review_settings()?;
     let template = Template::parse(record.prompt_template.as_deref().unwrap_or("")).map_err(AppError::Invalid)?;
     let history: Vec<(String, String)> =
         serde_json::from_str(&facts.history).map_err(|e| internal("item history", e))?;
     let conversation = Conversation { system: facts.system.as_deref(), history: &history, question: &facts.question };
-    let prompt = template.render(&conversation);
-
-    let models = state.models.clone();
-    let generator = match tokio::task::spawn_blocking(move || models.get(&model_name)).await {
-        Ok(Ok(g)) => g,
-        Ok(Err(ModelError::NotInstalled(name))) => {
-            return Err(AppError::Invalid(format!("this dataset's model `{name}` is not installed on the server")));
-        }
-        Ok(Err(ModelError::Failed(e))) => return Err(internal("starting the model", e)),
-        Err(e) => return Err(internal("starting the model", e)),
+    let engine = engine_for(state, settings.model).await?;
+    let sampling = sampling(engine.stops(&template), 512, u64::from(rand::random::<u32>()));
+    let events = engine.stream(&conversation, &template, sampling.clone());
+    let pending = Pending {
+        prompt: template.render(&conversation),
+        keeper: Keeper { state: state.clone(), engine, template, reward_model: settings.reward_model },
+        sampling,
+        item,
+        user: user.id,
     };
-    let sampling = sampling(&template);
-    let events = generator.stream(prompt, sampling.clone());
-    let done = move |answer: super::model::GeneratedText| Regenerated {
-        mean_logprob: answer.tokens.mean_logprob(),
-        tokens: answer.tokens.ids.len(),
-        finished: answer.tokens.finished,
-        text: answer.text,
-        model: generator.model.clone(),
-        template: template.as_stored().to_string(),
-        sampling: sampling.clone(),
-    };
-    let lines = futures::stream::unfold((events, done), |(mut events, done)| async move {
+    let lines = futures::stream::unfold((events, pending), |(mut events, pending)| async move {
         let line = match events.recv().await? {
             Event::Piece(p) => serde_json::json!({ "piece": p }),
-            Event::Done(Ok(answer)) => serde_json::json!({ "done": done(answer) }),
+            Event::Done(Ok(answer)) => match pending.keep(&answer).await {
+                Ok(done) => serde_json::json!({ "done": done }),
+                Err(e) => {
+                    tracing::error!("keeping a regenerated answer: {e}");
+                    serde_json::json!({ "error": "the answer could not be kept" })
+                }
+            },
             Event::Done(Err(e)) => {
                 tracing::error!("regenerating: {e}");
                 serde_json::json!({ "error": "the model could not answer" })
             }
         };
-        Some((Ok::<_, std::convert::Infallible>(Bytes::from(format!("{line}\n"))), (events, done)))
+        Some((Ok::<_, std::convert::Infallible>(Bytes::from(format!("{line}\n"))), (events, pending)))
     });
     Ok(Body::from_stream(lines))
+}
+
+/// A regeneration under way, and what its answer is kept with.
+struct Pending {
+    keeper: Keeper,
+    prompt: String,
+    sampling: Sampling,
+    item: ItemId,
+    user: UserId,
+}
+
+impl Pending {
+    /// Scores and stores the answer for its reviewer: the stream's last line.
+    async fn keep(&self, answer: &Answer) -> Result<Regenerated, String> {
+        let k = &self.keeper;
+        let candidate = k.candidate(&self.prompt, &self.sampling, answer, None).await.map_err(|e| format!("{e:?}"))?;
+        let draft =
+            generated::save_draft(&k.state.pool, self.item, self.user, &candidate).await.map_err(|e| e.to_string())?;
+        Ok(Regenerated {
+            draft,
+            text: answer.text.clone(),
+            model: k.engine.name().to_string(),
+            provenance: k.engine.provenance(&k.template, &self.sampling, answer),
+        })
+    }
 }

@@ -2,6 +2,7 @@
 //! (`MEDPREF_ORT_DYLIB`, which `scripts/setup.sh` fills from the PyPI wheel): nothing is
 //! downloaded at run time. ONNX Runtime allows one environment per process, ever.
 use ort::environment::Environment;
+use ort::session::Session;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -41,4 +42,12 @@ pub fn init(path: &Path) -> Result<&'static Environment, String> {
         })
         .as_ref()
         .map_err(Clone::clone)
+}
+
+/// An ONNX Runtime session on `file`, running on `threads` threads.
+pub fn session(file: &Path, threads: usize) -> Result<Session, String> {
+    Session::builder(environment()?)
+        .and_then(|b| b.with_intra_threads(threads.max(1)).map_err(Into::into))
+        .and_then(|mut b| b.commit_from_file(file))
+        .map_err(|e| format!("{}: {e}", file.display()))
 }

@@ -32,6 +32,10 @@ pub struct BrowseText {
     pub model: &'static str,
     pub source_label: &'static str,
     pub score: &'static str,
+    pub score_reward: &'static str,
+    pub score_logprob: &'static str,
+    pub job: &'static str,
+    pub derived_from: &'static str,
     pub judgments: &'static str,
     pub corrections: &'static str,
     pub history: &'static str,
@@ -54,6 +58,15 @@ pub struct BrowseText {
 }
 
 impl BrowseText {
+    /// What a stored score is.
+    pub fn score_kind<'a>(&self, kind: &'a str) -> &'a str {
+        match kind {
+            "reward_model" => self.score_reward,
+            "mean_logprob" => self.score_logprob,
+            other => other,
+        }
+    }
+
     pub fn state_name(&self, s: ItemState) -> &'static str {
         match s {
             ItemState::Unreviewed => self.unreviewed,
@@ -96,6 +109,10 @@ pub static ZH_CN: BrowseText = BrowseText {
     model: "模型",
     source_label: "来源标注",
     score: "分数",
+    score_reward: "奖励模型",
+    score_logprob: "平均对数概率",
+    job: "任务",
+    derived_from: "由此条目生成：",
     judgments: "评审",
     corrections: "修正",
     history: "历史",
@@ -148,6 +165,10 @@ pub static EN: BrowseText = BrowseText {
     model: "model",
     source_label: "source label",
     score: "score",
+    score_reward: "reward model",
+    score_logprob: "mean log-probability",
+    job: "job",
+    derived_from: "Generated from item",
     judgments: "Judgments",
     corrections: "Corrections",
     history: "History",

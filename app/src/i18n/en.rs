@@ -169,4 +169,5 @@ pub const CATALOG: Catalog = Catalog {
     flag: &super::flag::EN,
     admin: &super::admin::EN,
     browse: &super::browse::EN,
+    generate: &super::generate::EN,
 };

@@ -10,10 +10,12 @@ mod admin;
 mod browse;
 mod en;
 mod flag;
+mod generate;
 mod zh_cn;
 pub use admin::AdminText;
 pub use browse::BrowseText;
 pub use flag::FlagText;
+pub use generate::GenerateText;
 
 /// The cookie that remembers a browser's language choice.
 pub const LANG_COOKIE: &str = "medpref_lang";
@@ -211,6 +213,7 @@ pub struct Catalog {
     pub flag: &'static FlagText,
     pub admin: &'static AdminText,
     pub browse: &'static BrowseText,
+    pub generate: &'static GenerateText,
 }
 
 impl Catalog {

@@ -169,4 +169,5 @@ pub const CATALOG: Catalog = Catalog {
     flag: &super::flag::ZH_CN,
     admin: &super::admin::ZH_CN,
     browse: &super::browse::ZH_CN,
+    generate: &super::generate::ZH_CN,
 };

@@ -27,15 +27,12 @@ pub fn parse_record(line: usize, text: &str) -> Result<NewItem, String> {
         .map(|(i, a)| {
             let name = format!("answers[{i}]");
             match a {
-                Value::Object(o) => Ok(NewCandidate {
-                    body: required_text(
-                        &format!("{name}.text"),
-                        o.get("text").ok_or(format!("`{name}.text` is missing"))?,
-                    )?,
-                    model: optional_string_field(o, "model")?,
-                    prior_label: None,
-                }),
-                other => Ok(NewCandidate { body: required_text(&name, other)?, model: None, prior_label: None }),
+                Value::Object(o) => Ok(NewCandidate::imported(
+                    required_text(&format!("{name}.text"), o.get("text").ok_or(format!("`{name}.text` is missing"))?)?,
+                    optional_string_field(o, "model")?,
+                    None,
+                )),
+                other => Ok(NewCandidate::imported(required_text(&name, other)?, None, None)),
             }
         })
         .collect::<Result<Vec<_>, String>>()?;

@@ -27,7 +27,7 @@ pub fn parse_record(line: usize, text: &str) -> Result<NewItem, String> {
             string_field(&obj, "response_rejected")?,
         )
     };
-    let candidate = |body, label| NewCandidate { body, model: None, prior_label: Some(label) };
+    let candidate = |body, label| NewCandidate::imported(body, None, Some(label));
     let prompt = Prompt { system, history, question, department };
     Ok(prompt.into_item(line, vec![candidate(chosen, PriorLabel::Chosen), candidate(rejected, PriorLabel::Rejected)]))
 }

@@ -6,7 +6,7 @@ mod candidates;
 #[cfg(feature = "ssr")]
 mod cmd_reward;
 #[cfg(feature = "ssr")]
-mod lines;
+pub(crate) mod lines;
 #[cfg(feature = "ssr")]
 pub mod qa;
 #[cfg(feature = "ssr")]

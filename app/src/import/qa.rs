@@ -18,7 +18,7 @@ fn object(text: &str) -> Result<Map<String, Value>, String> {
 }
 
 fn qa_item(line: usize, prompt: Prompt, answer: String, task: Option<String>, meta: Value) -> NewItem {
-    let mut item = prompt.into_item(line, vec![NewCandidate { body: answer, model: None, prior_label: None }]);
+    let mut item = prompt.into_item(line, vec![NewCandidate::imported(answer, None, None)]);
     item.task = task;
     item.meta = meta;
     item

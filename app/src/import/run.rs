@@ -152,7 +152,8 @@ pub async fn import(
         match batch {
             Ok(items) if bad.is_empty() => {
                 read += items.len();
-                added += items::insert_batch(&mut tx, dataset_id, import_id, &items).await?;
+                added +=
+                    items::insert_batch(&mut tx, dataset_id, items::Origin::import(import_id), &items).await?.len();
             }
             Ok(_) => {}
             Err(lines) => bad.extend(lines.into_iter().take((super::MORE_ERRORS + 1).saturating_sub(bad.len()))),

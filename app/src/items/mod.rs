@@ -145,6 +145,12 @@ pub struct CandidateFacts {
     /// `chosen` / `rejected` when the source had a preference.
     pub prior_label: Option<String>,
     pub score: Option<f64>,
+    /// `reward_model` or `mean_logprob`.
+    pub score_kind: Option<String>,
+    /// How a generated answer was made (JSON: backend, template, sampling, seed).
+    pub generation: Option<String>,
+    /// The batch job that generated it.
+    pub job: Option<i64>,
 }
 
 /// A reviewer's judgment. `judgment` is as they made it (answers in the order shown to
@@ -198,6 +204,8 @@ pub struct ItemDossier {
     /// Every text (question, answers, corrected and final versions) highlighted, and the flags.
     pub texts: FlaggedItem,
     pub candidates: Vec<CandidateFacts>,
+    /// The item whose prompt this one repeats with generated answers.
+    pub derived_from: Option<i64>,
     pub judgments: Vec<ItemJudgment>,
     pub corrections: Vec<ItemCorrection>,
     pub log: Vec<HistoryEntry>,

@@ -191,6 +191,9 @@ fn Dossier(id: i64, d: ItemDossier) -> impl IntoView {
                 {d.texts.excluded.then(|| view! { " " <span class="badge" id="item-excluded">{t.excluded}</span> })}
             </h1>
             <p class="muted" id="item-facts">{facts_line}</p>
+            {d.derived_from.map(|p| view! {
+                <p id="derived-from">{t.derived_from} " " <A href=format!("/admin/items/{p}")>"#" {p}</A></p>
+            })}
             {has_flags.then(|| view! { <p><A href=format!("/flags/{id}") attr:id="resolve-link">{t.resolve_flags}</A></p> })}
         </section>
         {d.system.clone().map(|s| view! { <section class="card"><h3>{t.system}</h3><p class="pre">{s}</p></section> })}
@@ -218,6 +221,9 @@ fn Dossier(id: i64, d: ItemDossier) -> impl IntoView {
                                 {f.model.map(|m| format!(" · {} {m}", t.model))}
                                 {f.prior_label.map(|l| format!(" · {} {l}", t.source_label))}
                                 {f.score.map(|s| format!(" · {} {s:.3}", t.score))}
+                                {f.score_kind.as_deref().map(|k| format!(" ({})", t.score_kind(k)))}
+                                {f.job.map(|j| format!(" · {} #{j}", t.job))}
+                                {f.generation.as_deref().map(|g| view! { <br/><code class="provenance">{generation_summary(g)}</code> })}
                             </span>
                         })}
                     </h3>
@@ -328,4 +334,21 @@ fn correction_row(c: ItemCorrection) -> impl IntoView {
             <td class="muted">{c.created_at} {edited}</td>
         </tr>
     }
+}
+
+/// A generated answer's provenance in one line: backend, template, sampling, seed, tokens.
+fn generation_summary(json: &str) -> String {
+    let Ok(g) = serde_json::from_str::<serde_json::Value>(json) else { return json.to_string() };
+    let s = &g["sampling"];
+    format!(
+        "{} · {} · T={} top-p={} top-k={} · seed {} · {} tokens{}",
+        g["backend"].as_str().unwrap_or("?"),
+        g["template"].as_str().unwrap_or("?").chars().take(40).collect::<String>(),
+        s["temperature"],
+        s["top_p"],
+        s["top_k"],
+        s["seed"],
+        g["tokens"],
+        if g["finished"].as_bool() == Some(false) { " (cut at the limit)" } else { "" },
+    )
 }

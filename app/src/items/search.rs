@@ -107,12 +107,15 @@ pub async fn dossier(id: i64) -> Result<ItemDossier, AppError> {
     let candidates: Vec<CandidateFacts> = browse::candidates(&pool, item)
         .await?
         .into_iter()
-        .map(|(id, position, model, prior_label, score)| CandidateFacts {
-            id,
-            position: position + 1,
-            model,
-            prior_label,
-            score,
+        .map(|c| CandidateFacts {
+            id: c.id,
+            position: c.position + 1,
+            model: c.model,
+            prior_label: c.prior_label,
+            score: c.score,
+            score_kind: c.score_kind,
+            generation: c.generation,
+            job: c.job_id,
         })
         .collect();
     let position_of = |c: i64| candidates.iter().find(|f| f.id == c).map(|f| f.position).unwrap_or(0);
@@ -152,6 +155,7 @@ pub async fn dossier(id: i64) -> Result<ItemDossier, AppError> {
         system: facts.system,
         texts: crate::flag::flagged_texts(&pool, item).await?,
         candidates,
+        derived_from: facts.derived_from,
         judgments,
         corrections,
         log: browse::history(&pool, item).await?,

@@ -87,9 +87,14 @@ pub struct ReviewSettings {
     /// Correct datasets with answer choices (PromptCBLUE): the answer meaning "none fits".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub no_match_answer: Option<String>,
-    /// The local model that regenerates answers: a name from `medpref serve --models DIR`.
+    /// The model that regenerates answers: a directory of `medpref serve --models DIR`, or an
+    /// OpenAI-compatible endpoint configured in the admin console.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// The reward model that scores generated answers (a directory of the models folder);
+    /// without one, answers are scored by their mean token log-probability.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reward_model: Option<String>,
 }
 
 impl Default for ReviewSettings {
@@ -101,6 +106,7 @@ impl Default for ReviewSettings {
             gold_rate: 0.0,
             no_match_answer: None,
             model: None,
+            reward_model: None,
         }
     }
 }

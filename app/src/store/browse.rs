@@ -139,12 +139,14 @@ pub struct ItemFacts {
     /// JSON [[question, answer], …].
     pub history: String,
     pub question: String,
+    /// The item whose prompt it repeats with generated answers.
+    pub derived_from: Option<i64>,
 }
 
 pub async fn item(pool: &SqlitePool, item: ItemId) -> Result<Option<ItemFacts>, sqlx::Error> {
     sqlx::query_as(
         "SELECT d.id AS dataset_id, d.name AS dataset, d.kind, i.department, i.task, m.source_name, i.source_line,
-                i.created_at, i.gold, i.system, i.history, i.question
+                i.created_at, i.gold, i.system, i.history, i.question, i.derived_from
            FROM items i JOIN datasets d ON d.id = i.dataset_id LEFT JOIN imports m ON m.id = i.import_id
           WHERE i.id = ?",
     )
@@ -154,14 +156,28 @@ pub async fn item(pool: &SqlitePool, item: ItemId) -> Result<Option<ItemFacts>, 
 }
 
 /// An item's answers: id, position, model, source label, score.
-pub async fn candidates(
-    pool: &SqlitePool,
-    item: ItemId,
-) -> Result<Vec<(i64, i64, Option<String>, Option<String>, Option<f64>)>, sqlx::Error> {
-    sqlx::query_as("SELECT id, position, model, prior_label, score FROM candidates WHERE item_id = ? ORDER BY position")
-        .bind(item.0)
-        .fetch_all(pool)
-        .await
+/// An answer's provenance as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CandidateRow {
+    pub id: i64,
+    pub position: i64,
+    pub model: Option<String>,
+    pub prior_label: Option<String>,
+    pub score: Option<f64>,
+    pub score_kind: Option<String>,
+    /// JSON provenance of a generated answer.
+    pub generation: Option<String>,
+    pub job_id: Option<i64>,
+}
+
+pub async fn candidates(pool: &SqlitePool, item: ItemId) -> Result<Vec<CandidateRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, position, model, prior_label, score, score_kind, generation, job_id
+           FROM candidates WHERE item_id = ? ORDER BY position",
+    )
+    .bind(item.0)
+    .fetch_all(pool)
+    .await
 }
 
 /// The audit log's entries about the item and everything on it, oldest first.

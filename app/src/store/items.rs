@@ -28,6 +28,42 @@ pub struct NewCandidate {
     pub body: String,
     pub model: Option<String>,
     pub prior_label: Option<PriorLabel>,
+    /// How a model made it, when medpref generated it.
+    pub generated: Option<Generated>,
+}
+
+impl NewCandidate {
+    /// An answer as a source file gives it.
+    pub fn imported(body: String, model: Option<String>, prior_label: Option<PriorLabel>) -> Self {
+        NewCandidate { body, model, prior_label, generated: None }
+    }
+}
+
+/// The provenance of a generated answer, stored with it and carried by exports.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Generated {
+    /// JSON: backend, template, sampling settings, seed, token count.
+    pub generation: String,
+    pub score: Option<f64>,
+    /// `reward_model` or `mean_logprob`.
+    pub score_kind: Option<String>,
+    pub job: Option<i64>,
+}
+
+/// Where a batch of items comes from: a file, or another item whose prompt got new answers
+/// (then the parent's import and line stay as provenance).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Origin {
+    pub import_id: Option<i64>,
+    pub derived_from: Option<ItemId>,
+    /// Who added a generated answer: the queue does not give them the item.
+    pub created_by: Option<UserId>,
+}
+
+impl Origin {
+    pub fn import(import_id: i64) -> Self {
+        Origin { import_id: Some(import_id), derived_from: None, created_by: None }
+    }
 }
 
 /// An item ready to store; `content_hash` identifies it for de-duplication.
@@ -112,12 +148,12 @@ impl ScannedItem {
 pub async fn insert_batch(
     conn: &mut SqliteConnection,
     dataset: DatasetId,
-    import_id: i64,
+    origin: Origin,
     items: &[ScannedItem],
-) -> Result<usize, sqlx::Error> {
+) -> Result<Vec<ItemId>, sqlx::Error> {
     let mut added: Vec<(ItemId, &ScannedItem)> = Vec::with_capacity(items.len());
     for chunk in items.chunks(MAX_PARAMETERS / ITEM_COLUMNS) {
-        added.extend(insert_items(conn, dataset, import_id, chunk).await?);
+        added.extend(insert_items(conn, dataset, origin, chunk).await?);
     }
     let mut flags: Vec<(ItemId, NewFlag)> = Vec::new();
     for (id, scanned) in &added {
@@ -131,13 +167,20 @@ pub async fn insert_batch(
         })
         .collect();
     for chunk in rows.chunks(MAX_PARAMETERS / CANDIDATE_COLUMNS) {
-        let mut q = QueryBuilder::new("INSERT INTO candidates (item_id, position, body, model, prior_label) ");
+        let mut q = QueryBuilder::new(
+            "INSERT INTO candidates (item_id, position, body, model, prior_label, generation, score, score_kind, job_id) ",
+        );
         q.push_values(chunk, |mut row, (item, position, c, _)| {
+            let g = c.generated.as_ref();
             row.push_bind(item.0)
                 .push_bind(position)
                 .push_bind(&c.body)
                 .push_bind(&c.model)
-                .push_bind(c.prior_label.map(PriorLabel::as_str));
+                .push_bind(c.prior_label.map(PriorLabel::as_str))
+                .push_bind(g.map(|g| g.generation.clone()))
+                .push_bind(g.and_then(|g| g.score))
+                .push_bind(g.and_then(|g| g.score_kind.clone()))
+                .push_bind(g.and_then(|g| g.job));
         });
         q.push(" RETURNING id, item_id, position");
         let ids: Vec<(i64, i64, i64)> = q.build_query_as().fetch_all(&mut *conn).await?;
@@ -149,32 +192,35 @@ pub async fn insert_batch(
         }
     }
     flags::insert_many(conn, &flags).await?;
-    Ok(added.len())
+    Ok(added.into_iter().map(|(id, _)| id).collect())
 }
 
 /// Items per [`insert_batch`] call when importing: large enough that statements are few,
 /// small enough that a batch's flags and ids stay a small fraction of the import's memory.
 pub const BATCH: usize = 2_000;
 
-const ITEM_COLUMNS: usize = 10;
-const CANDIDATE_COLUMNS: usize = 5;
+const ITEM_COLUMNS: usize = 12;
+const CANDIDATE_COLUMNS: usize = 9;
 
 /// The items rows of [`insert_batch`]: the new ones with their ids, in the batch's order.
 async fn insert_items<'a>(
     conn: &mut SqliteConnection,
     dataset: DatasetId,
-    import_id: i64,
+    origin: Origin,
     scanned: &'a [ScannedItem],
 ) -> Result<Vec<(ItemId, &'a ScannedItem)>, sqlx::Error> {
     let items = || scanned.iter().map(|s| &s.item);
     let json: Vec<(String, String)> =
         items().map(|i| (serde_json::to_string(&i.history).expect("history serialises"), i.meta.to_string())).collect();
     let mut q = QueryBuilder::new(
-        "INSERT INTO items (dataset_id, import_id, source_line, content_hash, system, history, question, department, task, meta) ",
+        "INSERT INTO items (dataset_id, import_id, derived_from, created_by, source_line, content_hash, system, history,
+                            question, department, task, meta) ",
     );
     q.push_values(items().zip(&json), |mut row, (item, (history, meta))| {
         row.push_bind(dataset.0)
-            .push_bind(import_id)
+            .push_bind(origin.import_id)
+            .push_bind(origin.derived_from.map(|i| i.0))
+            .push_bind(origin.created_by.map(|u| u.0))
             .push_bind(item.source_line)
             .push_bind(&item.content_hash)
             .push_bind(&item.system)

@@ -38,6 +38,8 @@ pub struct Reviewer {
 fn not_barred() -> String {
     format!(
         "i.dataset_id = ?1 AND i.excluded_at IS NULL
+         -- Whoever added a generated answer knows which one it is: others judge it.
+         AND (i.created_by IS NULL OR i.created_by <> ?2)
          -- Compare items need two answers to compare; correct items have the one answer to check.
          AND (SELECT COUNT(*) FROM candidates c WHERE c.item_id = i.id)
              >= (SELECT CASE d.kind WHEN 'correct' THEN 1 ELSE 2 END FROM datasets d WHERE d.id = ?1)

@@ -225,3 +225,23 @@ pub fn vote(vote: &str) -> serde_json::Value {
 pub fn ranking(ranks: &[u8]) -> serde_json::Value {
     serde_json::json!({ "decision": { "Ranking": { "ranks": ranks } } })
 }
+
+/// The Python of scripts/setup.sh (`MEDPREF_PYTHON` overrides it).
+pub fn python() -> std::path::PathBuf {
+    std::env::var_os("MEDPREF_PYTHON").map(std::path::PathBuf::from).unwrap_or_else(|| {
+        std::path::PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/medpref/venv/bin/python")
+    })
+}
+
+/// Writes the tiny random-weight test decoder (or, `reward`, a tiny reward model) into `dir`
+/// with scripts/tiny_model.py.
+pub fn tiny_model(dir: &std::path::Path, reward: bool) {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/tiny_model.py");
+    let mut command = std::process::Command::new(python());
+    command.arg(script).arg(dir);
+    if reward {
+        command.arg("--reward");
+    }
+    let out = command.output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}

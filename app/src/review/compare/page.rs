@@ -2,6 +2,7 @@
 //! item is already leased and loaded, so it appears as soon as the judgment is stored.
 use super::help::{GuidelinesPanel, KeysHelp};
 use super::{JudgmentForm, guidelines, judge, review_queue, skip_item};
+use crate::generate::panel::RegeneratePanel;
 use crate::i18n::use_i18n;
 use crate::review::judgment::{JudgmentInput, SkipReason};
 use crate::review::session::{ProgressBar, QueueSession, load_failed};
@@ -81,6 +82,7 @@ pub fn ComparePage() -> impl IntoView {
                         {
                             let (item, settings) = pair;
                             let assignment = item.assignment;
+                            let can_regenerate = settings.model.is_some();
                             view! {
                                 <div class="review" data-assignment=assignment.0>
                                     <JudgmentForm
@@ -91,6 +93,7 @@ pub fn ComparePage() -> impl IntoView {
                                         pending=pending
                                         server_error=session.error
                                     />
+                                    {can_regenerate.then(|| view! { <RegeneratePanel assignment=assignment/> })}
                                 </div>
                             }
                         }

@@ -1,0 +1,127 @@
+//! The models an admin can give a dataset: the local model folder's directories and the
+//! OpenAI-compatible endpoints configured here (address, model name, key, timeout, retries).
+//! Keys are write-only: they are never sent back to a browser.
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointView {
+    pub name: String,
+    pub base_url: String,
+    pub model: String,
+    pub has_key: bool,
+    pub timeout_secs: i64,
+    pub retries: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelsView {
+    /// Directories of the local models folder (decoders and reward models).
+    pub local: Vec<String>,
+    pub endpoints: Vec<EndpointView>,
+}
+
+/// An endpoint as an admin enters it; an empty key keeps the stored one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointInput {
+    pub name: String,
+    pub base_url: String,
+    pub model: String,
+    #[serde(default)]
+    pub api_key: Option<String>,
+    pub timeout_secs: i64,
+    pub retries: i64,
+}
+
+impl EndpointInput {
+    pub fn check(&self) -> Result<(), String> {
+        let name_ok = (1..=64).contains(&self.name.len())
+            && self.name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+        if !name_ok {
+            return Err("an endpoint name is 1 to 64 letters, digits, `.`, `_` or `-`".into());
+        }
+        if self.model.trim().is_empty() || self.model.len() > 200 {
+            return Err("name the model the endpoint serves (1 to 200 characters)".into());
+        }
+        if !(1..=3600).contains(&self.timeout_secs) {
+            return Err("the timeout must be 1 to 3600 seconds".into());
+        }
+        if !(0..=10).contains(&self.retries) {
+            return Err("retries must be 0 to 10".into());
+        }
+        Ok(())
+    }
+}
+
+/// Local models and configured endpoints. Admins only.
+#[server(prefix = "/api", endpoint = "models")]
+pub async fn available_models() -> Result<ModelsView, AppError> {
+    crate::error::with_status(ssr::list().await)
+}
+
+/// Adds or changes an OpenAI-compatible endpoint. Admins only.
+#[server(prefix = "/api", endpoint = "save_endpoint", input = Json)]
+pub async fn save_endpoint(endpoint: EndpointInput) -> Result<(), AppError> {
+    crate::error::with_status(ssr::save(endpoint).await)
+}
+
+/// Removes an endpoint. Admins only.
+#[server(prefix = "/api", endpoint = "remove_endpoint")]
+pub async fn remove_endpoint(name: String) -> Result<(), AppError> {
+    crate::error::with_status(ssr::remove(name).await)
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use super::*;
+    use crate::auth::session::require;
+    use crate::domain::Role;
+    use crate::generate::remote::{EndpointConfig, check_base_url};
+    use crate::state::app_state;
+    use crate::store::endpoints;
+
+    pub async fn list() -> Result<ModelsView, AppError> {
+        require(&[Role::Admin]).await?;
+        let state = app_state()?;
+        let endpoints = endpoints::all(&state.pool)
+            .await?
+            .into_iter()
+            .map(|c| EndpointView {
+                has_key: c.api_key.as_deref().is_some_and(|k| !k.is_empty()),
+                name: c.name,
+                base_url: c.base_url,
+                model: c.model,
+                timeout_secs: c.timeout_secs,
+                retries: c.retries,
+            })
+            .collect();
+        Ok(ModelsView { local: state.models.names(), endpoints })
+    }
+
+    pub async fn save(input: EndpointInput) -> Result<(), AppError> {
+        let user = require(&[Role::Admin]).await?;
+        let state = app_state()?;
+        input.check().map_err(AppError::Invalid)?;
+        let url = check_base_url(&input.base_url).map_err(AppError::Invalid)?;
+        if state.models.names().contains(&input.name) {
+            return Err(AppError::Invalid(format!("`{}` is the name of a local model", input.name)));
+        }
+        let config = EndpointConfig {
+            name: input.name,
+            base_url: url.as_str().trim_end_matches('/').to_string(),
+            model: input.model.trim().to_string(),
+            api_key: input.api_key.filter(|k| !k.trim().is_empty()).map(|k| k.trim().to_string()),
+            timeout_secs: input.timeout_secs,
+            retries: input.retries,
+        };
+        Ok(endpoints::save(&state.pool, &config, user.id).await?)
+    }
+
+    pub async fn remove(name: String) -> Result<(), AppError> {
+        let user = require(&[Role::Admin]).await?;
+        let pool = app_state()?.pool;
+        if endpoints::remove(&pool, &name, user.id).await? { Ok(()) } else { Err(AppError::NotFound) }
+    }
+}

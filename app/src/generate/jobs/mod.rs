@@ -1,0 +1,249 @@
+//! Batch generation (admins): for a dataset and a selection of its items, N answers per item,
+//! scored; the best becomes a new review item against the originals or against the worst of
+//! the N. Jobs are stored in SQLite and run by one task per server (`run`), which resumes them
+//! after a restart; they can be paused, resumed and cancelled between items.
+mod page;
+#[cfg(feature = "ssr")]
+pub mod run;
+pub use page::GeneratePage;
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use serde::{Deserialize, Serialize};
+
+/// Which items a job covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Selection {
+    /// Items at least one reviewer voted "both bad".
+    BothBad,
+    /// Items with an open or confirmed unsafe-advice flag.
+    Unsafe,
+    /// Items with fewer than `k` answers.
+    FewerThan,
+    All,
+}
+
+impl Selection {
+    pub const ALL: [Selection; 4] = [Selection::BothBad, Selection::Unsafe, Selection::FewerThan, Selection::All];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Selection::BothBad => "both_bad",
+            Selection::Unsafe => "unsafe",
+            Selection::FewerThan => "fewer_than",
+            Selection::All => "all",
+        }
+    }
+}
+
+/// What the best generated answer is paired with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pairing {
+    /// One new item per original answer: best vs that answer.
+    BestVsOriginal,
+    /// One new item: best vs worst of the N (with N = 1, as best vs original).
+    BestVsWorst,
+}
+
+/// A job as an admin asks for it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobSpec {
+    pub selection: Selection,
+    /// For `FewerThan`.
+    #[serde(default)]
+    pub k: u32,
+    /// Answers generated per item.
+    pub n: u32,
+    pub pairing: Pairing,
+    pub max_new_tokens: u32,
+    pub temperature: f32,
+    pub top_p: f32,
+    /// Answer i of item x is sampled with seed `seed + x * 1_000_003 + i`: a resumed job
+    /// writes the same answers, and every answer's seed is stored with it.
+    pub seed: u64,
+}
+
+pub const MAX_N: u32 = 16;
+
+#[cfg(feature = "ssr")]
+impl JobSpec {
+    pub fn check(&self) -> Result<(), String> {
+        if !(1..=MAX_N).contains(&self.n) {
+            return Err(format!("N must be 1 to {MAX_N}"));
+        }
+        if self.selection == Selection::FewerThan && !(1..=20).contains(&self.k) {
+            return Err("k must be 1 to 20".into());
+        }
+        self.sampling(vec![], 0).check()
+    }
+
+    /// The sampling of one answer.
+    pub fn sampling(&self, stop: Vec<String>, seed: u64) -> super::sampling::Sampling {
+        super::sampling::Sampling {
+            temperature: self.temperature,
+            top_k: 0,
+            top_p: self.top_p,
+            max_new_tokens: self.max_new_tokens as usize,
+            stop,
+            seed,
+        }
+    }
+
+    pub fn seed_of(&self, item: i64, answer: u32) -> u64 {
+        self.seed.wrapping_add((item as u64).wrapping_mul(1_000_003)).wrapping_add(u64::from(answer))
+    }
+}
+
+/// A job and its progress.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobView {
+    pub id: i64,
+    pub spec: JobSpec,
+    /// queued, running, paused, cancelled, done or failed.
+    pub state: String,
+    pub error: Option<String>,
+    /// `None`: started from the command line.
+    pub created_by: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub items: i64,
+    pub done: i64,
+    pub failed: i64,
+    /// New review items made so far.
+    pub created: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobsView {
+    /// The dataset's model, if it has one (jobs need it).
+    pub model: Option<String>,
+    pub reward_model: Option<String>,
+    pub jobs: Vec<JobView>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobAction {
+    Pause,
+    Resume,
+    Cancel,
+}
+
+/// Starts a batch job on a dataset. Admins only.
+#[server(prefix = "/api", endpoint = "start_job", input = Json)]
+pub async fn start_job(dataset: String, spec: JobSpec) -> Result<JobView, AppError> {
+    crate::error::with_status(ssr::start(dataset, spec).await)
+}
+
+/// A dataset's jobs, newest first, with their progress. Admins only.
+#[server(prefix = "/api", endpoint = "jobs")]
+pub async fn generation_jobs(dataset: String) -> Result<JobsView, AppError> {
+    crate::error::with_status(ssr::list(dataset).await)
+}
+
+/// Pauses, resumes or cancels a job (between items). Admins only.
+#[server(prefix = "/api", endpoint = "control_job")]
+pub async fn control_job(job: i64, action: JobAction) -> Result<JobView, AppError> {
+    crate::error::with_status(ssr::control(job, action).await)
+}
+
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use super::*;
+    use crate::auth::session::require;
+    use crate::domain::{Role, UserId};
+    use crate::state::app_state;
+    use crate::store::jobs::{self, JobRow};
+
+    pub fn view(row: JobRow) -> Result<JobView, AppError> {
+        let spec = serde_json::from_str(&row.settings).map_err(|e| crate::error::internal("job settings", e))?;
+        Ok(JobView {
+            id: row.id,
+            spec,
+            state: row.state,
+            error: row.error,
+            created_by: row.created_by,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            items: row.items,
+            done: row.done,
+            failed: row.failed,
+            created: row.created,
+        })
+    }
+
+    pub async fn start(dataset: String, spec: JobSpec) -> Result<JobView, AppError> {
+        let user = require(&[Role::Admin]).await?;
+        let state = app_state()?;
+        spec.check().map_err(AppError::Invalid)?;
+        let record = crate::review::compare::ssr::dataset(&state.pool, dataset.clone()).await?;
+        // Refuse at once what the runner would fail on: no model, or one not there.
+        super::super::regenerate::engine_for(&state, record.review_settings()?.model).await?;
+        let job = create(&state.pool, Some(user.id), dataset, &spec).await?;
+        state.jobs.notify_one();
+        Ok(job)
+    }
+
+    /// Stores a job over the dataset's matching items (the CLI calls this too: a running
+    /// server's runner picks the job up).
+    pub async fn create(
+        pool: &sqlx::SqlitePool,
+        actor: Option<UserId>,
+        dataset: String,
+        spec: &JobSpec,
+    ) -> Result<JobView, AppError> {
+        spec.check().map_err(AppError::Invalid)?;
+        let record = crate::review::compare::ssr::dataset(pool, dataset).await?;
+        if record.review_settings()?.model.is_none() {
+            return Err(AppError::Invalid("this dataset has no model to regenerate answers with".into()));
+        }
+        let settings = serde_json::to_value(spec).expect("a job spec serialises");
+        let (k, n) = (i64::from(spec.k), i64::from(spec.n));
+        let created = jobs::create(pool, record.id(), actor, spec.selection.as_str(), k, n, &settings).await?;
+        let (job, _) =
+            created.ok_or_else(|| AppError::Invalid("no item of this dataset matches the selection".into()))?;
+        view(jobs::get(pool, job).await?.ok_or(AppError::NotFound)?)
+    }
+
+    pub async fn list(dataset: String) -> Result<JobsView, AppError> {
+        require(&[Role::Admin]).await?;
+        of_dataset(&app_state()?.pool, dataset).await
+    }
+
+    pub async fn of_dataset(pool: &sqlx::SqlitePool, dataset: String) -> Result<JobsView, AppError> {
+        let record = crate::review::compare::ssr::dataset(pool, dataset).await?;
+        let settings = record.review_settings()?;
+        let jobs = jobs::of_dataset(pool, record.id()).await?.into_iter().map(view).collect::<Result<_, _>>()?;
+        Ok(JobsView { model: settings.model, reward_model: settings.reward_model, jobs })
+    }
+
+    pub async fn control(job: i64, action: JobAction) -> Result<JobView, AppError> {
+        let user = require(&[Role::Admin]).await?;
+        let state = app_state()?;
+        let view = apply(&state.pool, Some(user.id), job, action).await?;
+        state.jobs.notify_one();
+        Ok(view)
+    }
+
+    /// Pauses, resumes or cancels a job (the CLI calls this too).
+    pub async fn apply(
+        pool: &sqlx::SqlitePool,
+        actor: Option<UserId>,
+        job: i64,
+        action: JobAction,
+    ) -> Result<JobView, AppError> {
+        let (from, to): (&[&str], &str) = match action {
+            JobAction::Pause => (&["queued", "running"], "paused"),
+            JobAction::Resume => (&["paused"], "queued"),
+            JobAction::Cancel => (&["queued", "running", "paused"], "cancelled"),
+        };
+        if !jobs::transition(pool, job, from, to, None, jobs::By::Admin(actor)).await? {
+            let row = jobs::get(pool, job).await?.ok_or(AppError::NotFound)?;
+            return Err(AppError::Invalid(format!("the job is {}", row.state)));
+        }
+        view(jobs::get(pool, job).await?.ok_or(AppError::NotFound)?)
+    }
+}

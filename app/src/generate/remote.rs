@@ -1,0 +1,240 @@
+//! An OpenAI-compatible chat-completions endpoint (vLLM, llama.cpp server, Ollama, …) for
+//! teams whose models run on a GPU cluster. Only admins configure one (`model_endpoints`);
+//! reviewers and datasets name it, so no request can make the server call an address of its
+//! choosing. Answers stream as server-sent events; a failed or refused request is retried
+//! (with growing pauses) until the first piece of text has been passed on.
+use super::engine::{Answer, Event};
+use super::sampling::Sampling;
+use super::template::Conversation;
+use crate::export::formats::{Msg, messages as chat_messages};
+use futures::StreamExt;
+use serde_json::{Value, json};
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// An endpoint as an admin configured it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct EndpointConfig {
+    pub name: String,
+    pub base_url: String,
+    pub model: String,
+    pub api_key: Option<String>,
+    pub timeout_secs: i64,
+    pub retries: i64,
+}
+
+pub struct Endpoint {
+    pub name: String,
+    config: EndpointConfig,
+    client: reqwest::Client,
+}
+
+/// Checks an admin's base address: http(s) with a host, no credentials or query in it.
+pub fn check_base_url(url: &str) -> Result<reqwest::Url, String> {
+    let parsed = reqwest::Url::parse(url.trim()).map_err(|e| format!("`{url}` is not an address: {e}"))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+        return Err("the address must start with http:// or https:// and name a host".into());
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() || parsed.query().is_some() {
+        return Err("put the key in the key field, not in the address".into());
+    }
+    Ok(parsed)
+}
+
+/// The conversation as chat messages, owned so that it can travel to the request's task.
+pub fn messages(c: &Conversation<'_>) -> Value {
+    let prompt = crate::export::formats::Prompt { system: c.system, history: c.history, question: c.question };
+    let msgs: Vec<Msg> = chat_messages(&prompt);
+    json!(msgs)
+}
+
+/// Why a request failed, and whether trying again may help.
+struct Failure {
+    message: String,
+    retry: bool,
+}
+
+impl Endpoint {
+    pub fn new(config: EndpointConfig) -> Result<Self, String> {
+        check_base_url(&config.base_url)?;
+        let client = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| format!("HTTP client: {e}"))?;
+        Ok(Endpoint { name: config.name.clone(), config, client })
+    }
+
+    pub fn config(&self) -> &EndpointConfig {
+        &self.config
+    }
+
+    fn body(&self, messages: &Value, s: &Sampling) -> Value {
+        let mut body = json!({
+            "model": self.config.model,
+            "messages": messages,
+            "stream": true,
+            "temperature": s.temperature,
+            "top_p": s.top_p,
+            "max_tokens": s.max_new_tokens,
+            "seed": s.seed,
+            "logprobs": true,
+        });
+        if s.top_k > 0 {
+            body["top_k"] = json!(s.top_k); // vLLM and llama.cpp read it; OpenAI ignores it
+        }
+        if !s.stop.is_empty() {
+            body["stop"] = json!(s.stop);
+        }
+        body
+    }
+
+    /// Streams an answer to `events`; stops when the receiver is dropped.
+    pub async fn stream(&self, messages: Value, sampling: Sampling, events: mpsc::UnboundedSender<Event>) {
+        let body = self.body(&messages, &sampling);
+        let mut attempt = 0;
+        let result = loop {
+            match self.attempt(&body, &events).await {
+                Err(f) if f.retry && attempt < self.config.retries => {
+                    attempt += 1;
+                    tracing::warn!("endpoint {}: {} (retry {attempt})", self.name, f.message);
+                    tokio::time::sleep(Duration::from_millis(500 << attempt.min(6))).await;
+                }
+                other => break other.map_err(|f| format!("endpoint {}: {}", self.name, f.message)),
+            }
+        };
+        let _ = events.send(Event::Done(result));
+    }
+
+    async fn attempt(&self, body: &Value, events: &mpsc::UnboundedSender<Event>) -> Result<Answer, Failure> {
+        let url = format!("{}/chat/completions", self.config.base_url.trim_end_matches('/'));
+        let mut request =
+            self.client.post(url).timeout(Duration::from_secs(self.config.timeout_secs.max(1) as u64)).json(body);
+        if let Some(key) = self.config.api_key.as_deref().filter(|k| !k.is_empty()) {
+            request = request.bearer_auth(key);
+        }
+        let response = request.send().await.map_err(|e| Failure { message: e.to_string(), retry: true })?;
+        let status = response.status();
+        if !status.is_success() {
+            let text = response.text().await.unwrap_or_default();
+            let retry = status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS;
+            return Err(Failure {
+                message: format!("{status}: {}", text.chars().take(300).collect::<String>()),
+                retry,
+            });
+        }
+        let mut reader = SseReader::default();
+        let mut bytes = response.bytes_stream();
+        let mut passed_on = false;
+        while let Some(chunk) = bytes.next().await {
+            let chunk = chunk.map_err(|e| Failure { message: e.to_string(), retry: !passed_on })?;
+            for data in reader.feed(&chunk) {
+                if data.trim() == "[DONE]" {
+                    return Ok(reader.answer());
+                }
+                let value: Value = serde_json::from_str(&data)
+                    .map_err(|e| Failure { message: format!("not a chat-completions chunk: {e}"), retry: false })?;
+                if let Some(piece) = reader.chunk(&value).filter(|p| !p.is_empty()) {
+                    passed_on = true;
+                    if events.send(Event::Piece(piece)).is_err() {
+                        return Err(Failure { message: "the reader left".into(), retry: false });
+                    }
+                }
+            }
+        }
+        // Some servers close the stream without `[DONE]` once the answer is finished.
+        if reader.finish.is_some() {
+            Ok(reader.answer())
+        } else {
+            Err(Failure { message: "the stream ended before the answer did".into(), retry: !passed_on })
+        }
+    }
+}
+
+/// Reads server-sent events (`data: …` lines) and the chunks they carry.
+#[derive(Default)]
+struct SseReader {
+    buffer: Vec<u8>,
+    text: String,
+    logprobs: Vec<f64>,
+    chunks: usize,
+    completion_tokens: Option<usize>,
+    finish: Option<String>,
+}
+
+impl SseReader {
+    /// The `data:` payloads completed by `bytes`.
+    fn feed(&mut self, bytes: &[u8]) -> Vec<String> {
+        self.buffer.extend_from_slice(bytes);
+        let mut out = Vec::new();
+        while let Some(end) = self.buffer.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = self.buffer.drain(..=end).collect();
+            let line = String::from_utf8_lossy(&line);
+            if let Some(data) = line.trim_end_matches(['\r', '\n']).strip_prefix("data:") {
+                out.push(data.trim_start().to_string());
+            }
+        }
+        out
+    }
+
+    /// Takes one chunk; returns its new text.
+    fn chunk(&mut self, v: &Value) -> Option<String> {
+        if let Some(n) = v["usage"]["completion_tokens"].as_u64() {
+            self.completion_tokens = Some(n as usize);
+        }
+        let choice = &v["choices"][0];
+        if let Some(reason) = choice["finish_reason"].as_str() {
+            self.finish = Some(reason.to_string());
+        }
+        if let Some(lp) = choice["logprobs"]["content"].as_array() {
+            self.logprobs.extend(lp.iter().filter_map(|t| t["logprob"].as_f64()));
+        }
+        let piece = choice["delta"]["content"].as_str()?.to_string();
+        self.chunks += 1;
+        self.text.push_str(&piece);
+        Some(piece)
+    }
+
+    fn answer(&mut self) -> Answer {
+        let tokens =
+            self.completion_tokens.unwrap_or(if self.logprobs.is_empty() { self.chunks } else { self.logprobs.len() });
+        Answer {
+            text: std::mem::take(&mut self.text),
+            tokens,
+            finished: self.finish.as_deref() == Some("stop"),
+            mean_logprob: (!self.logprobs.is_empty())
+                .then(|| self.logprobs.iter().sum::<f64>() / self.logprobs.len() as f64),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_split_across_reads_give_the_whole_answer() {
+        let mut r = SseReader::default();
+        let a = r#"data: {"choices":[{"delta":{"content":"多喝"},"logprobs":{"content":[{"logprob":-0.5}]}}]}"#;
+        let b = r#"data: {"choices":[{"delta":{"content":"水"},"finish_reason":"stop","logprobs":{"content":[{"logprob":-1.5}]}}]}"#;
+        let stream = format!("{a}\n\n: keep-alive\n{b}\r\n\ndata: [DONE]\n\n");
+        let (first, second) = stream.as_bytes().split_at(a.len() - 7);
+        let mut data = r.feed(first);
+        assert!(data.is_empty(), "half an event waits for its end");
+        data.extend(r.feed(second));
+        assert_eq!(data.len(), 3);
+        let pieces: Vec<String> = data[..2].iter().filter_map(|d| r.chunk(&serde_json::from_str(d).unwrap())).collect();
+        assert_eq!(pieces, ["多喝", "水"]);
+        assert_eq!(data[2], "[DONE]");
+        let answer = r.answer();
+        assert_eq!((answer.text.as_str(), answer.tokens, answer.finished), ("多喝水", 2, true));
+        assert_eq!(answer.mean_logprob, Some(-1.0));
+    }
+
+    #[test]
+    fn only_web_addresses_without_credentials() {
+        assert!(check_base_url("http://gpu-01:8000/v1").is_ok());
+        assert!(check_base_url("file:///etc/passwd").is_err());
+        assert!(check_base_url("https://user:pw@host/v1").is_err());
+        assert!(check_base_url("not a url").is_err());
+    }
+}

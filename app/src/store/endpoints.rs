@@ -1,0 +1,53 @@
+//! OpenAI-compatible endpoints configured by admins (`model_endpoints`).
+use crate::domain::UserId;
+use crate::generate::remote::EndpointConfig;
+use sqlx::SqlitePool;
+
+const COLUMNS: &str = "name, base_url, model, api_key, timeout_secs, retries";
+
+pub async fn by_name(pool: &SqlitePool, name: &str) -> Result<Option<EndpointConfig>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM model_endpoints WHERE name = ?"))
+        .bind(name)
+        .fetch_optional(pool)
+        .await
+}
+
+pub async fn all(pool: &SqlitePool) -> Result<Vec<EndpointConfig>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM model_endpoints ORDER BY name")).fetch_all(pool).await
+}
+
+/// Adds or replaces the endpoint `c.name`. A `None` key keeps the stored one (the console
+/// never shows keys, so leaving the field empty must not erase it).
+pub async fn save(pool: &SqlitePool, c: &EndpointConfig, actor: UserId) -> Result<(), sqlx::Error> {
+    let mut tx = super::begin_write(pool).await?;
+    sqlx::query(
+        "INSERT INTO model_endpoints (name, base_url, model, api_key, timeout_secs, retries, created_by)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET base_url = excluded.base_url, model = excluded.model,
+             api_key = COALESCE(excluded.api_key, model_endpoints.api_key),
+             timeout_secs = excluded.timeout_secs, retries = excluded.retries",
+    )
+    .bind(&c.name)
+    .bind(&c.base_url)
+    .bind(&c.model)
+    .bind(&c.api_key)
+    .bind(c.timeout_secs)
+    .bind(c.retries)
+    .bind(actor.0)
+    .execute(&mut *tx)
+    .await?;
+    let detail = serde_json::json!({ "name": c.name, "base_url": c.base_url, "model": c.model });
+    super::audit::record(&mut tx, Some(actor), "endpoint_saved", "model_endpoint", None, detail).await?;
+    tx.commit().await
+}
+
+pub async fn remove(pool: &SqlitePool, name: &str, actor: UserId) -> Result<bool, sqlx::Error> {
+    let mut tx = super::begin_write(pool).await?;
+    let gone = sqlx::query("DELETE FROM model_endpoints WHERE name = ?").bind(name).execute(&mut *tx).await?;
+    if gone.rows_affected() > 0 {
+        let detail = serde_json::json!({ "name": name });
+        super::audit::record(&mut tx, Some(actor), "endpoint_removed", "model_endpoint", None, detail).await?;
+    }
+    tx.commit().await?;
+    Ok(gone.rows_affected() > 0)
+}

@@ -1,0 +1,167 @@
+//! Generated answers: the ones a reviewer has not added yet (drafts), and the review items
+//! made from an item's prompt with new answers.
+use super::items::{self, Generated, NewCandidate, NewItem, Origin, ScannedItem};
+use crate::domain::{DatasetId, ItemId, UserId};
+use crate::import::lines::hash_content;
+use sqlx::{SqliteConnection, SqlitePool};
+
+/// A regenerated answer kept for its reviewer.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Draft {
+    pub id: i64,
+    pub item_id: i64,
+    pub user_id: i64,
+    pub body: String,
+    pub model: String,
+    pub generation: String,
+    pub score: Option<f64>,
+    pub score_kind: Option<String>,
+    pub added_at: Option<String>,
+}
+
+impl Draft {
+    pub fn candidate(&self) -> NewCandidate {
+        NewCandidate {
+            body: self.body.clone(),
+            model: Some(self.model.clone()),
+            prior_label: None,
+            generated: Some(Generated {
+                generation: self.generation.clone(),
+                score: self.score,
+                score_kind: self.score_kind.clone(),
+                job: None,
+            }),
+        }
+    }
+}
+
+pub async fn save_draft(
+    pool: &SqlitePool,
+    item: ItemId,
+    user: UserId,
+    candidate: &NewCandidate,
+) -> Result<i64, sqlx::Error> {
+    let g = candidate.generated.as_ref();
+    sqlx::query_scalar(
+        "INSERT INTO generated_answers (item_id, user_id, body, model, generation, score, score_kind)
+         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(item.0)
+    .bind(user.0)
+    .bind(&candidate.body)
+    .bind(&candidate.model)
+    .bind(g.map(|g| g.generation.clone()).unwrap_or_default())
+    .bind(g.and_then(|g| g.score))
+    .bind(g.and_then(|g| g.score_kind.clone()))
+    .fetch_one(pool)
+    .await
+}
+
+pub async fn draft(conn: &mut SqliteConnection, id: i64) -> Result<Option<Draft>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, item_id, user_id, body, model, generation, score, score_kind, added_at
+           FROM generated_answers WHERE id = ?",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
+pub async fn mark_added(conn: &mut SqliteConnection, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(&format!("UPDATE generated_answers SET added_at = {} WHERE id = ?", super::NOW))
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// An item whose prompt gets new answers: what derived items copy from it.
+#[derive(Debug, Clone)]
+pub struct Parent {
+    pub id: ItemId,
+    pub dataset: DatasetId,
+    pub import_id: Option<i64>,
+    pub source_line: Option<i64>,
+    pub system: Option<String>,
+    pub history: Vec<(String, String)>,
+    pub question: String,
+    pub department: Option<String>,
+    pub task: Option<String>,
+    pub meta: serde_json::Value,
+    /// Its answers, with their own provenance.
+    pub answers: Vec<NewCandidate>,
+}
+
+type ParentRow =
+    (i64, Option<i64>, Option<i64>, Option<String>, String, String, Option<String>, Option<String>, String);
+type AnswerRow = (String, Option<String>, Option<String>, Option<f64>, Option<String>, Option<i64>);
+
+pub async fn parent(conn: &mut SqliteConnection, item: ItemId) -> Result<Option<Parent>, sqlx::Error> {
+    let row: Option<ParentRow> = sqlx::query_as(
+        "SELECT dataset_id, import_id, source_line, system, history, question, department, task, meta
+           FROM items WHERE id = ?",
+    )
+    .bind(item.0)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((dataset, import_id, source_line, system, history, question, department, task, meta)) = row else {
+        return Ok(None);
+    };
+    let answers: Vec<AnswerRow> = sqlx::query_as(
+        "SELECT body, model, generation, score, score_kind, job_id FROM candidates WHERE item_id = ? ORDER BY position",
+    )
+    .bind(item.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    let decode = |e: serde_json::Error| sqlx::Error::Decode(e.into());
+    Ok(Some(Parent {
+        id: item,
+        dataset: DatasetId(dataset),
+        import_id,
+        source_line,
+        system,
+        history: serde_json::from_str(&history).map_err(decode)?,
+        question,
+        department,
+        task,
+        meta: serde_json::from_str(&meta).map_err(decode)?,
+        answers: answers
+            .into_iter()
+            .map(|(body, model, generation, score, score_kind, job)| NewCandidate {
+                body,
+                model,
+                prior_label: None,
+                generated: generation.map(|generation| Generated { generation, score, score_kind, job }),
+            })
+            .collect(),
+    }))
+}
+
+/// Stores one new item per answer set, each with `parent`'s prompt, running the detectors
+/// on the new texts. Sets the dataset already holds are skipped. Returns the new items.
+pub async fn derive(
+    conn: &mut SqliteConnection,
+    parent: &Parent,
+    created_by: Option<UserId>,
+    answer_sets: Vec<Vec<NewCandidate>>,
+) -> Result<Vec<ItemId>, sqlx::Error> {
+    let scanned: Vec<ScannedItem> = answer_sets
+        .into_iter()
+        .map(|candidates| {
+            let bodies: Vec<&str> = candidates.iter().map(|c| c.body.as_str()).collect();
+            ScannedItem::scan(NewItem {
+                source_line: parent.source_line.unwrap_or_default(),
+                content_hash: hash_content(&parent.system, &parent.history, &parent.question, &bodies),
+                system: parent.system.clone(),
+                history: parent.history.clone(),
+                question: parent.question.clone(),
+                department: parent.department.clone(),
+                task: parent.task.clone(),
+                meta: parent.meta.clone(),
+                candidates,
+            })
+        })
+        .collect();
+    let origin = Origin { import_id: parent.import_id, derived_from: Some(parent.id), created_by };
+    items::insert_batch(conn, parent.dataset, origin, &scanned).await
+}

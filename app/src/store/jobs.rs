@@ -1,0 +1,189 @@
+//! Batch generation jobs (`generation_jobs`) and their items (`generation_job_items`). The
+//! items a job covers are fixed when it starts; each is marked done in the same transaction
+//! that stores its new review items, so a job stopped at any point resumes without losing or
+//! repeating one.
+use super::{NOW, begin_write};
+use crate::domain::{DatasetId, ItemId, UserId};
+use sqlx::{SqliteConnection, SqlitePool};
+
+/// Which items of a dataset a job covers, as SQL over `items i` (`?` binds `k`).
+pub fn selection_sql(selection: &str) -> Option<&'static str> {
+    Some(match selection {
+        "both_bad" => "EXISTS (SELECT 1 FROM judgments j WHERE j.item_id = i.id AND j.outcome = 'both_bad')",
+        "unsafe" => {
+            "EXISTS (SELECT 1 FROM flags f WHERE f.item_id = i.id AND f.category = 'unsafe'
+                       AND f.status IN ('open', 'confirmed'))"
+        }
+        "fewer_than" => "(SELECT COUNT(*) FROM candidates c WHERE c.item_id = i.id) < ?",
+        "all" => "1",
+        _ => return None,
+    })
+}
+
+/// Creates a job over the dataset's items matching `selection`; returns its id and how many
+/// items it covers, or `None` (nothing written) when no item matches.
+pub async fn create(
+    pool: &SqlitePool,
+    dataset: DatasetId,
+    actor: Option<UserId>,
+    selection: &str,
+    k: i64,
+    n: i64,
+    settings: &serde_json::Value,
+) -> Result<Option<(i64, i64)>, sqlx::Error> {
+    let filter = selection_sql(selection).ok_or_else(|| sqlx::Error::Protocol(format!("selection {selection}")))?;
+    let mut tx = begin_write(pool).await?;
+    let job: i64 = sqlx::query_scalar(
+        "INSERT INTO generation_jobs (dataset_id, created_by, selection, n, settings, state)
+         VALUES (?, ?, ?, ?, ?, 'queued') RETURNING id",
+    )
+    .bind(dataset.0)
+    .bind(actor.map(|u| u.0))
+    .bind(selection)
+    .bind(n)
+    .bind(settings.to_string())
+    .fetch_one(&mut *tx)
+    .await?;
+    let sql = format!(
+        "INSERT INTO generation_job_items (job_id, item_id)
+         SELECT ?, i.id FROM items i WHERE i.dataset_id = ? AND i.excluded_at IS NULL AND {filter}"
+    );
+    let mut q = sqlx::query(&sql).bind(job).bind(dataset.0);
+    if selection == "fewer_than" {
+        q = q.bind(k);
+    }
+    let items = q.execute(&mut *tx).await?.rows_affected() as i64;
+    if items == 0 {
+        return Ok(None); // dropping the transaction rolls it back
+    }
+    let detail = serde_json::json!({ "selection": selection, "n": n, "items": items, "settings": settings });
+    super::audit::record(&mut tx, actor, "job_started", "generation_job", Some(job), detail).await?;
+    tx.commit().await?;
+    Ok(Some((job, items)))
+}
+
+/// A job as stored, with its progress.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct JobRow {
+    pub id: i64,
+    pub dataset_id: i64,
+    pub selection: String,
+    pub n: i64,
+    pub settings: String,
+    pub state: String,
+    pub error: Option<String>,
+    /// `None`: started from the command line.
+    pub created_by: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub items: i64,
+    pub done: i64,
+    pub failed: i64,
+    /// Review items created so far.
+    pub created: i64,
+}
+
+const JOB_ROW: &str = "SELECT g.id, g.dataset_id, g.selection, g.n, g.settings, g.state, g.error,
+        u.username AS created_by, g.created_at, g.updated_at,
+        (SELECT COUNT(*) FROM generation_job_items x WHERE x.job_id = g.id) AS items,
+        (SELECT COUNT(*) FROM generation_job_items x WHERE x.job_id = g.id AND x.state = 'done') AS done,
+        (SELECT COUNT(*) FROM generation_job_items x WHERE x.job_id = g.id AND x.state = 'failed') AS failed,
+        (SELECT COALESCE(SUM(x.created_items), 0) FROM generation_job_items x WHERE x.job_id = g.id) AS created
+   FROM generation_jobs g LEFT JOIN users u ON u.id = g.created_by";
+
+pub async fn of_dataset(pool: &SqlitePool, dataset: DatasetId) -> Result<Vec<JobRow>, sqlx::Error> {
+    sqlx::query_as(&format!("{JOB_ROW} WHERE g.dataset_id = ? ORDER BY g.id DESC"))
+        .bind(dataset.0)
+        .fetch_all(pool)
+        .await
+}
+
+pub async fn get(pool: &SqlitePool, job: i64) -> Result<Option<JobRow>, sqlx::Error> {
+    sqlx::query_as(&format!("{JOB_ROW} WHERE g.id = ?")).bind(job).fetch_optional(pool).await
+}
+
+/// The oldest job waiting to run or interrupted while running (a restart resumes it).
+pub async fn next_runnable(pool: &SqlitePool) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM generation_jobs WHERE state IN ('queued', 'running') ORDER BY id LIMIT 1")
+        .fetch_optional(pool)
+        .await
+}
+
+pub async fn state(conn: &mut SqliteConnection, job: i64) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT state FROM generation_jobs WHERE id = ?").bind(job).fetch_optional(conn).await
+}
+
+/// Who moves a job: the runner itself, or an admin (in the browser or, `None`, the command
+/// line), whose requests are recorded in the audit log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum By {
+    Runner,
+    Admin(Option<UserId>),
+}
+
+/// Moves the job to `to` if it is in one of `from`; says whether it did.
+pub async fn transition(
+    pool: &SqlitePool,
+    job: i64,
+    from: &[&str],
+    to: &str,
+    error: Option<&str>,
+    by: By,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = begin_write(pool).await?;
+    let from = serde_json::to_string(from).expect("states serialise");
+    let moved = sqlx::query(&format!(
+        "UPDATE generation_jobs SET state = ?, error = ?, updated_at = {NOW}
+          WHERE id = ? AND state IN (SELECT value FROM json_each(?))"
+    ))
+    .bind(to)
+    .bind(error)
+    .bind(job)
+    .bind(from)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        > 0;
+    if let (true, By::Admin(actor)) = (moved, by) {
+        let detail = serde_json::json!({ "state": to });
+        super::audit::record(&mut tx, actor, "job_state", "generation_job", Some(job), detail).await?;
+    }
+    tx.commit().await?;
+    Ok(moved)
+}
+
+/// The next item the job has still to do.
+pub async fn next_item(pool: &SqlitePool, job: i64) -> Result<Option<ItemId>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT item_id FROM generation_job_items WHERE job_id = ? AND state = 'pending' ORDER BY item_id LIMIT 1",
+    )
+    .bind(job)
+    .fetch_optional(pool)
+    .await
+    .map(|id: Option<i64>| id.map(ItemId))
+}
+
+/// Marks a pending item done (or failed, with `error`) inside the caller's transaction; false
+/// if it was not pending (then the caller must not keep what it made).
+pub async fn finish_item(
+    conn: &mut SqliteConnection,
+    job: i64,
+    item: ItemId,
+    created: usize,
+    error: Option<&str>,
+) -> Result<bool, sqlx::Error> {
+    let state = if error.is_some() { "failed" } else { "done" };
+    let done = sqlx::query(&format!(
+        "UPDATE generation_job_items SET state = ?, error = ?, created_items = ?, done_at = {NOW}
+          WHERE job_id = ? AND item_id = ? AND state = 'pending'"
+    ))
+    .bind(state)
+    .bind(error)
+    .bind(created as i64)
+    .bind(job)
+    .bind(item.0)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(&format!("UPDATE generation_jobs SET updated_at = {NOW} WHERE id = ?")).bind(job).execute(conn).await?;
+    Ok(done.rows_affected() > 0)
+}

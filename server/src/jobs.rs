@@ -1,0 +1,91 @@
+//! `medpref job …`: start, list, pause, resume and cancel batch generation jobs from the
+//! command line, through the same functions as the browser. The work itself is done by a
+//! running server's job runner, which picks new jobs up within seconds.
+use app::generate::jobs::{JobAction, JobSpec, JobView, Pairing, Selection, ssr};
+use clap::Subcommand;
+use std::path::Path;
+
+#[derive(Subcommand, Debug)]
+pub enum JobCommand {
+    /// Generate N answers per selected item, score them, and make new review items.
+    Start {
+        #[arg(long)]
+        dataset: String,
+        /// both_bad, unsafe, fewer_than (with --k) or all.
+        #[arg(long, value_parser = selection)]
+        selection: Selection,
+        #[arg(long, default_value_t = 3)]
+        k: u32,
+        #[arg(long, default_value_t = 4)]
+        n: u32,
+        /// best_vs_original or best_vs_worst.
+        #[arg(long, value_parser = pairing, default_value = "best_vs_original")]
+        pairing: Pairing,
+        #[arg(long, default_value_t = 256)]
+        max_new_tokens: u32,
+        #[arg(long, default_value_t = 0.7)]
+        temperature: f32,
+        #[arg(long, default_value_t = 0.9)]
+        top_p: f32,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// A dataset's jobs with their progress.
+    List {
+        #[arg(long)]
+        dataset: String,
+    },
+    Pause {
+        job: i64,
+    },
+    Resume {
+        job: i64,
+    },
+    Cancel {
+        job: i64,
+    },
+}
+
+fn selection(s: &str) -> Result<Selection, String> {
+    Selection::ALL.into_iter().find(|x| x.as_str() == s).ok_or_else(|| format!("unknown selection `{s}`"))
+}
+
+fn pairing(s: &str) -> Result<Pairing, String> {
+    serde_json::from_value(serde_json::json!(s)).map_err(|_| format!("unknown pairing `{s}`"))
+}
+
+fn print(job: &JobView) {
+    let failed = if job.failed > 0 { format!(", {} failed", job.failed) } else { String::new() };
+    println!(
+        "job {}: {} — {}/{} items{failed}, {} new items{}",
+        job.id,
+        job.state,
+        job.done + job.failed,
+        job.items,
+        job.created,
+        job.error.as_deref().map(|e| format!(" ({e})")).unwrap_or_default()
+    );
+}
+
+pub async fn run(data_dir: &Path, command: JobCommand) -> crate::cli::CliResult {
+    let pool = crate::open_store(data_dir).await?;
+    let pool = &pool;
+    let action = |job, action| async move { ssr::apply(pool, None, job, action).await.map_err(|e| e.to_string()) };
+    let job = match command {
+        JobCommand::Start { dataset, selection, k, n, pairing, max_new_tokens, temperature, top_p, seed } => {
+            let spec = JobSpec { selection, k, n, pairing, max_new_tokens, temperature, top_p, seed };
+            ssr::create(pool, None, dataset, &spec).await.map_err(|e| e.to_string())?
+        }
+        JobCommand::List { dataset } => {
+            for job in ssr::of_dataset(pool, dataset).await.map_err(|e| e.to_string())?.jobs {
+                print(&job);
+            }
+            return Ok(());
+        }
+        JobCommand::Pause { job } => action(job, JobAction::Pause).await?,
+        JobCommand::Resume { job } => action(job, JobAction::Resume).await?,
+        JobCommand::Cancel { job } => action(job, JobAction::Cancel).await?,
+    };
+    print(&job);
+    Ok(())
+}
