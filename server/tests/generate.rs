@@ -255,6 +255,16 @@ async fn a_best_of_n_job_on_both_bad_items_creates_best_vs_worst_pairs_once_each
     }
     // The new pairs go to review (the doctor has not seen them).
     assert_eq!(app.queue(&doctor, "d").await["open"], json!(2));
+    // Exports carry the provenance of every generated answer in their manifest.
+    let export = app.export(&[("dataset", "d"), ("format", "trl-dpo")], &admin).await;
+    let listed = export["manifest"]["generated"].as_array().unwrap().clone();
+    assert_eq!(listed.len(), 4, "two pairs of generated answers: {listed:?}");
+    assert!(listed.iter().all(|g| g["job"] == json!(id) && g["model"] == json!("tiny")), "{listed:?}");
+    assert!(
+        listed
+            .iter()
+            .all(|g| g["generation"]["sampling"]["seed"].is_u64() && g["sha256"].as_str().unwrap().len() == 64)
+    );
 
     // Pause, resume, cancel (long answers, so that the pause comes before the end).
     let mut long = spec("all", 2, "best_vs_original");

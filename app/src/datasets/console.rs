@@ -92,6 +92,7 @@ pub fn AdminPage() -> impl IntoView {
             </form>
             <p class="error" role="alert">{move || error.get()}</p>
         </section>
+        <crate::generate::models_card::ModelsCard/>
     }
 }
 

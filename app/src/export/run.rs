@@ -228,6 +228,7 @@ impl Prepared {
             policy: self.request.policy.clone(),
             counts: tally.summary,
             agreement: tally.agreement.finish(),
+            generated: generated_answers(pool, &self.scope).await?,
         };
         stored::finish(pool, self.id, &serde_json::to_value(&manifest).expect("manifest serialises")).await?;
         Ok(manifest)
@@ -336,4 +337,25 @@ pub async fn export_to(
 ) -> Result<Manifest, String> {
     let prepared = prepare(pool, dataset, request, None).await.map_err(|e| e.to_string())?;
     prepared.write(pool, out).await.map_err(|e| e.to_string())
+}
+
+/// The manifest's list of generated answers in scope.
+async fn generated_answers(
+    pool: &SqlitePool,
+    scope: &stored::Scope,
+) -> Result<Vec<super::manifest::GeneratedAnswer>, sqlx::Error> {
+    Ok(stored::generated(pool, scope)
+        .await?
+        .into_iter()
+        .map(|(item, derived_from, model, score, score_kind, job, generation, body)| super::manifest::GeneratedAnswer {
+            item,
+            derived_from,
+            model,
+            score,
+            score_kind,
+            job,
+            generation: serde_json::from_str(&generation).unwrap_or(serde_json::Value::String(generation)),
+            sha256: hex::encode(Sha256::digest(body.as_bytes())),
+        })
+        .collect())
 }

@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod models;
+pub mod models_card;
 pub mod panel;
 #[cfg(feature = "ssr")]
 pub mod regenerate;

@@ -311,3 +311,22 @@ pub async fn manifest(pool: &SqlitePool, export: i64) -> Result<Option<String>, 
         .await?
         .flatten())
 }
+
+/// Generated answers of the items in scope: (item, derived_from, model, score, score_kind,
+/// job, generation JSON, body), by item and position.
+pub type GeneratedRow = (i64, Option<i64>, Option<String>, Option<f64>, Option<String>, Option<i64>, String, String);
+
+pub async fn generated(pool: &SqlitePool, scope: &Scope) -> Result<Vec<GeneratedRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT i.id, i.derived_from, c.model, c.score, c.score_kind, c.job_id, c.generation, c.body
+           FROM items i JOIN candidates c ON c.item_id = i.id
+          WHERE i.dataset_id = ? AND i.excluded_at IS NULL AND (? IS NULL OR i.department = ?)
+            AND c.generation IS NOT NULL
+          ORDER BY i.id, c.position",
+    )
+    .bind(scope.dataset)
+    .bind(&scope.department)
+    .bind(&scope.department)
+    .fetch_all(pool)
+    .await
+}

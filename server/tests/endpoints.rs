@@ -1,0 +1,128 @@
+//! The OpenAI-compatible backend through the real router, against a stand-in chat-completions
+//! server on a local port (the wire format of vLLM / llama.cpp / Ollama: server-sent events).
+mod common;
+use app::domain::Role;
+use axum::body::Body;
+use axum::extract::State;
+use axum::response::Response;
+use common::{TestApp, pairs};
+use http::{Request, StatusCode, header};
+use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
+
+/// What the stand-in saw, and how it answers: `fail_first` requests get a 503, and with
+/// `hang` it never answers.
+#[derive(Default)]
+struct Upstream {
+    requests: Vec<(Option<String>, Value)>,
+    fail_first: usize,
+    hang: bool,
+}
+
+type Shared = Arc<Mutex<Upstream>>;
+
+async fn completions(State(up): State<Shared>, headers: http::HeaderMap, body: String) -> Response {
+    let (fail, hang) = {
+        let mut up = up.lock().unwrap();
+        let auth = headers.get(header::AUTHORIZATION).map(|v| v.to_str().unwrap().to_string());
+        up.requests.push((auth, serde_json::from_str(&body).unwrap()));
+        (up.requests.len() <= up.fail_first, up.hang)
+    };
+    if hang {
+        tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+    }
+    if fail {
+        return Response::builder().status(503).body(Body::from("overloaded")).unwrap();
+    }
+    let chunk = |content: &str, logprob: f64, finish: Option<&str>| {
+        let c = json!({ "choices": [{ "delta": { "content": content }, "finish_reason": finish,
+                                       "logprobs": { "content": [{ "token": content, "logprob": logprob }] } }] });
+        format!("data: {c}\n\n")
+    };
+    let events = [chunk("多喝水，", -0.2, None), chunk("注意休息。", -0.4, Some("stop")), "data: [DONE]\n\n".into()];
+    let stream = futures::stream::iter(events.map(Ok::<_, std::convert::Infallible>));
+    Response::builder().header(header::CONTENT_TYPE, "text/event-stream").body(Body::from_stream(stream)).unwrap()
+}
+
+async fn upstream(up: Shared) -> String {
+    let router = axum::Router::new().route("/v1/chat/completions", axum::routing::post(completions)).with_state(up);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    format!("http://{addr}/v1")
+}
+
+async fn regenerate(app: &TestApp, cookie: &str, assignment: i64) -> Vec<Value> {
+    let req = Request::post(format!("/api/regenerate?assignment={assignment}")).header(header::COOKIE, cookie);
+    let res = app.request(req.body(Body::empty()).unwrap()).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    res.body.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_configured_endpoint_streams_answers_with_retries_timeouts_and_a_hidden_key() {
+    let models = tempfile::tempdir().unwrap();
+    std::fs::create_dir(models.path().join("local")).unwrap();
+    std::fs::write(models.path().join("local/tokenizer.json"), "{}").unwrap();
+    let app = TestApp::with_models(models.path()).await;
+    let admin = app.signed_in("admin", Role::Admin).await;
+    let doctor = app.signed_in("doctor", Role::Annotator).await;
+    let up: Shared = Arc::default();
+    up.lock().unwrap().fail_first = 2;
+    let base_url = upstream(up.clone()).await;
+    let endpoint = |name: &str, url: &str, key: Option<&str>, timeout: i64, retries: i64| {
+        json!({ "endpoint": { "name": name, "base_url": url, "model": "qwen2.5-7b-instruct", "api_key": key,
+                              "timeout_secs": timeout, "retries": retries } })
+    };
+
+    // Only admins configure endpoints, and only web addresses under names of their own.
+    let save = |body: Value, who: &str| {
+        let who = who.to_string();
+        let app = &app;
+        async move { app.call_json("save_endpoint", body, Some(&who)).await }
+    };
+    assert_eq!(save(endpoint("gpu", &base_url, None, 5, 2), &doctor).await.status, StatusCode::FORBIDDEN);
+    let res = save(endpoint("gpu", "file:///etc/passwd", None, 5, 2), &admin).await;
+    assert!(res.status == StatusCode::BAD_REQUEST && res.body.contains("http"), "{}", res.body);
+    let res = save(endpoint("local", &base_url, None, 5, 2), &admin).await;
+    assert!(res.body.contains("local model"), "{}", res.body);
+    let res = save(endpoint("gpu", &base_url, Some("sk-secret"), 5, 2), &admin).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let listed = app.call("models", &[], Some(&admin)).await;
+    assert!(!listed.body.contains("sk-secret"), "keys are never sent back: {}", listed.body);
+    assert_eq!(listed.json()["endpoints"][0]["has_key"], json!(true));
+    assert_eq!(listed.json()["local"], json!(["local"]));
+    // Saving again without a key keeps the stored one.
+    assert_eq!(save(endpoint("gpu", &base_url, None, 5, 2), &admin).await.status, StatusCode::OK);
+
+    app.import(&admin, "d", &pairs(2)).await;
+    app.configure(&admin, "d", json!({ "settings": { "model": "gpu" } })).await;
+    let assignment = app.queue(&doctor, "d").await["items"][0]["assignment"].as_i64().unwrap();
+    let lines = regenerate(&app, &doctor, assignment).await;
+    let pieces: Vec<&str> = lines.iter().filter_map(|l| l["piece"].as_str()).collect();
+    assert_eq!(pieces, ["多喝水，", "注意休息。"]);
+    let done = &lines.last().unwrap()["done"];
+    assert_eq!((done["model"].clone(), done["backend"].clone()), (json!("gpu"), json!("openai")), "{done}");
+    assert_eq!((done["text"].clone(), done["tokens"].clone()), (json!("多喝水，注意休息。"), json!(2)));
+    {
+        let up = up.lock().unwrap();
+        assert_eq!(up.requests.len(), 3, "two refusals retried, then the answer");
+        let (auth, body) = &up.requests[2];
+        assert_eq!(auth.as_deref(), Some("Bearer sk-secret"));
+        assert_eq!(body["model"], json!("qwen2.5-7b-instruct"));
+        assert_eq!(body["stream"], json!(true));
+        assert_eq!(body["messages"].as_array().unwrap().last().unwrap()["role"], json!("user"));
+        assert!(body["messages"].to_string().contains("头痛怎么办"));
+    }
+    let score: (Option<f64>, Option<String>) =
+        sqlx::query_as("SELECT score, score_kind FROM generated_answers").fetch_one(&app.pool).await.unwrap();
+    assert!((score.0.unwrap() + 0.3).abs() < 1e-9 && score.1.as_deref() == Some("mean_logprob"), "{score:?}");
+
+    // A server that does not answer: the timeout ends it, reported without internals.
+    up.lock().unwrap().hang = true;
+    assert_eq!(save(endpoint("gpu", &base_url, None, 1, 0), &admin).await.status, StatusCode::OK);
+    let started = std::time::Instant::now();
+    let lines = regenerate(&app, &doctor, assignment).await;
+    assert_eq!(lines.last().unwrap(), &json!({ "error": "the model could not answer" }));
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "{:?}", started.elapsed());
+}
