@@ -3,8 +3,9 @@
 // goes into environment variables (inherited by the test workers).
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 const root = resolve(__dirname, "..");
@@ -36,6 +37,8 @@ export default async function globalSetup() {
     doctor4: ["annotator", "e2e-doctor4-password"],
     doctor5: ["annotator", "e2e-doctor5-password"],
     doctor6: ["annotator", "e2e-doctor6-password"],
+    doctor7: ["annotator", "e2e-doctor7-password"],
+    doctor8: ["annotator", "e2e-doctor8-password"],
   };
   for (const [name, [role, password]] of Object.entries(accounts)) {
     medpref(dataDir, ["user", "add", "--role", role, name], password + "\n");
@@ -56,9 +59,19 @@ export default async function globalSetup() {
   medpref(dataDir, ["import", "--dataset", "pii", "--format", "cmd-reward", join(__dirname, "fixtures/pii.jsonl")]);
   medpref(dataDir, ["dataset", "configure", "--dataset", "pii", "--overlap", "1"]);
 
+  // Generation: the tiny random-weight test model as the local model `tiny`, a dataset that
+  // uses it, and a dataset an admin points at an OpenAI-compatible endpoint during the test.
+  const python = process.env.MEDPREF_PYTHON ?? join(homedir(), ".cache/medpref/venv/bin/python");
+  execFileSync(python, [join(root, "scripts/tiny_model.py"), join(dataDir, "models/tiny")]);
+  medpref(dataDir, ["import", "--dataset", "regen", "--format", "cmd-reward", join(__dirname, "fixtures/regen.jsonl")]);
+  medpref(dataDir, ["dataset", "configure", "--dataset", "regen", "--overlap", "1", "--model", "tiny"]);
+  medpref(dataDir, ["import", "--dataset", "stream", "--format", "cmd-reward", join(__dirname, "fixtures/regen.jsonl")]);
+  medpref(dataDir, ["dataset", "configure", "--dataset", "stream", "--overlap", "1"]);
+  process.env.MEDPREF_E2E_UPSTREAM = await upstream();
+
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const server = spawn(bin, ["--data-dir", dataDir, "serve", "--addr", `127.0.0.1:${port}`], {
+  const server = spawn(bin, ["--data-dir", dataDir, "serve", "--addr", `127.0.0.1:${port}`, "--models", join(dataDir, "models")], {
     env: { ...process.env, LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT ?? join(root, "target/site"), RUST_LOG: "warn" },
     stdio: ["ignore", "inherit", "inherit"],
   });
@@ -74,4 +87,29 @@ export default async function globalSetup() {
   process.env.MEDPREF_E2E_DATA = dataDir;
   writeFileSync(join(dataDir, "server.pid"), String(server.pid));
   process.env.MEDPREF_E2E_PID = String(server.pid);
+}
+
+/** A stand-in OpenAI-compatible chat-completions server that streams its answer slowly (as a
+ *  GPU server does), so the test can see it arrive piece by piece. Returns its base address. */
+async function upstream(): Promise<string> {
+  const pieces = ["多喝水，", "注意休息，", "体温超过三十九度", "或持续三天不退请及时就医。"];
+  const server = createHttpServer((req, res) => {
+    req.resume();
+    req.on("end", async () => {
+      if (req.method !== "POST" || req.url !== "/v1/chat/completions") {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, { "Content-Type": "text/event-stream" });
+      for (const [i, p] of pieces.entries()) {
+        const finish = i === pieces.length - 1 ? "stop" : null;
+        res.write(`data: ${JSON.stringify({ choices: [{ delta: { content: p }, finish_reason: finish }] })}\n\n`);
+        await new Promise((r) => setTimeout(r, 700));
+      }
+      res.end("data: [DONE]\n\n");
+    });
+  });
+  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+  server.unref();
+  return `http://127.0.0.1:${(server.address() as { port: number }).port}/v1`;
 }
