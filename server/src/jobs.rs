@@ -55,6 +55,7 @@ fn pairing(s: &str) -> Result<Pairing, String> {
 }
 
 fn print(job: &JobView) {
+    let job = &job.status;
     let failed = if job.failed > 0 { format!(", {} failed", job.failed) } else { String::new() };
     println!(
         "job {}: {} — {}/{} items{failed}, {} new items{}",

@@ -37,7 +37,7 @@ mod ssr {
         let record = datasets::by_id(&pool, parent.dataset.0).await?.ok_or(AppError::NotFound)?;
         let kind: DatasetKind =
             record.kind.parse().map_err(|_| crate::error::internal("dataset kind", &record.kind))?;
-        let sets = answer_sets(kind, &parent.answers, vec![draft.candidate()], Pairing::BestVsOriginal);
+        let sets = answer_sets(kind, parent.answers(), vec![draft.candidate()], Pairing::BestVsOriginal);
         let created = generated::derive(&mut tx, &parent, Some(user.id), sets).await?;
         generated::mark_added(&mut tx, draft.id).await?;
         let detail = serde_json::json!({ "draft": draft.id, "model": draft.model, "items": created.iter().map(|i| i.0).collect::<Vec<_>>() });

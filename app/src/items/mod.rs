@@ -137,6 +137,7 @@ pub struct ItemHits {
 
 /// An answer of an item, with its provenance (never shown to reviewers).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct CandidateFacts {
     pub id: i64,
     /// 1-based, in the source's order.

@@ -104,20 +104,7 @@ pub async fn dossier(id: i64) -> Result<ItemDossier, AppError> {
     let pool = app_state()?.pool;
     let item = ItemId(id);
     let facts = browse::item(&pool, item).await?.ok_or(AppError::NotFound)?;
-    let candidates: Vec<CandidateFacts> = browse::candidates(&pool, item)
-        .await?
-        .into_iter()
-        .map(|c| CandidateFacts {
-            id: c.id,
-            position: c.position + 1,
-            model: c.model,
-            prior_label: c.prior_label,
-            score: c.score,
-            score_kind: c.score_kind,
-            generation: c.generation,
-            job: c.job_id,
-        })
-        .collect();
+    let candidates = browse::candidates(&pool, item).await?;
     let position_of = |c: i64| candidates.iter().find(|f| f.id == c).map(|f| f.position).unwrap_or(0);
     let judgments = judgments::of_item(&pool, item)
         .await?

@@ -7,6 +7,7 @@
 use super::flags::ACTIVE;
 use super::stats::DECISIONS_PER_ITEM;
 use crate::domain::ItemId;
+use crate::items::CandidateFacts;
 use crate::items::{DepartmentFilter, FlagFilter, HistoryEntry, ItemFilter, ItemState};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
@@ -156,23 +157,10 @@ pub async fn item(pool: &SqlitePool, item: ItemId) -> Result<Option<ItemFacts>, 
 }
 
 /// An item's answers: id, position, model, source label, score.
-/// An answer's provenance as stored.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct CandidateRow {
-    pub id: i64,
-    pub position: i64,
-    pub model: Option<String>,
-    pub prior_label: Option<String>,
-    pub score: Option<f64>,
-    pub score_kind: Option<String>,
-    /// JSON provenance of a generated answer.
-    pub generation: Option<String>,
-    pub job_id: Option<i64>,
-}
-
-pub async fn candidates(pool: &SqlitePool, item: ItemId) -> Result<Vec<CandidateRow>, sqlx::Error> {
+/// The item's answers with their provenance; positions 1-based, in the source's order.
+pub async fn candidates(pool: &SqlitePool, item: ItemId) -> Result<Vec<CandidateFacts>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT id, position, model, prior_label, score, score_kind, generation, job_id
+        "SELECT id, position + 1 AS position, model, prior_label, score, score_kind, generation, job_id AS job
            FROM candidates WHERE item_id = ? ORDER BY position",
     )
     .bind(item.0)

@@ -81,15 +81,15 @@ pub struct Parent {
     pub id: ItemId,
     pub dataset: DatasetId,
     pub import_id: Option<i64>,
-    pub source_line: Option<i64>,
-    pub system: Option<String>,
-    pub history: Vec<(String, String)>,
-    pub question: String,
-    pub department: Option<String>,
-    pub task: Option<String>,
-    pub meta: serde_json::Value,
-    /// Its answers, with their own provenance.
-    pub answers: Vec<NewCandidate>,
+    /// Its prompt, line and meta as a new item would take them; `candidates` are its answers
+    /// with their own provenance.
+    pub item: NewItem,
+}
+
+impl Parent {
+    pub fn answers(&self) -> &[NewCandidate] {
+        &self.item.candidates
+    }
 }
 
 type ParentRow =
@@ -114,26 +114,30 @@ pub async fn parent(conn: &mut SqliteConnection, item: ItemId) -> Result<Option<
     .fetch_all(&mut *conn)
     .await?;
     let decode = |e: serde_json::Error| sqlx::Error::Decode(e.into());
+    let candidates = answers
+        .into_iter()
+        .map(|(body, model, generation, score, score_kind, job)| NewCandidate {
+            body,
+            model,
+            prior_label: None,
+            generated: generation.map(|generation| Generated { generation, score, score_kind, job }),
+        })
+        .collect();
     Ok(Some(Parent {
         id: item,
         dataset: DatasetId(dataset),
         import_id,
-        source_line,
-        system,
-        history: serde_json::from_str(&history).map_err(decode)?,
-        question,
-        department,
-        task,
-        meta: serde_json::from_str(&meta).map_err(decode)?,
-        answers: answers
-            .into_iter()
-            .map(|(body, model, generation, score, score_kind, job)| NewCandidate {
-                body,
-                model,
-                prior_label: None,
-                generated: generation.map(|generation| Generated { generation, score, score_kind, job }),
-            })
-            .collect(),
+        item: NewItem {
+            source_line: source_line.unwrap_or_default(),
+            content_hash: String::new(),
+            system,
+            history: serde_json::from_str(&history).map_err(decode)?,
+            question,
+            department,
+            task,
+            meta: serde_json::from_str(&meta).map_err(decode)?,
+            candidates,
+        },
     }))
 }
 
@@ -145,21 +149,13 @@ pub async fn derive(
     created_by: Option<UserId>,
     answer_sets: Vec<Vec<NewCandidate>>,
 ) -> Result<Vec<ItemId>, sqlx::Error> {
+    let p = &parent.item;
     let scanned: Vec<ScannedItem> = answer_sets
         .into_iter()
         .map(|candidates| {
             let bodies: Vec<&str> = candidates.iter().map(|c| c.body.as_str()).collect();
-            ScannedItem::scan(NewItem {
-                source_line: parent.source_line.unwrap_or_default(),
-                content_hash: hash_content(&parent.system, &parent.history, &parent.question, &bodies),
-                system: parent.system.clone(),
-                history: parent.history.clone(),
-                question: parent.question.clone(),
-                department: parent.department.clone(),
-                task: parent.task.clone(),
-                meta: parent.meta.clone(),
-                candidates,
-            })
+            let content_hash = hash_content(&p.system, &p.history, &p.question, &bodies);
+            ScannedItem::scan(NewItem { content_hash, candidates, ..p.clone() })
         })
         .collect();
     let origin = Origin { import_id: parent.import_id, derived_from: Some(parent.id), created_by };

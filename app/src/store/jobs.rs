@@ -4,6 +4,7 @@
 //! repeating one.
 use super::{NOW, begin_write};
 use crate::domain::{DatasetId, ItemId, UserId};
+use crate::generate::jobs::JobStatus;
 use sqlx::{SqliteConnection, SqlitePool};
 
 /// Which items of a dataset a job covers, as SQL over `items i` (`?` binds `k`).
@@ -65,25 +66,14 @@ pub async fn create(
 /// A job as stored, with its progress.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct JobRow {
-    pub id: i64,
     pub dataset_id: i64,
-    pub selection: String,
-    pub n: i64,
+    /// JSON of the job's spec.
     pub settings: String,
-    pub state: String,
-    pub error: Option<String>,
-    /// `None`: started from the command line.
-    pub created_by: Option<String>,
-    pub created_at: String,
-    pub updated_at: String,
-    pub items: i64,
-    pub done: i64,
-    pub failed: i64,
-    /// Review items created so far.
-    pub created: i64,
+    #[sqlx(flatten)]
+    pub status: JobStatus,
 }
 
-const JOB_ROW: &str = "SELECT g.id, g.dataset_id, g.selection, g.n, g.settings, g.state, g.error,
+const JOB_ROW: &str = "SELECT g.id, g.dataset_id, g.settings, g.state, g.error,
         u.username AS created_by, g.created_at, g.updated_at,
         (SELECT COUNT(*) FROM generation_job_items x WHERE x.job_id = g.id) AS items,
         (SELECT COUNT(*) FROM generation_job_items x WHERE x.job_id = g.id AND x.state = 'done') AS done,

@@ -97,11 +97,11 @@ impl JobSpec {
     }
 }
 
-/// A job and its progress.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct JobView {
+/// A job's state and progress, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct JobStatus {
     pub id: i64,
-    pub spec: JobSpec,
     /// queued, running, paused, cancelled, done or failed.
     pub state: String,
     pub error: Option<String>,
@@ -114,6 +114,14 @@ pub struct JobView {
     pub failed: i64,
     /// New review items made so far.
     pub created: i64,
+}
+
+/// A job: what was asked for, and how far it is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobView {
+    pub spec: JobSpec,
+    #[serde(flatten)]
+    pub status: JobStatus,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -160,19 +168,7 @@ pub mod ssr {
 
     pub fn view(row: JobRow) -> Result<JobView, AppError> {
         let spec = serde_json::from_str(&row.settings).map_err(|e| crate::error::internal("job settings", e))?;
-        Ok(JobView {
-            id: row.id,
-            spec,
-            state: row.state,
-            error: row.error,
-            created_by: row.created_by,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-            items: row.items,
-            done: row.done,
-            failed: row.failed,
-            created: row.created,
-        })
+        Ok(JobView { spec, status: row.status })
     }
 
     pub async fn start(dataset: String, spec: JobSpec) -> Result<JobView, AppError> {
@@ -242,7 +238,7 @@ pub mod ssr {
         };
         if !jobs::transition(pool, job, from, to, None, jobs::By::Admin(actor)).await? {
             let row = jobs::get(pool, job).await?.ok_or(AppError::NotFound)?;
-            return Err(AppError::Invalid(format!("the job is {}", row.state)));
+            return Err(AppError::Invalid(format!("the job is {}", row.status.state)));
         }
         view(jobs::get(pool, job).await?.ok_or(AppError::NotFound)?)
     }

@@ -57,6 +57,7 @@ pub fn GeneratePage() -> impl IntoView {
 
 #[component]
 fn JobRow(job: JobView, on_change: Callback<()>) -> impl IntoView {
+    let JobView { spec, status: job } = job;
     let i18n = use_i18n();
     let t = move || i18n.t().generate;
     let id = job.id;
@@ -72,14 +73,14 @@ fn JobRow(job: JobView, on_change: Callback<()>) -> impl IntoView {
     let can_pause = matches!(job.state.as_str(), "queued" | "running");
     let can_resume = job.state == "paused";
     let can_cancel = can_pause || can_resume;
-    let selection = selection_name(job.spec.selection, i18n);
-    let pairing = pairing_name(job.spec.pairing, i18n);
+    let selection = selection_name(spec.selection, i18n);
+    let pairing = pairing_name(spec.pairing, i18n);
     view! {
         <tr class="job" data-job=id data-state=job.state.clone() data-done=job.done data-items=job.items data-created=job.created>
             <td>"#" {id}</td>
             <td>
-                {selection} {(job.spec.selection == Selection::FewerThan).then(|| format!(" (k = {})", job.spec.k))}
-                " · N = " {job.spec.n} " · " {pairing}
+                {selection} {(spec.selection == Selection::FewerThan).then(|| format!(" (k = {})", spec.k))}
+                " · N = " {spec.n} " · " {pairing}
                 <br/><span class="muted">{job.created_by.unwrap_or_else(|| "CLI".into())} " " {job.created_at}</span>
             </td>
             <td class="job-state"><b>{t().state(&job.state).to_string()}</b>
@@ -148,7 +149,7 @@ fn JobForm(dataset: Signal<String>, on_started: Callback<()>) -> impl IntoView {
         async move {
             let result = start_job(dataset, spec).await;
             on_started.run(());
-            result.map(|j| j.id).map_err(|e| i18n.t().error(&e))
+            result.map(|j| j.status.id).map_err(|e| i18n.t().error(&e))
         }
     });
     view! {

@@ -110,8 +110,11 @@ async fn do_item(state: &AppState, job: &Job, item: ItemId) -> Result<(), String
     };
     let Some(parent) = parent else { return fail_item(state, job.id, item, "the item is gone").await };
     let keeper = &job.keeper;
-    let conversation =
-        Conversation { system: parent.system.as_deref(), history: &parent.history, question: &parent.question };
+    let conversation = Conversation {
+        system: parent.item.system.as_deref(),
+        history: &parent.item.history,
+        question: &parent.item.question,
+    };
     let prompt = keeper.template.render(&conversation);
     let mut answers = Vec::with_capacity(job.spec.n as usize);
     for i in 0..job.spec.n {
@@ -137,7 +140,7 @@ async fn do_item(state: &AppState, job: &Job, item: ItemId) -> Result<(), String
     // Best first; answers without a score (an endpoint without log-probabilities) last.
     let score = |c: &crate::store::items::NewCandidate| c.generated.as_ref().and_then(|g| g.score).unwrap_or(f64::MIN);
     answers.sort_by(|a, b| score(b).total_cmp(&score(a)));
-    let sets = answer_sets(job.kind, &parent.answers, answers, job.spec.pairing);
+    let sets = answer_sets(job.kind, parent.answers(), answers, job.spec.pairing);
     let mut tx = begin_write(&state.pool).await.map_err(db)?;
     if jobs::state(&mut tx, job.id).await.map_err(db)?.as_deref() != Some("running") {
         return Ok(()); // cancelled or paused meanwhile: keep nothing
