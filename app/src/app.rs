@@ -101,6 +101,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/flags") view=crate::flag::FlagQueuePage/>
                     <Route path=path!("/flags/:item") view=crate::flag::FlaggedItemPage/>
                     <Route path=path!("/admin") view=crate::datasets::AdminPage/>
+                    <Route path=path!("/audit") view=crate::audit::AuditsPage/>
+                    <Route path=path!("/audit/datasets/:dataset") view=crate::audit::AgreementPage/>
+                    <Route path=path!("/audit/:id") view=crate::audit::AuditResultsPage/>
+                    <Route path=path!("/audit/:id/label") view=crate::audit::AuditLabelPage/>
                     <Route path=path!("/admin/datasets/:dataset") view=crate::datasets::DatasetPage/>
                     <Route path=path!("/admin/datasets/:dataset/items") view=crate::items::ItemsPage/>
                     <Route path=path!("/admin/datasets/:dataset/generate") view=crate::generate::jobs::GeneratePage/>
@@ -171,6 +175,9 @@ fn Header() -> impl IntoView {
                             {(role == crate::domain::Role::Admin).then(|| view! {
                                 <A href="/admin" attr:id="admin-link">{move || i18n.t().admin.admin_link}</A>
                                 <A href="/flags" attr:id="flags-link">{move || i18n.t().flag.queue_link}</A>
+                            })}
+                            {matches!(role, crate::domain::Role::Admin | crate::domain::Role::Auditor).then(|| view! {
+                                <A href="/audit" attr:id="audit-link">{move || i18n.t().audit.link}</A>
                             })}
                             <span class="who">
                                 {move || i18n.t().signed_in_as} " " <b>{u.username.clone()}</b>

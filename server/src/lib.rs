@@ -113,6 +113,7 @@ pub async fn router(pool: SqlitePool, config: ServerConfig) -> Result<Router, sq
         .route(app::generate::regenerate::PATH, axum::routing::post(app::generate::regenerate::regenerate))
         .route(download::DATA_PATH, axum::routing::get(download::data).post(download::data))
         .route(download::PART_PATH, axum::routing::get(download::part))
+        .route(app::audit::download::PATH, axum::routing::get(app::audit::download::report))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         // axum applies its own 2 MB default to extracted bodies (server functions included).

@@ -21,6 +21,9 @@ pub fn CorrectionForm(
     #[prop(optional)] on_skip: Option<Callback<SkipReason>>,
     #[prop(into)] pending: Signal<bool>,
     #[prop(into)] server_error: Signal<Option<String>>,
+    /// Audits re-label without flagging (flags belong to assignments).
+    #[prop(optional)]
+    no_flag_panel: bool,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let facts = StoredValue::new(ItemFacts {
@@ -192,7 +195,7 @@ pub fn CorrectionForm(
             <h3>{move || i18n.t().correct_original}</h3>
             <div class="md" data-field="answer-0" inner_html=move || flag_html(1)></div>
         </section>
-        <FlagPanel assignment=assignment state=flags answers=1/>
+        {(!no_flag_panel).then(|| view! { <FlagPanel assignment=assignment state=flags answers=1/> })}
         <div class="votes verdicts">
             {Verdict::ALL.iter().copied().zip(["A", "E", "X"]).map(|(v, k)| view! {
                 <button type="button" class="vote" class:selected=move || verdict.get() == Some(v) data-verdict=v.as_str()

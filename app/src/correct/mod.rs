@@ -5,6 +5,7 @@ pub mod diff;
 mod form;
 mod pages;
 pub mod rules;
+pub use form::CorrectionForm;
 pub use pages::{AdjudicatePage, CorrectPage, CorrectionHistoryPage, EditCorrectionPage};
 
 use crate::domain::{AssignmentId, Role};
@@ -128,7 +129,7 @@ pub async fn adjudicate(dataset: String, item: i64, decision: Correction) -> Res
 }
 
 #[cfg(feature = "ssr")]
-mod ssr {
+pub(crate) mod ssr {
     use super::*;
     use crate::auth::session::require;
     use crate::domain::{CandidateId, ItemId};
@@ -153,7 +154,7 @@ mod ssr {
         }
     }
 
-    async fn qa_item(
+    pub async fn qa_item(
         pool: &SqlitePool,
         assignment: AssignmentId,
         item: ItemId,

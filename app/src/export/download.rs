@@ -27,7 +27,7 @@ pub struct DownloadParams {
 }
 
 /// `attachment` with the name in ASCII and, for names in Chinese, RFC 5987's UTF-8 form.
-fn attachment(file_name: &str) -> HeaderValue {
+pub(crate) fn attachment(file_name: &str) -> HeaderValue {
     let ascii: String =
         file_name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
     let encoded: String = file_name

@@ -170,4 +170,5 @@ pub const CATALOG: Catalog = Catalog {
     admin: &super::admin::EN,
     browse: &super::browse::EN,
     generate: &super::generate::EN,
+    audit: &super::audit::EN,
 };

@@ -7,12 +7,14 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 mod admin;
+mod audit;
 mod browse;
 mod en;
 mod flag;
 mod generate;
 mod zh_cn;
 pub use admin::AdminText;
+pub use audit::AuditText;
 pub use browse::BrowseText;
 pub use flag::FlagText;
 pub use generate::GenerateText;
@@ -214,6 +216,7 @@ pub struct Catalog {
     pub admin: &'static AdminText,
     pub browse: &'static BrowseText,
     pub generate: &'static GenerateText,
+    pub audit: &'static AuditText,
 }
 
 impl Catalog {

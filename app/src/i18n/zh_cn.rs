@@ -170,4 +170,5 @@ pub const CATALOG: Catalog = Catalog {
     admin: &super::admin::ZH_CN,
     browse: &super::browse::ZH_CN,
     generate: &super::generate::ZH_CN,
+    audit: &super::audit::ZH_CN,
 };

@@ -27,15 +27,18 @@ fn decode<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, sqlx::Error> 
 }
 
 /// The stored columns of a judgment, derived from input in shown order.
-struct Stored {
-    outcome: Outcome,
-    winner: Option<i64>,
-    side: Option<&'static str>,
-    strength: Option<Strength>,
-    ranks: Vec<(i64, u8)>,
+pub(crate) struct Stored {
+    pub outcome: Outcome,
+    /// The better candidate of a decisive pairwise vote.
+    pub winner: Option<i64>,
+    pub side: Option<&'static str>,
+    pub strength: Option<Strength>,
+    /// (candidate, rank) of a ranking.
+    pub ranks: Vec<(i64, u8)>,
 }
 
-fn to_stored(shown: &[i64], decision: &Decision) -> Stored {
+/// A decision as the reviewer made it (answers in `shown` order) in candidate terms.
+pub(crate) fn to_stored(shown: &[i64], decision: &Decision) -> Stored {
     match decision {
         Decision::Pairwise { vote, strength } => {
             let (outcome, winner, side) = match vote {

@@ -1,7 +1,9 @@
 //! The SQLite store: connection set-up and typed access, one module per table group.
 //!
 //! All SQL lives in this folder. Callers get typed values, never rows.
+pub mod agreement;
 pub mod audit;
+pub mod audits;
 pub mod browse;
 pub mod corrections;
 pub mod datasets;

@@ -1,0 +1,346 @@
+//! Auditing labels (researchers): agreement and bias for every dataset, the reward model
+//! against the clinicians, and spot-audits — a reproducible sample re-labelled blind by an
+//! auditor and compared with the reviewers' decisions.
+mod pages;
+pub mod report;
+pub mod sample;
+#[cfg(feature = "ssr")]
+pub mod stats;
+pub mod verdict;
+#[cfg(feature = "ssr")]
+pub mod download;
+pub use pages::{AgreementPage, AuditLabelPage, AuditResultsPage, AuditsPage};
+
+use crate::correct::QaItem;
+use crate::correct::rules::CorrectionInput;
+use crate::error::AppError;
+use crate::import::DatasetKind;
+use crate::review::compare::ReviewItem;
+use crate::review::judgment::{JudgmentInput, ReviewSettings};
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use report::AgreementReport;
+use sample::Design;
+use serde::{Deserialize, Serialize};
+use verdict::Verdict;
+
+/// Where an audit's report downloads as JSON or CSV (see `download`).
+pub const REPORT_PATH: &str = "/api/audit_report";
+
+/// The largest audit sample.
+pub const MAX_SAMPLE: u32 = 1_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditSummary {
+    pub id: i64,
+    pub dataset: String,
+    pub kind: DatasetKind,
+    pub design: Design,
+    /// Asked for; `items` were drawn (fewer when the dataset has fewer decided items).
+    pub n: i64,
+    pub seed: i64,
+    pub created_by: Option<String>,
+    pub created_at: String,
+    pub items: i64,
+    pub decided: i64,
+}
+
+/// The next item to re-label: no earlier decisions, answers in the audit's own order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditTask {
+    pub audit: i64,
+    pub position: i64,
+    pub items: i64,
+    pub decided: i64,
+    pub item: TaskItem,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum TaskItem {
+    Compare(ReviewItem, ReviewSettings),
+    Correct(QaItem),
+}
+
+/// The auditor's decision, sent as the review screens make it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum AuditDecision {
+    Judgment(JudgmentInput),
+    Correction(CorrectionInput),
+}
+
+/// A sampled item side by side: the auditor's decision and each reviewer's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditedItem {
+    pub position: i64,
+    pub item: i64,
+    pub stratum: String,
+    pub question: String,
+    pub auditor: Option<Verdict>,
+    pub reviewers: Vec<(String, Verdict)>,
+    /// Some reviewer decided otherwise than the auditor.
+    pub disagree: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditReport {
+    pub audit: AuditSummary,
+    /// Reviewer decisions that differ from the auditor's, over the decided items.
+    pub errors: report::Share,
+    /// Per reviewer, the same.
+    pub reviewers: Vec<(String, report::Share)>,
+    pub items: Vec<AuditedItem>,
+}
+
+/// Draws an audit sample of a dataset's decided items. Admins and auditors.
+#[server(prefix = "/api", endpoint = "create_audit")]
+pub async fn create_audit(dataset: String, design: Design, n: u32, seed: u64) -> Result<AuditSummary, AppError> {
+    crate::error::with_status(ssr::create(dataset, design, n, seed).await)
+}
+
+/// Every audit, newest first. Admins and auditors.
+#[server(prefix = "/api", endpoint = "audits")]
+pub async fn audit_list() -> Result<Vec<AuditSummary>, AppError> {
+    crate::error::with_status(ssr::list().await)
+}
+
+/// The audit's next undecided item, blind. Admins and auditors.
+#[server(prefix = "/api", endpoint = "audit_next")]
+pub async fn audit_next(audit: i64) -> Result<Option<AuditTask>, AppError> {
+    crate::error::with_status(ssr::next(audit).await)
+}
+
+/// Records the auditor's decision on a sampled item (once). Admins and auditors.
+#[server(prefix = "/api", endpoint = "audit_decide", input = Json)]
+pub async fn audit_decide(audit: i64, position: i64, decision: AuditDecision) -> Result<(), AppError> {
+    crate::error::with_status(ssr::decide(audit, position, decision).await)
+}
+
+/// The audit's results: error rates with Wilson intervals, items side by side. Admins and auditors.
+#[server(prefix = "/api", endpoint = "audit_report")]
+pub async fn get_audit_report(audit: i64) -> Result<AuditReport, AppError> {
+    crate::error::with_status(ssr::report(audit).await)
+}
+
+/// Agreement, bias and model-versus-clinicians statistics of a dataset. Admins and auditors.
+#[server(prefix = "/api", endpoint = "agreement")]
+pub async fn agreement(dataset: String) -> Result<AgreementReport, AppError> {
+    crate::error::with_status(ssr::agreement(dataset).await)
+}
+
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use super::*;
+    use crate::auth::session::require;
+    use crate::domain::{AssignmentId, CandidateId, ItemId, Role};
+    use crate::state::app_state;
+    use crate::store::{agreement as stored, audits, judgments};
+    use rand::SeedableRng;
+    use rand::seq::SliceRandom;
+    use report::compute;
+    use sqlx::SqlitePool;
+    use std::collections::BTreeMap;
+
+    pub const AUDIT_ROLES: [Role; 2] = [Role::Admin, Role::Auditor];
+
+    fn summary(r: audits::AuditRow) -> Result<AuditSummary, AppError> {
+        let bad = |what: &str| crate::error::internal("audit row", what);
+        Ok(AuditSummary {
+            kind: r.kind.parse().map_err(|_| bad("kind"))?,
+            design: Design::ALL.into_iter().find(|d| d.as_str() == r.design).ok_or_else(|| bad("design"))?,
+            id: r.id,
+            dataset: r.dataset,
+            n: r.n,
+            seed: r.seed,
+            created_by: r.created_by,
+            created_at: r.created_at,
+            items: r.items,
+            decided: r.decided,
+        })
+    }
+
+    /// Every decision of a dataset, read.
+    async fn decisions(pool: &SqlitePool, dataset: i64) -> Result<Vec<compute::Decision>, AppError> {
+        Ok(compute::read(stored::decisions(pool, dataset).await?))
+    }
+
+    pub async fn create(dataset: String, design: Design, n: u32, seed: u64) -> Result<AuditSummary, AppError> {
+        let user = require(&AUDIT_ROLES).await?;
+        let pool = app_state()?.pool;
+        if !(1..=MAX_SAMPLE).contains(&n) {
+            return Err(AppError::Invalid(format!("a sample holds 1 to {MAX_SAMPLE} items")));
+        }
+        let record = crate::review::compare::ssr::dataset(&pool, dataset).await?;
+        let eligible = audits::eligible(&pool, record.id).await?;
+        if eligible.is_empty() {
+            return Err(AppError::Invalid("no item of this dataset has been decided yet".into()));
+        }
+        let mut by_item: BTreeMap<i64, Vec<compute::Decision>> = BTreeMap::new();
+        for d in decisions(&pool, record.id).await? {
+            by_item.entry(d.item).or_default().push(d);
+        }
+        let none = || "—".to_string();
+        let strata: Vec<(i64, Vec<String>)> = eligible
+            .into_iter()
+            .map(|(id, department, task)| {
+                let ds = by_item.get(&id).map(Vec::as_slice).unwrap_or_default();
+                let names = match design {
+                    Design::Random => vec!["all".to_string()],
+                    Design::Reviewer => ds.iter().map(|d| d.reviewer.clone()).collect(),
+                    Design::Department => vec![department.unwrap_or_else(none)],
+                    Design::Task => vec![task.unwrap_or_else(none)],
+                    Design::Vote => vec![
+                        verdict::plurality(ds.iter().map(|d| d.verdict))
+                            .map_or_else(|| "no majority".to_string(), |v| v.to_string()),
+                    ],
+                };
+                (id, names)
+            })
+            .collect();
+        // Seeds are stored as SQLite integers.
+        let seed = seed & (i64::MAX as u64);
+        let mut drawn = Vec::new();
+        for (item, stratum) in sample::draw(&strata, n as usize, seed) {
+            let mut shown: Vec<i64> = audits::candidates(&pool, item).await?.into_iter().map(|(id, _)| id).collect();
+            shown.shuffle(&mut rand::rngs::StdRng::seed_from_u64(seed.wrapping_add(item as u64)));
+            drawn.push((item, stratum, serde_json::to_string(&shown).expect("ids serialise")));
+        }
+        let id = audits::create(&pool, record.id, user.id, design.as_str(), i64::from(n), seed as i64, &drawn).await?;
+        summary(audits::get(&pool, id).await?.ok_or(AppError::NotFound)?)
+    }
+
+    pub async fn list() -> Result<Vec<AuditSummary>, AppError> {
+        require(&AUDIT_ROLES).await?;
+        let pool = app_state()?.pool;
+        audits::all(&pool).await?.into_iter().map(summary).collect()
+    }
+
+    pub async fn next(audit: i64) -> Result<Option<AuditTask>, AppError> {
+        require(&AUDIT_ROLES).await?;
+        let pool = app_state()?.pool;
+        let row = audits::get(&pool, audit).await?.ok_or(AppError::NotFound)?;
+        let Some(next) = audits::next(&pool, audit).await? else { return Ok(None) };
+        let shown: Vec<CandidateId> =
+            serde_json::from_str(&next.presentation).map_err(|e| crate::error::internal("presentation", e))?;
+        // Not an assignment: the audit's position stands in for one on the screens.
+        let key = AssignmentId(next.position);
+        let item = if row.kind == "correct" {
+            TaskItem::Correct(crate::correct::ssr::qa_item(&pool, key, ItemId(next.item_id), &shown).await?)
+        } else {
+            let record = crate::store::datasets::by_id(&pool, row.dataset_id).await?.ok_or(AppError::NotFound)?;
+            let item = crate::review::compare::ssr::review_item(&pool, key, ItemId(next.item_id), &shown).await?;
+            TaskItem::Compare(item, record.review_settings()?)
+        };
+        Ok(Some(AuditTask { audit, position: next.position, items: row.items, decided: row.decided, item }))
+    }
+
+    /// The auditor's verdict in source terms.
+    async fn verdict(pool: &SqlitePool, row: &audits::AuditItemRow, decision: &AuditDecision) -> Result<Verdict, AppError> {
+        let v = match decision {
+            AuditDecision::Correction(c) => Verdict::from_stored(c.correction.verdict().as_str(), &[]),
+            AuditDecision::Judgment(j) => {
+                let shown: Vec<i64> =
+                    serde_json::from_str(&row.presentation).map_err(|e| crate::error::internal("presentation", e))?;
+                let positions: BTreeMap<i64, i64> = audits::candidates(pool, row.item_id).await?.into_iter().collect();
+                let stored = judgments::to_stored(&shown, &j.decision);
+                let best: Vec<i64> = match stored.winner {
+                    Some(w) => vec![positions[&w]],
+                    None => {
+                        let top = stored.ranks.iter().map(|(_, r)| *r).min().unwrap_or(1);
+                        stored.ranks.iter().filter(|(_, r)| *r == top).map(|(c, _)| positions[c]).collect()
+                    }
+                };
+                Verdict::from_stored(stored.outcome.as_str(), &best)
+            }
+        };
+        v.ok_or_else(|| crate::error::internal("audit verdict", "unknown outcome"))
+    }
+
+    pub async fn decide(audit: i64, position: i64, decision: AuditDecision) -> Result<(), AppError> {
+        let user = require(&AUDIT_ROLES).await?;
+        let pool = app_state()?.pool;
+        let audit_row = audits::get(&pool, audit).await?.ok_or(AppError::NotFound)?;
+        let row = audits::item(&pool, audit, position).await?.ok_or(AppError::NotFound)?;
+        match (&decision, audit_row.kind.as_str()) {
+            (AuditDecision::Judgment(j), "compare") => {
+                let record = crate::store::datasets::by_id(&pool, audit_row.dataset_id).await?.ok_or(AppError::NotFound)?;
+                let shown: Vec<i64> =
+                    serde_json::from_str(&row.presentation).map_err(|e| crate::error::internal("presentation", e))?;
+                crate::review::judgment::validate(&record.review_settings()?, shown.len(), j).map_err(AppError::Judgment)?;
+            }
+            (AuditDecision::Correction(c), "correct") => {
+                let mut conn = pool.acquire().await?;
+                let (_, facts) = crate::store::corrections::facts(&mut conn, ItemId(row.item_id)).await?;
+                crate::correct::rules::validate(&facts, c).map_err(AppError::Correction)?;
+            }
+            _ => return Err(AppError::Invalid("this decision does not fit the dataset's kind".into())),
+        }
+        let v = verdict(&pool, &row, &decision).await?;
+        let stored = serde_json::json!({ "verdict": v, "decision": decision });
+        if audits::decide(&pool, audit, position, &stored, user.id).await? { Ok(()) } else { Err(AppError::AlreadySubmitted) }
+    }
+
+    pub async fn report(audit: i64) -> Result<AuditReport, AppError> {
+        require(&AUDIT_ROLES).await?;
+        build_report(&app_state()?.pool, audit).await
+    }
+
+    pub async fn build_report(pool: &SqlitePool, audit: i64) -> Result<AuditReport, AppError> {
+        let row = audits::get(pool, audit).await?.ok_or(AppError::NotFound)?;
+        let mut by_item: BTreeMap<i64, Vec<compute::Decision>> = BTreeMap::new();
+        for d in decisions(pool, row.dataset_id).await? {
+            by_item.entry(d.item).or_default().push(d);
+        }
+        let mut items = Vec::new();
+        let mut per_reviewer: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+        for x in audits::items(pool, audit).await? {
+            let auditor: Option<Verdict> = x
+                .decision
+                .as_deref()
+                .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+                .and_then(|d| serde_json::from_value(d["verdict"].clone()).ok());
+            let reviewers: Vec<(String, Verdict)> =
+                by_item.get(&x.item_id).into_iter().flatten().map(|d| (d.reviewer.clone(), d.verdict)).collect();
+            if let Some(a) = auditor {
+                for (r, v) in &reviewers {
+                    let e = per_reviewer.entry(r.clone()).or_default();
+                    e.0 += u64::from(*v != a);
+                    e.1 += 1;
+                }
+            }
+            let disagree = auditor.is_some_and(|a| reviewers.iter().any(|(_, v)| *v != a));
+            items.push(AuditedItem {
+                position: x.position,
+                item: x.item_id,
+                stratum: x.stratum,
+                question: x.question.chars().take(80).collect(),
+                auditor,
+                reviewers,
+                disagree,
+            });
+        }
+        let (k, n) = per_reviewer.values().fold((0, 0), |(k, n), (a, b)| (k + a, n + b));
+        Ok(AuditReport {
+            audit: summary(row)?,
+            errors: report::Share::of(k, n),
+            reviewers: per_reviewer.into_iter().map(|(r, (k, n))| (r, report::Share::of(k, n))).collect(),
+            items,
+        })
+    }
+
+    pub async fn agreement(dataset: String) -> Result<AgreementReport, AppError> {
+        require(&AUDIT_ROLES).await?;
+        let pool = app_state()?.pool;
+        let record = crate::review::compare::ssr::dataset(&pool, dataset).await?;
+        let inputs = compute::Inputs {
+            dataset: record.name.clone(),
+            decisions: decisions(&pool, record.id).await?,
+            ratings: stored::ratings(&pool, record.id).await?,
+            gold: judgments::gold_accuracy(&pool, record.id).await?,
+            scored: stored::scored_items(&pool, record.id).await?,
+        };
+        // CPU work over every decision: off the async threads.
+        tokio::task::spawn_blocking(move || compute::report(inputs))
+            .await
+            .map_err(|e| crate::error::internal("agreement", e))
+    }
+}
