@@ -39,6 +39,9 @@ export default async function globalSetup() {
     doctor6: ["annotator", "e2e-doctor6-password"],
     doctor7: ["annotator", "e2e-doctor7-password"],
     doctor8: ["annotator", "e2e-doctor8-password"],
+    doctor9: ["annotator", "e2e-doctor9-password"],
+    doctor10: ["annotator", "e2e-doctor10-password"],
+    auditor1: ["auditor", "e2e-auditor1-password"],
   };
   for (const [name, [role, password]] of Object.entries(accounts)) {
     medpref(dataDir, ["user", "add", "--role", role, name], password + "\n");
@@ -68,6 +71,9 @@ export default async function globalSetup() {
   medpref(dataDir, ["import", "--dataset", "stream", "--format", "cmd-reward", join(__dirname, "fixtures/regen.jsonl")]);
   medpref(dataDir, ["dataset", "configure", "--dataset", "stream", "--overlap", "1"]);
   process.env.MEDPREF_E2E_UPSTREAM = await upstream();
+  // A small dataset two reviewers judge and an auditor audits.
+  medpref(dataDir, ["import", "--dataset", "audited", "--format", "cmd-reward", join(__dirname, "fixtures/regen.jsonl")]);
+  medpref(dataDir, ["dataset", "configure", "--dataset", "audited", "--overlap", "2"]);
 
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;

@@ -118,12 +118,18 @@ async fn the_policy_decides_what_is_written_and_the_manifest_says_so() {
     assert_eq!(manifest["unit"], "pair");
     assert_eq!(manifest["policy"]["rule"], "strict");
     assert_eq!(manifest["medpref_version"], env!("CARGO_PKG_VERSION"));
+    let mut agreement = manifest["agreement"].clone();
+    let kappa = agreement.as_object_mut().unwrap().remove("fleiss_kappa").unwrap();
     assert_eq!(
-        manifest["agreement"],
+        agreement,
         json!({ "judged": 6, "multiply_judged": 5, "unanimous": 3,
                 "mean_majority_share": 0.8, "observed_agreement": 0.6667 }),
         "(1+1+1+2/3+1/3)/5 and (1+1+1+(2·1)/(3·2)+0)/5"
     );
+    // The agreement page computes Fleiss' κ with the same code over the same votes.
+    let page = app.call("agreement", &[("dataset", "d")], Some(&admin)).await.json();
+    let page_kappa = (page["fleiss_kappa"].as_f64().unwrap() * 10_000.0).round() / 10_000.0;
+    assert_eq!(kappa, json!(page_kappa));
 
     let two = export(&[("min_judgments", "2")], "trl-dpo").await;
     assert_eq!(

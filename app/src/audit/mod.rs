@@ -1,14 +1,13 @@
 //! Auditing labels (researchers): agreement and bias for every dataset, the reward model
 //! against the clinicians, and spot-audits — a reproducible sample re-labelled blind by an
 //! auditor and compared with the reviewers' decisions.
+#[cfg(feature = "ssr")]
+pub mod download;
 mod pages;
 pub mod report;
 pub mod sample;
-#[cfg(feature = "ssr")]
 pub mod stats;
 pub mod verdict;
-#[cfg(feature = "ssr")]
-pub mod download;
 pub use pages::{AgreementPage, AuditLabelPage, AuditResultsPage, AuditsPage};
 
 use crate::correct::QaItem;
@@ -234,7 +233,11 @@ pub mod ssr {
     }
 
     /// The auditor's verdict in source terms.
-    async fn verdict(pool: &SqlitePool, row: &audits::AuditItemRow, decision: &AuditDecision) -> Result<Verdict, AppError> {
+    async fn verdict(
+        pool: &SqlitePool,
+        row: &audits::AuditItemRow,
+        decision: &AuditDecision,
+    ) -> Result<Verdict, AppError> {
         let v = match decision {
             AuditDecision::Correction(c) => Verdict::from_stored(c.correction.verdict().as_str(), &[]),
             AuditDecision::Judgment(j) => {
@@ -262,10 +265,12 @@ pub mod ssr {
         let row = audits::item(&pool, audit, position).await?.ok_or(AppError::NotFound)?;
         match (&decision, audit_row.kind.as_str()) {
             (AuditDecision::Judgment(j), "compare") => {
-                let record = crate::store::datasets::by_id(&pool, audit_row.dataset_id).await?.ok_or(AppError::NotFound)?;
+                let record =
+                    crate::store::datasets::by_id(&pool, audit_row.dataset_id).await?.ok_or(AppError::NotFound)?;
                 let shown: Vec<i64> =
                     serde_json::from_str(&row.presentation).map_err(|e| crate::error::internal("presentation", e))?;
-                crate::review::judgment::validate(&record.review_settings()?, shown.len(), j).map_err(AppError::Judgment)?;
+                crate::review::judgment::validate(&record.review_settings()?, shown.len(), j)
+                    .map_err(AppError::Judgment)?;
             }
             (AuditDecision::Correction(c), "correct") => {
                 let mut conn = pool.acquire().await?;
@@ -276,7 +281,11 @@ pub mod ssr {
         }
         let v = verdict(&pool, &row, &decision).await?;
         let stored = serde_json::json!({ "verdict": v, "decision": decision });
-        if audits::decide(&pool, audit, position, &stored, user.id).await? { Ok(()) } else { Err(AppError::AlreadySubmitted) }
+        if audits::decide(&pool, audit, position, &stored, user.id).await? {
+            Ok(())
+        } else {
+            Err(AppError::AlreadySubmitted)
+        }
     }
 
     pub async fn report(audit: i64) -> Result<AuditReport, AppError> {

@@ -26,7 +26,11 @@ fn number(x: Option<f64>, undefined: &'static str) -> String {
 
 /// Shares with their intervals as an SVG dot-and-whisker chart on a 0–1 axis.
 #[component]
-fn IntervalChart(#[prop(into)] title: String, rows: Vec<(String, Share)>, #[prop(optional)] id: &'static str) -> impl IntoView {
+fn IntervalChart(
+    #[prop(into)] title: String,
+    rows: Vec<(String, Share)>,
+    #[prop(optional)] id: &'static str,
+) -> impl IntoView {
     const ROW: f64 = 22.0;
     const LABEL: f64 = 150.0;
     const AXIS: f64 = 320.0;
@@ -295,9 +299,12 @@ fn AgreementView(r: AgreementReport) -> impl IntoView {
     let i18n = use_i18n();
     let t = i18n.t().audit;
     let u = t.undefined;
-    let majority_rows: Vec<(String, Share)> = r.reviewers.iter().map(|s| (s.reviewer.clone(), s.with_majority)).collect();
-    let left_rows: Vec<(String, Share)> = r.reviewers.iter().filter_map(|s| Some((s.reviewer.clone(), s.left?))).collect();
-    let longer_rows: Vec<(String, Share)> = r.reviewers.iter().filter_map(|s| Some((s.reviewer.clone(), s.longer?))).collect();
+    let majority_rows: Vec<(String, Share)> =
+        r.reviewers.iter().map(|s| (s.reviewer.clone(), s.with_majority)).collect();
+    let left_rows: Vec<(String, Share)> =
+        r.reviewers.iter().filter_map(|s| Some((s.reviewer.clone(), s.left?))).collect();
+    let longer_rows: Vec<(String, Share)> =
+        r.reviewers.iter().filter_map(|s| Some((s.reviewer.clone(), s.longer?))).collect();
     let week_rows = r.weeks.clone();
     view! {
         <section class="card" id="reliability" data-fleiss=number(r.fleiss_kappa, u) data-alpha=number(r.alpha_nominal, u)>
@@ -325,7 +332,7 @@ fn AgreementView(r: AgreementReport) -> impl IntoView {
             <table class="stats">
                 <thead><tr>
                     <th>{t.reviewer}</th><th>{t.decisions}</th><th>{t.with_majority}</th><th>{t.gold}</th>
-                    <th>{t.left}</th><th>{t.longer}</th><th>{t.median_time}</th>
+                    <th>{t.left}</th><th>{t.longer}</th><th>{t.median_time}</th><th>{t.weeks}</th>
                 </tr></thead>
                 <tbody>
                     {r.reviewers.clone().into_iter().map(|s| {
@@ -341,6 +348,9 @@ fn AgreementView(r: AgreementReport) -> impl IntoView {
                             <td>{s.left.as_ref().map(share).unwrap_or_else(|| "—".into())} {s.left_p.map(|p| format!(" p = {p:.3}"))}</td>
                             <td>{s.longer.as_ref().map(share).unwrap_or_else(|| "—".into())} {s.longer_p.map(|p| format!(" p = {p:.3}"))}</td>
                             <td>{s.median_seconds.map(|m| format!("{m:.1}")).unwrap_or_else(|| "—".into())}</td>
+                            <td class="muted">{s.weeks.iter().map(|(w, share)| {
+                                format!("{}: {:.2} ({})", w.get(5..).unwrap_or(w), share.value, share.n)
+                            }).collect::<Vec<_>>().join(" · ")}</td>
                         </tr>
                     }}).collect_view()}
                 </tbody>

@@ -207,7 +207,8 @@ pub mod compute {
         for d in &decisions {
             by_item.entry(d.item).or_default().push(d);
         }
-        let categories: Vec<Verdict> = decisions.iter().map(|d| d.verdict).collect::<BTreeSet<_>>().into_iter().collect();
+        let categories: Vec<Verdict> =
+            decisions.iter().map(|d| d.verdict).collect::<BTreeSet<_>>().into_iter().collect();
         let code = |v: Verdict| categories.iter().position(|c| *c == v).unwrap_or(0);
         let multi: Vec<&Vec<&Decision>> = by_item.values().filter(|ds| ds.len() >= 2).collect();
         let counts: Vec<Vec<usize>> = multi
@@ -331,7 +332,10 @@ pub mod compute {
     }
 
     /// The reward model's preferred answer (highest score) against the clinicians' majority.
-    fn model_agreement(by_item: &BTreeMap<i64, Vec<&Decision>>, scored: Vec<(i64, String, String)>) -> Option<ModelAgreement> {
+    fn model_agreement(
+        by_item: &BTreeMap<i64, Vec<&Decision>>,
+        scored: Vec<(i64, String, String)>,
+    ) -> Option<ModelAgreement> {
         if scored.is_empty() {
             return None;
         }
@@ -342,7 +346,8 @@ pub mod compute {
             let rows: Vec<(i64, f64, Option<String>)> = serde_json::from_str(&json).unwrap_or_default();
             kinds.extend(rows.iter().filter_map(|r| r.2.clone()));
             let Some(decisions) = by_item.get(&item) else { continue };
-            let Some(majority @ Verdict::Better(pick)) = crate::audit::verdict::plurality(decisions.iter().map(|d| d.verdict))
+            let Some(majority @ Verdict::Better(pick)) =
+                crate::audit::verdict::plurality(decisions.iter().map(|d| d.verdict))
             else {
                 continue;
             };
@@ -402,7 +407,13 @@ pub mod compute {
                 let v = if item % 2 == 0 { a } else { b };
                 decisions.push(d(item, "x", v, Some(item % 3 == 0)));
                 decisions.push(d(item, "y", v, Some(item % 3 == 1)));
-                let z = if item < 6 { v } else if v == a { b } else { a };
+                let z = if item < 6 {
+                    v
+                } else if v == a {
+                    b
+                } else {
+                    a
+                };
                 decisions.push(d(item, "z", z, Some(true)));
             }
             let scored = vec![

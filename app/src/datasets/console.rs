@@ -155,6 +155,10 @@ pub fn DatasetPage() -> impl IntoView {
                                     <A href=format!("/admin/datasets/{}/generate", o.name) attr:id="generate-link">
                                         {i18n.t().generate.link}
                                     </A>
+                                    " · "
+                                    <A href=format!("/audit/datasets/{}", o.name) attr:id="agreement-link">
+                                        {i18n.t().audit.agreement_link}
+                                    </A>
                                 </p>
                                 <p class="muted">
                                     {t().reviewer_pages} " "

@@ -15,6 +15,10 @@ pub struct Agreement {
     /// Fleiss' observed agreement P̄: the chance that two votes on the same unit, drawn
     /// without replacement, agree; over multiply judged units.
     pub observed_agreement: f64,
+    /// Fleiss' κ over multiply judged units (the agreement page's statistic); `None` when
+    /// undefined (no unit judged twice, or a single outcome throughout).
+    #[serde(default)]
+    pub fleiss_kappa: Option<f64>,
 }
 
 /// Accumulates outcome counts unit by unit.
@@ -23,6 +27,8 @@ pub struct AgreementTally {
     summary: Agreement,
     majority_sum: f64,
     pairwise_sum: f64,
+    /// Outcome counts of multiply judged units, for κ.
+    units: Vec<Vec<usize>>,
 }
 
 impl AgreementTally {
@@ -42,6 +48,7 @@ impl AgreementTally {
         self.majority_sum += top as f64 / n as f64;
         let agreeing: usize = counts.iter().map(|&k| k * k.saturating_sub(1)).sum();
         self.pairwise_sum += agreeing as f64 / (n * (n - 1)) as f64;
+        self.units.push(counts.to_vec());
     }
 
     pub fn finish(self) -> Agreement {
@@ -50,6 +57,7 @@ impl AgreementTally {
         Agreement {
             mean_majority_share: round(self.majority_sum),
             observed_agreement: round(self.pairwise_sum),
+            fleiss_kappa: crate::audit::stats::fleiss_kappa(&self.units).map(|k| (k * 10_000.0).round() / 10_000.0),
             ..self.summary
         }
     }
@@ -93,6 +101,8 @@ mod tests {
         for row in table {
             t.add(&row);
         }
-        assert!((t.finish().observed_agreement - 0.378).abs() < 0.001);
+        let a = t.finish();
+        assert!((a.observed_agreement - 0.378).abs() < 0.001);
+        assert_eq!(a.fleiss_kappa, Some(0.2099), "Fleiss (1971): κ = 0.210");
     }
 }

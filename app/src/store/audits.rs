@@ -93,12 +93,10 @@ pub async fn items(pool: &SqlitePool, audit: i64) -> Result<Vec<AuditItemRow>, s
 
 /// The first sampled item the auditor has not decided yet.
 pub async fn next(pool: &SqlitePool, audit: i64) -> Result<Option<AuditItemRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "{ITEM_ROW} WHERE x.audit_id = ? AND x.decision IS NULL ORDER BY x.position LIMIT 1"
-    ))
-    .bind(audit)
-    .fetch_optional(pool)
-    .await
+    sqlx::query_as(&format!("{ITEM_ROW} WHERE x.audit_id = ? AND x.decision IS NULL ORDER BY x.position LIMIT 1"))
+        .bind(audit)
+        .fetch_optional(pool)
+        .await
 }
 
 pub async fn item(pool: &SqlitePool, audit: i64, position: i64) -> Result<Option<AuditItemRow>, sqlx::Error> {
@@ -138,7 +136,10 @@ pub async fn decide(
 }
 
 /// Items of a dataset that reviewers decided, with department and task (for strata).
-pub async fn eligible(pool: &SqlitePool, dataset: i64) -> Result<Vec<(i64, Option<String>, Option<String>)>, sqlx::Error> {
+pub async fn eligible(
+    pool: &SqlitePool,
+    dataset: i64,
+) -> Result<Vec<(i64, Option<String>, Option<String>)>, sqlx::Error> {
     sqlx::query_as(
         "SELECT i.id, i.department, i.task FROM items i
           WHERE i.dataset_id = ? AND i.excluded_at IS NULL

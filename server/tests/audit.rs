@@ -1,0 +1,148 @@
+//! Audits through the real router: agreement and bias from real judgments, the reward model
+//! against the clinicians, and a spot-audit drawn, re-labelled blind and reported.
+mod common;
+use app::domain::Role;
+use common::{TestApp, pairs, vote};
+use http::StatusCode;
+use serde_json::{Value, json};
+
+/// Judges every item of `d` as `pick` says, given the item's index in `pairs(…)` and which
+/// side shows the file's first answer (`回答甲`): returns "a" or "b".
+async fn judge_all(app: &TestApp, cookie: &str, pick: impl Fn(usize, bool) -> &'static str) {
+    loop {
+        let q = app.queue(cookie, "d").await;
+        let Some(item) = q["items"].as_array().unwrap().first().cloned() else { break };
+        let question = item["question_html"].as_str().unwrap();
+        let index: usize = question.split("问题").nth(1).unwrap().split('：').next().unwrap().parse().unwrap();
+        let first_on_left = item["answers"][0]["html"].as_str().unwrap().contains("回答甲");
+        let res = app.judge(cookie, item["assignment"].as_i64().unwrap(), vote(pick(index, first_on_left))).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    }
+}
+
+/// The side showing source answer 1 (`first`) or 2.
+fn side(first: bool, first_on_left: bool) -> &'static str {
+    if first == first_on_left { "a" } else { "b" }
+}
+
+#[tokio::test]
+async fn agreement_bias_model_agreement_and_a_blind_spot_audit() {
+    let app = TestApp::new().await;
+    let admin = app.signed_in("admin", Role::Admin).await;
+    app.import(&admin, "d", &pairs(12)).await;
+    app.configure(&admin, "d", json!({ "overlap_target": 3 })).await;
+    // wang and li agree: answer 1 for even items, answer 2 for odd ones; zhao always takes the left answer.
+    for name in ["wang", "li"] {
+        let cookie = app.signed_in(name, Role::Annotator).await;
+        judge_all(&app, &cookie, |i, left| side(i % 2 == 0, left)).await;
+    }
+    let zhao = app.signed_in("zhao", Role::Annotator).await;
+    judge_all(&app, &zhao, |_, _| "a").await;
+    // A reward model preferring answer 1 everywhere (scores as a generation job stores them).
+    sqlx::query(
+        "UPDATE candidates SET score = CASE position WHEN 0 THEN 0.9 ELSE 0.1 END, score_kind = 'reward_model'",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+
+    let auditor = app.signed_in("auditor", Role::Auditor).await;
+    assert_eq!(app.call("agreement", &[("dataset", "d")], Some(&zhao)).await.status, StatusCode::FORBIDDEN);
+    let report = app.call("agreement", &[("dataset", "d")], Some(&auditor)).await.json();
+    assert_eq!((report["decisions"].clone(), report["items_multi"].clone()), (json!(36), json!(12)));
+    let reviewer =
+        |name: &str| report["reviewers"].as_array().unwrap().iter().find(|r| r["reviewer"] == name).unwrap().clone();
+    assert_eq!(reviewer("zhao")["left"]["value"], json!(1.0));
+    assert!(reviewer("zhao")["left_p"].as_f64().unwrap() < 0.001, "12 of 12 on the left");
+    assert!(reviewer("wang")["left_p"].as_f64().unwrap() > 0.01, "wang follows the content, not the side");
+    let pair = report["pairs"].as_array().unwrap().iter().find(|p| p["a"] == "li" && p["b"] == "wang").unwrap().clone();
+    assert_eq!((pair["shared"].clone(), pair["kappa"].clone()), (json!(12), json!(1.0)));
+    // zhao agrees with the others' (unanimous) majority exactly where the left answer is theirs.
+    let z = reviewer("zhao")["with_majority"].clone();
+    assert_eq!(z["n"], json!(12));
+    assert!(z["low"].as_f64().unwrap() < z["value"].as_f64().unwrap(), "{z}");
+    let fleiss = report["fleiss_kappa"].as_f64().unwrap();
+    assert!(fleiss > 0.0 && fleiss < 1.0, "{fleiss}");
+    let model = &report["model"];
+    assert_eq!((model["agree"]["k"].clone(), model["agree"]["n"].clone()), (json!(6), json!(12)), "{model}");
+    assert_eq!(model["disagreements"].as_array().unwrap().len(), 6);
+    assert!(model["disagreements"].as_array().unwrap().iter().all(|d| d["model_pick"] == json!(1)));
+
+    // A spot-audit, stratified by reviewer, drawn twice from the same seed: the same sample.
+    assert_eq!(
+        app.call("create_audit", &[("dataset", "d"), ("design", "reviewer"), ("n", "6"), ("seed", "5")], Some(&zhao))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let make = || {
+        app.call("create_audit", &[("dataset", "d"), ("design", "reviewer"), ("n", "6"), ("seed", "5")], Some(&auditor))
+    };
+    let first = make().await.json();
+    let second = make().await.json();
+    assert_eq!(first["items"], json!(6));
+    let sample = |id: &Value| {
+        let id = id.as_i64().unwrap();
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_as::<_, (i64, String, String)>(
+                "SELECT item_id, stratum, presentation FROM audit_items WHERE audit_id = ? ORDER BY position",
+            )
+            .bind(id)
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    assert_eq!(sample(&first["id"]).await, sample(&second["id"]).await, "the seed reproduces the sample");
+
+    // Blind re-labelling: the auditor sides with wang and li.
+    let audit = first["id"].as_i64().unwrap().to_string();
+    let mut decided = 0;
+    loop {
+        let next = app.call("audit_next", &[("audit", &audit)], Some(&auditor)).await;
+        assert_eq!(next.status, StatusCode::OK, "{}", next.body);
+        let task = next.json();
+        if task.is_null() {
+            break;
+        }
+        for name in ["wang", "li", "zhao", "judgment"] {
+            assert!(!next.body.contains(name), "blind: `{name}` in {}", next.body);
+        }
+        let item = &task["item"]["Compare"][0];
+        let question = item["question_html"].as_str().unwrap();
+        let index: usize = question.split("问题").nth(1).unwrap().split('：').next().unwrap().parse().unwrap();
+        let first_on_left = item["answers"][0]["html"].as_str().unwrap().contains("回答甲");
+        let decision = json!({ "Judgment": vote(side(index % 2 == 0, first_on_left)) });
+        let body = json!({ "audit": task["audit"], "position": task["position"], "decision": decision });
+        let res = app.call_json("audit_decide", body.clone(), Some(&auditor)).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        assert_eq!(app.call_json("audit_decide", body, Some(&auditor)).await.status, StatusCode::CONFLICT);
+        decided += 1;
+    }
+    assert_eq!(decided, 6);
+    let audit_report = app.call("audit_report", &[("audit", &audit)], Some(&auditor)).await.json();
+    let per =
+        |name: &str| audit_report["reviewers"].as_array().unwrap().iter().find(|r| r[0] == name).unwrap()[1].clone();
+    assert_eq!((per("wang")["k"].clone(), per("wang")["n"].clone()), (json!(0), json!(6)));
+    let zhao_errors = per("zhao")["k"].as_u64().unwrap();
+    let disagreeing = audit_report["items"].as_array().unwrap().iter().filter(|i| i["disagree"] == json!(true)).count();
+    assert_eq!(zhao_errors as usize, disagreeing, "only zhao ever differs from the auditor");
+    assert_eq!(audit_report["errors"]["k"].as_u64().unwrap(), zhao_errors);
+    assert_eq!(audit_report["errors"]["n"], json!(18));
+
+    // The report as files.
+    let csv = app.get(&format!("/api/audit_report?audit={audit}&format=csv"), Some(&auditor)).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.headers["content-disposition"].to_str().unwrap().contains(".csv"));
+    let lines: Vec<&str> = csv.body.lines().collect();
+    assert_eq!(lines[0], "position,item,stratum,question,auditor,reviewer,reviewer_decision,agrees");
+    assert_eq!(lines.len(), 1 + 18);
+    assert_eq!(lines.iter().filter(|l| l.ends_with(",false")).count() as u64, zhao_errors);
+    let json_file = app.get(&format!("/api/audit_report?audit={audit}&format=json"), Some(&auditor)).await;
+    assert_eq!(json_file.json()["errors"], audit_report["errors"]);
+    assert_eq!(
+        app.get(&format!("/api/audit_report?audit={audit}&format=csv"), Some(&zhao)).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
