@@ -84,3 +84,4 @@ for format in trl-dpo trl-reward llamafactory-sharegpt; do
   measure "export 41,700 items × 3 votes as $format" "$bin" --data-dir "$work/db" export --dataset pref --format "$format" "$work/$format.jsonl"
 done
 grep -o 'wrote [0-9]* records' "$work/out" | sed 's/^/last export: /'
+measure "agreement report over 41,700 items × 3 votes" "$bin" --data-dir "$work/db" agreement --dataset pref

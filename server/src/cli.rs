@@ -119,6 +119,11 @@ pub enum Command {
         #[arg(long)]
         threads: Option<usize>,
     },
+    /// A dataset's agreement and bias report (as the agreement page shows it), as JSON.
+    Agreement {
+        #[arg(long)]
+        dataset: String,
+    },
     /// Batch generation jobs; a running server (`serve`) does the work.
     #[command(subcommand)]
     Job(crate::jobs::JobCommand),
@@ -282,6 +287,12 @@ pub async fn run(cli: Cli) -> CliResult {
             Ok(())
         }
         Command::Job(command) => crate::jobs::run(&cli.data_dir, command).await,
+        Command::Agreement { dataset } => {
+            let pool = crate::open_store(&cli.data_dir).await?;
+            let report = app::audit::ssr::agreement_of(&pool, dataset).await.map_err(|e| e.to_string())?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(())
+        }
         Command::Gold { dataset, item, answer } => {
             let pool = crate::open_store(&cli.data_dir).await?;
             let answer = if answer == "none" { None } else { Some(answer.parse::<GoldVote>()?) };

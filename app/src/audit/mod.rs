@@ -338,7 +338,12 @@ pub mod ssr {
 
     pub async fn agreement(dataset: String) -> Result<AgreementReport, AppError> {
         require(&AUDIT_ROLES).await?;
-        let pool = app_state()?.pool;
+        agreement_of(&app_state()?.pool, dataset).await
+    }
+
+    /// The agreement report of a dataset (the CLI calls this too).
+    pub async fn agreement_of(pool: &SqlitePool, dataset: String) -> Result<AgreementReport, AppError> {
+        let pool = pool.clone();
         let record = crate::review::compare::ssr::dataset(&pool, dataset).await?;
         let inputs = compute::Inputs {
             dataset: record.name.clone(),
