@@ -6,7 +6,8 @@
 #   scripts/bench.sh scale      import of 351,600 synthetic QA pairs and 41,700 preference items
 #                               (ChiMed 2.0's sizes) and export of 41,700 voted items, each with
 #                               wall time and peak memory, next to SQLite's own bulk insert of the
-#                               same rows, a search over the QA items; release build. Takes a few
+#                               same rows, a search over the QA items, the agreement report over the
+#                               voted items; release build. Takes a few
 #                               minutes.
 #   scripts/bench.sh generate [MODEL_DIR]
 #                               prefill and decode tokens per second of the local model (greedy,
