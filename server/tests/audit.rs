@@ -146,3 +146,60 @@ async fn agreement_bias_model_agreement_and_a_blind_spot_audit() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn a_qa_dataset_is_audited_with_the_correction_screen() {
+    let app = TestApp::new().await;
+    let admin = app.signed_in("admin", Role::Admin).await;
+    let qa = r#"{"query":"感冒发烧吃什么药？","response":"吃抗生素。"}
+{"query":"头痛怎么办？","response":"注意休息，持续不缓解请就医。"}"#;
+    app.import_as(&admin, "qa", "chatmed", qa).await;
+    app.configure(&admin, "qa", json!({ "overlap_target": 1 })).await;
+    let doctor = app.signed_in("doctor", Role::Annotator).await;
+    for _ in 0..2 {
+        let q = app.call("correct_queue", &[("dataset", "qa")], Some(&doctor)).await.json();
+        let assignment = q["items"][0]["assignment"].as_i64().unwrap();
+        let body = json!({ "assignment": assignment, "correction": { "correction": "Accept" } });
+        assert_eq!(app.call_json("correct", body, Some(&doctor)).await.status, StatusCode::OK);
+    }
+    let auditor = app.signed_in("auditor", Role::Auditor).await;
+    let audit = app
+        .call("create_audit", &[("dataset", "qa"), ("design", "random"), ("n", "5"), ("seed", "1")], Some(&auditor))
+        .await
+        .json();
+    assert_eq!(audit["items"], json!(2), "at most the decided items");
+    let id = audit["id"].as_i64().unwrap().to_string();
+    let mut verdicts = vec![];
+    loop {
+        let task = app.call("audit_next", &[("audit", &id)], Some(&auditor)).await.json();
+        if task.is_null() {
+            break;
+        }
+        let qa = &task["item"]["Correct"];
+        assert!(qa["answer"].is_string(), "{task}");
+        // The antibiotics answer is wrong: the auditor rejects it (a reason is required), accepts the other.
+        let (decision, verdict) = if qa["answer"] == "吃抗生素。" {
+            (json!({ "correction": "Reject", "reasons": ["factual_error"] }), "reject")
+        } else {
+            (json!({ "correction": "Accept" }), "accept")
+        };
+        verdicts.push(verdict);
+        // A decision of the wrong kind, or one breaking the correction rules, changes nothing.
+        let wrong =
+            json!({ "audit": task["audit"], "position": task["position"], "decision": { "Judgment": vote("a") } });
+        assert_eq!(app.call_json("audit_decide", wrong, Some(&auditor)).await.status, StatusCode::BAD_REQUEST);
+        let no_reason = json!({ "audit": task["audit"], "position": task["position"],
+                                "decision": { "Correction": { "correction": "Reject" } } });
+        assert_eq!(app.call_json("audit_decide", no_reason, Some(&auditor)).await.status, StatusCode::BAD_REQUEST);
+        let body =
+            json!({ "audit": task["audit"], "position": task["position"], "decision": { "Correction": decision } });
+        let res = app.call_json("audit_decide", body, Some(&auditor)).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    }
+    verdicts.sort();
+    assert_eq!(verdicts, ["accept", "reject"]);
+    let report = app.call("audit_report", &[("audit", &id)], Some(&auditor)).await.json();
+    assert_eq!((report["errors"]["k"].clone(), report["errors"]["n"].clone()), (json!(1), json!(2)), "{report}");
+    let wrong = report["items"].as_array().unwrap().iter().find(|i| i["disagree"] == json!(true)).unwrap().clone();
+    assert_eq!((wrong["auditor"].clone(), wrong["reviewers"][0][1].clone()), (json!("reject"), json!("accept")));
+}
