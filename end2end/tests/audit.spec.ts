@@ -57,5 +57,7 @@ test("an auditor draws a sample, re-labels it blind and reads the report and the
   await expect(page.locator("#reliability")).toBeVisible();
   await expect(page.locator("#fleiss")).not.toHaveText("");
   await expect(page.locator('tr.reviewer-bias[data-reviewer="doctor9"]')).toBeVisible();
+  // Speed against agreement: a point per reviewer.
+  await expect(page.locator('#chart-speed g.point[data-label="doctor10"]')).toBeVisible();
   await expect(page.locator("#model-vs-clinicians")).toContainText("没有带分数的回答");
 });

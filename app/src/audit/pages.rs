@@ -63,6 +63,36 @@ fn IntervalChart(
     }
 }
 
+/// Each reviewer as a point: median seconds per item (x) against agreement with the majority (y).
+#[component]
+fn SpeedChart(#[prop(into)] title: String, points: Vec<(String, f64, f64)>) -> impl IntoView {
+    const W: f64 = 420.0;
+    const H: f64 = 200.0;
+    const PAD: f64 = 30.0;
+    let max_secs = points.iter().map(|p| p.1).fold(1.0, f64::max);
+    let x = move |secs: f64| PAD + secs / max_secs * (W - 2.0 * PAD);
+    let y = move |share: f64| H - PAD - share * (H - 2.0 * PAD);
+    view! {
+        <figure class="chart interval" id="chart-speed">
+            <figcaption>{title.clone()}</figcaption>
+            <svg viewBox=format!("0 0 {W} {H}") width=W height=H role="img" aria-label=title>
+                <line class="half" x1=PAD x2=W - PAD y1=y(0.5) y2=y(0.5)></line>
+                <text x=PAD - 4.0 y=y(1.0) + 4.0 text-anchor="end">"1"</text>
+                <text x=PAD - 4.0 y=y(0.0) + 4.0 text-anchor="end">"0"</text>
+                <text x=W - PAD y=H - 8.0 text-anchor="end">{format!("{max_secs:.0} s")}</text>
+                {points.into_iter().map(|(name, secs, share)| {
+                    let key = name.clone();
+                    view! {
+                    <g class="point" data-label=key>
+                        <circle cx=x(secs) cy=y(share) r=4></circle>
+                        <text x=x(secs) + 6.0 y=y(share) - 6.0>{name}</text>
+                    </g>
+                }}).collect_view()}
+            </svg>
+        </figure>
+    }
+}
+
 #[component]
 pub fn AuditsPage() -> impl IntoView {
     let i18n = use_i18n();
@@ -306,6 +336,12 @@ fn AgreementView(r: AgreementReport) -> impl IntoView {
     let longer_rows: Vec<(String, Share)> =
         r.reviewers.iter().filter_map(|s| Some((s.reviewer.clone(), s.longer?))).collect();
     let week_rows = r.weeks.clone();
+    let speed_points: Vec<(String, f64, f64)> = r
+        .reviewers
+        .iter()
+        .filter(|s| s.with_majority.n > 0)
+        .filter_map(|s| Some((s.reviewer.clone(), s.median_seconds?, s.with_majority.value)))
+        .collect();
     view! {
         <section class="card" id="reliability" data-fleiss=number(r.fleiss_kappa, u) data-alpha=number(r.alpha_nominal, u)>
             <h1>{t.agreement_title} " · " {r.dataset.clone()}</h1>
@@ -356,6 +392,7 @@ fn AgreementView(r: AgreementReport) -> impl IntoView {
                 </tbody>
             </table>
             <div class="charts">
+                <SpeedChart title=format!("{} × {}", t.median_time, t.with_majority) points=speed_points/>
                 <IntervalChart title=t.with_majority rows=majority_rows id="chart-majority"/>
                 <IntervalChart title=t.left rows=left_rows id="chart-left"/>
                 <IntervalChart title=t.longer rows=longer_rows id="chart-longer"/>
