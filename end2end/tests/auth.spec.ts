@@ -30,6 +30,8 @@ test("the UI switches to English and back", async ({ page }) => {
   await expect(page.locator("h1")).toHaveText("Sign in");
   await page.reload();
   await expect(page.locator("h1")).toHaveText("Sign in");
+  // A click before the reloaded page hydrates would be lost.
+  await waitForHydration(page);
   await page.locator("#switch-language").click();
   await expect(page.locator("h1")).toHaveText("登录");
 });
