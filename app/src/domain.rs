@@ -6,7 +6,8 @@ use std::fmt;
 use std::str::FromStr;
 
 /// Defines an enum whose variants have fixed wire names: the same string in JSON, SQL, the
-/// CLI and the API. `ALL`, `as_str`, `Display` and `FromStr` (with a helpful error) come with it.
+/// CLI and the API. `ALL`, `as_str`, `Display`, `FromStr` (with a helpful error) and
+/// `TryFrom<String>` come with it.
 #[macro_export]
 macro_rules! named_enum {
     ($(#[$meta:meta])* $vis:vis enum $name:ident ($what:literal) {
@@ -24,6 +25,11 @@ macro_rules! named_enum {
         }
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str(self.as_str()) }
+        }
+        /// For reading a column straight into the enum (`#[sqlx(try_from = "String")]`).
+        impl TryFrom<String> for $name {
+            type Error = String;
+            fn try_from(s: String) -> Result<Self, String> { s.parse() }
         }
         impl std::str::FromStr for $name {
             type Err = String;

@@ -12,14 +12,14 @@ pub enum JobCommand {
         #[arg(long)]
         dataset: String,
         /// both_bad, unsafe, fewer_than (with --k) or all.
-        #[arg(long, value_parser = selection)]
+        #[arg(long)]
         selection: Selection,
         #[arg(long, default_value_t = 3)]
         k: u32,
         #[arg(long, default_value_t = 4)]
         n: u32,
         /// best_vs_original or best_vs_worst.
-        #[arg(long, value_parser = pairing, default_value = "best_vs_original")]
+        #[arg(long, default_value = "best_vs_original")]
         pairing: Pairing,
         #[arg(long, default_value_t = 256)]
         max_new_tokens: u32,
@@ -44,14 +44,6 @@ pub enum JobCommand {
     Cancel {
         job: i64,
     },
-}
-
-fn selection(s: &str) -> Result<Selection, String> {
-    Selection::ALL.into_iter().find(|x| x.as_str() == s).ok_or_else(|| format!("unknown selection `{s}`"))
-}
-
-fn pairing(s: &str) -> Result<Pairing, String> {
-    serde_json::from_value(serde_json::json!(s)).map_err(|_| format!("unknown pairing `{s}`"))
 }
 
 fn print(job: &JobView) {

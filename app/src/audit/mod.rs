@@ -30,10 +30,13 @@ pub const REPORT_PATH: &str = "/api/audit_report";
 pub const MAX_SAMPLE: u32 = 1_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct AuditSummary {
     pub id: i64,
     pub dataset: String,
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "String"))]
     pub kind: DatasetKind,
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "String"))]
     pub design: Design,
     /// Asked for; `items` were drawn (fewer when the dataset has fewer decided items).
     pub n: i64,
@@ -141,25 +144,13 @@ pub mod ssr {
 
     pub const AUDIT_ROLES: [Role; 2] = [Role::Admin, Role::Auditor];
 
-    fn summary(r: audits::AuditRow) -> Result<AuditSummary, AppError> {
-        let bad = |what: &str| crate::error::internal("audit row", what);
-        Ok(AuditSummary {
-            kind: r.kind.parse().map_err(|_| bad("kind"))?,
-            design: Design::ALL.into_iter().find(|d| d.as_str() == r.design).ok_or_else(|| bad("design"))?,
-            id: r.id,
-            dataset: r.dataset,
-            n: r.n,
-            seed: r.seed,
-            created_by: r.created_by,
-            created_at: r.created_at,
-            items: r.items,
-            decided: r.decided,
-        })
-    }
-
-    /// Every decision of a dataset, read.
-    async fn decisions(pool: &SqlitePool, dataset: i64) -> Result<Vec<compute::Decision>, AppError> {
-        Ok(compute::read(stored::decisions(pool, dataset).await?))
+    /// The decisions on a dataset's items (or on some of them), read.
+    async fn decisions(
+        pool: &SqlitePool,
+        dataset: i64,
+        items: Option<&[i64]>,
+    ) -> Result<Vec<compute::Decision>, AppError> {
+        Ok(compute::read(stored::decisions(pool, dataset, items).await?))
     }
 
     pub async fn create(dataset: String, design: Design, n: u32, seed: u64) -> Result<AuditSummary, AppError> {
@@ -174,7 +165,7 @@ pub mod ssr {
             return Err(AppError::Invalid("no item of this dataset has been decided yet".into()));
         }
         let mut by_item: BTreeMap<i64, Vec<compute::Decision>> = BTreeMap::new();
-        for d in decisions(&pool, record.id).await? {
+        for d in decisions(&pool, record.id, None).await? {
             by_item.entry(d.item).or_default().push(d);
         }
         let none = || "—".to_string();
@@ -204,13 +195,13 @@ pub mod ssr {
             drawn.push((item, stratum, serde_json::to_string(&shown).expect("ids serialise")));
         }
         let id = audits::create(&pool, record.id, user.id, design.as_str(), i64::from(n), seed as i64, &drawn).await?;
-        summary(audits::get(&pool, id).await?.ok_or(AppError::NotFound)?)
+        Ok(audits::get(&pool, id).await?.ok_or(AppError::NotFound)?.summary)
     }
 
     pub async fn list() -> Result<Vec<AuditSummary>, AppError> {
         require(&AUDIT_ROLES).await?;
         let pool = app_state()?.pool;
-        audits::all(&pool).await?.into_iter().map(summary).collect()
+        Ok(audits::all(&pool).await?.into_iter().map(|r| r.summary).collect())
     }
 
     pub async fn next(audit: i64) -> Result<Option<AuditTask>, AppError> {
@@ -222,14 +213,20 @@ pub mod ssr {
             serde_json::from_str(&next.presentation).map_err(|e| crate::error::internal("presentation", e))?;
         // Not an assignment: the audit's position stands in for one on the screens.
         let key = AssignmentId(next.position);
-        let item = if row.kind == "correct" {
+        let item = if row.summary.kind == DatasetKind::Correct {
             TaskItem::Correct(crate::correct::ssr::qa_item(&pool, key, ItemId(next.item_id), &shown).await?)
         } else {
             let record = crate::store::datasets::by_id(&pool, row.dataset_id).await?.ok_or(AppError::NotFound)?;
             let item = crate::review::compare::ssr::review_item(&pool, key, ItemId(next.item_id), &shown).await?;
             TaskItem::Compare(item, record.review_settings()?)
         };
-        Ok(Some(AuditTask { audit, position: next.position, items: row.items, decided: row.decided, item }))
+        Ok(Some(AuditTask {
+            audit,
+            position: next.position,
+            items: row.summary.items,
+            decided: row.summary.decided,
+            item,
+        }))
     }
 
     /// The auditor's verdict in source terms.
@@ -263,8 +260,8 @@ pub mod ssr {
         let pool = app_state()?.pool;
         let audit_row = audits::get(&pool, audit).await?.ok_or(AppError::NotFound)?;
         let row = audits::item(&pool, audit, position).await?.ok_or(AppError::NotFound)?;
-        match (&decision, audit_row.kind.as_str()) {
-            (AuditDecision::Judgment(j), "compare") => {
+        match (&decision, audit_row.summary.kind) {
+            (AuditDecision::Judgment(j), DatasetKind::Compare) => {
                 let record =
                     crate::store::datasets::by_id(&pool, audit_row.dataset_id).await?.ok_or(AppError::NotFound)?;
                 let shown: Vec<i64> =
@@ -272,7 +269,7 @@ pub mod ssr {
                 crate::review::judgment::validate(&record.review_settings()?, shown.len(), j)
                     .map_err(AppError::Judgment)?;
             }
-            (AuditDecision::Correction(c), "correct") => {
+            (AuditDecision::Correction(c), DatasetKind::Correct) => {
                 let mut conn = pool.acquire().await?;
                 let (_, facts) = crate::store::corrections::facts(&mut conn, ItemId(row.item_id)).await?;
                 crate::correct::rules::validate(&facts, c).map_err(AppError::Correction)?;
@@ -295,13 +292,15 @@ pub mod ssr {
 
     pub async fn build_report(pool: &SqlitePool, audit: i64) -> Result<AuditReport, AppError> {
         let row = audits::get(pool, audit).await?.ok_or(AppError::NotFound)?;
+        let sampled = audits::items(pool, audit).await?;
+        let ids: Vec<i64> = sampled.iter().map(|x| x.item_id).collect();
         let mut by_item: BTreeMap<i64, Vec<compute::Decision>> = BTreeMap::new();
-        for d in decisions(pool, row.dataset_id).await? {
+        for d in decisions(pool, row.dataset_id, Some(&ids)).await? {
             by_item.entry(d.item).or_default().push(d);
         }
         let mut items = Vec::new();
         let mut per_reviewer: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-        for x in audits::items(pool, audit).await? {
+        for x in sampled {
             let auditor: Option<Verdict> = x
                 .decision
                 .as_deref()
@@ -329,7 +328,7 @@ pub mod ssr {
         }
         let (k, n) = per_reviewer.values().fold((0, 0), |(k, n), (a, b)| (k + a, n + b));
         Ok(AuditReport {
-            audit: summary(row)?,
+            audit: row.summary,
             errors: report::Share::of(k, n),
             reviewers: per_reviewer.into_iter().map(|(r, (k, n))| (r, report::Share::of(k, n))).collect(),
             items,
@@ -347,7 +346,7 @@ pub mod ssr {
         let record = crate::review::compare::ssr::dataset(&pool, dataset).await?;
         let inputs = compute::Inputs {
             dataset: record.name.clone(),
-            decisions: decisions(&pool, record.id).await?,
+            decisions: decisions(&pool, record.id, None).await?,
             ratings: stored::ratings(&pool, record.id).await?,
             gold: judgments::gold_accuracy(&pool, record.id).await?,
             scored: stored::scored_items(&pool, record.id).await?,

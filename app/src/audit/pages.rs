@@ -142,9 +142,9 @@ pub fn AuditsPage() -> impl IntoView {
                 <label>{move || t().design}
                     <select id="audit-design" on:change=move |e| {
                         let v = event_target_value(&e);
-                        if let Some(d) = Design::ALL.into_iter().find(|d| d.as_str() == v) { design.set(d) }
+                        if let Ok(d) = v.parse() { design.set(d) }
                     }>
-                        {Design::ALL.into_iter().map(|d| view! { <option value=d.as_str()>{move || t().design(d.as_str())}</option> }).collect_view()}
+                        {Design::ALL.iter().copied().map(|d| view! { <option value=d.as_str()>{move || t().design(d.as_str())}</option> }).collect_view()}
                     </select>
                 </label>
                 <label>{move || t().n}<input id="audit-n" type="number" min="1" max=super::MAX_SAMPLE bind:value=n/></label>

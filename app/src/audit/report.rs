@@ -288,31 +288,31 @@ pub mod compute {
             })
             .collect();
 
-        // Cohen's κ for each pair of reviewers with enough shared items.
-        let mut pairs = Vec::new();
-        let names: Vec<&str> = reviewers.iter().copied().collect();
-        for (i, a) in names.iter().enumerate() {
-            for b in &names[i + 1..] {
-                let shared: Vec<(Verdict, Verdict)> = by_item
-                    .values()
-                    .filter_map(|ds| {
-                        let va = ds.iter().find(|d| d.reviewer == *a)?.verdict;
-                        let vb = ds.iter().find(|d| d.reviewer == *b)?.verdict;
-                        Some((va, vb))
-                    })
-                    .collect();
-                if shared.len() >= MIN_SHARED {
-                    let alike = shared.iter().filter(|(x, y)| x == y).count();
-                    pairs.push(PairKappa {
-                        a: a.to_string(),
-                        b: b.to_string(),
-                        shared: shared.len(),
-                        agreement: alike as f64 / shared.len() as f64,
-                        kappa: cohen_kappa(&shared),
-                    });
+        // Cohen's κ for each pair of reviewers with enough shared items: one pass over the
+        // items, collecting each pair's decisions (names ordered within a pair).
+        let mut shared: BTreeMap<(&str, &str), Vec<(Verdict, Verdict)>> = BTreeMap::new();
+        for ds in by_item.values() {
+            for (i, x) in ds.iter().enumerate() {
+                for y in &ds[i + 1..] {
+                    let (first, second) = if x.reviewer <= y.reviewer { (x, y) } else { (y, x) };
+                    shared
+                        .entry((first.reviewer.as_str(), second.reviewer.as_str()))
+                        .or_default()
+                        .push((first.verdict, second.verdict));
                 }
             }
         }
+        let pairs = shared
+            .into_iter()
+            .filter(|(_, s)| s.len() >= MIN_SHARED)
+            .map(|((a, b), shared)| PairKappa {
+                a: a.to_string(),
+                b: b.to_string(),
+                shared: shared.len(),
+                agreement: shared.iter().filter(|(x, y)| x == y).count() as f64 / shared.len() as f64,
+                kappa: cohen_kappa(&shared),
+            })
+            .collect();
 
         AgreementReport {
             dataset,

@@ -1,32 +1,16 @@
 //! Drawing an audit sample: n items from those reviewers decided, simply at random or
 //! stratified (equal numbers per stratum, topped up at random when a stratum runs short).
 //! The same data and seed always give the same sample and the same answer order.
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Design {
-    Random,
-    /// By reviewer: items each reviewer decided (an item counts for each of its reviewers).
-    Reviewer,
-    Department,
-    /// By task type (PromptCBLUE task names).
-    Task,
-    /// By the reviewers' majority decision (answer 1, answer 2, tie, both bad, no majority…).
-    Vote,
-}
-
-impl Design {
-    pub const ALL: [Design; 5] = [Design::Random, Design::Reviewer, Design::Department, Design::Task, Design::Vote];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Design::Random => "random",
-            Design::Reviewer => "reviewer",
-            Design::Department => "department",
-            Design::Task => "task",
-            Design::Vote => "vote",
-        }
+crate::named_enum! {
+    /// How a sample is drawn: simply at random, or stratified (by reviewer: the items each
+    /// reviewer decided, an item counting for each of its reviewers; by department; by task
+    /// type, e.g. PromptCBLUE task names; by the reviewers' majority decision).
+    pub enum Design("design") {
+        Random = "random",
+        Reviewer = "reviewer",
+        Department = "department",
+        Task = "task",
+        Vote = "vote",
     }
 }
 

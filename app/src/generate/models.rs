@@ -56,10 +56,18 @@ impl Models {
     /// The running local model `name`, started on first use (loading can take seconds:
     /// callers on the async runtime go through `spawn_blocking`).
     pub fn get(&self, name: &str) -> Result<Arc<Generator>, ModelError> {
-        if let Some(g) = self.running.lock().expect("models lock").get(name) {
-            return Ok(g.clone());
+        match self.running(name) {
+            Some(g) => Ok(g),
+            None => self.start(&self.local_dir(name)?, name),
         }
-        let generator = Arc::new(Generator::start(&self.local_dir(name)?, self.threads).map_err(ModelError::Failed)?);
+    }
+
+    fn running(&self, name: &str) -> Option<Arc<Generator>> {
+        self.running.lock().expect("models lock").get(name).cloned()
+    }
+
+    fn start(&self, dir: &std::path::Path, name: &str) -> Result<Arc<Generator>, ModelError> {
+        let generator = Arc::new(Generator::start(dir, self.threads).map_err(ModelError::Failed)?);
         let mut running = self.running.lock().expect("models lock");
         Ok(running.entry(name.to_string()).or_insert(generator).clone())
     }
@@ -77,9 +85,12 @@ impl Models {
     /// What writes answers for a dataset whose model is `name`: a local model of that name,
     /// else the configured endpoint of that name.
     pub async fn engine(self: &Arc<Self>, pool: &SqlitePool, name: &str) -> Result<Engine, ModelError> {
-        if self.names().iter().any(|n| n == name) {
+        if let Some(g) = self.running(name) {
+            return Ok(Engine::Local(g));
+        }
+        if let Ok(dir) = self.local_dir(name) {
             let (models, name) = (self.clone(), name.to_string());
-            return match tokio::task::spawn_blocking(move || models.get(&name)).await {
+            return match tokio::task::spawn_blocking(move || models.start(&dir, &name)).await {
                 Ok(result) => result.map(Engine::Local),
                 Err(e) => Err(ModelError::Failed(e.to_string())),
             };

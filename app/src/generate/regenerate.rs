@@ -53,17 +53,18 @@ pub struct Keeper {
 }
 
 impl Keeper {
-    /// `answer` to `prompt` (as the template wrote it), made with `sampling`, as a candidate.
+    /// `answer` to `prompt` (as the template wrote it), made with `sampling`, as a candidate;
+    /// with its provenance.
     pub async fn candidate(
         &self,
         prompt: &str,
         sampling: &Sampling,
         answer: &Answer,
         job: Option<i64>,
-    ) -> Result<NewCandidate, ModelError> {
+    ) -> Result<(NewCandidate, Provenance), ModelError> {
         let score = score(&self.state.models, self.reward_model.as_deref(), prompt, answer).await?;
         let provenance = self.engine.provenance(&self.template, sampling, answer);
-        Ok(NewCandidate {
+        let candidate = NewCandidate {
             body: answer.text.clone(),
             model: Some(self.engine.name().to_string()),
             prior_label: None,
@@ -73,7 +74,8 @@ impl Keeper {
                 score_kind: Some(score.kind.as_str().to_string()),
                 job,
             }),
-        })
+        };
+        Ok((candidate, provenance))
     }
 }
 
@@ -165,14 +167,10 @@ impl Pending {
     /// Scores and stores the answer for its reviewer: the stream's last line.
     async fn keep(&self, answer: &Answer) -> Result<Regenerated, String> {
         let k = &self.keeper;
-        let candidate = k.candidate(&self.prompt, &self.sampling, answer, None).await.map_err(|e| format!("{e:?}"))?;
+        let (candidate, provenance) =
+            k.candidate(&self.prompt, &self.sampling, answer, None).await.map_err(|e| format!("{e:?}"))?;
         let draft =
             generated::save_draft(&k.state.pool, self.item, self.user, &candidate).await.map_err(|e| e.to_string())?;
-        Ok(Regenerated {
-            draft,
-            text: answer.text.clone(),
-            model: k.engine.name().to_string(),
-            provenance: k.engine.provenance(&k.template, &self.sampling, answer),
-        })
+        Ok(Regenerated { draft, text: answer.text.clone(), model: k.engine.name().to_string(), provenance })
     }
 }

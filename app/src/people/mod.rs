@@ -210,12 +210,8 @@ pub mod ssr {
     pub async fn report(pool: &SqlitePool, username: &str) -> Result<ReviewerReport, AppError> {
         let user = users::by_username(pool, username).await?.ok_or(AppError::NotFound)?;
         let row = users::list(pool, Some(&user.username)).await?.pop().ok_or(AppError::NotFound)?;
-        let times = stats::reviewer_times(pool, user.id).await?;
-        let median_seconds = (!times.is_empty()).then(|| {
-            let n = times.len();
-            let ms = if n % 2 == 1 { times[n / 2] as f64 } else { (times[n / 2 - 1] + times[n / 2]) as f64 / 2.0 };
-            (ms / 100.0).round() / 10.0
-        });
+        let mut times: Vec<f64> = stats::reviewer_times(pool, user.id).await?.into_iter().map(|ms| ms as f64).collect();
+        let median_seconds = crate::audit::stats::median(&mut times).map(|ms| (ms / 100.0).round() / 10.0);
         Ok(ReviewerReport {
             person: person(row)?,
             per_day: stats::reviewer_days(pool, user.id).await?,

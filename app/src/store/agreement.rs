@@ -2,6 +2,9 @@
 //! correction, in source terms (answers by their position in the file, never screen sides).
 use sqlx::SqlitePool;
 
+/// Items ?2 (a JSON array of ids) only, when ?2 is not NULL.
+const ITEMS: &str = "(?2 IS NULL OR i.id IN (SELECT value FROM json_each(?2)))";
+
 /// One reviewer's decision on one item.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DecisionRow {
@@ -23,8 +26,14 @@ pub struct DecisionRow {
     pub created_at: String,
 }
 
-pub async fn decisions(pool: &SqlitePool, dataset: i64) -> Result<Vec<DecisionRow>, sqlx::Error> {
-    sqlx::query_as(
+/// The decisions on a dataset's items, or only on `items` (an audit's sample) when given.
+pub async fn decisions(
+    pool: &SqlitePool,
+    dataset: i64,
+    items: Option<&[i64]>,
+) -> Result<Vec<DecisionRow>, sqlx::Error> {
+    let items = items.map(|ids| serde_json::to_string(ids).expect("ids serialise"));
+    sqlx::query_as(&format!(
         "SELECT j.item_id, u.username AS reviewer, j.outcome,
                 CASE WHEN j.winner_id IS NOT NULL
                      THEN json_array((SELECT position + 1 FROM candidates WHERE id = j.winner_id))
@@ -39,14 +48,15 @@ pub async fn decisions(pool: &SqlitePool, dataset: i64) -> Result<Vec<DecisionRo
                             WHERE item_id = j.item_id AND id <> j.winner_id) o) END AS longer_won,
                 j.time_on_task_ms AS time_ms, j.created_at
            FROM judgments j JOIN items i ON i.id = j.item_id JOIN users u ON u.id = j.user_id
-          WHERE i.dataset_id = ?1 AND i.excluded_at IS NULL
+          WHERE i.dataset_id = ?1 AND i.excluded_at IS NULL AND {ITEMS}
          UNION ALL
          SELECT c.item_id, u.username, c.decision, '[]', NULL, NULL, NULL, NULL, c.created_at
            FROM corrections c JOIN items i ON i.id = c.item_id JOIN users u ON u.id = c.user_id
-          WHERE i.dataset_id = ?1 AND i.excluded_at IS NULL
+          WHERE i.dataset_id = ?1 AND i.excluded_at IS NULL AND {ITEMS}
           ORDER BY 1, 9",
-    )
+    ))
     .bind(dataset)
+    .bind(items)
     .fetch_all(pool)
     .await
 }

@@ -1,5 +1,6 @@
 //! Spot-audit samples (`audits`, `audit_items`) and the auditor's blind decisions.
 use super::{NOW, begin_write};
+use crate::audit::AuditSummary;
 use crate::domain::UserId;
 use sqlx::SqlitePool;
 
@@ -44,19 +45,12 @@ pub async fn create(
     Ok(id)
 }
 
+/// An audit as stored, with its progress.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AuditRow {
-    pub id: i64,
     pub dataset_id: i64,
-    pub dataset: String,
-    pub kind: String,
-    pub design: String,
-    pub n: i64,
-    pub seed: i64,
-    pub created_by: Option<String>,
-    pub created_at: String,
-    pub items: i64,
-    pub decided: i64,
+    #[sqlx(flatten)]
+    pub summary: AuditSummary,
 }
 
 const AUDIT_ROW: &str = "SELECT a.id, a.dataset_id, d.name AS dataset, d.kind, a.design, a.n, a.seed,

@@ -2,23 +2,24 @@
 //! items a job covers are fixed when it starts; each is marked done in the same transaction
 //! that stores its new review items, so a job stopped at any point resumes without losing or
 //! repeating one.
+use super::flags::ACTIVE;
 use super::{NOW, begin_write};
 use crate::domain::{DatasetId, ItemId, UserId};
-use crate::generate::jobs::JobStatus;
+use crate::generate::jobs::{JobStatus, Selection};
 use sqlx::{SqliteConnection, SqlitePool};
 
 /// Which items of a dataset a job covers, as SQL over `items i` (`?` binds `k`).
-pub fn selection_sql(selection: &str) -> Option<&'static str> {
-    Some(match selection {
-        "both_bad" => "EXISTS (SELECT 1 FROM judgments j WHERE j.item_id = i.id AND j.outcome = 'both_bad')",
-        "unsafe" => {
-            "EXISTS (SELECT 1 FROM flags f WHERE f.item_id = i.id AND f.category = 'unsafe'
-                       AND f.status IN ('open', 'confirmed'))"
+fn selection_sql(selection: Selection) -> String {
+    match selection {
+        Selection::BothBad => {
+            "EXISTS (SELECT 1 FROM judgments j WHERE j.item_id = i.id AND j.outcome = 'both_bad')".into()
         }
-        "fewer_than" => "(SELECT COUNT(*) FROM candidates c WHERE c.item_id = i.id) < ?",
-        "all" => "1",
-        _ => return None,
-    })
+        Selection::Unsafe => format!(
+            "EXISTS (SELECT 1 FROM flags f WHERE f.item_id = i.id AND f.category = 'unsafe' AND f.status IN {ACTIVE})"
+        ),
+        Selection::FewerThan => "(SELECT COUNT(*) FROM candidates c WHERE c.item_id = i.id) < ?".into(),
+        Selection::All => "1".into(),
+    }
 }
 
 /// Creates a job over the dataset's items matching `selection`; returns its id and how many
@@ -27,12 +28,12 @@ pub async fn create(
     pool: &SqlitePool,
     dataset: DatasetId,
     actor: Option<UserId>,
-    selection: &str,
+    selection: Selection,
     k: i64,
     n: i64,
     settings: &serde_json::Value,
 ) -> Result<Option<(i64, i64)>, sqlx::Error> {
-    let filter = selection_sql(selection).ok_or_else(|| sqlx::Error::Protocol(format!("selection {selection}")))?;
+    let filter = selection_sql(selection);
     let mut tx = begin_write(pool).await?;
     let job: i64 = sqlx::query_scalar(
         "INSERT INTO generation_jobs (dataset_id, created_by, selection, n, settings, state)
@@ -40,7 +41,7 @@ pub async fn create(
     )
     .bind(dataset.0)
     .bind(actor.map(|u| u.0))
-    .bind(selection)
+    .bind(selection.as_str())
     .bind(n)
     .bind(settings.to_string())
     .fetch_one(&mut *tx)
@@ -50,7 +51,7 @@ pub async fn create(
          SELECT ?, i.id FROM items i WHERE i.dataset_id = ? AND i.excluded_at IS NULL AND {filter}"
     );
     let mut q = sqlx::query(&sql).bind(job).bind(dataset.0);
-    if selection == "fewer_than" {
+    if selection == Selection::FewerThan {
         q = q.bind(k);
     }
     let items = q.execute(&mut *tx).await?.rows_affected() as i64;

@@ -12,40 +12,16 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
 
-/// Which items a job covers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Selection {
-    /// Items at least one reviewer voted "both bad".
-    BothBad,
-    /// Items with an open or confirmed unsafe-advice flag.
-    Unsafe,
-    /// Items with fewer than `k` answers.
-    FewerThan,
-    All,
+crate::named_enum! {
+    /// Which items a job covers: items at least one reviewer voted "both bad", items with an
+    /// open or confirmed unsafe-advice flag, items with fewer than `k` answers, or all.
+    pub enum Selection("selection") { BothBad = "both_bad", Unsafe = "unsafe", FewerThan = "fewer_than", All = "all" }
 }
 
-impl Selection {
-    pub const ALL: [Selection; 4] = [Selection::BothBad, Selection::Unsafe, Selection::FewerThan, Selection::All];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Selection::BothBad => "both_bad",
-            Selection::Unsafe => "unsafe",
-            Selection::FewerThan => "fewer_than",
-            Selection::All => "all",
-        }
-    }
-}
-
-/// What the best generated answer is paired with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Pairing {
-    /// One new item per original answer: best vs that answer.
-    BestVsOriginal,
-    /// One new item: best vs worst of the N (with N = 1, as best vs original).
-    BestVsWorst,
+crate::named_enum! {
+    /// What the best generated answer is paired with: each original answer (one new item per
+    /// original), or the worst of the N (one new item; with N = 1, as best vs original).
+    pub enum Pairing("pairing") { BestVsOriginal = "best_vs_original", BestVsWorst = "best_vs_worst" }
 }
 
 /// A job as an admin asks for it.
@@ -132,12 +108,9 @@ pub struct JobsView {
     pub jobs: Vec<JobView>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum JobAction {
-    Pause,
-    Resume,
-    Cancel,
+crate::named_enum! {
+    /// What an admin does to a job (between items).
+    pub enum JobAction("job action") { Pause = "pause", Resume = "resume", Cancel = "cancel" }
 }
 
 /// Starts a batch job on a dataset. Admins only.
@@ -198,7 +171,7 @@ pub mod ssr {
         }
         let settings = serde_json::to_value(spec).expect("a job spec serialises");
         let (k, n) = (i64::from(spec.k), i64::from(spec.n));
-        let created = jobs::create(pool, record.id(), actor, spec.selection.as_str(), k, n, &settings).await?;
+        let created = jobs::create(pool, record.id(), actor, spec.selection, k, n, &settings).await?;
         let (job, _) =
             created.ok_or_else(|| AppError::Invalid("no item of this dataset matches the selection".into()))?;
         view(jobs::get(pool, job).await?.ok_or(AppError::NotFound)?)

@@ -158,9 +158,9 @@ fn JobForm(dataset: Signal<String>, on_started: Callback<()>) -> impl IntoView {
                 <label>{move || t().selection}
                     <select id="job-selection" on:change=move |e| {
                         let v = event_target_value(&e);
-                        if let Some(s) = Selection::ALL.into_iter().find(|s| s.as_str() == v) { selection.set(s) }
+                        if let Ok(s) = v.parse() { selection.set(s) }
                     }>
-                        {Selection::ALL.into_iter().map(|s| view! {
+                        {Selection::ALL.iter().copied().map(|s| view! {
                             <option value=s.as_str() selected=move || selection.get() == s>{move || selection_name(s, i18n)}</option>
                         }).collect_view()}
                     </select>

@@ -127,7 +127,7 @@ async fn do_item(state: &AppState, job: &Job, item: ItemId) -> Result<(), String
             }
         };
         match keeper.candidate(&prompt, &sampling, &answer, Some(job.id)).await {
-            Ok(c) => answers.push(c),
+            Ok((c, _)) => answers.push(c),
             Err(e) => {
                 tracing::warn!("job {} item {}: scoring: {e:?}", job.id, item.0);
                 return fail_item(state, job.id, item, "the answer could not be scored").await;
