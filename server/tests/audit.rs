@@ -6,18 +6,51 @@ use common::{TestApp, pairs, vote};
 use http::StatusCode;
 use serde_json::{Value, json};
 
+/// One reviewer's vote as the test recorded it: the item's index in `pairs(…)`, whether the
+/// vote went to the file's first answer, and whether it went to the left side.
+struct Cast {
+    index: usize,
+    first: bool,
+    left: bool,
+}
+
 /// Judges every item of `d` as `pick` says, given the item's index in `pairs(…)` and which
-/// side shows the file's first answer (`回答甲`): returns "a" or "b".
-async fn judge_all(app: &TestApp, cookie: &str, pick: impl Fn(usize, bool) -> &'static str) {
+/// side shows the file's first answer (`回答甲`): returns "a" or "b". Sides are shown in a
+/// random order, so the caller gets back what each vote meant.
+async fn judge_all(app: &TestApp, cookie: &str, pick: impl Fn(usize, bool) -> &'static str) -> Vec<Cast> {
+    let mut cast = Vec::new();
     loop {
         let q = app.queue(cookie, "d").await;
         let Some(item) = q["items"].as_array().unwrap().first().cloned() else { break };
         let question = item["question_html"].as_str().unwrap();
         let index: usize = question.split("问题").nth(1).unwrap().split('：').next().unwrap().parse().unwrap();
         let first_on_left = item["answers"][0]["html"].as_str().unwrap().contains("回答甲");
-        let res = app.judge(cookie, item["assignment"].as_i64().unwrap(), vote(pick(index, first_on_left))).await;
+        let side = pick(index, first_on_left);
+        let res = app.judge(cookie, item["assignment"].as_i64().unwrap(), vote(side)).await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        cast.push(Cast { index, first: (side == "a") == first_on_left, left: side == "a" });
     }
+    cast
+}
+
+/// The exact two-sided binomial test at p = ½ (R's `binom.test`), written out here so the
+/// report's figure is checked against an independent computation.
+fn binom_half(k: usize, n: usize) -> f64 {
+    let choose = |n: usize, k: usize| (0..k).fold(1.0, |acc, i| acc * (n - i) as f64 / (i + 1) as f64);
+    let prob = |x: usize| choose(n, x) * 0.5f64.powi(n as i32);
+    let observed = prob(k);
+    (0..=n).map(prob).filter(|&q| q <= observed * (1.0 + 1e-7)).sum::<f64>().min(1.0)
+}
+
+/// Fleiss' kappa written out for two categories, from each item's count of votes for the
+/// first answer out of `raters`.
+fn fleiss_two(firsts: &[usize], raters: usize) -> f64 {
+    let (n, r) = (firsts.len() as f64, raters as f64);
+    let agree = |c: f64| (c * (c - 1.0) + (r - c) * (r - c - 1.0)) / (r * (r - 1.0));
+    let observed = firsts.iter().map(|&c| agree(c as f64)).sum::<f64>() / n;
+    let p1 = firsts.iter().sum::<usize>() as f64 / (n * r);
+    let expected = p1 * p1 + (1.0 - p1) * (1.0 - p1);
+    (observed - expected) / (1.0 - expected)
 }
 
 /// The side showing source answer 1 (`first`) or 2.
@@ -32,12 +65,19 @@ async fn agreement_bias_model_agreement_and_a_blind_spot_audit() {
     app.import(&admin, "d", &pairs(12)).await;
     app.configure(&admin, "d", json!({ "overlap_target": 3 })).await;
     // wang and li agree: answer 1 for even items, answer 2 for odd ones; zhao always takes the left answer.
+    let mut wang_left = 0;
     for name in ["wang", "li"] {
         let cookie = app.signed_in(name, Role::Annotator).await;
-        judge_all(&app, &cookie, |i, left| side(i % 2 == 0, left)).await;
+        let cast = judge_all(&app, &cookie, |i, left| side(i % 2 == 0, left)).await;
+        assert!(cast.iter().all(|c| c.first == (c.index % 2 == 0)));
+        if name == "wang" {
+            wang_left = cast.iter().filter(|c| c.left).count();
+        }
     }
     let zhao = app.signed_in("zhao", Role::Annotator).await;
-    judge_all(&app, &zhao, |_, _| "a").await;
+    let zhao_cast = judge_all(&app, &zhao, |_, _| "a").await;
+    // Where zhao's left answer happened to be the others' choice (the sides are shown at random).
+    let zhao_agrees = zhao_cast.iter().filter(|c| c.first == (c.index % 2 == 0)).count();
     // A reward model preferring answer 1 everywhere (scores as a generation job stores them).
     sqlx::query(
         "UPDATE candidates SET score = CASE position WHEN 0 THEN 0.9 ELSE 0.1 END, score_kind = 'reward_model'",
@@ -54,15 +94,25 @@ async fn agreement_bias_model_agreement_and_a_blind_spot_audit() {
         |name: &str| report["reviewers"].as_array().unwrap().iter().find(|r| r["reviewer"] == name).unwrap().clone();
     assert_eq!(reviewer("zhao")["left"]["value"], json!(1.0));
     assert!(reviewer("zhao")["left_p"].as_f64().unwrap() < 0.001, "12 of 12 on the left");
-    assert!(reviewer("wang")["left_p"].as_f64().unwrap() > 0.01, "wang follows the content, not the side");
+    let wang_p = reviewer("wang")["left_p"].as_f64().unwrap();
+    assert!((wang_p - binom_half(wang_left, 12)).abs() < 1e-9, "wang: {wang_left} of 12 on the left, p {wang_p}");
     let pair = report["pairs"].as_array().unwrap().iter().find(|p| p["a"] == "li" && p["b"] == "wang").unwrap().clone();
     assert_eq!((pair["shared"].clone(), pair["kappa"].clone()), (json!(12), json!(1.0)));
     // zhao agrees with the others' (unanimous) majority exactly where the left answer is theirs.
     let z = reviewer("zhao")["with_majority"].clone();
-    assert_eq!(z["n"], json!(12));
-    assert!(z["low"].as_f64().unwrap() < z["value"].as_f64().unwrap(), "{z}");
+    assert_eq!((z["k"].clone(), z["n"].clone()), (json!(zhao_agrees), json!(12)), "{z}");
+    let low = z["low"].as_f64().unwrap();
+    assert!(low <= z["value"].as_f64().unwrap() && (zhao_agrees == 0 || low > 0.0), "{z}");
+    // Fleiss' kappa over the 36 decisions: wang and li always vote for the even items' first answer.
+    let firsts: Vec<usize> = (0..12)
+        .map(|i| {
+            let zhao_first = zhao_cast.iter().any(|c| c.index == i && c.first);
+            2 * usize::from(i % 2 == 0) + usize::from(zhao_first)
+        })
+        .collect();
     let fleiss = report["fleiss_kappa"].as_f64().unwrap();
-    assert!(fleiss > 0.0 && fleiss < 1.0, "{fleiss}");
+    assert!((fleiss - fleiss_two(&firsts, 3)).abs() < 1e-9, "{fleiss} for {firsts:?}");
+    assert!(fleiss < 1.0);
     let model = &report["model"];
     assert_eq!((model["agree"]["k"].clone(), model["agree"]["n"].clone()), (json!(6), json!(12)), "{model}");
     assert_eq!(model["disagreements"].as_array().unwrap().len(), 6);
