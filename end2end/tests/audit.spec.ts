@@ -31,11 +31,19 @@ test("an auditor draws a sample, re-labels it blind and reads the report and the
   await expect(page.locator("#audit-created")).toBeVisible();
   await page.locator("#audit-created a").click();
 
-  // Blind: the review screen without anyone's earlier decision; the auditor says both bad.
+  // Blind: the review screen without anyone's earlier decision; the auditor says both bad,
+  // and flags the first item as unsafe (in the audit only: the reviewers never flagged it).
   for (let i = 0; i < 3; i++) {
     await expect(page.locator("#audit-progress")).toHaveAttribute("data-decided", String(i));
     await expect(page.locator(".answer")).toHaveCount(2);
     await expect(page.locator("body")).not.toContainText("doctor9");
+    if (i === 0) {
+      await page.keyboard.press("f");
+      await page.locator("#flag-scope").selectOption("item");
+      await page.locator("#flag-severity").selectOption("severe");
+      await page.locator("#flag-save").click();
+      await expect(page.locator('#flags li[data-kind="unsafe"]')).toBeVisible();
+    }
     await page.keyboard.press("x");
     await page.keyboard.press("Enter");
   }
@@ -49,8 +57,11 @@ test("an auditor draws a sample, re-labels it blind and reads the report and the
   await expect(page.locator('#audit-reviewers g[data-label="doctor9"]')).toHaveAttribute("data-value", "1.0000");
   await expect(page.locator('#audit-reviewers g[data-label="doctor10"]')).toHaveAttribute("data-value", "0.0000");
   await expect(page.locator("tr.audited-item.disagree")).toHaveCount(3);
+  await expect(page.locator("#audit-flags-missed")).toHaveAttribute("data-k", "1");
+  await expect(page.locator("#audit-flags-missed")).toHaveAttribute("data-n", "3");
+  await expect(page.locator("tr.audited-item.flags-differ .flags-missed")).toHaveCount(1);
   const csv = await page.evaluate(async (href) => (await fetch(href)).text(), await page.locator("#audit-csv").getAttribute("href"));
-  expect(csv.split("\n")[0]).toBe("position,item,stratum,question,auditor,reviewer,reviewer_decision,agrees");
+  expect(csv.split("\n")[0]).toBe("position,item,stratum,question,auditor,reviewer,reviewer_decision,agrees,auditor_flags,team_flags");
 
   // The agreement page of the same dataset: two reviewers who never agree.
   await open(page, "/audit/datasets/audited");

@@ -186,9 +186,12 @@ async fn agreement_bias_model_agreement_and_a_blind_spot_audit() {
     assert_eq!(csv.status, StatusCode::OK);
     assert!(csv.headers["content-disposition"].to_str().unwrap().contains(".csv"));
     let lines: Vec<&str> = csv.body.lines().collect();
-    assert_eq!(lines[0], "position,item,stratum,question,auditor,reviewer,reviewer_decision,agrees");
+    assert_eq!(
+        lines[0],
+        "position,item,stratum,question,auditor,reviewer,reviewer_decision,agrees,auditor_flags,team_flags"
+    );
     assert_eq!(lines.len(), 1 + 18);
-    assert_eq!(lines.iter().filter(|l| l.ends_with(",false")).count() as u64, zhao_errors);
+    assert_eq!(lines.iter().filter(|l| l.ends_with(",false,,")).count() as u64, zhao_errors);
     let json_file = app.get(&format!("/api/audit_report?audit={audit}&format=json"), Some(&auditor)).await;
     assert_eq!(json_file.json()["errors"], audit_report["errors"]);
     assert_eq!(
@@ -252,4 +255,134 @@ async fn a_qa_dataset_is_audited_with_the_correction_screen() {
     assert_eq!((report["errors"]["k"].clone(), report["errors"]["n"].clone()), (json!(1), json!(2)), "{report}");
     let wrong = report["items"].as_array().unwrap().iter().find(|i| i["disagree"] == json!(true)).unwrap().clone();
     assert_eq!((wrong["auditor"].clone(), wrong["reviewers"][0][1].clone()), (json!("reject"), json!("accept")));
+}
+
+/// The flags of a sampled item as the audit shows them, found by kind.
+fn audit_flag<'a>(state: &'a Value, kind: Value) -> &'a Value {
+    state["flags"].as_array().unwrap().iter().find(|f| f["kind"] == kind).unwrap_or_else(|| panic!("{kind} in {state}"))
+}
+
+#[tokio::test]
+async fn the_auditor_flags_blind_apart_from_the_team_and_the_report_compares_the_flags() {
+    let app = TestApp::new().await;
+    let admin = app.signed_in("admin", Role::Admin).await;
+    // An answer with a phone number and a hospital (the detectors find both), and one with unsafe advice.
+    let data = r#"{"question": "腰椎间盘突出能做什么运动？", "response_chosen": "游泳。北京大学第三医院骨科，电话13812345678", "response_rejected": "多休息。"}
+{"question": "头痛怎么办？", "response_chosen": "止痛药每天吃十片。", "response_rejected": "注意休息，持续不缓解请就医。"}"#;
+    app.import(&admin, "d", data).await;
+    app.configure(&admin, "d", json!({ "overlap_target": 1 })).await;
+
+    // The reviewer confirms the phone number, dismisses the hospital and calls the first item unsafe.
+    let doctor = app.signed_in("doctor", Role::Annotator).await;
+    loop {
+        let q = app.queue(&doctor, "d").await;
+        let Some(item) = q["items"].as_array().unwrap().first().cloned() else { break };
+        let assignment = item["assignment"].as_i64().unwrap();
+        if item["question_html"].as_str().unwrap().contains("腰椎") {
+            let a = assignment.to_string();
+            for (kind, verdict) in [("phone", "confirm"), ("hospital", "dismiss")] {
+                let id = audit_flag(&item["flags"], json!({ "span": kind }))["id"].as_i64().unwrap().to_string();
+                let form = [("assignment", a.as_str()), ("flag", id.as_str()), ("verdict", verdict)];
+                assert_eq!(app.call("review_flag", &form, Some(&doctor)).await.status, StatusCode::OK);
+            }
+            let unsafe_item = json!({ "assignment": assignment, "flag": { "type": "concern", "field": null,
+                                      "concern": "unsafe", "severity": "moderate", "note": "" } });
+            assert_eq!(app.call_json("flag", unsafe_item, Some(&doctor)).await.status, StatusCode::OK);
+        }
+        assert_eq!(app.judge(&doctor, assignment, vote("a")).await.status, StatusCode::OK);
+    }
+    let team_flags: Vec<(String, String)> =
+        sqlx::query_as("SELECT category, status FROM flags ORDER BY id").fetch_all(&app.pool).await.unwrap();
+
+    let auditor = app.signed_in("auditor", Role::Auditor).await;
+    let audit = app
+        .call("create_audit", &[("dataset", "d"), ("design", "random"), ("n", "2"), ("seed", "3")], Some(&auditor))
+        .await
+        .json();
+    let audit_id = audit["id"].as_i64().unwrap();
+    let id = audit_id.to_string();
+    for who in [&doctor, &auditor] {
+        let status = app.call("audit_flags", &[("audit", &id), ("position", "9")], Some(who)).await.status;
+        assert_eq!(status, if who == &doctor { StatusCode::FORBIDDEN } else { StatusCode::NOT_FOUND });
+    }
+    loop {
+        let task = app.call("audit_next", &[("audit", &id)], Some(&auditor)).await.json();
+        if task.is_null() {
+            break;
+        }
+        let item = &task["item"]["Compare"][0];
+        let position = task["position"].as_i64().unwrap();
+        let p = position.to_string();
+        let answer = |needle: &str| {
+            item["answers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .position(|a| a["html"].as_str().unwrap().contains(needle))
+                .unwrap()
+        };
+        let state = item["flags"].clone();
+        assert_eq!(state, app.call("audit_flags", &[("audit", &id), ("position", &p)], Some(&auditor)).await.json());
+        if item["question_html"].as_str().unwrap().contains("腰椎") {
+            // Blind: the detectors' spans, as yet undecided; nothing of the reviewer's verdicts or concern.
+            let statuses: Vec<&Value> = state["flags"].as_array().unwrap().iter().map(|f| &f["status"]).collect();
+            assert!(statuses.iter().all(|s| *s == "open"), "{state}");
+            assert!(state["flags"].as_array().unwrap().iter().all(|f| f["by_detector"] == json!(true)), "{state}");
+            assert!(item["answers"][answer("电话")]["html"].as_str().unwrap().contains("cat-phone st-open"));
+            for kind in ["phone", "hospital"] {
+                let flag = audit_flag(&state, json!({ "span": kind }))["id"].as_i64().unwrap().to_string();
+                let res = app
+                    .call(
+                        "audit_review_flag",
+                        &[("audit", &id), ("position", &p), ("flag", &flag), ("verdict", "confirm")],
+                        Some(&auditor),
+                    )
+                    .await;
+                assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+                assert_eq!(audit_flag(&res.json(), json!({ "span": kind }))["status"], "confirmed");
+            }
+        } else {
+            let i = answer("十片");
+            let flag = |audit: i64, flag: Value| json!({ "audit": audit, "position": position, "flag": flag });
+            let span = |text: &str| json!({ "type": "span", "field": { "answer": i }, "text": text, "occurrence": 0, "category": "advertising" });
+            let res = app.call_json("audit_flag", flag(audit_id + 1, span("十片")), Some(&auditor)).await;
+            assert_eq!(res.status, StatusCode::NOT_FOUND, "another audit's position");
+            let res = app.call_json("audit_flag", flag(audit_id, span("不在原文里")), Some(&auditor)).await;
+            assert_eq!((res.status, res.json()), (StatusCode::BAD_REQUEST, json!({ "Flag": "SpanNotFound" })));
+            let concern = flag(
+                audit_id,
+                json!({ "type": "concern", "field": { "answer": i }, "concern": "unsafe", "severity": "severe",
+                        "note": "十片远超剂量" }),
+            );
+            assert_eq!(app.call_json("audit_flag", concern.clone(), Some(&doctor)).await.status, StatusCode::FORBIDDEN);
+            let res = app.call_json("audit_flag", concern, Some(&auditor)).await;
+            assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+            let added = audit_flag(&res.json(), json!({ "concern": "unsafe" })).clone();
+            assert_eq!((added["by_detector"].clone(), added["severity"].clone()), (json!(false), json!("severe")));
+        }
+        let body = json!({ "audit": task["audit"], "position": position, "decision": { "Judgment": vote("a") } });
+        assert_eq!(app.call_json("audit_decide", body, Some(&auditor)).await.status, StatusCode::OK);
+    }
+    // The item's own flags are as the reviewer left them.
+    let after: Vec<(String, String)> =
+        sqlx::query_as("SELECT category, status FROM flags ORDER BY id").fetch_all(&app.pool).await.unwrap();
+    assert_eq!(after, team_flags);
+
+    let report = app.call("audit_report", &[("audit", &id)], Some(&auditor)).await.json();
+    let items = report["items"].as_array().unwrap();
+    let spine = items.iter().find(|i| i["question"].as_str().unwrap().contains("腰椎")).unwrap();
+    assert_eq!(spine["auditor_flags"], json!([{ "span": "phone" }, { "span": "hospital" }]), "{spine}");
+    assert_eq!(spine["team_flags"], json!([{ "span": "phone" }, { "concern": "unsafe" }]), "{spine}");
+    let headache = items.iter().find(|i| i["question"].as_str().unwrap().contains("头痛")).unwrap();
+    assert_eq!(
+        (headache["auditor_flags"].clone(), headache["team_flags"].clone()),
+        (json!([{ "concern": "unsafe" }]), json!([]))
+    );
+    // Missed by the team: the hospital (item 1) and the overdose (item 2); the team's concern the auditor did not share: item 1.
+    let share = |name: &str| (report[name]["k"].clone(), report[name]["n"].clone());
+    assert_eq!(share("flags_missed"), (json!(2), json!(2)));
+    assert_eq!(share("flags_unconfirmed"), (json!(1), json!(2)));
+    let csv = app.get(&format!("/api/audit_report?audit={id}&format=csv"), Some(&auditor)).await.body;
+    assert!(csv.lines().any(|l| l.ends_with(",phone;hospital,phone;unsafe")), "{csv}");
+    assert!(csv.lines().any(|l| l.ends_with(",unsafe,")), "{csv}");
 }

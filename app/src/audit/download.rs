@@ -1,5 +1,6 @@
 //! `GET /api/audit_report?audit=ID&format=json|csv`: an audit's report as a file. The CSV has
-//! one row per (sampled item, reviewer decision), with the auditor's decision beside it.
+//! one row per (sampled item, reviewer decision), with the auditor's decision beside it and
+//! the item's flag kinds (the auditor's and the team's, `;`-separated).
 use super::AuditReport;
 use super::ssr::{AUDIT_ROLES, build_report};
 use crate::auth::session::require_in;
@@ -55,9 +56,13 @@ fn field(s: &str) -> String {
 }
 
 pub fn csv(report: &AuditReport) -> String {
-    let mut out = String::from("position,item,stratum,question,auditor,reviewer,reviewer_decision,agrees\n");
+    let mut out = String::from(
+        "position,item,stratum,question,auditor,reviewer,reviewer_decision,agrees,auditor_flags,team_flags\n",
+    );
+    let kinds = |ks: &[crate::flag::FlagKind]| ks.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(";");
     for i in &report.items {
         let auditor = i.auditor.map(|v| v.to_string()).unwrap_or_default();
+        let (auditor_flags, team_flags) = (kinds(&i.auditor_flags), kinds(&i.team_flags));
         let rows: Vec<(String, String, String)> = if i.reviewers.is_empty() {
             vec![(String::new(), String::new(), String::new())]
         } else {
@@ -79,6 +84,8 @@ pub fn csv(report: &AuditReport) -> String {
                 field(&reviewer),
                 field(&decision),
                 agrees,
+                auditor_flags.clone(),
+                team_flags.clone(),
             ];
             out.push_str(&cells.join(","));
             out.push('\n');

@@ -3,6 +3,7 @@
 //! auditor and compared with the reviewers' decisions.
 #[cfg(feature = "ssr")]
 pub mod download;
+pub mod flags;
 mod pages;
 pub mod report;
 pub mod sample;
@@ -13,6 +14,7 @@ pub use pages::{AgreementPage, AuditLabelPage, AuditResultsPage, AuditsPage};
 use crate::correct::QaItem;
 use crate::correct::rules::CorrectionInput;
 use crate::error::AppError;
+use crate::flag::FlagKind;
 use crate::import::DatasetKind;
 use crate::review::compare::ReviewItem;
 use crate::review::judgment::{JudgmentInput, ReviewSettings};
@@ -81,6 +83,22 @@ pub struct AuditedItem {
     pub reviewers: Vec<(String, Verdict)>,
     /// Some reviewer decided otherwise than the auditor.
     pub disagree: bool,
+    /// Flag kinds the auditor raised or confirmed on the item.
+    pub auditor_flags: Vec<FlagKind>,
+    /// Flag kinds on the item that people raised or confirmed and nobody dismissed.
+    pub team_flags: Vec<FlagKind>,
+}
+
+impl AuditedItem {
+    /// Kinds the auditor flagged and the team did not.
+    pub fn flags_missed(&self) -> Vec<FlagKind> {
+        self.auditor_flags.iter().filter(|k| !self.team_flags.contains(k)).copied().collect()
+    }
+
+    /// Kinds the team flagged and the auditor did not.
+    pub fn flags_unconfirmed(&self) -> Vec<FlagKind> {
+        self.team_flags.iter().filter(|k| !self.auditor_flags.contains(k)).copied().collect()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -90,6 +108,10 @@ pub struct AuditReport {
     pub errors: report::Share,
     /// Per reviewer, the same.
     pub reviewers: Vec<(String, report::Share)>,
+    /// Decided items where the auditor flagged a kind the team had not.
+    pub flags_missed: report::Share,
+    /// Decided items where the team flagged a kind the auditor did not.
+    pub flags_unconfirmed: report::Share,
     pub items: Vec<AuditedItem>,
 }
 
@@ -133,9 +155,10 @@ pub async fn agreement(dataset: String) -> Result<AgreementReport, AppError> {
 pub mod ssr {
     use super::*;
     use crate::auth::session::require;
-    use crate::domain::{AssignmentId, CandidateId, ItemId, Role};
+    use crate::domain::{CandidateId, ItemId, Role};
+    use crate::flag::FlagTarget;
     use crate::state::app_state;
-    use crate::store::{agreement as stored, audits, judgments};
+    use crate::store::{agreement as stored, audit_flags, audits, judgments};
     use rand::SeedableRng;
     use rand::seq::SliceRandom;
     use report::compute;
@@ -211,13 +234,13 @@ pub mod ssr {
         let Some(next) = audits::next(&pool, audit).await? else { return Ok(None) };
         let shown: Vec<CandidateId> =
             serde_json::from_str(&next.presentation).map_err(|e| crate::error::internal("presentation", e))?;
-        // Not an assignment: the audit's position stands in for one on the screens.
-        let key = AssignmentId(next.position);
+        // The screens show the audit's own flags, never the reviewers'.
+        let target = FlagTarget::Audit { audit, position: next.position };
         let item = if row.summary.kind == DatasetKind::Correct {
-            TaskItem::Correct(crate::correct::ssr::qa_item(&pool, key, ItemId(next.item_id), &shown).await?)
+            TaskItem::Correct(crate::correct::ssr::qa_item(&pool, target, ItemId(next.item_id), &shown).await?)
         } else {
             let record = crate::store::datasets::by_id(&pool, row.dataset_id).await?.ok_or(AppError::NotFound)?;
-            let item = crate::review::compare::ssr::review_item(&pool, key, ItemId(next.item_id), &shown).await?;
+            let item = crate::review::compare::ssr::review_item(&pool, target, ItemId(next.item_id), &shown).await?;
             TaskItem::Compare(item, record.review_settings()?)
         };
         Ok(Some(AuditTask {
@@ -298,9 +321,13 @@ pub mod ssr {
         for d in decisions(pool, row.dataset_id, Some(&ids)).await? {
             by_item.entry(d.item).or_default().push(d);
         }
+        let mut found = audit_flags::found_kinds(pool, audit).await?;
         let mut items = Vec::new();
         let mut per_reviewer: BTreeMap<String, (u64, u64)> = BTreeMap::new();
         for x in sampled {
+            let kinds = |m: &mut BTreeMap<i64, std::collections::BTreeSet<FlagKind>>| -> Vec<FlagKind> {
+                m.remove(&x.position).unwrap_or_default().into_iter().collect()
+            };
             let auditor: Option<Verdict> = x
                 .decision
                 .as_deref()
@@ -324,13 +351,22 @@ pub mod ssr {
                 auditor,
                 reviewers,
                 disagree,
+                auditor_flags: kinds(&mut found.auditor),
+                team_flags: kinds(&mut found.team),
             });
         }
         let (k, n) = per_reviewer.values().fold((0, 0), |(k, n), (a, b)| (k + a, n + b));
+        let decided: Vec<&AuditedItem> = items.iter().filter(|i| i.auditor.is_some()).collect();
+        let share_of = |differs: fn(&AuditedItem) -> Vec<FlagKind>| {
+            let k = decided.iter().filter(|i| !differs(i).is_empty()).count();
+            report::Share::of(k as u64, decided.len() as u64)
+        };
         Ok(AuditReport {
             audit: row.summary,
             errors: report::Share::of(k, n),
             reviewers: per_reviewer.into_iter().map(|(r, (k, n))| (r, report::Share::of(k, n))).collect(),
+            flags_missed: share_of(AuditedItem::flags_missed),
+            flags_unconfirmed: share_of(AuditedItem::flags_unconfirmed),
             items,
         })
     }

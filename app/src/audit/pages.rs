@@ -5,6 +5,7 @@ use super::report::{AgreementReport, Share};
 use super::sample::Design;
 use super::{AuditDecision, TaskItem, agreement, audit_decide, audit_list, audit_next, create_audit, get_audit_report};
 use crate::correct::CorrectionForm;
+use crate::flag::FlagTarget;
 use crate::i18n::use_i18n;
 use crate::review::compare::JudgmentForm;
 use crate::review::session::load_failed;
@@ -221,6 +222,7 @@ pub fn AuditLabelPage() -> impl IntoView {
                     Ok(None) => view! { <p class="card done" id="audit-all-decided">{t().all_decided}</p> }.into_any(),
                     Ok(Some(task)) => {
                         let position = task.position;
+                        let target = FlagTarget::Audit { audit: task.audit, position };
                         let progress = view! {
                             <p id="audit-progress" data-decided=task.decided data-items=task.items>
                                 {task.decided} " / " {task.items} " " {t().decided}
@@ -230,12 +232,12 @@ pub fn AuditLabelPage() -> impl IntoView {
                             TaskItem::Compare(item, settings) => view! {
                                 <JudgmentForm item=item settings=settings
                                     on_submit=Callback::new(move |j| { decide.dispatch((position, AuditDecision::Judgment(j))); })
-                                    pending=pending server_error=error no_flag_panel=true/>
+                                    pending=pending server_error=error flag_target=target/>
                             }.into_any(),
                             TaskItem::Correct(item) => view! {
                                 <CorrectionForm item=item
                                     on_submit=Callback::new(move |c| { decide.dispatch((position, AuditDecision::Correction(c))); })
-                                    pending=pending server_error=error no_flag_panel=true/>
+                                    pending=pending server_error=error flag_target=target/>
                             }.into_any(),
                         };
                         view! { {progress} <div class="review audit-item" data-position=position>{form}</div> }.into_any()
@@ -270,6 +272,9 @@ pub fn AuditResultsPage() -> impl IntoView {
                                 <p>{t().errors} ": " <b id="audit-error-rate">{share(&r.errors)}</b></p>
                                 <p class="muted">{t().interval_note}</p>
                                 <IntervalChart title=t().per_reviewer rows=rows id="audit-reviewers"/>
+                                <p>{t().flags_missed} ": " <b id="audit-flags-missed" data-k=r.flags_missed.k data-n=r.flags_missed.n>{share(&r.flags_missed)}</b></p>
+                                <p>{t().flags_unconfirmed} ": " <b id="audit-flags-unconfirmed" data-k=r.flags_unconfirmed.k data-n=r.flags_unconfirmed.n>{share(&r.flags_unconfirmed)}</b></p>
+                                <p class="muted">{t().flags_note}</p>
                                 <p>
                                     <a href=format!("{}?audit={id}&format=json", super::REPORT_PATH) id="audit-json" download>{t().download_json}</a> " · "
                                     <a href=format!("{}?audit={id}&format=csv", super::REPORT_PATH) id="audit-csv" download>{t().download_csv}</a>
@@ -279,18 +284,28 @@ pub fn AuditResultsPage() -> impl IntoView {
                                 <h2>{t().side_by_side}</h2>
                                 <label><input type="checkbox" id="only-disagreements" bind:checked=only_disagreements/> {t().only_disagreements}</label>
                                 <table class="audited">
-                                    <thead><tr><th>"#"</th><th>{t().stratum}</th><th></th><th>{t().auditor}</th><th>{t().reviewers}</th></tr></thead>
+                                    <thead><tr><th>"#"</th><th>{t().stratum}</th><th></th><th>{t().auditor}</th><th>{t().reviewers}</th><th>{t().flags}</th></tr></thead>
                                     <tbody>
                                         {items.into_iter().map(|i| {
                                             let disagree = i.disagree;
+                                            let (missed, unconfirmed) = (i.flags_missed(), i.flags_unconfirmed());
+                                            let flags_differ = !missed.is_empty() || !unconfirmed.is_empty();
+                                            let flag_t = i18n.t().flag;
+                                            let names = move |ks: &[crate::flag::FlagKind]| ks.iter().map(|k| flag_t.kind(*k)).collect::<Vec<_>>().join("、");
                                             view! {
-                                                <tr class="audited-item" class:disagree=disagree data-item=i.item data-disagree=disagree.to_string()
-                                                    style:display=move || if only_disagreements.get() && !disagree { "none" } else { "" }>
+                                                <tr class="audited-item" class:disagree=disagree class:flags-differ=flags_differ data-item=i.item
+                                                    data-disagree=disagree.to_string() data-flags-differ=flags_differ.to_string()
+                                                    style:display=move || if only_disagreements.get() && !disagree && !flags_differ { "none" } else { "" }>
                                                     <td><A href=format!("/admin/items/{}", i.item)>{i.position}</A></td>
                                                     <td>{i.stratum.clone()}</td>
                                                     <td>{i.question.clone()}</td>
                                                     <td class="auditor-verdict"><b>{i.auditor.map(|v| v.to_string()).unwrap_or_else(|| "—".into())}</b></td>
                                                     <td>{i.reviewers.iter().map(|(r, v)| format!("{r}: {v}")).collect::<Vec<_>>().join(" · ")}</td>
+                                                    <td class="item-flags">
+                                                        {(!i.auditor_flags.is_empty()).then(|| view! { <span class="auditor-flags">{t().auditor} ": " {names(&i.auditor_flags)}</span> })}
+                                                        {(!i.team_flags.is_empty()).then(|| view! { " " <span class="team-flags">{t().reviewers} ": " {names(&i.team_flags)}</span> })}
+                                                        {(!missed.is_empty()).then(|| view! { " " <span class="badge flags-missed">{t().flags_missed_short} ": " {names(&missed)}</span> })}
+                                                    </td>
                                                 </tr>
                                             }
                                         }).collect_view()}

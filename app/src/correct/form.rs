@@ -4,7 +4,7 @@ use super::QaItem;
 use super::diff::{Segment, change_count, diff};
 use super::preview;
 use super::rules::{Correction, CorrectionInput, CorrectionProblem, ItemFacts, Reason, Verdict, validate};
-use crate::flag::FlagPanel;
+use crate::flag::{FlagPanel, FlagTarget};
 use crate::i18n::use_i18n;
 use crate::review::judgment::SkipReason;
 use crate::review::keys;
@@ -21,9 +21,9 @@ pub fn CorrectionForm(
     #[prop(optional)] on_skip: Option<Callback<SkipReason>>,
     #[prop(into)] pending: Signal<bool>,
     #[prop(into)] server_error: Signal<Option<String>>,
-    /// Audits re-label without flagging (flags belong to assignments).
+    /// Where flags go: the item's assignment unless given (audits flag on their own copy).
     #[prop(optional)]
-    no_flag_panel: bool,
+    flag_target: Option<FlagTarget>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let facts = StoredValue::new(ItemFacts {
@@ -195,7 +195,7 @@ pub fn CorrectionForm(
             <h3>{move || i18n.t().correct_original}</h3>
             <div class="md" data-field="answer-0" inner_html=move || flag_html(1)></div>
         </section>
-        {(!no_flag_panel).then(|| view! { <FlagPanel assignment=assignment state=flags answers=1/> })}
+        <FlagPanel target=flag_target.unwrap_or(FlagTarget::Assignment(assignment)) state=flags answers=1/>
         <div class="votes verdicts">
             {Verdict::ALL.iter().copied().zip(["A", "E", "X"]).map(|(v, k)| view! {
                 <button type="button" class="vote" class:selected=move || verdict.get() == Some(v) data-verdict=v.as_str()

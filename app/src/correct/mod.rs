@@ -133,6 +133,7 @@ pub(crate) mod ssr {
     use super::*;
     use crate::auth::session::require;
     use crate::domain::{CandidateId, ItemId};
+    use crate::flag::FlagTarget;
     use crate::markdown::render;
     use crate::review::REVIEWER_ROLES;
     use crate::review::compare::ssr::dataset;
@@ -156,7 +157,7 @@ pub(crate) mod ssr {
 
     pub async fn qa_item(
         pool: &SqlitePool,
-        assignment: AssignmentId,
+        target: FlagTarget,
         item: ItemId,
         shown: &[CandidateId],
     ) -> Result<QaItem, AppError> {
@@ -171,10 +172,10 @@ pub(crate) mod ssr {
             return Err(AppError::NotFound);
         }
         // The question and answer are rendered once, with their flags highlighted.
-        let flags = crate::flag::reviewer_state(pool, item, shown, &c.question, &c.answers).await?;
+        let flags = crate::flag::state_for(pool, target, item, shown, &c.question, &c.answers).await?;
         let answer = c.answers.into_iter().next().ok_or(AppError::NotFound)?;
         Ok(QaItem {
-            assignment,
+            assignment: target.key(),
             question_html: flags.html[0].clone(),
             question: c.question,
             answer_html: flags.html[1].clone(),
@@ -202,7 +203,7 @@ pub(crate) mod ssr {
         let leases = queue::lease(&pool, &dataset, &reviewer, 0.0, PREFETCH, &mut rng).await?;
         let mut items = Vec::with_capacity(leases.len());
         for a in &leases {
-            items.push(qa_item(&pool, a.id, a.item_id, &a.presentation).await?);
+            items.push(qa_item(&pool, FlagTarget::Assignment(a.id), a.item_id, &a.presentation).await?);
         }
         let (done, open) = queue::progress(&pool, &dataset, user.id, 0.0).await?;
         let can_regenerate = dataset.review_settings()?.model.is_some();
@@ -241,7 +242,7 @@ pub(crate) mod ssr {
             .await?;
         let shown: Vec<CandidateId> =
             serde_json::from_str(&presentation).map_err(|e| crate::error::internal("presentation", e))?;
-        let item = qa_item(&pool, own.assignment, own.item_id, &shown).await?;
+        let item = qa_item(&pool, FlagTarget::Assignment(own.assignment), own.item_id, &shown).await?;
         Ok(CorrectionEdit { item, correction: own.input })
     }
 

@@ -123,11 +123,11 @@ pub async fn resolve_flags(item: i64, resolve: Resolve) -> Result<FlaggedItem, A
 }
 
 #[cfg(feature = "ssr")]
-mod ssr {
+pub mod ssr {
     use super::*;
     use crate::auth::session::require;
     use crate::domain::{CandidateId, ItemId, Role};
-    use crate::flag::FlagStatus;
+    use crate::flag::{FlagStatus, FlagTarget};
     use crate::review::REVIEWER_ROLES;
     use crate::state::app_state;
     use crate::store::flags::{self, NewFlag, ResolveError};
@@ -183,15 +183,21 @@ mod ssr {
         crate::markdown::render_marked(text, &marks)
     }
 
-    /// The reviewer's view of an item's flags: the question and the shown answers.
-    pub async fn state(pool: &SqlitePool, item: ItemId, shown: &[CandidateId]) -> Result<FlagState, AppError> {
+    /// The flags of an item as `target` sees them: the question and the shown answers.
+    pub async fn state(
+        pool: &SqlitePool,
+        target: FlagTarget,
+        item: ItemId,
+        shown: &[CandidateId],
+    ) -> Result<FlagState, AppError> {
         let mut conn = pool.acquire().await?;
         let question = flags::text(&mut conn, item, TextRef::Question).await?.unwrap_or_default();
         let mut answers = Vec::with_capacity(shown.len());
         for c in shown {
             answers.push(flags::text(&mut conn, item, TextRef::Answer(*c)).await?.unwrap_or_default());
         }
-        state_of_texts(pool, item, shown, &question, &answers).await
+        drop(conn);
+        super::state_for(pool, target, item, shown, &question, &answers).await
     }
 
     /// Like [`state`], for a caller that has already read the question and the shown answers:
@@ -204,10 +210,20 @@ mod ssr {
         answers: &[String],
     ) -> Result<FlagState, AppError> {
         let all = flags::of_item(&mut *pool.acquire().await?, item).await?;
+        Ok(render(all.into_iter().map(|f| f.view), shown, question, answers))
+    }
+
+    /// An item's flags on the texts a screen shows (others left out), with the question and
+    /// the shown answers highlighted.
+    pub fn render(
+        all: impl IntoIterator<Item = FlagView<TextRef>>,
+        shown: &[CandidateId],
+        question: &str,
+        answers: &[String],
+    ) -> FlagState {
         let flags: Vec<FlagView<Field>> = all
             .into_iter()
-            .filter_map(|f| {
-                let v = f.view;
+            .filter_map(|v| {
                 let field = match v.field {
                     Some(r) => Some(to_field(r, shown)?),
                     None => None,
@@ -220,13 +236,13 @@ mod ssr {
         for (i, body) in answers.iter().enumerate() {
             html.push(highlighted(body, &Field::Answer(i as u8), &flags));
         }
-        Ok(FlagState { html, flags })
+        FlagState { html, flags }
     }
 
     pub async fn state_of(assignment: AssignmentId) -> Result<FlagState, AppError> {
         let pool = app_state()?.pool;
         let (_, item, shown) = own(&pool, assignment).await?;
-        state(&pool, item, &shown).await
+        state(&pool, FlagTarget::Assignment(assignment), item, &shown).await
     }
 
     /// Character offsets of the `occurrence`-th (0-based) appearance of `needle` in `text`.
@@ -236,10 +252,15 @@ mod ssr {
         Some((start, start + needle.chars().count()))
     }
 
-    pub async fn add(assignment: AssignmentId, input: NewFlagInput) -> Result<FlagState, AppError> {
-        let pool = app_state()?.pool;
-        let (user, item, shown) = own(&pool, assignment).await?;
-        let flag = match input {
+    /// Checks a flag the caller asks for on `item` (texts as `shown`) and makes it storable.
+    pub async fn new_flag(
+        pool: &SqlitePool,
+        item: ItemId,
+        shown: &[CandidateId],
+        input: NewFlagInput,
+        user: crate::domain::UserId,
+    ) -> Result<NewFlag, AppError> {
+        Ok(match input {
             NewFlagInput::Span { field, text, occurrence, category } => {
                 let needle = text.trim();
                 if needle.is_empty() {
@@ -248,7 +269,7 @@ mod ssr {
                 if category == Category::RedactionMarker {
                     return Err(AppError::Flag(FlagProblem::WrongKind));
                 }
-                let r = to_ref(field, &shown)?;
+                let r = to_ref(field, shown)?;
                 let mut conn = pool.acquire().await?;
                 let body = flags::text(&mut conn, item, r).await?.ok_or(AppError::NotFound)?;
                 let span = find_span(&body, needle, occurrence).ok_or(AppError::Flag(FlagProblem::SpanNotFound))?;
@@ -274,7 +295,7 @@ mod ssr {
                     return Err(AppError::Flag(FlagProblem::TooLong));
                 }
                 NewFlag {
-                    field: field.map(|f| to_ref(f, &shown)).transpose()?,
+                    field: field.map(|f| to_ref(f, shown)).transpose()?,
                     span: None,
                     span_text: None,
                     kind: FlagKind::Concern(concern),
@@ -283,22 +304,32 @@ mod ssr {
                     by: Some(user),
                 }
             }
-        };
+        })
+    }
+
+    pub async fn add(assignment: AssignmentId, input: NewFlagInput) -> Result<FlagState, AppError> {
+        let pool = app_state()?.pool;
+        let (user, item, shown) = own(&pool, assignment).await?;
+        let flag = new_flag(&pool, item, &shown, input, user).await?;
         flags::add(&pool, item, &flag).await?;
-        state(&pool, item, &shown).await
+        state(&pool, FlagTarget::Assignment(assignment), item, &shown).await
+    }
+
+    /// The verdict as a flag status.
+    pub fn status_of(verdict: Verdict) -> FlagStatus {
+        match verdict {
+            Verdict::Confirm => FlagStatus::Confirmed,
+            Verdict::Dismiss => FlagStatus::Dismissed,
+        }
     }
 
     pub async fn review(assignment: AssignmentId, flag: i64, verdict: Verdict) -> Result<FlagState, AppError> {
         let pool = app_state()?.pool;
         let (user, item, shown) = own(&pool, assignment).await?;
-        let status = match verdict {
-            Verdict::Confirm => FlagStatus::Confirmed,
-            Verdict::Dismiss => FlagStatus::Dismissed,
-        };
-        if !flags::review(&pool, item, &[flag], status, user).await? {
+        if !flags::review(&pool, item, &[flag], status_of(verdict), user).await? {
             return Err(AppError::NotFound);
         }
-        state(&pool, item, &shown).await
+        state(&pool, FlagTarget::Assignment(assignment), item, &shown).await
     }
 
     pub async fn queue(
@@ -392,5 +423,23 @@ mod ssr {
 /// An item's texts, highlighted, and its flags (no role check: callers check).
 #[cfg(feature = "ssr")]
 pub use ssr::load as flagged_texts;
+
+/// The flags a review screen shows for `target`, with the question and the shown answers
+/// highlighted: an assignment shows the item's working flags, an audit its own copy.
 #[cfg(feature = "ssr")]
-pub use ssr::state_of_texts as reviewer_state;
+pub async fn state_for(
+    pool: &sqlx::SqlitePool,
+    target: super::FlagTarget,
+    item: crate::domain::ItemId,
+    shown: &[crate::domain::CandidateId],
+    question: &str,
+    answers: &[String],
+) -> Result<FlagState, AppError> {
+    match target {
+        super::FlagTarget::Assignment(_) => ssr::state_of_texts(pool, item, shown, question, answers).await,
+        super::FlagTarget::Audit { audit, position } => {
+            let all = crate::store::audit_flags::of_position(pool, audit, position).await?;
+            Ok(ssr::render(all.into_iter().map(|f| f.view), shown, question, answers))
+        }
+    }
+}

@@ -14,7 +14,7 @@ pub use api::*;
 pub use panel::{FlagPanel, field_attr};
 pub use queue::{FlagQueuePage, FlaggedItemPage, text_label};
 
-use crate::domain::CandidateId;
+use crate::domain::{AssignmentId, CandidateId};
 use serde::{Deserialize, Serialize};
 
 crate::named_enum! {
@@ -130,7 +130,7 @@ crate::named_enum! {
 }
 
 /// What a flag is about: a span of some category, or a concern about a whole text or item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FlagKind {
     Span(Category),
@@ -158,6 +158,26 @@ impl FlagKind {
             .map(|c| FlagKind::Span(*c))
             .chain(Concern::ALL.iter().map(|c| FlagKind::Concern(*c)))
             .collect()
+    }
+}
+
+/// Whose flags a review screen shows and changes: a reviewer's assignment works on the
+/// item's flags; an audit's sampled item on the audit's own copy (see `store::audit_flags`),
+/// so blind re-labelling neither shows nor changes the reviewers' flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FlagTarget {
+    Assignment(AssignmentId),
+    Audit { audit: i64, position: i64 },
+}
+
+impl FlagTarget {
+    /// The key a review screen's item carries: the assignment, or for an audit the sampled
+    /// item's position (the screens never submit it as an assignment there).
+    pub fn key(self) -> AssignmentId {
+        match self {
+            FlagTarget::Assignment(a) => a,
+            FlagTarget::Audit { position, .. } => AssignmentId(position),
+        }
     }
 }
 

@@ -1,8 +1,11 @@
 //! The flag panel under an item on the review screens: the item's flags with confirm and
 //! dismiss, and a form to flag a selected span (`F`), a whole text or the whole item.
-use super::{Category, Concern, Field, FlagKind, FlagState, FlagStatus, FlagView, Harm, NewFlagInput, Verdict};
+use super::{
+    Category, Concern, Field, FlagKind, FlagState, FlagStatus, FlagTarget, FlagView, Harm, NewFlagInput, Verdict,
+};
 use super::{add_flag, review_flag};
-use crate::domain::AssignmentId;
+use crate::audit::flags::{audit_flag, audit_review_flag};
+use crate::error::AppError;
 use crate::i18n::use_i18n;
 use crate::review::keys;
 use leptos::html::Select;
@@ -72,8 +75,22 @@ fn field_label(field: Option<Field>, answers: usize) -> String {
     }
 }
 
+async fn save_flag(target: FlagTarget, input: NewFlagInput) -> Result<FlagState, AppError> {
+    match target {
+        FlagTarget::Assignment(assignment) => add_flag(assignment, input).await,
+        FlagTarget::Audit { audit, position } => audit_flag(audit, position, input).await,
+    }
+}
+
+async fn judge_flag(target: FlagTarget, flag: i64, verdict: Verdict) -> Result<FlagState, AppError> {
+    match target {
+        FlagTarget::Assignment(assignment) => review_flag(assignment, flag, verdict).await,
+        FlagTarget::Audit { audit, position } => audit_review_flag(audit, position, flag, verdict).await,
+    }
+}
+
 #[component]
-pub fn FlagPanel(assignment: AssignmentId, state: RwSignal<FlagState>, answers: usize) -> impl IntoView {
+pub fn FlagPanel(target: FlagTarget, state: RwSignal<FlagState>, answers: usize) -> impl IntoView {
     let i18n = use_i18n();
     let error = RwSignal::new(None::<String>);
     let open = RwSignal::new(false);
@@ -87,7 +104,7 @@ pub fn FlagPanel(assignment: AssignmentId, state: RwSignal<FlagState>, answers: 
     let note = RwSignal::new(String::new());
     let first = NodeRef::<Select>::new();
 
-    let apply = move |result: Result<FlagState, crate::error::AppError>| match result {
+    let apply = move |result: Result<FlagState, AppError>| match result {
         Ok(s) => {
             state.set(s);
             error.set(None);
@@ -101,7 +118,7 @@ pub fn FlagPanel(assignment: AssignmentId, state: RwSignal<FlagState>, answers: 
     let save = Action::new(move |input: &NewFlagInput| {
         let input = input.clone();
         async move {
-            if apply(add_flag(assignment, input).await) {
+            if apply(save_flag(target, input).await) {
                 open.set(false);
             }
         }
@@ -109,7 +126,7 @@ pub fn FlagPanel(assignment: AssignmentId, state: RwSignal<FlagState>, answers: 
     let review = Action::new(move |(flag, verdict): &(i64, Verdict)| {
         let (flag, verdict) = (*flag, *verdict);
         async move {
-            apply(review_flag(assignment, flag, verdict).await);
+            apply(judge_flag(target, flag, verdict).await);
         }
     });
     let start = move || {

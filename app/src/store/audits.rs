@@ -39,6 +39,7 @@ pub async fn create(
         .execute(&mut *tx)
         .await?;
     }
+    super::audit_flags::snapshot(&mut tx, id).await?;
     let detail = serde_json::json!({ "design": design, "n": n, "seed": seed, "drawn": drawn.len() });
     super::audit::record(&mut tx, Some(actor), "audit_created", "audit", Some(id), detail).await?;
     tx.commit().await?;

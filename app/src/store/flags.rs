@@ -74,7 +74,7 @@ pub async fn refs_of_item(conn: &mut SqliteConnection, item: ItemId) -> Result<V
 }
 
 /// The stored columns of a text reference: field, candidate id, correction id.
-fn columns(r: TextRef) -> (&'static str, Option<i64>, Option<i64>) {
+pub(super) fn columns(r: TextRef) -> (&'static str, Option<i64>, Option<i64>) {
     match r {
         TextRef::Question => ("question", None, None),
         TextRef::Answer(c) => ("answer", Some(c.0), None),
@@ -203,7 +203,8 @@ pub async fn replace_text_flags(
     Ok(())
 }
 
-type Row = (
+/// A flag row as [`SELECT`] (and the audit's copy of it) returns it.
+pub(super) type Row = (
     i64,
     i64,
     Option<String>,
@@ -229,7 +230,7 @@ pub struct Flag {
     pub view: FlagView<TextRef>,
 }
 
-fn to_flag(row: Row) -> Result<Flag, sqlx::Error> {
+pub(super) fn to_flag(row: Row) -> Result<Flag, sqlx::Error> {
     let (id, item, field, candidate, correction, start, end, span_text, category, severity, status, source, note) = row;
     let bad = |e: String| sqlx::Error::Decode(e.into());
     Ok(Flag {

@@ -3,6 +3,7 @@
 //! All SQL lives in this folder. Callers get typed values, never rows.
 pub mod agreement;
 pub mod audit;
+pub mod audit_flags;
 pub mod audits;
 pub mod browse;
 pub mod corrections;

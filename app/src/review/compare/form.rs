@@ -4,7 +4,7 @@ use super::ReviewItem;
 use super::ranking::{AnswerCards, OrderList};
 use super::ratings::RatingGrid;
 use crate::domain::Vote;
-use crate::flag::FlagPanel;
+use crate::flag::{FlagPanel, FlagTarget};
 use crate::i18n::use_i18n;
 use crate::review::judgment::{
     Axis, Decision, JudgmentInput, Problem, Rating, ReviewSettings, SkipReason, Strength, validate,
@@ -122,9 +122,9 @@ pub fn JudgmentForm(
     #[prop(optional)] on_skip: Option<Callback<SkipReason>>,
     #[prop(into)] pending: Signal<bool>,
     #[prop(into)] server_error: Signal<Option<String>>,
-    /// Audits re-label without flagging (flags belong to assignments).
+    /// Where flags go: the item's assignment unless given (audits flag on their own copy).
     #[prop(optional)]
-    no_flag_panel: bool,
+    flag_target: Option<FlagTarget>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let n = item.answers.len();
@@ -275,7 +275,7 @@ pub fn JudgmentForm(
             <div class="md" data-field="question" inner_html=move || flags.with(|f| f.html.first().cloned().unwrap_or_default())></div>
         </section>
         <AnswerCards answers=answers state=state flags=flags/>
-        {(!no_flag_panel).then(|| view! { <FlagPanel assignment=assignment state=flags answers=n_answers/> })}
+        <FlagPanel target=flag_target.unwrap_or(FlagTarget::Assignment(assignment)) state=flags answers=n_answers/>
         {(!state.ranked()).then(|| view! { <VotePanel state=state/> })}
         {state.ranked().then(|| view! { <OrderList state=state/> })}
         {(cells > 0).then(|| view! { <RatingGrid axes=settings.with_value(|s| s.axes.clone()) state=state/> })}

@@ -77,6 +77,7 @@ pub(crate) mod ssr {
     use super::*;
     use crate::auth::session::require;
     use crate::domain::{CandidateId, DatasetName, ItemId};
+    use crate::flag::FlagTarget;
     use crate::markdown::render;
     use crate::review::REVIEWER_ROLES;
     use crate::state::app_state;
@@ -94,15 +95,15 @@ pub(crate) mod ssr {
 
     pub async fn review_item(
         pool: &SqlitePool,
-        assignment: AssignmentId,
+        target: FlagTarget,
         item: ItemId,
         shown: &[CandidateId],
     ) -> Result<ReviewItem, AppError> {
         let c = queue::content(pool, item, shown).await?;
         // The question and answers are rendered once, with their flags highlighted.
-        let flags = crate::flag::reviewer_state(pool, item, shown, &c.question, &c.answers).await?;
+        let flags = crate::flag::state_for(pool, target, item, shown, &c.question, &c.answers).await?;
         Ok(ReviewItem {
-            assignment,
+            assignment: target.key(),
             system_html: c.system.as_deref().filter(|s| !s.trim().is_empty()).map(render),
             history: c.history.iter().map(|(q, a)| (render(q), render(a))).collect(),
             question_html: flags.html[0].clone(),
@@ -127,7 +128,7 @@ pub(crate) mod ssr {
         let leases = queue::lease(&pool, &dataset, &reviewer, settings.gold_rate, PREFETCH, &mut rng).await?;
         let mut items = Vec::with_capacity(leases.len());
         for a in &leases {
-            items.push(review_item(&pool, a.id, a.item_id, &a.presentation).await?);
+            items.push(review_item(&pool, FlagTarget::Assignment(a.id), a.item_id, &a.presentation).await?);
         }
         let (done, open) = queue::progress(&pool, &dataset, user.id, settings.gold_rate).await?;
         Ok(QueueView { items, done, open, settings })

@@ -47,6 +47,7 @@ pub async fn edit_judgment(id: i64, judgment: JudgmentInput) -> Result<(), AppEr
 mod ssr {
     use super::*;
     use crate::auth::session::require;
+    use crate::flag::FlagTarget;
     use crate::review::REVIEWER_ROLES;
     use crate::review::compare::ssr::{dataset, record_error, review_item};
     use crate::state::app_state;
@@ -78,7 +79,13 @@ mod ssr {
         let settings = datasets::by_id(&pool, own.dataset_id).await?.ok_or(AppError::NotFound)?.review_settings()?;
         let assignment: i64 =
             sqlx::query_scalar("SELECT assignment_id FROM judgments WHERE id = ?").bind(id).fetch_one(&pool).await?;
-        let item = review_item(&pool, crate::domain::AssignmentId(assignment), own.item_id, &own.presentation).await?;
+        let item = review_item(
+            &pool,
+            FlagTarget::Assignment(crate::domain::AssignmentId(assignment)),
+            own.item_id,
+            &own.presentation,
+        )
+        .await?;
         Ok(EditView { item, judgment: own.input, settings })
     }
 
