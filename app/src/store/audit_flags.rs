@@ -1,10 +1,10 @@
 //! Flags in a spot-audit (`audit_flags`): the detectors' spans as they were when the sample
 //! was drawn, the auditor's verdicts on them and the auditor's own flags — never the
 //! reviewers' flags, which the audit compares against.
-use super::flags::{Flag, NewFlag, Row, columns, to_flag};
+use super::flags::{Flag, NewFlag, Row, SHARED_COLUMNS, push_shared, to_flag};
 use crate::domain::UserId;
 use crate::flag::{FlagKind, FlagStatus};
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::{QueryBuilder, SqliteConnection, SqlitePool};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Copies the detectors' unresolved spans on each sampled item's question and answers.
@@ -45,28 +45,14 @@ pub async fn of_position(pool: &SqlitePool, audit: i64, position: i64) -> Result
 
 /// Adds the auditor's flag on a sampled item, with an audit-log entry.
 pub async fn add(pool: &SqlitePool, audit: i64, position: i64, f: &NewFlag, by: UserId) -> Result<i64, sqlx::Error> {
-    let (field, candidate) = match f.field.map(columns) {
-        Some((field, candidate, _)) => (Some(field), candidate),
-        None => (None, None),
-    };
     let mut tx = super::begin_write(pool).await?;
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO audit_flags (audit_id, position, field, candidate_id, span_start, span_end, span_text,
-                                  category, severity, note)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-    )
-    .bind(audit)
-    .bind(position)
-    .bind(field)
-    .bind(candidate)
-    .bind(f.span.map(|s| s.0 as i64))
-    .bind(f.span.map(|s| s.1 as i64))
-    .bind(&f.span_text)
-    .bind(f.kind.as_str())
-    .bind(f.severity.map(crate::flag::Harm::as_str))
-    .bind(&f.note)
-    .fetch_one(&mut *tx)
-    .await?;
+    let mut q = QueryBuilder::new(format!("INSERT INTO audit_flags (audit_id, position, {SHARED_COLUMNS}) "));
+    q.push_values([f], |mut row, f| {
+        row.push_bind(audit).push_bind(position);
+        push_shared(&mut row, f);
+    });
+    q.push(" RETURNING id");
+    let id: i64 = q.build_query_scalar().fetch_one(&mut *tx).await?;
     let detail = serde_json::json!({ "position": position, "flag": id, "kind": f.kind.as_str(), "span": f.span });
     super::audit::record(&mut tx, Some(by), "audit_flag.add", "audit", Some(audit), detail).await?;
     tx.commit().await?;

@@ -110,33 +110,45 @@ pub struct NewFlag {
     pub by: Option<UserId>,
 }
 
-const INSERT: &str = "INSERT INTO flags (item_id, field, candidate_id, correction_id, span_start, span_end, span_text,
-                                          category, severity, source, detector, note, created_by) ";
 /// Columns per flag row in [`INSERT`]; batches stay under SQLite's 32,766 parameters.
 const COLUMNS: usize = 13;
 
-/// Binds one flag's row of [`INSERT`].
-fn push_row<'a>(mut row: Separated<'_, 'a, Sqlite, &'static str>, item: ItemId, f: &'a NewFlag) {
-    let (field, candidate, correction) = match f.field {
-        Some(r) => {
-            let (field, c, k) = columns(r);
-            (Some(field), c, k)
-        }
-        None => (None, None, None),
+/// The columns both flag tables (`flags`, `audit_flags`) end their inserts with.
+macro_rules! shared_columns {
+    () => {
+        "field, candidate_id, span_start, span_end, span_text, category, severity, note"
     };
-    row.push_bind(item.0)
-        .push_bind(field)
+}
+pub(super) const SHARED_COLUMNS: &str = shared_columns!();
+
+const INSERT: &str =
+    concat!("INSERT INTO flags (item_id, correction_id, source, detector, created_by, ", shared_columns!(), ") ");
+
+/// Binds a flag's [`SHARED_COLUMNS`].
+pub(super) fn push_shared<'a>(row: &mut Separated<'_, 'a, Sqlite, &'static str>, f: &'a NewFlag) {
+    let (field, candidate) = match f.field.map(columns) {
+        Some((field, candidate, _)) => (Some(field), candidate),
+        None => (None, None),
+    };
+    row.push_bind(field)
         .push_bind(candidate)
-        .push_bind(correction)
         .push_bind(f.span.map(|s| s.0 as i64))
         .push_bind(f.span.map(|s| s.1 as i64))
         .push_bind(&f.span_text)
         .push_bind(f.kind.as_str())
         .push_bind(f.severity.map(Harm::as_str))
+        .push_bind(&f.note);
+}
+
+/// Binds one flag's row of [`INSERT`].
+fn push_row<'a>(mut row: Separated<'_, 'a, Sqlite, &'static str>, item: ItemId, f: &'a NewFlag) {
+    let correction = f.field.and_then(|r| columns(r).2);
+    row.push_bind(item.0)
+        .push_bind(correction)
         .push_bind(if f.by.is_some() { "reviewer" } else { "detector" })
         .push_bind(f.by.is_none().then(|| f.kind.as_str()))
-        .push_bind(&f.note)
         .push_bind(f.by.map(|u| u.0));
+    push_shared(&mut row, f);
 }
 
 pub async fn insert(conn: &mut SqliteConnection, item: ItemId, f: &NewFlag) -> Result<i64, sqlx::Error> {
