@@ -155,7 +155,7 @@ impl NewPassword {
     pub fn parse(s: impl Into<String>) -> Result<Self, String> {
         let s = s.into();
         let n = s.chars().count();
-        if n < Self::MIN_CHARS || n > Self::MAX_CHARS {
+        if !(Self::MIN_CHARS..=Self::MAX_CHARS).contains(&n) {
             return Err(format!("a password must be {} to {} characters", Self::MIN_CHARS, Self::MAX_CHARS));
         }
         Ok(Self(s))

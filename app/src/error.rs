@@ -120,10 +120,10 @@ pub fn respond(e: AppError) -> axum::response::Response {
 /// Sets the response status for an error, so API clients see 401/403/… rather than 500.
 #[cfg(feature = "ssr")]
 pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
-    if let Err(e) = &result {
-        if let Some(opts) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-            opts.set_status(http::StatusCode::from_u16(e.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR));
-        }
+    if let Err(e) = &result
+        && let Some(opts) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+    {
+        opts.set_status(http::StatusCode::from_u16(e.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR));
     }
     result
 }

@@ -163,7 +163,7 @@ async fn agreement_bias_model_agreement_and_a_blind_spot_audit() {
         let question = item["question_html"].as_str().unwrap();
         let index: usize = question.split("问题").nth(1).unwrap().split('：').next().unwrap().parse().unwrap();
         let first_on_left = item["answers"][0]["html"].as_str().unwrap().contains("回答甲");
-        let decision = json!({ "Judgment": vote(side(index % 2 == 0, first_on_left)) });
+        let decision = json!({ "Judgment": vote(side(index.is_multiple_of(2), first_on_left)) });
         let body = json!({ "audit": task["audit"], "position": task["position"], "decision": decision });
         let res = app.call_json("audit_decide", body.clone(), Some(&auditor)).await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.body);
@@ -258,7 +258,7 @@ async fn a_qa_dataset_is_audited_with_the_correction_screen() {
 }
 
 /// The flags of a sampled item as the audit shows them, found by kind.
-fn audit_flag<'a>(state: &'a Value, kind: Value) -> &'a Value {
+fn audit_flag(state: &Value, kind: Value) -> &Value {
     state["flags"].as_array().unwrap().iter().find(|f| f["kind"] == kind).unwrap_or_else(|| panic!("{kind} in {state}"))
 }
 

@@ -77,6 +77,9 @@ async fn a_disabled_account_loses_its_session_at_once() {
     assert_eq!(res.status, StatusCode::UNAUTHORIZED);
 }
 
+/// An endpoint, its form, the caller's cookie and the status expected.
+type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], Option<&'a str>, StatusCode);
+
 #[tokio::test]
 async fn every_data_endpoint_checks_the_role() {
     let app = TestApp::new().await;
@@ -84,7 +87,9 @@ async fn every_data_endpoint_checks_the_role() {
     let auditor = app.signed_in("zhao", Role::Auditor).await;
     let import = [("dataset", "d"), ("format", "cmd-reward"), ("file_name", "f"), ("content", "{}")];
     let export = [("dataset", "d"), ("format", "trl-dpo")];
-    let cases: &[(&str, &[(&str, &str)], Option<&str>, StatusCode)] = &[
+    let sampled = [("audit", "1"), ("position", "1")];
+    let verdict = [("audit", "1"), ("position", "1"), ("flag", "1"), ("verdict", "confirm")];
+    let cases: &[Case] = &[
         ("import", &import, None, StatusCode::UNAUTHORIZED),
         ("import", &import, Some(&annotator), StatusCode::FORBIDDEN),
         ("import", &import, Some(&auditor), StatusCode::FORBIDDEN),
@@ -101,6 +106,9 @@ async fn every_data_endpoint_checks_the_role() {
         ("mark_gold", &[("dataset", "d"), ("item", "1"), ("answer", "1")], Some(&annotator), StatusCode::FORBIDDEN),
         ("gold_accuracy", &[("dataset", "d")], Some(&annotator), StatusCode::FORBIDDEN),
         ("datasets", &[], None, StatusCode::UNAUTHORIZED),
+        ("audit_flags", &sampled, None, StatusCode::UNAUTHORIZED),
+        ("audit_flags", &sampled, Some(&annotator), StatusCode::FORBIDDEN),
+        ("audit_review_flag", &verdict, Some(&annotator), StatusCode::FORBIDDEN),
     ];
     for (endpoint, form, cookie, expected) in cases {
         let res = app.call(endpoint, form, *cookie).await;
@@ -115,6 +123,13 @@ async fn every_data_endpoint_checks_the_role() {
         (
             "configure_dataset",
             serde_json::json!({ "dataset": "d", "config": { "overlap_target": 1 } }),
+            Some(&annotator),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "audit_flag",
+            serde_json::json!({ "audit": 1, "position": 1,
+                                "flag": { "type": "concern", "field": null, "concern": "pii", "severity": null, "note": "" } }),
             Some(&annotator),
             StatusCode::FORBIDDEN,
         ),

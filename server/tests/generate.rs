@@ -61,6 +61,11 @@ async fn a_reviewer_regenerates_an_answer_and_it_streams_with_its_provenance() {
     assert_eq!(regenerate(&app, Some(&auditor), assignment).await.status, StatusCode::FORBIDDEN);
 }
 
+/// A derived item's answer as stored: body, model, generation, score, score kind.
+type DerivedAnswer = (String, Option<String>, Option<String>, Option<f64>, Option<String>);
+/// A job's answer as stored: job, score, score kind, generation.
+type JobAnswer = (Option<i64>, Option<f64>, Option<String>, String);
+
 /// The item ids of `dataset` made from `parent` with generated answers.
 async fn derived(app: &TestApp, parent: i64) -> Vec<i64> {
     sqlx::query_scalar("SELECT id FROM items WHERE derived_from = ? ORDER BY id")
@@ -107,7 +112,7 @@ async fn an_added_answer_becomes_new_pairs_scored_by_the_reward_model_that_other
     assert_eq!(new_items.len(), 2);
     let text = done["text"].as_str().unwrap();
     for item in &new_items {
-        let rows: Vec<(String, Option<String>, Option<String>, Option<f64>, Option<String>)> = sqlx::query_as(
+        let rows: Vec<DerivedAnswer> = sqlx::query_as(
             "SELECT body, model, generation, score, score_kind FROM candidates WHERE item_id = ? ORDER BY position",
         )
         .bind(item)
@@ -238,7 +243,7 @@ async fn a_best_of_n_job_on_both_bad_items_creates_best_vs_worst_pairs_once_each
     for parent in &both_bad {
         let items = derived(&app, *parent).await;
         assert_eq!(items.len(), 1, "one best-vs-worst pair per item");
-        let rows: Vec<(Option<i64>, Option<f64>, Option<String>, String)> = sqlx::query_as(
+        let rows: Vec<JobAnswer> = sqlx::query_as(
             "SELECT job_id, score, score_kind, generation FROM candidates WHERE item_id = ? ORDER BY position",
         )
         .bind(items[0])

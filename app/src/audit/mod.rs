@@ -211,9 +211,12 @@ pub mod ssr {
             .collect();
         // Seeds are stored as SQLite integers.
         let seed = seed & (i64::MAX as u64);
+        let sample = sample::draw(&strata, n as usize, seed);
+        let ids: Vec<i64> = sample.iter().map(|(item, _)| *item).collect();
+        let mut candidates = audits::candidates_of(&pool, &ids).await?;
         let mut drawn = Vec::new();
-        for (item, stratum) in sample::draw(&strata, n as usize, seed) {
-            let mut shown: Vec<i64> = audits::candidates(&pool, item).await?.into_iter().map(|(id, _)| id).collect();
+        for (item, stratum) in sample {
+            let mut shown: Vec<i64> = candidates.remove(&item).unwrap_or_default();
             shown.shuffle(&mut rand::rngs::StdRng::seed_from_u64(seed.wrapping_add(item as u64)));
             drawn.push((item, stratum, serde_json::to_string(&shown).expect("ids serialise")));
         }

@@ -41,7 +41,7 @@ pub fn CorrectionForm(
     let draft = RwSignal::new(draft);
     let question_draft = RwSignal::new(question.unwrap_or_else(|| item.question.clone()));
     let reasons =
-        RwSignal::new(initial.as_ref().map(|i| i.reasons.iter().copied().collect()).unwrap_or_else(BTreeSet::new));
+        RwSignal::new(initial.as_ref().map(|i| i.reasons.iter().copied().collect::<BTreeSet<_>>()).unwrap_or_default());
     let note = RwSignal::new(initial.as_ref().map(|i| i.note.clone()).unwrap_or_default());
     let skipping = RwSignal::new(false);
     let problem = RwSignal::new(None::<CorrectionProblem>);

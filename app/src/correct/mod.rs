@@ -280,10 +280,10 @@ pub(crate) mod ssr {
             .fetch_optional(&pool)
             .await?;
         belongs.ok_or(AppError::NotFound)?;
-        if let Correction::Edit { answer, .. } = &decision {
-            if answer.trim().is_empty() {
-                return Err(AppError::Correction(rules::CorrectionProblem::EmptyAnswer));
-            }
+        if let Correction::Edit { answer, .. } = &decision
+            && answer.trim().is_empty()
+        {
+            return Err(AppError::Correction(rules::CorrectionProblem::EmptyAnswer));
         }
         Ok(corrections::adjudicate(&pool, user.id, ItemId(item), &decision).await?)
     }

@@ -49,9 +49,8 @@ pub fn CorrectPage() -> impl IntoView {
         <KeysHelp open=help_open keys=|t| t.correct_keys/>
         <Transition fallback=move || view! { <p>{move || i18n.t().loading}</p> }>
             {move || Suspend::new(async move {
-                match queue.await {
-                    Err(e) => return load_failed(e),
-                    Ok(_) => {}
+                if let Err(e) = queue.await {
+                    return load_failed(e);
                 }
                 let progress = move || queue.get().and_then(Result::ok).map(|q| (q.done, q.done + q.open)).unwrap_or_default();
                 let all_done = move || queue.get().and_then(Result::ok).is_some_and(|q| q.items.is_empty());

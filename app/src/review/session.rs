@@ -22,6 +22,12 @@ pub struct QueueSession {
     pub error: RwSignal<Option<String>>,
 }
 
+impl Default for QueueSession {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl QueueSession {
     pub fn new() -> Self {
         QueueSession {

@@ -147,6 +147,25 @@ pub async fn eligible(
     .await
 }
 
+/// Candidate ids of many items in one query, each item's in position order.
+pub async fn candidates_of(
+    pool: &SqlitePool,
+    items: &[i64],
+) -> Result<std::collections::HashMap<i64, Vec<i64>>, sqlx::Error> {
+    let ids = serde_json::to_string(items).expect("ids serialise");
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT item_id, id FROM candidates WHERE item_id IN (SELECT value FROM json_each(?)) ORDER BY item_id, position",
+    )
+    .bind(ids)
+    .fetch_all(pool)
+    .await?;
+    let mut out: std::collections::HashMap<i64, Vec<i64>> = Default::default();
+    for (item, id) in rows {
+        out.entry(item).or_default().push(id);
+    }
+    Ok(out)
+}
+
 /// Candidate ids of an item by position, and the positions of candidate ids (1-based).
 pub async fn candidates(pool: &SqlitePool, item: i64) -> Result<Vec<(i64, i64)>, sqlx::Error> {
     sqlx::query_as("SELECT id, position + 1 FROM candidates WHERE item_id = ? ORDER BY position")

@@ -123,6 +123,11 @@ pub struct VotedItem {
     pub ballots: Vec<Ballot>,
 }
 
+/// A prompt row, then the item's candidates and votes as JSON arrays.
+type VotedRow = (i64, Option<String>, String, String, bool, String, String);
+/// A vote as that JSON array lists it: judgment, reviewer, outcome, winner, strength.
+type VoteCells = (i64, i64, String, Option<i64>, Option<String>);
+
 /// Like [`next_items`], for compare items: each with its answers and the votes in scope.
 /// One row per item, answers and votes as JSON: rows cross from SQLite's thread one by one,
 /// and a row per vote made that hand-over the export's main cost.
@@ -139,8 +144,7 @@ pub async fn next_voted(
                    FROM judgments x JOIN users u ON u.id = x.user_id WHERE x.item_id = i.id AND {WHO_AND_WHEN})
            FROM items i WHERE {ITEMS_IN_SCOPE}"
     );
-    let rows: Vec<(i64, Option<String>, String, String, bool, String, String)> =
-        bind_scope(sqlx::query_as(&sql), scope, after, limit).fetch_all(pool).await?;
+    let rows: Vec<VotedRow> = bind_scope(sqlx::query_as(&sql), scope, after, limit).fetch_all(pool).await?;
     let ids = serde_json::to_string(&rows.iter().map(|r| r.0).collect::<Vec<_>>()).expect("ids serialise");
     let ranks: Vec<(i64, i64, i64)> = sqlx::query_as(
         "SELECT r.judgment_id, r.candidate_id, r.rank FROM judgment_ranks r JOIN judgments j ON j.id = r.judgment_id
@@ -159,7 +163,7 @@ pub async fn next_voted(
     let mut out = Vec::with_capacity(rows.len());
     for (id, system, history, question, gold, candidates, votes) in rows {
         let candidates: Vec<(i64, String)> = serde_json::from_str(&candidates).map_err(json)?;
-        let votes: Vec<(i64, i64, String, Option<i64>, Option<String>)> = serde_json::from_str(&votes).map_err(json)?;
+        let votes: Vec<VoteCells> = serde_json::from_str(&votes).map_err(json)?;
         let mut ballots = Vec::with_capacity(votes.len());
         for (judgment, user, outcome, winner, strength) in votes {
             let cast = match ranks_of.remove(&judgment) {
@@ -178,6 +182,10 @@ pub async fn next_voted(
     Ok(out)
 }
 
+/// An original answer with its item's adjudication: item, candidate, body, decision, final
+/// question, final answer.
+type OriginalRow = (i64, i64, String, Option<String>, Option<String>, Option<String>);
+
 /// The original answer, the corrections in scope and the adjudication of a batch of QA items.
 pub async fn corrected(
     pool: &SqlitePool,
@@ -185,7 +193,7 @@ pub async fn corrected(
     items: Vec<PromptRow>,
 ) -> Result<Vec<CorrectedItem>, sqlx::Error> {
     let ids = ids_json(&items);
-    let originals: Vec<(i64, i64, String, Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
+    let originals: Vec<OriginalRow> = sqlx::query_as(
         "SELECT c.item_id, c.id, c.body, a.decision, a.final_question, a.final_answer
            FROM candidates c LEFT JOIN adjudications a ON a.item_id = c.item_id
           WHERE c.item_id IN (SELECT value FROM json_each(?)) AND c.position = 0",

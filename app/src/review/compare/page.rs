@@ -61,9 +61,8 @@ pub fn ComparePage() -> impl IntoView {
         <GuidelinesPanel open=guide_open html=Signal::derive(move || guide.get().flatten())/>
         <Transition fallback=move || view! { <p>{move || i18n.t().loading}</p> }>
             {move || Suspend::new(async move {
-                match queue.await {
-                    Err(e) => return load_failed(e),
-                    Ok(_) => {}
+                if let Err(e) = queue.await {
+                    return load_failed(e);
                 }
                 let progress = move || queue.get().and_then(Result::ok).map(|q| (q.done, q.done + q.open)).unwrap_or_default();
                 let all_done = move || queue.get().and_then(Result::ok).is_some_and(|q| q.items.is_empty());
