@@ -16,8 +16,13 @@ test("an admin adds an endpoint; a clinician watches a regenerated answer stream
   expect(await admin.content()).not.toContain("sk-e2e-secret");
   await open(admin, "/admin/datasets/stream");
   await admin.locator("#set-model").fill("gpu");
+  await admin.locator("#set-temperature").fill("0.3");
+  await admin.locator("#set-max-new-tokens").fill("256");
   await admin.locator("#save-settings").click();
   await expect(admin.locator("#settings-saved")).toBeVisible();
+  await open(admin, "/admin/datasets/stream");
+  await expect(admin.locator("#set-temperature")).toHaveValue("0.3");
+  await expect(admin.locator("#set-max-new-tokens")).toHaveValue("256");
 
   const doctor = await (await browser.newContext()).newPage();
   await login(doctor, "doctor7");

@@ -175,6 +175,18 @@ pub enum DatasetCommand {
         /// ("" clears it: answers are scored by mean token log-probability).
         #[arg(long)]
         reward_model: Option<String>,
+        /// Sampling when reviewers regenerate: temperature (0: greedy).
+        #[arg(long)]
+        temperature: Option<f32>,
+        /// … top-p.
+        #[arg(long)]
+        top_p: Option<f32>,
+        /// … top-k (0: no limit).
+        #[arg(long)]
+        top_k: Option<usize>,
+        /// … the most new tokens per answer.
+        #[arg(long)]
+        max_new_tokens: Option<usize>,
     },
 }
 
@@ -242,6 +254,10 @@ pub async fn run(cli: Cli) -> CliResult {
             prompt_template,
             model,
             reward_model,
+            temperature,
+            top_p,
+            top_k,
+            max_new_tokens,
         }) => {
             let pool = crate::open_store(&cli.data_dir).await?;
             let current = app::store::datasets::by_name(&pool, &dataset)
@@ -266,6 +282,11 @@ pub async fn run(cli: Cli) -> CliResult {
             if let Some(m) = reward_model {
                 settings.reward_model = Some(m).filter(|m| !m.trim().is_empty());
             }
+            let r = &mut settings.regeneration;
+            r.temperature = temperature.unwrap_or(r.temperature);
+            r.top_p = top_p.unwrap_or(r.top_p);
+            r.top_k = top_k.unwrap_or(r.top_k);
+            r.max_new_tokens = max_new_tokens.unwrap_or(r.max_new_tokens);
             let guidelines = match guidelines {
                 Some(path) => {
                     Some(std::fs::read_to_string(&path).map_err(|e| format!("reading {}: {e}", path.display()))?)

@@ -120,3 +120,25 @@ fn export_prints_what_it_wrote_and_left_out() {
     let fmt = medpref(dir.path(), &["export", "--dataset", "r", "--format", "csv", "x.jsonl"], None);
     assert!(text(&fmt).contains("unknown export format `csv`"));
 }
+
+#[tokio::test]
+async fn dataset_configure_sets_the_regeneration_sampling_and_refuses_out_of_range_values() {
+    let dir = tempfile::tempdir().unwrap();
+    medpref(dir.path(), &["import", "--dataset", "r", "--format", "cmd-reward", SAMPLE], None);
+    let set =
+        ["dataset", "configure", "--dataset", "r", "--temperature", "0", "--top-k", "40", "--max-new-tokens", "64"];
+    let ok = medpref(dir.path(), &set, None);
+    assert!(ok.status.success(), "{}", text(&ok));
+    let bad =
+        medpref(dir.path(), &["dataset", "configure", "--dataset", "r", "--top-p", "0", "--temperature", "1"], None);
+    assert!(!bad.status.success() && text(&bad).contains("top_p must be above 0"), "{}", text(&bad));
+    let pool = app::store::open(&server::database_path(dir.path())).await.unwrap();
+    let settings: String =
+        sqlx::query_scalar("SELECT settings FROM datasets WHERE name = 'r'").fetch_one(&pool).await.unwrap();
+    let settings: serde_json::Value = serde_json::from_str(&settings).unwrap();
+    assert_eq!(
+        settings["regeneration"],
+        serde_json::json!({ "temperature": 0.0, "top_k": 40, "top_p": 0.9, "max_new_tokens": 64 }),
+        "set values kept, the refused change left nothing behind"
+    );
+}

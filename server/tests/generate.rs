@@ -52,6 +52,26 @@ async fn a_reviewer_regenerates_an_answer_and_it_streams_with_its_provenance() {
     assert_eq!(streamed, done["text"].as_str().unwrap(), "the pieces make the answer");
     assert!(done["tokens"].as_u64().unwrap() > 0);
     assert!(done["sampling"]["seed"].is_u64() && done["sampling"]["stop"] == json!(["<|im_end|>"]));
+    let sampled =
+        |d: &Value| (d["sampling"]["temperature"].as_f64().unwrap(), d["sampling"]["top_p"].as_f64().unwrap());
+    assert!((sampled(done).0 - 0.7).abs() < 1e-6 && (sampled(done).1 - 0.9).abs() < 1e-6, "the default: {last}");
+
+    // The dataset's own sampling (out-of-range values refused): greedy and short, the same answer twice.
+    let res = app.configure(&admin, "d", json!({ "settings": { "model": "tiny", "regeneration": { "top_p": 0.0 } } }));
+    let res = res.await;
+    assert!(res.status == StatusCode::BAD_REQUEST && res.body.contains("top_p"), "{}", res.body);
+    let greedy =
+        json!({ "settings": { "model": "tiny", "regeneration": { "temperature": 0.0, "max_new_tokens": 8 } } });
+    assert_eq!(app.configure(&admin, "d", greedy).await.status, StatusCode::OK);
+    let mut answers = Vec::new();
+    for _ in 0..2 {
+        let res = regenerate(&app, Some(&doctor), assignment).await;
+        let done = serde_json::from_str::<Value>(res.body.lines().last().unwrap()).unwrap()["done"].clone();
+        assert_eq!((sampled(&done).0, done["sampling"]["max_new_tokens"].clone()), (0.0, json!(8)), "{done}");
+        assert!(done["tokens"].as_u64().unwrap() <= 8, "{done}");
+        answers.push(done["text"].as_str().unwrap().to_string());
+    }
+    assert_eq!(answers[0], answers[1], "greedy decoding repeats");
 
     // Only the assignment's reviewer, signed in.
     let other = app.signed_in("other", Role::Annotator).await;

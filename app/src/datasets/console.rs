@@ -5,6 +5,7 @@ use super::admin::{DatasetConfig, configure_dataset, create_dataset};
 use super::charts::BarChart;
 use super::overview::{DatasetOverview, get_dataset_overview};
 use super::upload::UploadForm;
+use crate::generate::decoding::Decoding;
 use crate::i18n::use_i18n;
 use crate::import::DatasetKind;
 use crate::review::judgment::{Axis, AxisSetting, RationaleRule, ReviewSettings};
@@ -208,6 +209,11 @@ fn SettingsForm(dataset: String, config: DatasetConfig) -> impl IntoView {
     let no_match = settings.no_match_answer.clone();
     let model = RwSignal::new(settings.model.clone().unwrap_or_default());
     let reward_model = RwSignal::new(settings.reward_model.clone().unwrap_or_default());
+    let decoding = settings.regeneration;
+    let temperature = RwSignal::new(decoding.temperature.to_string());
+    let top_p = RwSignal::new(decoding.top_p.to_string());
+    let top_k = RwSignal::new(decoding.top_k.to_string());
+    let max_new_tokens = RwSignal::new(decoding.max_new_tokens.to_string());
     let choices = Resource::new(|| (), |_| crate::generate::endpoints::available_models());
     let named = |s: RwSignal<String>| Some(s.get_untracked().trim().to_string()).filter(|m| !m.is_empty());
     let status = RwSignal::new(None::<Result<(), String>>);
@@ -227,6 +233,17 @@ fn SettingsForm(dataset: String, config: DatasetConfig) -> impl IntoView {
                 no_match_answer: no_match.clone(),
                 model: named(model),
                 reward_model: named(reward_model),
+                regeneration: {
+                    // An emptied field takes the default; the server checks the ranges.
+                    let default = Decoding::default();
+                    let read = |s: RwSignal<String>| s.get_untracked().trim().to_string();
+                    Decoding {
+                        temperature: read(temperature).parse().unwrap_or(default.temperature),
+                        top_p: read(top_p).parse().unwrap_or(default.top_p),
+                        top_k: read(top_k).parse().unwrap_or(default.top_k),
+                        max_new_tokens: read(max_new_tokens).parse().unwrap_or(default.max_new_tokens),
+                    }
+                },
             }),
             guidelines: Some(guidelines.get_untracked()),
             department: Some(department.get_untracked()),
@@ -270,6 +287,13 @@ fn SettingsForm(dataset: String, config: DatasetConfig) -> impl IntoView {
                 <label class="wide">{move || t().prompt_template}<textarea id="set-template" rows="2" bind:value=template placeholder="[human]:{question}\n[bot]:"></textarea></label>
                 <label>{move || i18n.t().generate.model}<input id="set-model" list="model-names" bind:value=model/></label>
                 <label>{move || i18n.t().generate.reward_model}<input id="set-reward-model" list="model-names" bind:value=reward_model/></label>
+                <fieldset class="regeneration wide">
+                    <legend>{move || i18n.t().generate.regeneration}</legend>
+                    <label>{move || i18n.t().generate.temperature}<input id="set-temperature" type="number" min="0" max="5" step="0.05" bind:value=temperature/></label>
+                    <label>{move || i18n.t().generate.top_p}<input id="set-top-p" type="number" min="0.01" max="1" step="0.01" bind:value=top_p/></label>
+                    <label>{move || i18n.t().generate.top_k}<input id="set-top-k" type="number" min="0" step="1" bind:value=top_k/></label>
+                    <label>{move || i18n.t().generate.max_new_tokens}<input id="set-max-new-tokens" type="number" min="1" max="4096" bind:value=max_new_tokens/></label>
+                </fieldset>
                 <datalist id="model-names">
                     <Transition>
                         {move || choices.get().and_then(Result::ok).map(|c| {

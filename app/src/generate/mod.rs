@@ -4,6 +4,7 @@
 pub mod add;
 #[cfg(feature = "ssr")]
 pub mod decoder;
+pub mod decoding;
 #[cfg(feature = "ssr")]
 pub mod derive;
 pub mod endpoints;

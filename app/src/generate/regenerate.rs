@@ -38,12 +38,6 @@ pub struct Regenerated {
     pub provenance: Provenance,
 }
 
-/// How answers are regenerated: varied but on topic (ChiMed-GPT's top-p 0.9); a fresh seed
-/// each time, kept with the answer.
-pub fn sampling(stop: Vec<String>, max_new_tokens: usize, seed: u64) -> Sampling {
-    Sampling { temperature: 0.7, top_k: 0, top_p: 0.9, max_new_tokens, stop, seed }
-}
-
 /// Turns a dataset's answers into candidates: scored, with their provenance.
 pub struct Keeper {
     pub state: AppState,
@@ -125,7 +119,8 @@ async fn start(
         serde_json::from_str(&facts.history).map_err(|e| internal("item history", e))?;
     let conversation = Conversation { system: facts.system.as_deref(), history: &history, question: &facts.question };
     let engine = engine_for(state, settings.model).await?;
-    let sampling = sampling(engine.stops(&template), 512, u64::from(rand::random::<u32>()));
+    // The dataset's sampling with a fresh seed, kept with the answer.
+    let sampling = settings.regeneration.sampling(engine.stops(&template), u64::from(rand::random::<u32>()));
     let events = engine.stream(&conversation, &template, sampling.clone());
     let pending = Pending {
         prompt: template.render(&conversation),

@@ -1,5 +1,6 @@
 //! Choosing the next token from a row of logits: greedy, or sampled with temperature, top-k and
 //! top-p from a seeded generator, so that the same seed gives the same answer.
+use super::decoding::Decoding;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
@@ -27,16 +28,8 @@ impl Sampling {
 
     /// What is wrong with these settings, if anything.
     pub fn check(&self) -> Result<(), String> {
-        if !(0.0..=5.0).contains(&self.temperature) {
-            return Err("temperature must be between 0 and 5".into());
-        }
-        if !(self.top_p > 0.0 && self.top_p <= 1.0) {
-            return Err("top_p must be above 0 and at most 1".into());
-        }
-        if !(1..=4096).contains(&self.max_new_tokens) {
-            return Err("max_new_tokens must be between 1 and 4096".into());
-        }
-        Ok(())
+        let Sampling { temperature, top_k, top_p, max_new_tokens, .. } = *self;
+        Decoding { temperature, top_k, top_p, max_new_tokens }.check()
     }
 }
 

@@ -95,6 +95,8 @@ pub struct ReviewSettings {
     /// without one, answers are scored by their mean token log-probability.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reward_model: Option<String>,
+    /// How `model` samples when a reviewer regenerates an answer.
+    pub regeneration: crate::generate::decoding::Decoding,
 }
 
 impl Default for ReviewSettings {
@@ -107,6 +109,7 @@ impl Default for ReviewSettings {
             no_match_answer: None,
             model: None,
             reward_model: None,
+            regeneration: Default::default(),
         }
     }
 }
@@ -120,7 +123,7 @@ impl ReviewSettings {
         if let Some(dup) = self.axes.iter().find(|a| !seen.insert(a.axis)) {
             return Err(format!("the axis `{}` is listed twice", dup.axis));
         }
-        Ok(())
+        self.regeneration.check().map_err(|e| format!("regeneration: {e}"))
     }
 
     pub fn rationale_required(&self, decision: &Decision) -> bool {

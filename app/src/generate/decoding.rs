@@ -1,0 +1,43 @@
+//! A dataset's sampling for regeneration in review (`settings.regeneration`): what an admin
+//! sets. Each answer adds a fresh seed and the model's stop strings (see `sampling`).
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Decoding {
+    /// 0 means greedy.
+    pub temperature: f32,
+    /// 0: no limit.
+    pub top_k: usize,
+    pub top_p: f32,
+    pub max_new_tokens: usize,
+}
+
+impl Default for Decoding {
+    /// Varied but on topic: ChiMed-GPT's top-p 0.9.
+    fn default() -> Self {
+        Decoding { temperature: 0.7, top_k: 0, top_p: 0.9, max_new_tokens: 512 }
+    }
+}
+
+impl Decoding {
+    /// What is wrong with these settings, if anything.
+    pub fn check(&self) -> Result<(), String> {
+        if !(0.0..=5.0).contains(&self.temperature) {
+            return Err("temperature must be between 0 and 5".into());
+        }
+        if !(self.top_p > 0.0 && self.top_p <= 1.0) {
+            return Err("top_p must be above 0 and at most 1".into());
+        }
+        if !(1..=4096).contains(&self.max_new_tokens) {
+            return Err("max_new_tokens must be between 1 and 4096".into());
+        }
+        Ok(())
+    }
+
+    #[cfg(feature = "ssr")]
+    pub fn sampling(self, stop: Vec<String>, seed: u64) -> super::sampling::Sampling {
+        let Decoding { temperature, top_k, top_p, max_new_tokens } = self;
+        super::sampling::Sampling { temperature, top_k, top_p, max_new_tokens, stop, seed }
+    }
+}
