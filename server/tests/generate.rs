@@ -54,7 +54,7 @@ async fn a_reviewer_regenerates_an_answer_and_it_streams_with_its_provenance() {
     assert!(done["sampling"]["seed"].is_u64() && done["sampling"]["stop"] == json!(["<|im_end|>"]));
     let sampled =
         |d: &Value| (d["sampling"]["temperature"].as_f64().unwrap(), d["sampling"]["top_p"].as_f64().unwrap());
-    assert!((sampled(done).0 - 0.7).abs() < 1e-6 && (sampled(done).1 - 0.9).abs() < 1e-6, "the default: {last}");
+    assert_eq!(sampled(done), (0.7, 0.9), "the default, written as set: {last}");
 
     // The dataset's own sampling (out-of-range values refused): greedy and short, the same answer twice.
     let res = app.configure(&admin, "d", json!({ "settings": { "model": "tiny", "regeneration": { "top_p": 0.0 } } }));

@@ -6,11 +6,19 @@ use serde::{Deserialize, Serialize};
 #[serde(default)]
 pub struct Decoding {
     /// 0 means greedy.
+    #[serde(serialize_with = "shortest")]
     pub temperature: f32,
     /// 0: no limit.
     pub top_k: usize,
+    #[serde(serialize_with = "shortest")]
     pub top_p: f32,
     pub max_new_tokens: usize,
+}
+
+/// An `f32` as the shortest decimal that reads back to it (0.7, not 0.699999988…), also when
+/// it goes through a `serde_json::Value`, which widens floats to `f64`.
+pub fn shortest<S: serde::Serializer>(v: &f32, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(v.to_string().parse().unwrap_or(f64::from(*v)))
 }
 
 impl Default for Decoding {

@@ -8,10 +8,12 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sampling {
     /// 0 means greedy (always the most likely token).
+    #[serde(serialize_with = "super::decoding::shortest")]
     pub temperature: f32,
     /// Keep only the k most likely tokens (0: no limit).
     pub top_k: usize,
     /// Keep the most likely tokens whose probabilities add up to p (1.0: no limit).
+    #[serde(serialize_with = "super::decoding::shortest")]
     pub top_p: f32,
     pub max_new_tokens: usize,
     /// Generation stops when the text ends with one of these (they are not kept).

@@ -35,7 +35,9 @@ pub struct JobSpec {
     pub n: u32,
     pub pairing: Pairing,
     pub max_new_tokens: u32,
+    #[serde(serialize_with = "crate::generate::decoding::shortest")]
     pub temperature: f32,
+    #[serde(serialize_with = "crate::generate::decoding::shortest")]
     pub top_p: f32,
     /// Answer i of item x is sampled with seed `seed + x * 1_000_003 + i`: a resumed job
     /// writes the same answers, and every answer's seed is stored with it.
