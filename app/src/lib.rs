@@ -35,8 +35,15 @@ pub use app::{App, shell};
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(App);
-    // Lets browser tests (and curious people) see that the page is interactive now.
-    if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
-        let _ = body.set_attribute("data-hydrated", "true");
-    }
+    // Lets browser tests (and curious people) see that the page is interactive now. Content
+    // under <Suspense>/<Transition> hydrates in tasks queued by the line above: the mark waits
+    // for them (a timer runs after every queued microtask), so no click lands on a dead button.
+    leptos::prelude::set_timeout(
+        || {
+            if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
+                let _ = body.set_attribute("data-hydrated", "true");
+            }
+        },
+        std::time::Duration::ZERO,
+    );
 }
