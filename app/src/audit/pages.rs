@@ -288,7 +288,11 @@ pub fn AuditResultsPage() -> impl IntoView {
                                     <tbody>
                                         {items.into_iter().map(|i| {
                                             let disagree = i.disagree;
-                                            let (missed, unconfirmed) = (i.flags_missed(), i.flags_unconfirmed());
+                                            // Compared once the auditor has decided, as the report's shares are.
+                                            let (missed, unconfirmed) = match i.auditor {
+                                                Some(_) => (i.flags_missed(), i.flags_unconfirmed()),
+                                                None => (vec![], vec![]),
+                                            };
                                             let flags_differ = !missed.is_empty() || !unconfirmed.is_empty();
                                             let flag_t = i18n.t().flag;
                                             let names = move |ks: &[crate::flag::FlagKind]| ks.iter().map(|k| flag_t.kind(*k)).collect::<Vec<_>>().join("、");
