@@ -27,6 +27,7 @@ pub async fn audit_review_flag(audit: i64, position: i64, flag: i64, verdict: Ve
 #[cfg(feature = "ssr")]
 mod ssr {
     use super::*;
+    use crate::audit::ssr::{AUDIT_ROLES, presentation_of};
     use crate::auth::session::require;
     use crate::domain::{CandidateId, ItemId, UserId};
     use crate::flag::FlagTarget;
@@ -42,10 +43,9 @@ mod ssr {
         audit: i64,
         position: i64,
     ) -> Result<(UserId, ItemId, Vec<CandidateId>), AppError> {
-        let user = require(&super::super::ssr::AUDIT_ROLES).await?;
+        let user = require(&AUDIT_ROLES).await?;
         let row = audits::item(pool, audit, position).await?.ok_or(AppError::NotFound)?;
-        let shown = serde_json::from_str(&row.presentation).map_err(|e| crate::error::internal("presentation", e))?;
-        Ok((user.id, ItemId(row.item_id), shown))
+        Ok((user.id, ItemId(row.item_id), presentation_of(&row)?))
     }
 
     pub async fn state(audit: i64, position: i64) -> Result<FlagState, AppError> {

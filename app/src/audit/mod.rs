@@ -167,6 +167,11 @@ pub mod ssr {
 
     pub const AUDIT_ROLES: [Role; 2] = [Role::Admin, Role::Auditor];
 
+    /// A sampled item's answers (candidate ids) in the order the auditor sees them.
+    pub fn presentation_of<T: serde::de::DeserializeOwned>(row: &audits::AuditItemRow) -> Result<Vec<T>, AppError> {
+        serde_json::from_str(&row.presentation).map_err(|e| crate::error::internal("presentation", e))
+    }
+
     /// The decisions on a dataset's items (or on some of them), read.
     async fn decisions(
         pool: &SqlitePool,
@@ -235,8 +240,7 @@ pub mod ssr {
         let pool = app_state()?.pool;
         let row = audits::get(&pool, audit).await?.ok_or(AppError::NotFound)?;
         let Some(next) = audits::next(&pool, audit).await? else { return Ok(None) };
-        let shown: Vec<CandidateId> =
-            serde_json::from_str(&next.presentation).map_err(|e| crate::error::internal("presentation", e))?;
+        let shown: Vec<CandidateId> = presentation_of(&next)?;
         // The screens show the audit's own flags, never the reviewers'.
         let target = FlagTarget::Audit { audit, position: next.position };
         let item = if row.summary.kind == DatasetKind::Correct {
@@ -264,8 +268,7 @@ pub mod ssr {
         let v = match decision {
             AuditDecision::Correction(c) => Verdict::from_stored(c.correction.verdict().as_str(), &[]),
             AuditDecision::Judgment(j) => {
-                let shown: Vec<i64> =
-                    serde_json::from_str(&row.presentation).map_err(|e| crate::error::internal("presentation", e))?;
+                let shown: Vec<i64> = presentation_of(row)?;
                 let positions: BTreeMap<i64, i64> = audits::candidates(pool, row.item_id).await?.into_iter().collect();
                 let stored = judgments::to_stored(&shown, &j.decision);
                 let best: Vec<i64> = match stored.winner {
@@ -290,8 +293,7 @@ pub mod ssr {
             (AuditDecision::Judgment(j), DatasetKind::Compare) => {
                 let record =
                     crate::store::datasets::by_id(&pool, audit_row.dataset_id).await?.ok_or(AppError::NotFound)?;
-                let shown: Vec<i64> =
-                    serde_json::from_str(&row.presentation).map_err(|e| crate::error::internal("presentation", e))?;
+                let shown: Vec<i64> = presentation_of(&row)?;
                 crate::review::judgment::validate(&record.review_settings()?, shown.len(), j)
                     .map_err(AppError::Judgment)?;
             }
