@@ -14,6 +14,17 @@
 #                               64 new tokens) through medpref's runtime, next to onnxruntime's own
 #                               Python loop on the same model and prompt; default: a fresh tiny
 #                               random-weight model (scripts/tiny_model.py). Release build.
+#   scripts/bench.sh serve [quick]
+#                               the review loop through the real server (release build, real
+#                               HTTP on loopback, every reviewer signed in with its own
+#                               session): next item and vote latency and votes/s at 1, 32 and
+#                               200 concurrent reviewers, on 41,700 and 351,600 preference items
+#                               with overlap 3 and 0%, 50% and 95% of the items already
+#                               complete; the correct screen's queue on 351,600 QA pairs; beside
+#                               them the physical limits of this machine measured in the same
+#                               run (the same writes straight on SQLite, an axum hello-world with
+#                               the same client) and medpref's ratio to each. `quick`: 41,700
+#                               items only. Fails on any non-2xx answer.
 # `scripts/bundle-size.sh` prints the browser bundle's size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,6 +56,10 @@ for k in ("prefill", "decode"):
 PY
   done
   exit 0
+fi
+
+if [ "$part" = serve ]; then
+  exec bash scripts/bench_serve.sh "${2:-full}"
 fi
 
 if [ "$part" = all ] || [ "$part" = detectors ]; then

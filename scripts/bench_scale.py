@@ -7,6 +7,7 @@ ChiMed 2.0's sizes, SQLite's own bulk insert of the same rows as a baseline, and
   bench_scale.py raw DB FILE KIND   inserts FILE's rows into DB (medpref's schema) with one
                                     prepared statement per table in one transaction; prints seconds
   bench_scale.py votes DB DATASET   one vote per item of DATASET by three reviewers (setup, untimed)
+  bench_scale.py pref FILE N        writes N CMD(Reward) preference items to FILE
 """
 import hashlib
 import json
@@ -38,6 +39,15 @@ def question(rng: random.Random, i: int) -> str:
 
 def answer(rng: random.Random, n: int) -> str:
     return "".join(rng.choice(ADVICE) for _ in range(n))
+
+
+def gen_pref(path: str, n: int) -> None:
+    """n CMD(Reward) preference items, for the review-loop benchmark (scripts/bench.sh serve)."""
+    rng = random.Random(20261201)
+    with open(path, "w", encoding="utf-8") as f:
+        for i in range(n):
+            rec = {"question": question(rng, i), "response_chosen": answer(rng, 5), "response_rejected": answer(rng, 2)}
+            f.write(json.dumps(rec, ensure_ascii=False) + "\n")
 
 
 def gen(folder: str) -> None:
@@ -98,8 +108,8 @@ def votes(db: str, dataset: str) -> None:
     rng = random.Random(7)
     for item, first, second in items:
         for user in users:
-            a = con.execute("""INSERT INTO assignments (item_id, user_id, presentation, state, leased_at, lease_expires_at)
-                               VALUES (?, ?, ?, 'done', '2026-11-22T00:00:00Z', '2026-11-22T00:30:00Z') RETURNING id""",
+            a = con.execute("""INSERT INTO assignments (item_id, user_id, presentation, state, leased_at, lease_expires_at, counted)
+                               VALUES (?, ?, ?, 'done', '2026-11-22T00:00:00Z', '2026-11-22T00:30:00Z', 1) RETURNING id""",
                             (item, user, json.dumps([first, second]))).fetchone()[0]
             winner = first if rng.random() < 0.8 else second
             con.execute("""INSERT INTO judgments (assignment_id, item_id, user_id, outcome, winner_id, shown_side, strength)
@@ -114,6 +124,8 @@ if __name__ == "__main__":
         gen(sys.argv[2])
     elif cmd == "raw":
         raw(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif cmd == "pref":
+        gen_pref(sys.argv[2], int(sys.argv[3]))
     elif cmd == "votes":
         votes(sys.argv[2], sys.argv[3])
     else:

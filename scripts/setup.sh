@@ -27,6 +27,12 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION"; then
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
 
+# wasm-opt shrinks the release bundle (`cargo leptos build --release`); binaryen from npm.
+if ! wasm-opt --version 2>/dev/null | grep -q "version 132"; then
+  step "installing wasm-opt (binaryen 132, npm) for release builds"
+  as_root npm install -g binaryen@132 --no-audit --no-fund
+fi
+
 if ! command -v chromium >/dev/null; then
   step "installing Debian's chromium for the browser tests"
   as_root apt-get update -qq

@@ -6,7 +6,7 @@ use crate::i18n::{I18n, Lang, SetLanguage, use_i18n};
 use crate::review::compare::ComparePage;
 use crate::review::history::{EditJudgmentPage, HistoryPage};
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Title, provide_meta_context};
+use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::path;
 
@@ -44,8 +44,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <AutoReload options=options.clone()/>
+                <HashedStylesheet options=options.clone()/>
                 <HydrationScripts options/>
-                <link rel="stylesheet" href="/pkg/medpref.css"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <MetaTags/>
             </head>

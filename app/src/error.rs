@@ -40,6 +40,9 @@ pub enum AppError {
     /// The item was already judged by this reviewer (a repeated submit); nothing changed.
     #[error("already submitted")]
     AlreadySubmitted,
+    /// The lease ran out and other reviewers have since completed the item; nothing stored.
+    #[error("lease lost")]
+    LeaseLost,
     #[error("internal error")]
     Internal,
     /// The request never reached the function (network, encoding); from server_fn.
@@ -78,7 +81,7 @@ impl AppError {
             | AppError::Correction(_)
             | AppError::Flag(_)
             | AppError::Request(_) => 400,
-            AppError::AlreadySubmitted => 409,
+            AppError::AlreadySubmitted | AppError::LeaseLost => 409,
             AppError::Internal => 500,
         }
     }

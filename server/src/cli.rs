@@ -428,7 +428,8 @@ async fn serve(data_dir: PathBuf, args: ServeArgs) -> CliResult {
     config.secure_cookies = args.secure_cookies;
     config.models_dir = args.models;
     let app = crate::router(pool.clone(), config).await?;
-    crate::spawn_session_cleanup(pool);
+    crate::spawn_session_cleanup(pool.clone());
+    crate::spawn_render_missing(pool);
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("binding {addr}: {e}"))?;
     println!("medpref listening on http://{addr} (data in {})", data_dir.display());
     axum::serve(listener, app)

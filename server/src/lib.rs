@@ -14,7 +14,7 @@ use sqlx::SqlitePool;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::set_header::{SetResponseHeader, SetResponseHeaderLayer};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::SqliteStore;
@@ -49,6 +49,7 @@ impl ServerConfig {
             .site_pkg_dir("pkg")
             .site_addr(addr)
             .env(leptos::config::Env::PROD)
+            .hash_files(bundle_is_hashed())
             .build();
         let upload_limit = std::env::var("MEDPREF_UPLOAD_LIMIT_MB")
             .ok()
@@ -63,6 +64,24 @@ impl ServerConfig {
             models_dir,
         }
     }
+}
+
+/// Whether the bundle in `pkg/` has content-hashed names: cargo-leptos (`hash-files`) writes
+/// the hashes to `hash.txt` beside the server binary, where Leptos reads them.
+fn bundle_is_hashed() -> bool {
+    std::env::current_exe().ok().and_then(|exe| Some(exe.parent()?.join("hash.txt"))).is_some_and(|f| f.is_file())
+}
+
+/// The browser bundle (`/pkg/…`): the precompressed brotli or gzip file cargo-leptos wrote
+/// beside each one when there is one (release builds), and with content-hashed names cached
+/// for good, since a new build has new names; without hashes, revalidated on each load.
+fn bundle(
+    options: &LeptosOptions,
+) -> SetResponseHeader<tower_http::services::ServeDir, HeaderValue> {
+    let dir = Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+    let files = tower_http::services::ServeDir::new(dir).precompressed_br().precompressed_gzip();
+    let caching = if options.hash_files { "public, max-age=31536000, immutable" } else { "no-cache" };
+    SetResponseHeader::overriding(files, header::CACHE_CONTROL, HeaderValue::from_static(caching))
 }
 
 /// The database file inside a data directory.
@@ -114,6 +133,7 @@ pub async fn router(pool: SqlitePool, config: ServerConfig) -> Result<Router, sq
         .route(download::DATA_PATH, axum::routing::get(download::data).post(download::data))
         .route(download::PART_PATH, axum::routing::get(download::part))
         .route(app::audit::download::PATH, axum::routing::get(app::audit::download::report))
+        .nest_service("/pkg", bundle(&config.leptos_options))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         // axum applies its own 2 MB default to extracted bodies (server functions included).
@@ -125,7 +145,16 @@ pub async fn router(pool: SqlitePool, config: ServerConfig) -> Result<Router, sq
         .layer(fixed("x-frame-options", "DENY"))
         .layer(fixed("referrer-policy", "same-origin"))
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .layer(compression())
         .with_state(state))
+}
+
+/// Pages, API answers, exports and the static bundle go out brotli- or gzip-compressed to a
+/// client that accepts it; a regeneration's stream does not (each piece must leave at once).
+fn compression() -> tower_http::compression::CompressionLayer<impl tower_http::compression::Predicate> {
+    use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
+    tower_http::compression::CompressionLayer::new()
+        .compress_when(DefaultPredicate::new().and(NotForContentType::new("application/x-ndjson")))
 }
 
 /// The app's routes, generated once per process. Generating them renders the app with
@@ -135,6 +164,17 @@ pub async fn router(pool: SqlitePool, config: ServerConfig) -> Result<Router, sq
 fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
     static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
+/// Renders the texts stored before texts were rendered on write (see `store::render`).
+pub fn spawn_render_missing(pool: SqlitePool) {
+    tokio::spawn(async move {
+        match app::store::render::render_missing(&pool).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("rendered {n} stored texts to HTML"),
+            Err(e) => tracing::error!("rendering stored texts: {e}"),
+        }
+    });
 }
 
 /// Deletes expired sessions from the store every hour, for as long as the server runs.

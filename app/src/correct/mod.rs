@@ -134,7 +134,6 @@ pub(crate) mod ssr {
     use crate::auth::session::require;
     use crate::domain::{CandidateId, ItemId};
     use crate::flag::FlagTarget;
-    use crate::markdown::render;
     use crate::review::REVIEWER_ROLES;
     use crate::review::compare::ssr::dataset;
     use crate::state::app_state;
@@ -150,6 +149,7 @@ pub(crate) mod ssr {
         match e {
             CorrectionError::NotFound => AppError::NotFound,
             CorrectionError::AlreadySubmitted => AppError::AlreadySubmitted,
+            CorrectionError::LeaseLost => AppError::LeaseLost,
             CorrectionError::Invalid(p) => AppError::Correction(p),
             CorrectionError::Db(e) => e.into(),
         }
@@ -172,7 +172,7 @@ pub(crate) mod ssr {
             return Err(AppError::NotFound);
         }
         // The question and answer are rendered once, with their flags highlighted.
-        let flags = crate::flag::state_for(pool, target, item, shown, &c.question, &c.answers).await?;
+        let flags = crate::flag::state_for(pool, target, item, shown, &c.question, &c.answers, &c.html.texts).await?;
         let answer = c.answers.into_iter().next().ok_or(AppError::NotFound)?;
         Ok(QaItem {
             assignment: target.key(),
@@ -180,8 +180,8 @@ pub(crate) mod ssr {
             question: c.question,
             answer_html: flags.html[1].clone(),
             answer,
-            system_html: c.system.as_deref().filter(|s| !s.trim().is_empty()).map(render),
-            history: c.history.iter().map(|(q, a)| (render(q), render(a))).collect(),
+            system_html: c.html.system.filter(|_| c.system.as_deref().is_some_and(|s| !s.trim().is_empty())),
+            history: c.html.history,
             department: c.department,
             task,
             task_type: meta["task_type"].as_str().map(String::from),

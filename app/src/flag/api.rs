@@ -163,8 +163,9 @@ pub mod ssr {
         }
     }
 
-    /// Highlights the spans of one text: active ones by category, markers as markers.
-    pub fn highlighted<F: PartialEq>(text: &str, field: &F, flags: &[FlagView<F>]) -> String {
+    /// Highlights the spans of one text: active ones by category, markers as markers. A text
+    /// without spans is served as `rendered` (its HTML stored beside it) when there is one.
+    pub fn highlighted<F: PartialEq>(text: &str, rendered: Option<&str>, field: &F, flags: &[FlagView<F>]) -> String {
         let marks: Vec<crate::markdown::Mark> = flags
             .iter()
             .enumerate()
@@ -180,7 +181,10 @@ pub mod ssr {
                 })
             })
             .collect();
-        crate::markdown::render_marked(text, &marks)
+        match rendered {
+            Some(html) if marks.is_empty() => html.to_owned(),
+            _ => crate::markdown::render_marked(text, &marks),
+        }
     }
 
     /// The flags of an item as `target` sees them: the question and the shown answers.
@@ -197,7 +201,7 @@ pub mod ssr {
             answers.push(flags::text(&mut conn, item, TextRef::Answer(*c)).await?.unwrap_or_default());
         }
         drop(conn);
-        super::state_for(pool, target, item, shown, &question, &answers).await
+        super::state_for(pool, target, item, shown, &question, &answers, &[]).await
     }
 
     /// Like [`state`], for a caller that has already read the question and the shown answers:
@@ -208,19 +212,23 @@ pub mod ssr {
         shown: &[CandidateId],
         question: &str,
         answers: &[String],
+        rendered: &[Option<String>],
     ) -> Result<FlagState, AppError> {
         let all = flags::of_item(&mut *pool.acquire().await?, item).await?;
-        Ok(render(all.into_iter().map(|f| f.view), shown, question, answers))
+        Ok(render(all.into_iter().map(|f| f.view), shown, question, answers, rendered))
     }
 
     /// An item's flags on the texts a screen shows (others left out), with the question and
-    /// the shown answers highlighted.
+    /// the shown answers highlighted. `rendered` holds the texts' stored HTML (question, then
+    /// answers), used where a text has no spans; missing entries are rendered here.
     pub fn render(
         all: impl IntoIterator<Item = FlagView<TextRef>>,
         shown: &[CandidateId],
         question: &str,
         answers: &[String],
+        rendered: &[Option<String>],
     ) -> FlagState {
+        let pre = |i: usize| rendered.get(i).and_then(|h| h.as_deref());
         let flags: Vec<FlagView<Field>> = all
             .into_iter()
             .filter_map(|v| {
@@ -232,9 +240,9 @@ pub mod ssr {
             })
             .collect();
         let mut html = Vec::with_capacity(answers.len() + 1);
-        html.push(highlighted(question, &Field::Question, &flags));
+        html.push(highlighted(question, pre(0), &Field::Question, &flags));
         for (i, body) in answers.iter().enumerate() {
-            html.push(highlighted(body, &Field::Answer(i as u8), &flags));
+            html.push(highlighted(body, pre(i + 1), &Field::Answer(i as u8), &flags));
         }
         FlagState { html, flags }
     }
@@ -376,7 +384,7 @@ pub mod ssr {
         let mut texts = Vec::new();
         for r in refs {
             if let Some(t) = flags::text(&mut conn, item, r).await? {
-                let html = highlighted(&t, &r, &flags);
+                let html = highlighted(&t, None, &r, &flags);
                 texts.push((r, t, html));
             }
         }
@@ -434,12 +442,13 @@ pub async fn state_for(
     shown: &[crate::domain::CandidateId],
     question: &str,
     answers: &[String],
+    rendered: &[Option<String>],
 ) -> Result<FlagState, AppError> {
     match target {
-        super::FlagTarget::Assignment(_) => ssr::state_of_texts(pool, item, shown, question, answers).await,
+        super::FlagTarget::Assignment(_) => ssr::state_of_texts(pool, item, shown, question, answers, rendered).await,
         super::FlagTarget::Audit { audit, position } => {
             let all = crate::store::audit_flags::of_position(pool, audit, position).await?;
-            Ok(ssr::render(all.into_iter().map(|f| f.view), shown, question, answers))
+            Ok(ssr::render(all.into_iter().map(|f| f.view), shown, question, answers, rendered))
         }
     }
 }

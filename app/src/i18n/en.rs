@@ -45,6 +45,7 @@ pub const CATALOG: Catalog = Catalog {
     err_invalid: "Invalid input",
     err_import: "Import failed, nothing was written",
     err_already_submitted: "This item was already submitted.",
+    err_lease_lost: "Your hold on this item ran out and other reviewers have since completed it; your answer was not saved.",
     err_internal: "Internal server error; please try again later.",
     err_request: "The request failed; check the connection and try again.",
     err_judgment: "Incomplete judgment:",

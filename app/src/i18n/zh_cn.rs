@@ -45,6 +45,7 @@ pub const CATALOG: Catalog = Catalog {
     err_invalid: "输入无效",
     err_import: "导入失败，未写入任何数据",
     err_already_submitted: "该条目已提交过。",
+    err_lease_lost: "这条的领取已超时，其间已由其他审阅者完成，你的提交未保存。",
     err_internal: "服务器内部错误，请稍后再试。",
     err_request: "请求失败，请检查网络后重试。",
     err_judgment: "评判不完整：",

@@ -115,7 +115,7 @@ pub async fn import(
     let records = lines::numbered(source, bytes).map_err(ImportFailure::Rejected)?;
 
     let mut conn = store::bulk_connection(pool).await?;
-    let mut tx = store::begin_write_on(&mut conn).await?;
+    let mut tx = store::begin_write_on(pool, &mut conn).await?;
     let kind = format.dataset_kind();
     let dataset_id = match store::datasets::get_or_create(&mut tx, dataset, kind, actor).await? {
         Ok(id) => id,

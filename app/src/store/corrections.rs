@@ -9,6 +9,8 @@ use sqlx::{SqliteConnection, SqlitePool};
 pub enum CorrectionError {
     NotFound,
     AlreadySubmitted,
+    /// The lease expired and others have since filled the item.
+    LeaseLost,
     Invalid(CorrectionProblem),
     Db(sqlx::Error),
 }
@@ -104,10 +106,9 @@ pub async fn record(
     .bind(note)
     .fetch_one(&mut *tx)
     .await?;
-    sqlx::query(&format!("UPDATE assignments SET state = 'done', completed_at = {} WHERE id = ?", super::NOW))
-        .bind(assignment.0)
-        .execute(&mut *tx)
-        .await?;
+    if super::queue::complete(&mut tx, assignment).await? == super::queue::Completion::LeaseLost {
+        return Err(CorrectionError::LeaseLost);
+    }
     detect_edited(&mut tx, ItemId(item_id), id, question, answer, Some(user)).await?;
     let detail = serde_json::json!({ "assignment": assignment.0, "item": item_id, "correction": input });
     super::audit::record(&mut tx, Some(user), "correction.create", "correction", Some(id), detail).await?;

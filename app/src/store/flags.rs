@@ -37,8 +37,18 @@ pub async fn text(conn: &mut SqliteConnection, item: ItemId, r: TextRef) -> Resu
 
 async fn set_text(conn: &mut SqliteConnection, item: ItemId, r: TextRef, new: &str) -> Result<(), sqlx::Error> {
     let (table, column, key, value) = location(item, r);
-    let sql = format!("UPDATE {table} SET {column} = ? WHERE {key} = ? AND {} = ?", item_column(table));
-    sqlx::query(&sql).bind(new).bind(value).bind(item.0).execute(conn).await?;
+    // The texts reviewers are served keep their rendering beside them (see `store::render`).
+    let html = match r {
+        TextRef::Question => ", question_html = ?",
+        TextRef::Answer(_) => ", body_html = ?",
+        _ => "",
+    };
+    let sql = format!("UPDATE {table} SET {column} = ?{html} WHERE {key} = ? AND {} = ?", item_column(table));
+    let mut q = sqlx::query(&sql).bind(new);
+    if !html.is_empty() {
+        q = q.bind(crate::markdown::render(new));
+    }
+    q.bind(value).bind(item.0).execute(conn).await?;
     Ok(())
 }
 

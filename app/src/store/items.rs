@@ -4,6 +4,7 @@ use super::flags::{self, NewFlag};
 use crate::domain::{CandidateId, DatasetId, ItemId, UserId};
 use crate::flag::TextRef;
 use crate::flag::detect::{Span, detect};
+use crate::markdown::render;
 use sqlx::{QueryBuilder, SqliteConnection};
 use std::collections::HashMap;
 
@@ -121,21 +122,39 @@ pub async fn finish_import(
     Ok(())
 }
 
-/// An item with what the detectors found in its question and in each of its answers.
+/// An item with what the detectors found in its question and in each of its answers, and
+/// its texts rendered to HTML: rendered once here, so that no read renders them again.
 #[derive(Debug, Clone)]
 pub struct ScannedItem {
     pub item: NewItem,
     question: Vec<Span>,
     answers: Vec<Vec<Span>>,
+    html: Rendered,
+}
+
+#[derive(Debug, Clone)]
+struct Rendered {
+    system: Option<String>,
+    /// JSON `[[question, answer], …]` of the earlier turns.
+    history: String,
+    question: String,
+    answers: Vec<String>,
 }
 
 impl ScannedItem {
-    /// Runs the detectors on the item's texts: CPU work, which imports do on another
-    /// thread while SQLite writes the previous batch.
+    /// Runs the detectors on the item's texts and renders them: CPU work, which imports do
+    /// on another thread while SQLite writes the previous batch.
     pub fn scan(item: NewItem) -> Self {
         let question = detect(&item.question);
         let answers = item.candidates.iter().map(|c| detect(&c.body)).collect();
-        ScannedItem { item, question, answers }
+        let history: Vec<(String, String)> = item.history.iter().map(|(q, a)| (render(q), render(a))).collect();
+        let html = Rendered {
+            system: item.system.as_deref().map(render),
+            history: serde_json::to_string(&history).expect("history serialises"),
+            question: render(&item.question),
+            answers: item.candidates.iter().map(|c| render(&c.body)).collect(),
+        };
+        ScannedItem { item, question, answers, html }
     }
 }
 
@@ -159,22 +178,23 @@ pub async fn insert_batch(
     for (id, scanned) in &added {
         flags.extend(scanned.question.iter().map(|s| (*id, flags::span_flag(TextRef::Question, s.clone()))));
     }
-    let rows: Vec<(ItemId, i64, &NewCandidate, &[Span])> = added
+    let rows: Vec<(ItemId, i64, &NewCandidate, &[Span], &str)> = added
         .iter()
         .flat_map(|(id, s)| {
-            let answers = s.item.candidates.iter().zip(&s.answers);
-            answers.enumerate().map(|(p, (c, spans))| (*id, p as i64, c, spans.as_slice()))
+            let answers = s.item.candidates.iter().zip(&s.answers).zip(&s.html.answers);
+            answers.enumerate().map(|(p, ((c, spans), html))| (*id, p as i64, c, spans.as_slice(), html.as_str()))
         })
         .collect();
     for chunk in rows.chunks(MAX_PARAMETERS / CANDIDATE_COLUMNS) {
         let mut q = QueryBuilder::new(
-            "INSERT INTO candidates (item_id, position, body, model, prior_label, generation, score, score_kind, job_id) ",
+            "INSERT INTO candidates (item_id, position, body, body_html, model, prior_label, generation, score, score_kind, job_id) ",
         );
-        q.push_values(chunk, |mut row, (item, position, c, _)| {
+        q.push_values(chunk, |mut row, (item, position, c, _, html)| {
             let g = c.generated.as_ref();
             row.push_bind(item.0)
                 .push_bind(position)
                 .push_bind(&c.body)
+                .push_bind(*html)
                 .push_bind(&c.model)
                 .push_bind(c.prior_label.map(PriorLabel::as_str))
                 .push_bind(g.map(|g| g.generation.clone()))
@@ -186,7 +206,7 @@ pub async fn insert_batch(
         let ids: Vec<(i64, i64, i64)> = q.build_query_as().fetch_all(&mut *conn).await?;
         // RETURNING's order is unspecified: match rows by (item, position).
         let ids: HashMap<(i64, i64), i64> = ids.into_iter().map(|(id, item, p)| ((item, p), id)).collect();
-        for (item, position, _, spans) in chunk {
+        for (item, position, _, spans, _) in chunk {
             let answer = TextRef::Answer(CandidateId(ids[&(item.0, *position)]));
             flags.extend(spans.iter().map(|s| (*item, flags::span_flag(answer, s.clone()))));
         }
@@ -199,8 +219,8 @@ pub async fn insert_batch(
 /// small enough that a batch's flags and ids stay a small fraction of the import's memory.
 pub const BATCH: usize = 2_000;
 
-const ITEM_COLUMNS: usize = 12;
-const CANDIDATE_COLUMNS: usize = 9;
+const ITEM_COLUMNS: usize = 15;
+const CANDIDATE_COLUMNS: usize = 10;
 
 /// The items rows of [`insert_batch`]: the new ones with their ids, in the batch's order.
 async fn insert_items<'a>(
@@ -214,9 +234,10 @@ async fn insert_items<'a>(
         items().map(|i| (serde_json::to_string(&i.history).expect("history serialises"), i.meta.to_string())).collect();
     let mut q = QueryBuilder::new(
         "INSERT INTO items (dataset_id, import_id, derived_from, created_by, source_line, content_hash, system, history,
-                            question, department, task, meta) ",
+                            question, department, task, meta, system_html, history_html, question_html) ",
     );
-    q.push_values(items().zip(&json), |mut row, (item, (history, meta))| {
+    q.push_values(scanned.iter().zip(&json), |mut row, (s, (history, meta))| {
+        let item = &s.item;
         row.push_bind(dataset.0)
             .push_bind(origin.import_id)
             .push_bind(origin.derived_from.map(|i| i.0))
@@ -228,7 +249,10 @@ async fn insert_items<'a>(
             .push_bind(&item.question)
             .push_bind(&item.department)
             .push_bind(&item.task)
-            .push_bind(meta);
+            .push_bind(meta)
+            .push_bind(&s.html.system)
+            .push_bind(&s.html.history)
+            .push_bind(&s.html.question);
     });
     q.push(" ON CONFLICT (dataset_id, content_hash) DO NOTHING RETURNING id, content_hash");
     let ids: HashMap<String, i64> =

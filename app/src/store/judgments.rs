@@ -11,6 +11,8 @@ pub enum RecordError {
     /// No such assignment or judgment of this reviewer (someone else's ids look missing).
     NotFound,
     AlreadySubmitted,
+    /// The lease expired and others have since filled the item.
+    LeaseLost,
     /// The judgment breaks the dataset's rules.
     Invalid(crate::review::judgment::Problem),
     Db(sqlx::Error),
@@ -132,10 +134,9 @@ pub async fn record(
     .fetch_one(&mut *tx)
     .await?;
     write_details(&mut tx, id, &shown, &stored, &input.ratings).await?;
-    sqlx::query(&format!("UPDATE assignments SET state = 'done', completed_at = {} WHERE id = ?", super::NOW))
-        .bind(assignment.0)
-        .execute(&mut *tx)
-        .await?;
+    if super::queue::complete(&mut tx, assignment).await? == super::queue::Completion::LeaseLost {
+        return Err(RecordError::LeaseLost);
+    }
     let detail = serde_json::json!({ "assignment": assignment.0, "item": item_id, "judgment": input });
     super::audit::record(&mut tx, Some(user), "judgment.create", "judgment", Some(id), detail).await?;
     tx.commit().await?;

@@ -33,37 +33,94 @@ pub struct Reviewer {
     pub specialties: Vec<String>,
 }
 
-/// Items of dataset ?1 that reviewer ?2 may be given: not done, skipped or currently leased
-/// by them (their own expired lease does not bar them).
-fn not_barred() -> String {
+/// Reviewer ?2 is not barred from item `o`: no assignment of theirs that is done, skipped or a
+/// live lease (their own expired lease does not bar them), and not an answer they added.
+fn not_barred(o: &str) -> String {
     format!(
-        "i.dataset_id = ?1 AND i.excluded_at IS NULL
-         -- Whoever added a generated answer knows which one it is: others judge it.
-         AND (i.created_by IS NULL OR i.created_by <> ?2)
-         -- Compare items need two answers to compare; correct items have the one answer to check.
-         AND (SELECT COUNT(*) FROM candidates c WHERE c.item_id = i.id)
-             >= (SELECT CASE d.kind WHEN 'correct' THEN 1 ELSE 2 END FROM datasets d WHERE d.id = ?1)
-         AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.item_id = i.id AND a.user_id = ?2
+        "({o}.created_by IS NULL OR {o}.created_by <> ?2)
+         AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.item_id = {o}.id AND a.user_id = ?2
                            AND (a.state <> 'leased' OR a.lease_expires_at > {NOW}))"
     )
 }
 
-/// Regular items still short of overlap target ?3 (done plus live leases).
-fn regular_items() -> String {
+/// How many of the open items at the head of the queue a pick looks at before it goes on
+/// from the reviewer's cursor. The head holds the items others have started, which are
+/// closest to done; bounded, so a reviewer barred from all of them pays a fixed cost.
+const HEAD: i64 = 64;
+
+/// Where a pick looks among a dataset's open items, in id order (`items_open` index).
+#[derive(Clone, Copy)]
+enum Phase {
+    /// The first [`HEAD`] open items.
+    Head,
+    /// Every open item after the reviewer's cursor.
+    Forward,
+    /// Every open item (the end of a round: what is left behind the cursor).
+    All,
+}
+
+/// The first open item of the phase that the reviewer may have, in one department when
+/// given. Each phase is an index range scan that stops at its first match.
+async fn pick_open(
+    conn: &mut SqliteConnection,
+    dataset: i64,
+    reviewer: UserId,
+    cursor: i64,
+    phase: Phase,
+    department: Option<&str>,
+) -> Result<Option<i64>, sqlx::Error> {
+    let in_department = if department.is_some() { "AND department = ?4" } else { "" };
+    let sql = match phase {
+        Phase::Head => format!(
+            "SELECT o.id FROM (SELECT id, created_by FROM items
+                                WHERE dataset_id = ?1 AND need > 0 {in_department} ORDER BY id LIMIT {HEAD}) o
+              WHERE {} ORDER BY o.id LIMIT 1",
+            not_barred("o")
+        ),
+        Phase::Forward | Phase::All => format!(
+            "SELECT i.id FROM items i WHERE i.dataset_id = ?1 AND i.need > 0 AND i.id > ?3 {in_department} AND {}
+              ORDER BY i.id LIMIT 1",
+            not_barred("i")
+        ),
+    };
+    let after = if matches!(phase, Phase::Forward) { cursor } else { 0 };
+    sqlx::query_scalar(&sql).bind(dataset).bind(reviewer.0).bind(after).bind(department).fetch_optional(conn).await
+}
+
+/// The next regular item for the reviewer: of their specialties first, then any; in each,
+/// the head of the queue, then forward from their cursor, then whatever is left behind it.
+async fn pick_regular(
+    conn: &mut SqliteConnection,
+    dataset: i64,
+    reviewer: &Reviewer,
+    cursor: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    let departments = reviewer.specialties.iter().map(|d| Some(d.as_str())).chain([None]);
+    for department in departments {
+        for phase in [Phase::Head, Phase::Forward, Phase::All] {
+            if let Some(id) = pick_open(conn, dataset, reviewer.id, cursor, phase, department).await? {
+                return Ok(Some(id));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Gold items the reviewer may have: served outside the overlap count. Few per dataset.
+fn gold_items() -> String {
     format!(
-        "{} AND i.gold IS NULL
-         AND (SELECT COUNT(*) FROM assignments a WHERE a.item_id = i.id
-               AND (a.state = 'done' OR (a.state = 'leased' AND a.lease_expires_at > {NOW}))) < ?3",
-        not_barred()
+        "items i WHERE i.dataset_id = ?1 AND i.gold IS NOT NULL AND i.excluded_at IS NULL
+           AND (SELECT COUNT(*) FROM candidates c WHERE c.item_id = i.id) >= 2 AND {}",
+        not_barred("i")
     )
 }
 
-fn gold_items() -> String {
-    format!("{} AND i.gold IS NOT NULL", not_barred())
-}
-
-fn parse_ids(json: &str) -> Result<Vec<CandidateId>, sqlx::Error> {
-    serde_json::from_str(json).map_err(|e| sqlx::Error::Decode(e.into()))
+async fn pick_gold(conn: &mut SqliteConnection, dataset: i64, reviewer: UserId) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(&format!("SELECT i.id FROM {} ORDER BY i.id LIMIT 1", gold_items()))
+        .bind(dataset)
+        .bind(reviewer.0)
+        .fetch_optional(conn)
+        .await
 }
 
 fn lease_until(dataset: &DatasetRecord) -> String {
@@ -83,33 +140,27 @@ async fn live_leases(conn: &mut SqliteConnection, dataset: i64, user: UserId) ->
     .await?;
     rows.into_iter()
         .map(|(id, item, p)| {
-            Ok(Assignment { id: AssignmentId(id), item_id: ItemId(item), presentation: parse_ids(&p)? })
+            Ok(Assignment { id: AssignmentId(id), item_id: ItemId(item), presentation: decode(&p)? })
         })
         .collect()
 }
 
-async fn pick(
-    conn: &mut SqliteConnection,
-    filter: &str,
-    dataset: &DatasetRecord,
-    reviewer: &Reviewer,
-) -> Result<Option<i64>, sqlx::Error> {
-    let specialties = serde_json::to_string(&reviewer.specialties).expect("strings serialise");
-    sqlx::query_scalar(&format!(
-        "SELECT i.id FROM items i WHERE {filter}
-          ORDER BY CASE WHEN i.department IN (SELECT value FROM json_each(?4)) THEN 0 ELSE 1 END, i.id
-          LIMIT 1"
+/// Gives back the slots of leases that expired, so their items return to the pool. Runs at
+/// the start of every lease transaction; the `assignments_live` index holds only live ones.
+async fn reclaim_expired(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+    sqlx::query(&format!(
+        "UPDATE assignments SET counted = 0 WHERE state = 'leased' AND counted = 1 AND lease_expires_at <= {NOW}"
     ))
-    .bind(dataset.id)
-    .bind(reviewer.id.0)
-    .bind(dataset.overlap_target)
-    .bind(specialties)
-    .fetch_optional(conn)
-    .await
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// Leases items to the reviewer until they hold `want` (renewing the ones they hold), and
 /// returns their leases oldest first: the first is the item to show.
+///
+/// Every statement here is an index seek or a short range scan: the transaction holds
+/// SQLite's only write lock, so its cost is what every other reviewer waits for.
 pub async fn lease(
     pool: &SqlitePool,
     dataset: &DatasetRecord,
@@ -119,6 +170,7 @@ pub async fn lease(
     rng: &mut (impl Rng + Send),
 ) -> Result<Vec<Assignment>, sqlx::Error> {
     let mut tx = super::begin_write(pool).await?;
+    reclaim_expired(&mut tx).await?;
     let until = lease_until(dataset);
     sqlx::query(&format!(
         "UPDATE assignments SET lease_expires_at = {until}
@@ -130,14 +182,28 @@ pub async fn lease(
     .execute(&mut *tx)
     .await?;
     let mut leases = live_leases(&mut tx, dataset.id, reviewer.id).await?;
+    if leases.len() >= want {
+        tx.commit().await?;
+        return Ok(leases);
+    }
+    let start: i64 = sqlx::query_scalar(
+        "INSERT INTO reviewer_queue (user_id, dataset_id) VALUES (?, ?)
+         ON CONFLICT (user_id, dataset_id) DO UPDATE SET cursor = cursor RETURNING cursor",
+    )
+    .bind(reviewer.id.0)
+    .bind(dataset.id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let mut cursor = start;
     while leases.len() < want {
         let gold_turn = gold_rate > 0.0 && rng.gen_bool(gold_rate.clamp(0.0, 1.0));
         let mut item = None;
         if gold_turn {
-            item = pick(&mut tx, &gold_items(), dataset, reviewer).await?;
+            item = pick_gold(&mut tx, dataset.id, reviewer.id).await?;
         }
         if item.is_none() {
-            item = pick(&mut tx, &regular_items(), dataset, reviewer).await?;
+            item = pick_regular(&mut tx, dataset.id, reviewer, cursor).await?;
+            cursor = cursor.max(item.unwrap_or(0));
         }
         let Some(item_id) = item else { break };
         let mut candidates: Vec<i64> =
@@ -150,10 +216,10 @@ pub async fn lease(
         let presentation = serde_json::to_string(&candidates).expect("ids serialise");
         // A reviewer coming back to an item whose lease expired keeps its first presentation.
         let (id, presentation): (i64, String) = sqlx::query_as(&format!(
-            "INSERT INTO assignments (item_id, user_id, presentation, state, leased_at, lease_expires_at)
-             VALUES (?, ?, ?, 'leased', {NOW}, {until})
+            "INSERT INTO assignments (item_id, user_id, presentation, state, leased_at, lease_expires_at, counted)
+             VALUES (?, ?, ?, 'leased', {NOW}, {until}, 1)
              ON CONFLICT (item_id, user_id) DO UPDATE
-                SET leased_at = excluded.leased_at, lease_expires_at = excluded.lease_expires_at
+                SET leased_at = excluded.leased_at, lease_expires_at = excluded.lease_expires_at, counted = 1
              RETURNING id, presentation"
         ))
         .bind(item_id)
@@ -164,39 +230,84 @@ pub async fn lease(
         leases.push(Assignment {
             id: AssignmentId(id),
             item_id: ItemId(item_id),
-            presentation: parse_ids(&presentation)?,
+            presentation: decode(&presentation)?,
         });
+    }
+    if cursor != start {
+        sqlx::query("UPDATE reviewer_queue SET cursor = ? WHERE user_id = ? AND dataset_id = ?")
+            .bind(cursor)
+            .bind(reviewer.id.0)
+            .bind(dataset.id)
+            .execute(&mut *tx)
+            .await?;
     }
     tx.commit().await?;
     Ok(leases)
 }
 
+/// How a leased assignment may be completed (see [`complete`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Completion {
+    Done,
+    /// Not the caller's leased assignment (or no such assignment).
+    NotLeased,
+    /// The lease expired and its item has since been filled by others: taking it now would
+    /// push the item past its overlap.
+    LeaseLost,
+}
+
+/// Marks the reviewer's leased assignment done, inside the caller's write transaction. A
+/// lease that expired still holds its slot until another lease transaction reclaims it; a
+/// reclaimed one is accepted only while its item still needs a reviewer, and takes the
+/// slot back. So a late submit never pushes an item past its overlap.
+pub(crate) async fn complete(conn: &mut SqliteConnection, assignment: AssignmentId) -> Result<Completion, sqlx::Error> {
+    let row: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT a.counted, i.need FROM assignments a JOIN items i ON i.id = a.item_id
+          WHERE a.id = ? AND a.state = 'leased'",
+    )
+    .bind(assignment.0)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((counted, need)) = row else { return Ok(Completion::NotLeased) };
+    if counted == 0 {
+        if need == 0 {
+            return Ok(Completion::LeaseLost);
+        }
+        // The slot first, then the state: the counters' triggers see one change at a time.
+        sqlx::query("UPDATE assignments SET counted = 1 WHERE id = ?").bind(assignment.0).execute(&mut *conn).await?;
+    }
+    sqlx::query(&format!("UPDATE assignments SET state = 'done', completed_at = {NOW} WHERE id = ?"))
+        .bind(assignment.0)
+        .execute(&mut *conn)
+        .await?;
+    Ok(Completion::Done)
+}
+
 /// How many items of the dataset this reviewer has decided, and how many more they may get
-/// (counting the ones they hold; gold items only when the dataset serves them).
+/// (counting the ones they hold; gold items only when the dataset serves them). Read from
+/// the counters the triggers keep (see the `queue_counters` migration), not counted.
 pub async fn progress(
     pool: &SqlitePool,
     dataset: &DatasetRecord,
     user: UserId,
     gold_rate: f64,
 ) -> Result<(i64, i64), sqlx::Error> {
-    let done: i64 = sqlx::query_scalar(
-        "SELECT (SELECT COUNT(*) FROM judgments j JOIN items i ON i.id = j.item_id WHERE i.dataset_id = ?1 AND j.user_id = ?2)
-              + (SELECT COUNT(*) FROM corrections c JOIN items i ON i.id = c.item_id WHERE i.dataset_id = ?1 AND c.user_id = ?2)",
-    )
-    .bind(dataset.id)
-    .bind(user.0)
-    .fetch_one(pool)
-    .await?;
-    let open: i64 = sqlx::query_scalar(&format!(
-        "SELECT (SELECT COUNT(*) FROM items i WHERE {}) + (SELECT COUNT(*) FROM items i WHERE {} AND ?4 > 0)
-              + (SELECT COUNT(*) FROM assignments a JOIN items i ON i.id = a.item_id
-                  WHERE i.dataset_id = ?1 AND a.user_id = ?2 AND a.state = 'leased' AND a.lease_expires_at > {NOW})",
-        regular_items(),
+    // Open items, less those the reviewer decided or skipped and those they added, plus the
+    // leases they hold on items that need nobody else (gold, or filled by their lease).
+    let (done, open): (i64, i64) = sqlx::query_as(&format!(
+        "SELECT IFNULL(q.done, 0),
+                d.open_items - IFNULL(q.barred_open, 0)
+                - (SELECT COUNT(*) FROM items c WHERE c.created_by = ?2 AND c.dataset_id = ?1 AND c.need > 0)
+                + (SELECT COUNT(*) FROM assignments a JOIN items i ON i.id = a.item_id
+                    WHERE a.user_id = ?2 AND a.state = 'leased' AND a.lease_expires_at > {NOW}
+                      AND i.dataset_id = ?1 AND i.need = 0)
+                + CASE WHEN ?3 > 0 THEN (SELECT COUNT(*) FROM {}) ELSE 0 END
+           FROM datasets d LEFT JOIN reviewer_queue q ON q.dataset_id = d.id AND q.user_id = ?2
+          WHERE d.id = ?1",
         gold_items()
     ))
     .bind(dataset.id)
     .bind(user.0)
-    .bind(dataset.overlap_target)
     .bind(gold_rate)
     .fetch_one(pool)
     .await?;
@@ -212,18 +323,22 @@ pub async fn skip(
     reason: SkipReason,
 ) -> Result<bool, sqlx::Error> {
     let mut tx = super::begin_write(pool).await?;
-    let done = sqlx::query(&format!(
-        "UPDATE assignments SET state = 'skipped', skip_reason = ?, completed_at = {NOW}
-          WHERE id = ? AND user_id = ? AND state = 'leased'"
-    ))
-    .bind(reason.as_str())
-    .bind(assignment.0)
-    .bind(user.0)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected()
+    // The slot first, then the state: the counters' triggers see one change at a time.
+    let done = sqlx::query("UPDATE assignments SET counted = 0 WHERE id = ? AND user_id = ? AND state = 'leased'")
+        .bind(assignment.0)
+        .bind(user.0)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
         == 1;
     if done {
+        sqlx::query(&format!(
+            "UPDATE assignments SET state = 'skipped', skip_reason = ?, completed_at = {NOW} WHERE id = ?"
+        ))
+        .bind(reason.as_str())
+        .bind(assignment.0)
+        .execute(&mut *tx)
+        .await?;
         let detail = serde_json::json!({ "reason": reason });
         super::audit::record(&mut tx, Some(user), "assignment.skip", "assignment", Some(assignment.0), detail).await?;
     }
@@ -232,6 +347,7 @@ pub async fn skip(
 }
 
 /// What a reviewer sees of an item: no model names, no prior labels, answers in shown order.
+/// Each text comes with its HTML, rendered when it was stored.
 #[derive(Debug, Clone)]
 pub struct ItemContent {
     pub system: Option<String>,
@@ -239,6 +355,17 @@ pub struct ItemContent {
     pub question: String,
     pub department: Option<String>,
     pub answers: Vec<String>,
+    pub html: ItemHtml,
+}
+
+/// An item's texts as HTML. Rows stored before texts were rendered on write are rendered on
+/// read until the start-up pass ([`super::render::render_missing`]) has reached them.
+#[derive(Debug, Clone)]
+pub struct ItemHtml {
+    pub system: Option<String>,
+    pub history: Vec<(String, String)>,
+    /// The question, then the answers in shown order.
+    pub texts: Vec<Option<String>>,
 }
 
 pub async fn content(
@@ -246,24 +373,46 @@ pub async fn content(
     item: ItemId,
     presentation: &[CandidateId],
 ) -> Result<ItemContent, sqlx::Error> {
-    let (system, history, question, department): (Option<String>, String, String, Option<String>) =
-        sqlx::query_as("SELECT system, history, question, department FROM items WHERE id = ?")
+    type Row = (Option<String>, String, String, Option<String>, Option<String>, Option<String>, Option<String>);
+    let (system, history, question, department, system_html, history_html, question_html): Row = sqlx::query_as(
+        "SELECT system, history, question, department, system_html, history_html, question_html FROM items WHERE id = ?",
+    )
+    .bind(item.0)
+    .fetch_one(pool)
+    .await?;
+    let bodies: Vec<(i64, String, Option<String>)> =
+        sqlx::query_as("SELECT id, body, body_html FROM candidates WHERE item_id = ?")
             .bind(item.0)
-            .fetch_one(pool)
+            .fetch_all(pool)
             .await?;
-    let bodies: Vec<(i64, String)> =
-        sqlx::query_as("SELECT id, body FROM candidates WHERE item_id = ?").bind(item.0).fetch_all(pool).await?;
-    let answers = presentation
+    let shown = presentation
         .iter()
-        .map(|id| bodies.iter().find(|(cid, _)| *cid == id.0).map(|(_, b)| b.clone()).ok_or(sqlx::Error::RowNotFound))
-        .collect::<Result<_, _>>()?;
+        .map(|id| bodies.iter().find(|(cid, _, _)| *cid == id.0).ok_or(sqlx::Error::RowNotFound))
+        .collect::<Result<Vec<_>, _>>()?;
+    let history: Vec<(String, String)> = decode(&history)?;
+    let html = ItemHtml {
+        system: match system_html {
+            Some(h) => Some(h),
+            None => system.as_deref().map(crate::markdown::render),
+        },
+        history: match history_html {
+            Some(h) => decode(&h)?,
+            None => history.iter().map(|(q, a)| (crate::markdown::render(q), crate::markdown::render(a))).collect(),
+        },
+        texts: std::iter::once(question_html).chain(shown.iter().map(|(_, _, h)| h.clone())).collect(),
+    };
     Ok(ItemContent {
         system,
-        history: serde_json::from_str(&history).map_err(|e| sqlx::Error::Decode(e.into()))?,
+        history,
         question,
         department,
-        answers,
+        answers: shown.into_iter().map(|(_, b, _)| b.clone()).collect(),
+        html,
     })
+}
+
+fn decode<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, sqlx::Error> {
+    serde_json::from_str(json).map_err(|e| sqlx::Error::Decode(e.into()))
 }
 
 /// Whose an assignment is, its item and the answers as shown (left to right).
@@ -276,5 +425,5 @@ pub async fn assignment(
             .bind(id.0)
             .fetch_optional(pool)
             .await?;
-    row.map(|(u, i, p)| Ok((UserId(u), ItemId(i), parse_ids(&p)?))).transpose()
+    row.map(|(u, i, p)| Ok((UserId(u), ItemId(i), decode(&p)?))).transpose()
 }

@@ -47,7 +47,7 @@ pub async fn create(
     password_hash: &str,
     role: Role,
 ) -> Result<Option<UserId>, sqlx::Error> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin_write(pool).await?;
     let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO users (username, password_hash, role) VALUES (?, ?, ?)
          ON CONFLICT (username) DO NOTHING RETURNING id",
@@ -97,7 +97,7 @@ pub async fn set_specialties(
     specialties: &[String],
     actor: Option<UserId>,
 ) -> Result<bool, sqlx::Error> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin_write(pool).await?;
     let json = serde_json::to_string(specialties).expect("strings serialise");
     let id: Option<i64> = sqlx::query_scalar("UPDATE users SET specialties = ? WHERE username = ? RETURNING id")
         .bind(&json)

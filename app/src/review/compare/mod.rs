@@ -101,11 +101,11 @@ pub(crate) mod ssr {
     ) -> Result<ReviewItem, AppError> {
         let c = queue::content(pool, item, shown).await?;
         // The question and answers are rendered once, with their flags highlighted.
-        let flags = crate::flag::state_for(pool, target, item, shown, &c.question, &c.answers).await?;
+        let flags = crate::flag::state_for(pool, target, item, shown, &c.question, &c.answers, &c.html.texts).await?;
         Ok(ReviewItem {
             assignment: target.key(),
-            system_html: c.system.as_deref().filter(|s| !s.trim().is_empty()).map(render),
-            history: c.history.iter().map(|(q, a)| (render(q), render(a))).collect(),
+            system_html: c.html.system.filter(|_| c.system.as_deref().is_some_and(|s| !s.trim().is_empty())),
+            history: c.html.history,
             question_html: flags.html[0].clone(),
             department: c.department,
             answers: c
@@ -138,6 +138,7 @@ pub(crate) mod ssr {
         match e {
             judgments::RecordError::NotFound => AppError::NotFound,
             judgments::RecordError::AlreadySubmitted => AppError::AlreadySubmitted,
+            judgments::RecordError::LeaseLost => AppError::LeaseLost,
             judgments::RecordError::Invalid(p) => AppError::Judgment(p),
             judgments::RecordError::Db(e) => e.into(),
         }

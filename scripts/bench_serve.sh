@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# The review-loop benchmark (scripts/bench.sh serve): see bench.sh for what it prints.
+# Bounded: each run is a few seconds of load on loopback, every server is stopped at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+mode="${1:-full}"
+SECONDS_PER_RUN="${MEDPREF_BENCH_SECONDS:-5}"
+
+cargo build -q --release -p server --bin medpref --example review_bench
+bin="$CARGO_TARGET_DIR/release/medpref"
+tool="$CARGO_TARGET_DIR/release/examples/review_bench"
+work="$(mktemp -d)"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+port=39150
+wait_up() { # url
+  for _ in $(seq 1 200); do curl -fs -o /dev/null -X POST "$1/api/me" && return 0; sleep 0.05; done
+  echo "server did not start" >&2; return 1
+}
+field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" <<<"$2"; }
+
+echo "== review loop (release build; $(nproc) cores; load average at start: $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "   load generator: one thread on the same machine; ${SECONDS_PER_RUN} s measured per run after 2 s warm-up"
+
+# The limits, measured in this run. The SQLite limit on a fresh 41,700-item database.
+python3 scripts/bench_scale.py pref "$work/pref-41700.jsonl" 41700
+"$bin" --data-dir "$work/limit" import --dataset pref --format cmd-reward "$work/pref-41700.jsonl" > /dev/null
+"$tool" prepare "$work/limit" --dataset pref --reviewers 3 > /dev/null
+raw=$("$tool" raw "$work/limit" --dataset pref --seconds "$SECONDS_PER_RUN")
+raw_vps=$(field votes_per_s "$raw")
+"$tool" hello "127.0.0.1:$port" & pids+=($!)
+sleep 0.5
+hello=$("$tool" load "http://127.0.0.1:$port" --hello --dataset x --reviewers 32 --seconds "$SECONDS_PER_RUN")
+hello_vps=$(field votes_per_s "$hello")
+kill "${pids[-1]}"; port=$((port + 1))
+printf '%-58s %8s votes/s\n' "limit: lease + judgment writes straight on SQLite (WAL, NORMAL)" "$raw_vps"
+printf '%-58s %8s votes/s   (2 requests per vote; next p99 %s ms)\n' "limit: axum hello-world, same client, 32 connections" "$hello_vps" "$(field next_p99 "$hello")"
+echo
+
+printf '%-9s %-6s %-5s %-9s %9s %17s %17s %6s %8s %9s %9s\n' \
+  dataset queue done reviewers votes/s "next p50/p99 ms" "decide p50/p99 ms" errors "RSS MB" "/SQLite" "/hello"
+run() { # label queue-kind base-dir done reviewers [--correct]
+  local label="$1" kind="$2" base="$3" done="$4" reviewers="$5"; shift 5
+  rm -rf "$work/run"; cp -r "$base" "$work/run"
+  [ "$done" = 0 ] || "$tool" prepare "$work/run" --dataset "$label" --reviewers 0 --done "$done" > /dev/null
+  "$bin" --data-dir "$work/run" serve --addr "127.0.0.1:$port" > "$work/server.log" 2>&1 & local server=$!
+  pids+=($server)
+  wait_up "http://127.0.0.1:$port"
+  local out
+  if ! out=$("$tool" load "http://127.0.0.1:$port" --dataset "$label" --reviewers "$reviewers" --seconds "$SECONDS_PER_RUN" "$@"); then
+    echo "$out"; tail -5 "$work/server.log"; echo "FAILED: non-2xx answers (above)" >&2; exit 1
+  fi
+  local rss; rss=$(( $(sed -n 's/^VmHWM:[^0-9]*\([0-9]*\).*/\1/p' "/proc/$server/status") / 1024 ))
+  kill "$server"; wait "$server" 2>/dev/null || true
+  port=$((port + 1))
+  local vps; vps=$(field votes_per_s "$out")
+  printf '%-9s %-6s %-5s %-9s %9s %17s %17s %6s %8s %9s %9s\n' "$label" "$kind" "$done%" "$reviewers" "$vps" \
+    "$(field next_p50 "$out") / $(field next_p99 "$out")" "$(field decide_p50 "$out") / $(field decide_p99 "$out")" \
+    "$(field errors "$out")" "$rss" \
+    "$(python3 -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2]):.0%}')" "$vps" "$raw_vps")" \
+    "$(python3 -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2]):.0%}')" "$vps" "$hello_vps")"
+  [ "$(field exhausted "$out")" = 0 ] || echo "          ($(field exhausted "$out") reviewers ran out of items during the run)"
+}
+
+sizes=(41700)
+[ "$mode" = quick ] || sizes+=(351600)
+for size in "${sizes[@]}"; do
+  [ -f "$work/pref-$size.jsonl" ] || python3 scripts/bench_scale.py pref "$work/pref-$size.jsonl" "$size"
+  base="$work/base-$size"
+  "$bin" --data-dir "$base" import --dataset "p$size" --format cmd-reward "$work/pref-$size.jsonl" > /dev/null
+  "$tool" prepare "$base" --dataset "p$size" --reviewers 200 > /dev/null
+  for done in 0 50 95; do
+    for reviewers in 1 32 200; do
+      run "p$size" compare "$base" "$done" "$reviewers"
+    done
+  done
+done
+
+if [ "$mode" != quick ]; then
+  python3 scripts/bench_scale.py gen "$work"   # qa.jsonl: 351,600 ShareGPT QA pairs
+  base="$work/base-qa"
+  "$bin" --data-dir "$base" import --dataset qa --format sharegpt "$work/qa.jsonl" > /dev/null
+  "$tool" prepare "$base" --dataset qa --reviewers 200 > /dev/null
+  for done in 0 95; do
+    for reviewers in 32 200; do
+      run qa correct "$base" "$done" "$reviewers" --correct
+    done
+  done
+fi
