@@ -11,13 +11,21 @@ UPDATE assignments SET counted = 1
  WHERE state = 'done' OR (state = 'leased' AND lease_expires_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
 
 -- Reviewers an item still needs (0 for items the queue does not serve: excluded, gold,
--- or with too few answers to review).
+-- with too few answers to review, or still being imported).
 ALTER TABLE items ADD COLUMN need INTEGER NOT NULL DEFAULT 0;
+
+-- An import writes its rows into a hidden staging dataset in short transactions and moves
+-- them into the dataset named here at the end (see `store::staging`): reviewers' writes
+-- never wait behind a whole import. Staging datasets are listed nowhere.
+ALTER TABLE datasets ADD COLUMN staging_of TEXT;
+ALTER TABLE imports ADD COLUMN state TEXT NOT NULL DEFAULT 'done' CHECK (state IN ('staging', 'publishing', 'done'));
+-- Moved on by every batch: a staging import not heard from for a while was abandoned.
+ALTER TABLE imports ADD COLUMN heartbeat_at TEXT;
 
 -- The one definition of `need`; every trigger below recomputes it from here.
 CREATE VIEW item_need AS
 SELECT i.id,
-       CASE WHEN i.excluded_at IS NULL AND i.gold IS NULL
+       CASE WHEN i.excluded_at IS NULL AND i.gold IS NULL AND d.staging_of IS NULL
              AND (SELECT COUNT(*) FROM candidates c WHERE c.item_id = i.id)
                  >= CASE d.kind WHEN 'correct' THEN 1 ELSE 2 END
             THEN max(0, d.overlap_target - (SELECT COUNT(*) FROM assignments a WHERE a.item_id = i.id AND a.counted = 1))
@@ -64,7 +72,7 @@ CREATE TRIGGER need_on_lease AFTER INSERT ON assignments
 BEGIN UPDATE items SET need = (SELECT v.need FROM item_need v WHERE v.id = NEW.item_id) WHERE id = NEW.item_id; END;
 CREATE TRIGGER need_on_slot AFTER UPDATE OF counted ON assignments WHEN OLD.counted <> NEW.counted
 BEGIN UPDATE items SET need = (SELECT v.need FROM item_need v WHERE v.id = NEW.item_id) WHERE id = NEW.item_id; END;
-CREATE TRIGGER need_on_item AFTER UPDATE OF gold, excluded_at ON items
+CREATE TRIGGER need_on_item AFTER UPDATE OF gold, excluded_at, dataset_id ON items
 BEGIN UPDATE items SET need = (SELECT v.need FROM item_need v WHERE v.id = NEW.id) WHERE id = NEW.id; END;
 CREATE TRIGGER need_on_overlap AFTER UPDATE OF overlap_target ON datasets WHEN OLD.overlap_target <> NEW.overlap_target
 BEGIN UPDATE items SET need = (SELECT v.need FROM item_need v WHERE v.id = items.id) WHERE dataset_id = NEW.id; END;

@@ -228,7 +228,7 @@ async fn load(l: Load) -> Result<(), Box<dyn std::error::Error>> {
                 let decision = if l.correct {
                     serde_json::json!({ "assignment": assignment, "correction": { "correction": "Accept", "time_on_task_ms": 4000 } })
                 } else {
-                    let vote = if assignment % 2 == 0 { "A" } else { "B" };
+                    let vote = if assignment % 2 == 0 { "a" } else { "b" };
                     serde_json::json!({ "assignment": assignment,
                         "judgment": { "decision": { "Pairwise": { "vote": vote, "strength": "clear" } }, "time_on_task_ms": 4000 } })
                 };

@@ -429,7 +429,8 @@ async fn serve(data_dir: PathBuf, args: ServeArgs) -> CliResult {
     config.models_dir = args.models;
     let app = crate::router(pool.clone(), config).await?;
     crate::spawn_session_cleanup(pool.clone());
-    crate::spawn_render_missing(pool);
+    crate::spawn_render_missing(pool.clone());
+    crate::spawn_import_recovery(pool);
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("binding {addr}: {e}"))?;
     println!("medpref listening on http://{addr} (data in {})", data_dir.display());
     axum::serve(listener, app)

@@ -177,6 +177,20 @@ pub fn spawn_render_missing(pool: SqlitePool) {
     });
 }
 
+/// Every minute, finishes imports a crash left half-published and discards abandoned ones
+/// (see `store::staging`), for as long as the server runs.
+pub fn spawn_import_recovery(pool: SqlitePool) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            if let Err(e) = app::store::staging::recover(&pool).await {
+                tracing::error!("recovering interrupted imports: {e}");
+            }
+        }
+    });
+}
+
 /// Deletes expired sessions from the store every hour, for as long as the server runs.
 pub fn spawn_session_cleanup(pool: SqlitePool) {
     let store = SqliteStore::new(pool);

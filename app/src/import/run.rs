@@ -1,9 +1,10 @@
-//! The import transaction: parse everything, then write everything or nothing.
+//! An import: parse and stage everything, then publish everything or nothing.
 use super::qa::{self, FieldMapping};
 use super::{ImportError, ImportFormat, ImportSummary, candidates, cmd_reward, lines};
-use crate::domain::{DatasetName, UserId};
+use crate::domain::{DatasetId, DatasetName, UserId};
 use crate::store::items::{NewItem, ScannedItem};
-use crate::store::{self, items};
+use crate::import::DatasetKind;
+use crate::store::{self, items, staging};
 use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
 use std::sync::Arc;
@@ -92,10 +93,9 @@ impl Reader {
 
 /// Imports `bytes` (the content of `source`) into `dataset`. The CLI and the API both call this.
 ///
-/// Records are read in batches on a blocking thread (parsing and the detectors) while the
-/// previous batch is written, all in one transaction: on two cores an import takes about as
-/// long as the slower of the two, not their sum. A bad line stops the writing; the rest of
-/// the file is still read for further bad lines, and the transaction is rolled back.
+/// All or nothing, without holding the write lock for the whole file: the records are
+/// staged batch by batch in a hidden dataset and published at the end (`store::staging`);
+/// a bad line, or any failure, discards the staging and changes nothing.
 pub async fn import(
     pool: &SqlitePool,
     dataset: &DatasetName,
@@ -114,36 +114,79 @@ pub async fn import(
     let reader = Reader { format, mapping: options.mapping.cloned(), generator: options.generator.map(str::to_owned) };
     let records = lines::numbered(source, bytes).map_err(ImportFailure::Rejected)?;
 
-    let mut conn = store::bulk_connection(pool).await?;
-    let mut tx = store::begin_write_on(pool, &mut conn).await?;
     let kind = format.dataset_kind();
-    let dataset_id = match store::datasets::get_or_create(&mut tx, dataset, kind, actor).await? {
-        Ok(id) => id,
-        Err(existing) => {
-            return Err(rejected(
-                None,
-                format!("`{dataset}` is a {existing} dataset; {} records need a {kind} dataset", format.as_str()),
-            ));
+    if let Some(existing) = store::datasets::by_name(pool, dataset).await? {
+        let existing: DatasetKind = existing.kind.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))?;
+        if existing != kind {
+            return Err(kind_mismatch(source, dataset, existing, format));
         }
-    };
+    }
     let sha256 = hex::encode(Sha256::digest(bytes));
     let record = items::ImportRecord {
-        dataset: dataset_id,
+        dataset: DatasetId(0),
         source_name: source,
         format: format.as_str(),
         sha256: &sha256,
         lines: records.len() as i64,
         actor,
     };
-    let import_id = items::create_import(&mut tx, &record).await?;
+    let mut conn = store::bulk_connection(pool).await?;
+    let staging = staging::begin(pool, &mut conn, dataset, kind, &record).await?;
+    let staged = stage(pool, &mut conn, staging, &reader, &records).await;
+    let (read, staged) = match staged {
+        Ok(Ok(counts)) => counts,
+        Ok(Err(error)) => {
+            staging::discard(pool, &mut conn, staging).await?;
+            return Err(ImportFailure::Rejected(ImportError { source: source.into(), ..error }));
+        }
+        Err(e) => {
+            if let Err(cleanup) = staging::discard(pool, &mut conn, staging).await {
+                tracing::error!("discarding a failed import: {cleanup}");
+            }
+            return Err(e.into());
+        }
+    };
+    let detail = serde_json::json!({
+        "dataset": dataset.as_str(), "source": source, "sha256": sha256, "format": format.as_str(),
+    });
+    let counts = (staged as i64, (read - staged) as i64);
+    let published = match staging::publish(pool, &mut conn, staging, counts, actor, detail).await? {
+        Ok(p) => p,
+        Err(existing) => return Err(kind_mismatch(source, dataset, existing, format)),
+    };
+    let (added, duplicates) = (published.added as usize, read - published.added as usize);
+    Ok(ImportSummary { dataset: dataset.to_string(), records: read, added, duplicates })
+}
 
+fn kind_mismatch(source: &str, dataset: &DatasetName, existing: DatasetKind, format: ImportFormat) -> ImportFailure {
+    let kind = format.dataset_kind();
+    ImportFailure::Rejected(ImportError {
+        source: source.into(),
+        line: None,
+        message: format!("`{dataset}` is a {existing} dataset; {} records need a {kind} dataset", format.as_str()),
+        more: vec![],
+    })
+}
+
+/// Reads the records in batches on a blocking thread (parsing and the detectors) while the
+/// previous batch is written to the staging dataset, each batch in its own transaction: on
+/// two cores an import takes about as long as the slower of the two. A bad line stops the
+/// writing; the rest of the file is still read for further bad lines. Returns (records read,
+/// items staged), or the file's error (its source left for the caller to fill in).
+async fn stage(
+    pool: &SqlitePool,
+    conn: &mut sqlx::SqliteConnection,
+    staging: staging::Staging,
+    reader: &Reader,
+    records: &[(usize, &str)],
+) -> Result<Result<(usize, usize), ImportError>, sqlx::Error> {
     let failed = Arc::new(AtomicBool::new(false));
     let mut batches = records.chunks(items::BATCH).map(|chunk| {
         let owned: Vec<(usize, String)> = chunk.iter().map(|(line, text)| (*line, text.to_string())).collect();
         let (reader, failed) = (reader.clone(), failed.clone());
         tokio::task::spawn_blocking(move || reader.read(owned, &failed))
     });
-    let (mut added, mut read) = (0, 0);
+    let (mut staged, mut read) = (0, 0);
     let mut bad: Vec<(usize, String)> = Vec::new();
     let mut next = batches.next();
     while let Some(reading) = next {
@@ -152,26 +195,15 @@ pub async fn import(
         match batch {
             Ok(items) if bad.is_empty() => {
                 read += items.len();
-                added +=
-                    items::insert_batch(&mut tx, dataset_id, items::Origin::import(import_id), &items).await?.len();
+                staged += staging::write(pool, conn, staging, &items).await?;
             }
             Ok(_) => {}
             Err(lines) => bad.extend(lines.into_iter().take((super::MORE_ERRORS + 1).saturating_sub(bad.len()))),
         }
     }
     if let Some(((line, message), more)) = bad.split_first() {
-        let error =
-            ImportError { source: source.into(), line: Some(*line), message: message.clone(), more: more.to_vec() };
-        return Err(ImportFailure::Rejected(error));
+        let error = ImportError { source: String::new(), line: Some(*line), message: message.clone(), more: more.to_vec() };
+        return Ok(Err(error));
     }
-
-    let duplicates = read - added;
-    items::finish_import(&mut tx, import_id, added as i64, duplicates as i64).await?;
-    let detail = serde_json::json!({
-        "dataset": dataset.as_str(), "source": source, "sha256": sha256,
-        "format": format.as_str(), "added": added, "duplicates": duplicates,
-    });
-    store::audit::record(&mut tx, actor, "import", "import", Some(import_id), detail).await?;
-    tx.commit().await?;
-    Ok(ImportSummary { dataset: dataset.to_string(), records: read, added, duplicates })
+    Ok(Ok((read, staged)))
 }

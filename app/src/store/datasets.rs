@@ -152,7 +152,7 @@ pub async fn summaries_for(pool: &SqlitePool, user: UserId) -> Result<Vec<Datase
                   WHERE i.dataset_id = d.id AND j.user_id = ?1)
               + (SELECT COUNT(*) FROM corrections c JOIN items i ON i.id = c.item_id
                   WHERE i.dataset_id = d.id AND c.user_id = ?1) AS my_done
-           FROM datasets d ORDER BY d.name",
+           FROM datasets d WHERE d.staging_of IS NULL ORDER BY d.name",
     )
     .bind(user.0)
     .fetch_all(pool)

@@ -536,7 +536,7 @@ pub async fn queue(
         "SELECT i.id, d.name, i.question, f.category, f.severity
            FROM flags f JOIN items i ON i.id = f.item_id JOIN datasets d ON d.id = i.dataset_id
           WHERE f.status IN {ACTIVE} AND f.category <> 'redaction_marker' AND i.excluded_at IS NULL
-            AND (?1 IS NULL OR i.dataset_id = ?1)
+            AND d.staging_of IS NULL AND (?1 IS NULL OR i.dataset_id = ?1)
             AND i.id IN (SELECT item_id FROM flags g WHERE g.status IN {ACTIVE}
                            AND (?2 IS NULL OR g.category = ?2)
                            AND (?3 = '[]' OR g.severity IN (SELECT value FROM json_each(?3))))

@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod judgments;
 pub mod queue;
 pub mod render;
+pub mod staging;
 pub mod stats;
 pub mod users;
 

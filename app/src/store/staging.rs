@@ -1,0 +1,242 @@
+//! Imports without one long write lock.
+//!
+//! An import writes its rows into a hidden staging dataset, one batch per short write
+//! transaction, and at the end moves them into the dataset it names, again in batches.
+//! Nothing of an import is visible before its publishing starts: staging datasets are listed
+//! nowhere, their items are never served (`need` is 0 there) and the target dataset is only
+//! created when publishing starts. A bad file is found before publishing, and its staging
+//! rows are deleted. Publishing is rolled forward to the end — by the import itself, or,
+//! after a crash, by [`recover`] — so an import ends all there or not there at all; while it
+//! publishes (well under a second per 10,000 items) its items appear batch by batch.
+use super::items::{self, ImportRecord, Origin, ScannedItem};
+use super::{NOW, WriteTx};
+use crate::domain::{DatasetId, DatasetName, UserId};
+use crate::import::DatasetKind;
+use sqlx::{SqliteConnection, SqlitePool};
+
+/// Items moved per publishing transaction.
+const PUBLISH_BATCH: i64 = 5_000;
+
+/// A staging import not heard from for this long (no batch written) was abandoned: [`recover`]
+/// discards it. One that had started publishing is finished sooner: it is visible in part.
+const ABANDONED_AFTER: &str = "-10 minutes";
+const STALLED_AFTER: &str = "-30 seconds";
+
+/// An import being staged.
+#[derive(Debug, Clone, Copy)]
+pub struct Staging {
+    pub dataset: DatasetId,
+    pub import_id: i64,
+}
+
+/// Creates the staging dataset and the import record (`record.dataset` is ignored: the
+/// import belongs to its staging dataset until it is published).
+pub async fn begin(
+    pool: &SqlitePool,
+    conn: &mut SqliteConnection,
+    target: &DatasetName,
+    kind: DatasetKind,
+    record: &ImportRecord<'_>,
+) -> Result<Staging, sqlx::Error> {
+    let mut tx = super::begin_write_on(pool, conn).await?;
+    let dataset: i64 = sqlx::query_scalar(
+        "INSERT INTO datasets (name, kind, staging_of) VALUES ('~staging-' || lower(hex(randomblob(8))), ?, ?) RETURNING id",
+    )
+    .bind(kind.as_str())
+    .bind(target.as_str())
+    .fetch_one(&mut *tx)
+    .await?;
+    let record = ImportRecord { dataset: DatasetId(dataset), ..*record };
+    let import_id = items::create_import(&mut tx, &record).await?;
+    sqlx::query(&format!("UPDATE imports SET state = 'staging', heartbeat_at = {NOW} WHERE id = ?"))
+        .bind(import_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Staging { dataset: DatasetId(dataset), import_id })
+}
+
+/// Writes one batch into the staging dataset in its own transaction. Returns how many items
+/// were new to the staging dataset (repeats within the file are skipped).
+pub async fn write(
+    pool: &SqlitePool,
+    conn: &mut SqliteConnection,
+    staging: Staging,
+    batch: &[ScannedItem],
+) -> Result<usize, sqlx::Error> {
+    let mut tx = super::begin_write_on(pool, conn).await?;
+    let added = items::insert_batch(&mut tx, staging.dataset, Origin::import(staging.import_id), batch).await?;
+    heartbeat(&mut tx, staging).await?;
+    tx.commit().await?;
+    Ok(added.len())
+}
+
+async fn heartbeat(tx: &mut WriteTx<'_>, staging: Staging) -> Result<(), sqlx::Error> {
+    sqlx::query(&format!("UPDATE imports SET heartbeat_at = {NOW} WHERE id = ?"))
+        .bind(staging.import_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// What publishing did: items moved into the dataset, and staged items left out because the
+/// dataset already held the same content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Published {
+    pub dataset: DatasetId,
+    pub added: i64,
+    pub already_there: i64,
+}
+
+/// Moves a staged import into its dataset (created now if new) and records it. `staged` is
+/// how many items the staging holds, `duplicates` how many records repeated earlier ones of
+/// the file. `Ok(Err(kind))` when the dataset exists with another kind: then nothing is
+/// published and the staging is discarded. `detail` goes into the audit log's import entry,
+/// with the final counts added.
+pub async fn publish(
+    pool: &SqlitePool,
+    conn: &mut SqliteConnection,
+    staging: Staging,
+    (staged, duplicates): (i64, i64),
+    actor: Option<UserId>,
+    detail: serde_json::Value,
+) -> Result<Result<Published, DatasetKind>, sqlx::Error> {
+    let mut tx = super::begin_write_on(pool, conn).await?;
+    let (target, kind) = target_of(&mut tx, staging).await?;
+    let dataset = match super::datasets::get_or_create(&mut tx, &target, kind, actor).await? {
+        Ok(id) => id,
+        Err(other) => {
+            drop(tx);
+            discard(pool, conn, staging).await?;
+            return Ok(Err(other));
+        }
+    };
+    // From here on the import is rolled forward: by `recover` if this process dies.
+    sqlx::query("UPDATE imports SET state = 'publishing', added = ?, duplicates = ? WHERE id = ?")
+        .bind(staged)
+        .bind(duplicates)
+        .bind(staging.import_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    finish(pool, conn, staging, dataset, actor, detail).await.map(Ok)
+}
+
+/// The dataset a staging dataset is for, and its kind.
+async fn target_of(conn: &mut SqliteConnection, staging: Staging) -> Result<(DatasetName, DatasetKind), sqlx::Error> {
+    let (target, kind): (String, String) = sqlx::query_as("SELECT staging_of, kind FROM datasets WHERE id = ?")
+        .bind(staging.dataset.0)
+        .fetch_one(&mut *conn)
+        .await?;
+    let target = DatasetName::parse(target).map_err(|e| sqlx::Error::Decode(e.into()))?;
+    Ok((target, kind.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))?))
+}
+
+/// Moves the staged items in batches, then drops what the dataset already had, records the
+/// counts and the audit entry, and removes the staging dataset.
+async fn finish(
+    pool: &SqlitePool,
+    conn: &mut SqliteConnection,
+    staging: Staging,
+    dataset: DatasetId,
+    actor: Option<UserId>,
+    mut detail: serde_json::Value,
+) -> Result<Published, sqlx::Error> {
+    let mut after = 0;
+    loop {
+        let mut tx = super::begin_write_on(pool, conn).await?;
+        let last: Option<i64> = sqlx::query_scalar(
+            "SELECT MAX(id) FROM (SELECT id FROM items WHERE dataset_id = ? AND id > ? ORDER BY id LIMIT ?)",
+        )
+        .bind(staging.dataset.0)
+        .bind(after)
+        .bind(PUBLISH_BATCH)
+        .fetch_one(&mut *tx)
+        .await?;
+        let Some(last) = last else { break };
+        // OR IGNORE: an item whose content the dataset already holds stays behind.
+        sqlx::query("UPDATE OR IGNORE items SET dataset_id = ? WHERE dataset_id = ? AND id > ? AND id <= ?")
+            .bind(dataset.0)
+            .bind(staging.dataset.0)
+            .bind(after)
+            .bind(last)
+            .execute(&mut *tx)
+            .await?;
+        heartbeat(&mut tx, staging).await?;
+        tx.commit().await?;
+        after = last;
+    }
+    let mut tx = super::begin_write_on(pool, conn).await?;
+    let already_there = delete_items(&mut tx, staging.dataset).await?;
+    let (staged, duplicates): (i64, i64) = sqlx::query_as("SELECT added, duplicates FROM imports WHERE id = ?")
+        .bind(staging.import_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    let (added, duplicates) = (staged - already_there, duplicates + already_there);
+    sqlx::query("UPDATE imports SET state = 'done', heartbeat_at = NULL, dataset_id = ? WHERE id = ?")
+        .bind(dataset.0)
+        .bind(staging.import_id)
+        .execute(&mut *tx)
+        .await?;
+    items::finish_import(&mut tx, staging.import_id, added, duplicates).await?;
+    sqlx::query("DELETE FROM datasets WHERE id = ?").bind(staging.dataset.0).execute(&mut *tx).await?;
+    detail["added"] = added.into();
+    detail["duplicates"] = duplicates.into();
+    super::audit::record(&mut tx, actor, "import", "import", Some(staging.import_id), detail).await?;
+    tx.commit().await?;
+    Ok(Published { dataset, added, already_there })
+}
+
+/// Deletes every item of a (staging) dataset with its answers and flags. Returns how many.
+async fn delete_items(tx: &mut WriteTx<'_>, dataset: DatasetId) -> Result<i64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM items WHERE dataset_id = ?").bind(dataset.0).execute(&mut **tx).await?.rows_affected()
+        as i64)
+}
+
+/// Throws a staged import away: its items (in batches), its import record, its dataset.
+pub async fn discard(pool: &SqlitePool, conn: &mut SqliteConnection, staging: Staging) -> Result<(), sqlx::Error> {
+    loop {
+        let mut tx = super::begin_write_on(pool, conn).await?;
+        let gone = sqlx::query(
+            "DELETE FROM items WHERE id IN (SELECT id FROM items WHERE dataset_id = ? LIMIT ?)",
+        )
+        .bind(staging.dataset.0)
+        .bind(PUBLISH_BATCH)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if gone == 0 {
+            sqlx::query("DELETE FROM imports WHERE id = ?").bind(staging.import_id).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM datasets WHERE id = ?").bind(staging.dataset.0).execute(&mut *tx).await?;
+            tx.commit().await?;
+            return Ok(());
+        }
+        tx.commit().await?;
+    }
+}
+
+/// After a crash: finishes the imports that had started publishing, and discards those
+/// abandoned while staging (no batch for a while: a live import elsewhere keeps writing).
+pub async fn recover(pool: &SqlitePool) -> Result<(), sqlx::Error> {
+    let rows: Vec<(i64, i64, String, Option<i64>)> = sqlx::query_as(&format!(
+        "SELECT d.id, m.id, m.state, m.created_by FROM datasets d JOIN imports m ON m.dataset_id = d.id
+          WHERE d.staging_of IS NOT NULL
+            AND ((m.state = 'staging' AND m.heartbeat_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '{ABANDONED_AFTER}'))
+              OR (m.state = 'publishing' AND m.heartbeat_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '{STALLED_AFTER}')))"
+    ))
+    .fetch_all(pool)
+    .await?;
+    let mut conn = pool.acquire().await?.detach();
+    for (dataset, import_id, state, actor) in rows {
+        let staging = Staging { dataset: DatasetId(dataset), import_id };
+        if state == "publishing" {
+            let (target, _) = target_of(&mut conn, staging).await?;
+            let target = super::datasets::by_name(pool, &target).await?.ok_or(sqlx::Error::RowNotFound)?;
+            let detail = serde_json::json!({ "recovered_after_restart": true });
+            finish(pool, &mut conn, staging, DatasetId(target.id), actor.map(UserId), detail).await?;
+        } else {
+            discard(pool, &mut conn, staging).await?;
+        }
+    }
+    Ok(())
+}
