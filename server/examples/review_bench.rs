@@ -87,7 +87,8 @@ async fn prepare(dir: PathBuf, dataset: String, reviewers: usize, done: u32) -> 
     use app::domain::{NewPassword, Role, Username};
     let pool = server::open_store(&dir).await?;
     // Accounts only once per database (the benchmark copies a prepared database per run).
-    let have: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE username LIKE 'rev%'").fetch_one(&pool).await?;
+    let have: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE username LIKE 'rev%'").fetch_one(&pool).await?;
     let mut tasks = Vec::new();
     for i in (have as usize + 1)..=reviewers {
         let pool = pool.clone();
@@ -102,7 +103,8 @@ async fn prepare(dir: PathBuf, dataset: String, reviewers: usize, done: u32) -> 
     for t in tasks {
         t.await??;
     }
-    let dataset_id: i64 = sqlx::query_scalar("SELECT id FROM datasets WHERE name = ?").bind(&dataset).fetch_one(&pool).await?;
+    let dataset_id: i64 =
+        sqlx::query_scalar("SELECT id FROM datasets WHERE name = ?").bind(&dataset).fetch_one(&pool).await?;
     let items: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM items WHERE dataset_id = ?").bind(dataset_id).fetch_one(&pool).await?;
     let complete = items * i64::from(done) / 100;
@@ -133,7 +135,8 @@ async fn prepare(dir: PathBuf, dataset: String, reviewers: usize, done: u32) -> 
         .await?;
         tx.commit().await?;
     }
-    let open: i64 = sqlx::query_scalar("SELECT open_items FROM datasets WHERE id = ?").bind(dataset_id).fetch_one(&pool).await?;
+    let open: i64 =
+        sqlx::query_scalar("SELECT open_items FROM datasets WHERE id = ?").bind(dataset_id).fetch_one(&pool).await?;
     println!("prepared: {reviewers} reviewers, {complete} of {items} items complete, {open} open");
     Ok(())
 }
@@ -325,24 +328,23 @@ fn raw(dir: PathBuf, dataset: &str, seconds: u64) -> Result<(), Box<dyn std::err
         let user = users[k % users.len()];
         let presentation = format!("[{first},{second}]");
         let tx = db.unchecked_transaction()?;
-        let assignment: i64 = tx.query_row(
+        let assignment: i64 = tx.prepare_cached(
             "INSERT INTO assignments (item_id, user_id, presentation, state, leased_at, lease_expires_at, counted)
              VALUES (?, ?, ?, 'leased', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+1800 seconds'), 1)
              RETURNING id",
-            rusqlite::params![item, user, presentation],
-            |r| r.get(0),
-        )?;
+        )?
+        .query_row(rusqlite::params![item, user, presentation], |r| r.get(0))?;
         tx.commit()?;
         let tx = db.unchecked_transaction()?;
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO judgments (assignment_id, item_id, user_id, outcome, winner_id, shown_side, strength, time_on_task_ms)
              VALUES (?, ?, ?, 'decisive', ?, 'left', 'clear', 4000)",
-            rusqlite::params![assignment, item, user, first],
-        )?;
-        tx.execute(
+        )?
+        .execute(rusqlite::params![assignment, item, user, first])?;
+        tx.prepare_cached(
             "UPDATE assignments SET state = 'done', completed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
-            [assignment],
-        )?;
+        )?
+        .execute([assignment])?;
         tx.commit()?;
         votes += 1;
     }

@@ -75,9 +75,7 @@ fn bundle_is_hashed() -> bool {
 /// The browser bundle (`/pkg/…`): the precompressed brotli or gzip file cargo-leptos wrote
 /// beside each one when there is one (release builds), and with content-hashed names cached
 /// for good, since a new build has new names; without hashes, revalidated on each load.
-fn bundle(
-    options: &LeptosOptions,
-) -> SetResponseHeader<tower_http::services::ServeDir, HeaderValue> {
+fn bundle(options: &LeptosOptions) -> SetResponseHeader<tower_http::services::ServeDir, HeaderValue> {
     let dir = Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
     let files = tower_http::services::ServeDir::new(dir).precompressed_br().precompressed_gzip();
     let caching = if options.hash_files { "public, max-age=31536000, immutable" } else { "no-cache" };

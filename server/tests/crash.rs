@@ -49,7 +49,13 @@ fn pairs(n: usize) -> String {
 /// One reviewer voting until the server stops answering; every acknowledged vote is kept.
 async fn vote_until_down(client: reqwest::Client, url: String, cookie: String, acked: Arc<Mutex<Vec<(i64, i64)>>>) {
     loop {
-        let Ok(res) = client.post(format!("{url}/api/queue")).header("cookie", &cookie).header("accept", "application/json").form(&[("dataset", "d")]).send().await
+        let Ok(res) = client
+            .post(format!("{url}/api/queue"))
+            .header("cookie", &cookie)
+            .header("accept", "application/json")
+            .form(&[("dataset", "d")])
+            .send()
+            .await
         else {
             return;
         };
@@ -60,7 +66,14 @@ async fn vote_until_down(client: reqwest::Client, url: String, cookie: String, a
         };
         let vote = serde_json::json!({ "assignment": assignment,
             "judgment": { "decision": { "Pairwise": { "vote": "a", "strength": "clear" } } } });
-        let Ok(res) = client.post(format!("{url}/api/judge")).header("cookie", &cookie).header("accept", "application/json").json(&vote).send().await else {
+        let Ok(res) = client
+            .post(format!("{url}/api/judge"))
+            .header("cookie", &cookie)
+            .header("accept", "application/json")
+            .json(&vote)
+            .send()
+            .await
+        else {
             return;
         };
         if res.status() != reqwest::StatusCode::OK {
@@ -147,12 +160,11 @@ async fn every_acknowledged_vote_survives_sigkill_under_load() {
     let stored: std::collections::HashMap<i64, i64> = stored.into_iter().collect();
     let lost: Vec<_> = acked.iter().filter(|(a, j)| stored.get(a) != Some(j)).collect();
     assert!(lost.is_empty(), "{} of {} acknowledged votes are missing: {lost:?}", lost.len(), acked.len());
-    let over: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM (SELECT item_id FROM judgments GROUP BY item_id HAVING COUNT(*) > 3)",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    let over: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT item_id FROM judgments GROUP BY item_id HAVING COUNT(*) > 3)")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert_eq!(over, 0, "no item above its overlap");
     let done_without_vote: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM assignments a WHERE a.state = 'done'

@@ -13,16 +13,22 @@ use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_medpref");
 
-async fn import(app: &TestApp, dataset: &str, text: &str) -> Result<app::import::ImportSummary, app::import::ImportFailure> {
+async fn import(
+    app: &TestApp,
+    dataset: &str,
+    text: &str,
+) -> Result<app::import::ImportSummary, app::import::ImportFailure> {
     let name = DatasetName::parse(dataset).unwrap();
     app::import::import(&app.pool, &name, &ImportFormat::CmdReward.into(), "t.jsonl", text.as_bytes(), None).await
 }
 
 async fn reviewer(app: &TestApp) -> Reviewer {
-    let id: i64 = sqlx::query_scalar("INSERT INTO users (username, password_hash, role) VALUES ('r', 'x', 'annotator') RETURNING id")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (username, password_hash, role) VALUES ('r', 'x', 'annotator') RETURNING id",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
     Reviewer { id: UserId(id), specialties: vec![] }
 }
 
@@ -56,10 +62,12 @@ async fn reviewers_write_while_a_large_import_runs_and_see_none_of_it_until_it_i
             .await
             .unwrap();
         let got = queue::lease(&app.pool, &ds, &r, 0.0, 1, &mut rng).await.unwrap();
-        let visible: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM items i JOIN datasets d ON d.id = i.dataset_id WHERE d.name = 'big'")
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
+        let visible: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM items i JOIN datasets d ON d.id = i.dataset_id WHERE d.name = 'big'",
+        )
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
         let listed = app::store::datasets::summaries_for(&app.pool, r.id).await.unwrap();
         let still_staging: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM imports WHERE state = 'staging'")
             .fetch_one(&app.pool)
@@ -70,7 +78,11 @@ async fn reviewers_write_while_a_large_import_runs_and_see_none_of_it_until_it_i
             assert_eq!(listed.len(), 1, "the staging dataset is listed nowhere: {listed:?}");
             checks += 1;
             if let Some(a) = got.first() {
-                sqlx::query("UPDATE assignments SET state = 'done' WHERE id = ?").bind(a.id.0).execute(&app.pool).await.unwrap();
+                sqlx::query("UPDATE assignments SET state = 'done' WHERE id = ?")
+                    .bind(a.id.0)
+                    .execute(&app.pool)
+                    .await
+                    .unwrap();
                 leased_while_staging += 1;
             }
         }
@@ -87,7 +99,8 @@ async fn reviewers_write_while_a_large_import_runs_and_see_none_of_it_until_it_i
     .await
     .unwrap();
     assert_eq!((items, staging_left), (30_000, 0));
-    let open: i64 = sqlx::query_scalar("SELECT open_items FROM datasets WHERE name = 'big'").fetch_one(&app.pool).await.unwrap();
+    let open: i64 =
+        sqlx::query_scalar("SELECT open_items FROM datasets WHERE name = 'big'").fetch_one(&app.pool).await.unwrap();
     assert_eq!(open, 30_000, "published items are open for review");
 }
 
@@ -117,7 +130,10 @@ async fn a_bad_line_discards_the_staging_and_duplicates_of_the_dataset_are_count
     assert_eq!((summary.added, summary.duplicates), (5, 10));
     assert_eq!(app.count("items").await, before + 5);
     let (added, duplicates): (i64, i64) =
-        sqlx::query_as("SELECT added, duplicates FROM imports ORDER BY id DESC LIMIT 1").fetch_one(&app.pool).await.unwrap();
+        sqlx::query_as("SELECT added, duplicates FROM imports ORDER BY id DESC LIMIT 1")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
     assert_eq!((added, duplicates), (5, 10));
 }
 
@@ -158,9 +174,11 @@ async fn after_a_crash_an_abandoned_staging_is_discarded_and_a_half_published_im
     };
     let mut conn = app.pool.acquire().await.unwrap().detach();
     // One import died while staging, one while publishing (after its first batch moved).
-    let abandoned = staging::begin(&app.pool, &mut conn, &name, app::import::DatasetKind::Compare, &record(20)).await.unwrap();
+    let abandoned =
+        staging::begin(&app.pool, &mut conn, &name, app::import::DatasetKind::Compare, &record(20)).await.unwrap();
     staging::write(&app.pool, &mut conn, abandoned, &scanned(0, 20)).await.unwrap();
-    let half = staging::begin(&app.pool, &mut conn, &name, app::import::DatasetKind::Compare, &record(30)).await.unwrap();
+    let half =
+        staging::begin(&app.pool, &mut conn, &name, app::import::DatasetKind::Compare, &record(30)).await.unwrap();
     staging::write(&app.pool, &mut conn, half, &scanned(100, 130)).await.unwrap();
     app::store::datasets::create(&app.pool, &name, app::import::DatasetKind::Compare, None).await.unwrap();
     sqlx::query("UPDATE imports SET state = 'publishing', added = 30, duplicates = 0 WHERE id = ?")
@@ -187,7 +205,8 @@ async fn after_a_crash_an_abandoned_staging_is_discarded_and_a_half_published_im
     .await
     .unwrap();
     assert_eq!((items, in_d, staging_left, imports), (30, 30, 0, 1));
-    let open: i64 = sqlx::query_scalar("SELECT open_items FROM datasets WHERE name = 'd'").fetch_one(&app.pool).await.unwrap();
+    let open: i64 =
+        sqlx::query_scalar("SELECT open_items FROM datasets WHERE name = 'd'").fetch_one(&app.pool).await.unwrap();
     assert_eq!(open, 30);
 }
 
@@ -229,15 +248,26 @@ fn an_import_killed_midway_leaves_nothing_and_the_retry_imports_exactly_once() {
         }
         child.kill().unwrap();
         child.wait().unwrap();
-        assert_eq!(count("SELECT COUNT(*) FROM datasets WHERE staging_of IS NULL"), 0, "round {round}: no dataset appeared");
+        assert_eq!(
+            count("SELECT COUNT(*) FROM datasets WHERE staging_of IS NULL"),
+            0,
+            "round {round}: no dataset appeared"
+        );
         assert_eq!(count("SELECT COUNT(*) FROM imports WHERE state = 'done'"), 0);
     }
     let out = run(&["import", "--dataset", "big", "--format", "cmd-reward", file.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(count("SELECT COUNT(*) FROM items i JOIN datasets d ON d.id = i.dataset_id WHERE d.name = 'big'"), 30_000);
+    assert_eq!(
+        count("SELECT COUNT(*) FROM items i JOIN datasets d ON d.id = i.dataset_id WHERE d.name = 'big'"),
+        30_000
+    );
     let out = run(&["import", "--dataset", "big", "--format", "cmd-reward", file.to_str().unwrap()]);
     assert!(out.status.success());
-    assert_eq!(count("SELECT COUNT(*) FROM items i JOIN datasets d ON d.id = i.dataset_id WHERE d.name = 'big'"), 30_000, "a third run adds 0");
+    assert_eq!(
+        count("SELECT COUNT(*) FROM items i JOIN datasets d ON d.id = i.dataset_id WHERE d.name = 'big'"),
+        30_000,
+        "a third run adds 0"
+    );
     assert_eq!(count("SELECT COUNT(*) FROM imports WHERE state = 'done'"), 2);
     assert_eq!(query("PRAGMA integrity_check"), "ok");
 }

@@ -243,13 +243,12 @@ async fn the_queue_counters_match_a_recount_after_any_mix_of_leases_votes_skips_
     let mut rng = StdRng::seed_from_u64(20261201);
     for step in 0..500 {
         let u = &users[rng.gen_range(0..users.len())];
-        let held: Vec<i64> = sqlx::query_scalar(
-            "SELECT id FROM assignments WHERE user_id = ? AND state = 'leased' ORDER BY id",
-        )
-        .bind(u.id.0)
-        .fetch_all(&app.pool)
-        .await
-        .unwrap();
+        let held: Vec<i64> =
+            sqlx::query_scalar("SELECT id FROM assignments WHERE user_id = ? AND state = 'leased' ORDER BY id")
+                .bind(u.id.0)
+                .fetch_all(&app.pool)
+                .await
+                .unwrap();
         let pick = |rng: &mut StdRng| held.get(rng.gen_range(0..held.len().max(1))).copied();
         let what = match rng.gen_range(0..20) {
             0..=7 => {
@@ -259,7 +258,15 @@ async fn the_queue_counters_match_a_recount_after_any_mix_of_leases_votes_skips_
             8..=12 => {
                 if let Some(a) = pick(&mut rng) {
                     // A late submit may be refused (lease lost); anything else is a bug.
-                    match app::store::judgments::record(&app.pool, u.id, app::domain::AssignmentId(a), &input, &settings).await {
+                    match app::store::judgments::record(
+                        &app.pool,
+                        u.id,
+                        app::domain::AssignmentId(a),
+                        &input,
+                        &settings,
+                    )
+                    .await
+                    {
                         Ok(_) | Err(app::store::judgments::RecordError::LeaseLost) => {}
                         Err(e) => panic!("step {step}: judging: {e:?}"),
                     }
@@ -309,7 +316,7 @@ async fn the_queue_counters_match_a_recount_after_any_mix_of_leases_votes_skips_
         };
         // Expired leases count until a lease transaction reclaims them: check after one.
         if step % 10 == 9 {
-            queue::lease(&app.pool, &ds, &users[0], 0.0, 0, &mut rng).await.unwrap();
+            queue::reclaim_now(&app.pool).await.unwrap();
             check_counters(&app, &ds, &users, &format!("step {step} (after {what})")).await;
         }
     }
@@ -327,7 +334,8 @@ async fn a_late_judgment_never_pushes_an_item_past_its_overlap() {
     let settings = ReviewSettings::default();
     let input: JudgmentInput = serde_json::from_value(common::vote("a")).unwrap();
     let mut rng = StdRng::seed_from_u64(3);
-    let expire = || sqlx::query("UPDATE assignments SET lease_expires_at = '2000-01-01T00:00:00.000Z' WHERE state = 'leased'");
+    let expire =
+        || sqlx::query("UPDATE assignments SET lease_expires_at = '2000-01-01T00:00:00.000Z' WHERE state = 'leased'");
 
     // A abandons the item; C gets it and judges it; A's late submit is refused.
     let a = lease_one(&app, &ds, &users[0], 0.0, &mut rng).await.unwrap();
@@ -338,8 +346,11 @@ async fn a_late_judgment_never_pushes_an_item_past_its_overlap() {
     let late = record(&app.pool, users[0].id, a.id, &input, &settings).await;
     assert!(matches!(late, Err(RecordError::LeaseLost)), "{late:?}");
     assert_eq!(app.count("judgments").await, 1, "overlap 1: one judgment");
-    let state: String =
-        sqlx::query_scalar("SELECT state FROM assignments WHERE id = ?").bind(a.id.0).fetch_one(&app.pool).await.unwrap();
+    let state: String = sqlx::query_scalar("SELECT state FROM assignments WHERE id = ?")
+        .bind(a.id.0)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
     assert_eq!(state, "leased", "the refused submit changed nothing");
 
     // With room left, a late submit is accepted and takes its slot back: B's lease expires

@@ -2,8 +2,8 @@
 use super::qa::{self, FieldMapping};
 use super::{ImportError, ImportFormat, ImportSummary, candidates, cmd_reward, lines};
 use crate::domain::{DatasetId, DatasetName, UserId};
-use crate::store::items::{NewItem, ScannedItem};
 use crate::import::DatasetKind;
+use crate::store::items::{NewItem, ScannedItem};
 use crate::store::{self, items, staging};
 use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
@@ -202,7 +202,8 @@ async fn stage(
         }
     }
     if let Some(((line, message), more)) = bad.split_first() {
-        let error = ImportError { source: String::new(), line: Some(*line), message: message.clone(), more: more.to_vec() };
+        let error =
+            ImportError { source: String::new(), line: Some(*line), message: message.clone(), more: more.to_vec() };
         return Ok(Err(error));
     }
     Ok(Ok((read, staged)))

@@ -77,16 +77,13 @@ pub async fn record(
     input: &CorrectionInput,
 ) -> Result<i64, CorrectionError> {
     let mut tx = super::begin_write(pool).await?;
-    let row: Option<(i64, String)> =
-        sqlx::query_as("SELECT item_id, state FROM assignments WHERE id = ? AND user_id = ?")
-            .bind(assignment.0)
-            .bind(user.0)
-            .fetch_optional(&mut *tx)
-            .await?;
-    let Some((item_id, state)) = row else { return Err(CorrectionError::NotFound) };
-    if state != "leased" {
+    let Some(lease) = super::queue::leased(&mut tx, user, assignment).await? else {
+        return Err(CorrectionError::NotFound);
+    };
+    if lease.state != "leased" {
         return Err(CorrectionError::AlreadySubmitted);
     }
+    let item_id = lease.item_id;
     let (candidate, facts) = facts(&mut tx, ItemId(item_id)).await?;
     validate(&facts, input).map_err(CorrectionError::Invalid)?;
     let (verdict, question, answer, reasons, note) = columns(input);
@@ -106,7 +103,7 @@ pub async fn record(
     .bind(note)
     .fetch_one(&mut *tx)
     .await?;
-    if super::queue::complete(&mut tx, assignment).await? == super::queue::Completion::LeaseLost {
+    if super::queue::complete(&mut tx, assignment, &lease).await? == super::queue::Completion::LeaseLost {
         return Err(CorrectionError::LeaseLost);
     }
     detect_edited(&mut tx, ItemId(item_id), id, question, answer, Some(user)).await?;

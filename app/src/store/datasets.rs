@@ -93,6 +93,19 @@ pub async fn by_name(pool: &SqlitePool, name: &DatasetName) -> Result<Option<Dat
     sqlx::query_as(&format!("{SELECT} WHERE name = ?")).bind(name.as_str()).fetch_optional(pool).await
 }
 
+/// The dataset an assignment's item belongs to.
+pub async fn of_assignment(
+    pool: &SqlitePool,
+    assignment: crate::domain::AssignmentId,
+) -> Result<Option<DatasetRecord>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{SELECT} WHERE id = (SELECT i.dataset_id FROM assignments a JOIN items i ON i.id = a.item_id WHERE a.id = ?)"
+    ))
+    .bind(assignment.0)
+    .fetch_optional(pool)
+    .await
+}
+
 pub async fn by_id(pool: &SqlitePool, id: i64) -> Result<Option<DatasetRecord>, sqlx::Error> {
     sqlx::query_as(&format!("{SELECT} WHERE id = ?")).bind(id).fetch_optional(pool).await
 }

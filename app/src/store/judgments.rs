@@ -64,15 +64,25 @@ pub(crate) fn to_stored(shown: &[i64], decision: &Decision) -> Stored {
     }
 }
 
+/// Whether a judgment's details are written for the first time (nothing to replace).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Fresh {
+    Yes,
+    No,
+}
+
 async fn write_details(
     conn: &mut SqliteConnection,
     judgment: i64,
     shown: &[i64],
     stored: &Stored,
     ratings: &[Rating],
+    fresh: Fresh,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM judgment_ranks WHERE judgment_id = ?").bind(judgment).execute(&mut *conn).await?;
-    sqlx::query("DELETE FROM ratings WHERE judgment_id = ?").bind(judgment).execute(&mut *conn).await?;
+    if fresh == Fresh::No {
+        sqlx::query("DELETE FROM judgment_ranks WHERE judgment_id = ?").bind(judgment).execute(&mut *conn).await?;
+        sqlx::query("DELETE FROM ratings WHERE judgment_id = ?").bind(judgment).execute(&mut *conn).await?;
+    }
     for (candidate, rank) in &stored.ranks {
         sqlx::query("INSERT INTO judgment_ranks (judgment_id, candidate_id, rank) VALUES (?, ?, ?)")
             .bind(judgment)
@@ -103,19 +113,14 @@ pub async fn record(
     settings: &ReviewSettings,
 ) -> Result<i64, RecordError> {
     let mut tx = super::begin_write(pool).await?;
-    let row: Option<(i64, String, String)> =
-        sqlx::query_as("SELECT item_id, presentation, state FROM assignments WHERE id = ? AND user_id = ?")
-            .bind(assignment.0)
-            .bind(user.0)
-            .fetch_optional(&mut *tx)
-            .await?;
-    let Some((item_id, presentation, state)) = row else {
+    let Some(lease) = super::queue::leased(&mut tx, user, assignment).await? else {
         return Err(RecordError::NotFound);
     };
-    if state != "leased" {
+    if lease.state != "leased" {
         return Err(RecordError::AlreadySubmitted);
     }
-    let shown: Vec<i64> = decode(&presentation)?;
+    let item_id = lease.item_id;
+    let shown: Vec<i64> = decode(&lease.presentation)?;
     validate(settings, shown.len(), input).map_err(RecordError::Invalid)?;
     let stored = to_stored(&shown, &input.decision);
     let id: i64 = sqlx::query_scalar(
@@ -133,8 +138,8 @@ pub async fn record(
     .bind(input.time_on_task_ms.map(|t| t.min(i64::MAX as u64) as i64))
     .fetch_one(&mut *tx)
     .await?;
-    write_details(&mut tx, id, &shown, &stored, &input.ratings).await?;
-    if super::queue::complete(&mut tx, assignment).await? == super::queue::Completion::LeaseLost {
+    write_details(&mut tx, id, &shown, &stored, &input.ratings, Fresh::Yes).await?;
+    if super::queue::complete(&mut tx, assignment, &lease).await? == super::queue::Completion::LeaseLost {
         return Err(RecordError::LeaseLost);
     }
     let detail = serde_json::json!({ "assignment": assignment.0, "item": item_id, "judgment": input });
@@ -279,7 +284,7 @@ pub async fn update(
     .bind(judgment)
     .execute(&mut *tx)
     .await?;
-    write_details(&mut tx, judgment, &shown, &stored, &input.ratings).await?;
+    write_details(&mut tx, judgment, &shown, &stored, &input.ratings, Fresh::No).await?;
     let detail = serde_json::json!({ "item": old.item_id.0, "old": old.input, "new": input });
     super::audit::record(&mut tx, Some(user), "judgment.update", "judgment", Some(judgment), detail).await?;
     tx.commit().await?;

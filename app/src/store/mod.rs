@@ -31,6 +31,11 @@ pub use sqlx::SqlitePool as Pool;
 /// SQL expression for "now" in the store's timestamp format (UTC, sortable as text).
 pub(crate) const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
+/// How much of the database file each connection maps into memory (address space, not RAM).
+const MMAP_BYTES: u64 = 1 << 30;
+/// Page cache per pool connection, in KiB.
+const CACHE_KIB: u32 = 16_384;
+
 /// SQLite's limit on parameters in one statement (SQLITE_MAX_VARIABLE_NUMBER since 3.32).
 /// Multi-row inserts are cut to stay under it.
 pub(crate) const MAX_PARAMETERS: usize = 32_766;
@@ -46,6 +51,11 @@ pub async fn open(path: &Path) -> Result<SqlitePool, sqlx::Error> {
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
+        // Reads through a memory map rather than a read() call per page, and a page cache
+        // per connection that holds a review loop's working set: in the review-loop bench the
+        // system calls for pages were a fifth of the server's time.
+        .pragma("mmap_size", MMAP_BYTES.to_string())
+        .pragma("cache_size", format!("-{CACHE_KIB}"))
         .busy_timeout(Duration::from_secs(10));
     let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
     migrate(&pool).await?;
@@ -105,15 +115,26 @@ impl std::ops::DerefMut for WriteTx<'_> {
     }
 }
 
-/// The write gate of the pool's database file: one per file and process.
-fn gate(pool: &SqlitePool) -> std::sync::Arc<tokio::sync::Mutex<()>> {
+/// What this process keeps per database file: the write gate, and when the queue last gave
+/// back expired leases.
+#[derive(Default)]
+pub(crate) struct Local {
+    gate: std::sync::Arc<tokio::sync::Mutex<()>>,
+    pub(crate) last_reclaim: std::sync::Mutex<Option<std::time::Instant>>,
+}
+
+pub(crate) fn local(pool: &SqlitePool) -> std::sync::Arc<Local> {
     use std::collections::HashMap;
     use std::sync::{Arc, LazyLock, Mutex};
-    static GATES: LazyLock<Mutex<HashMap<std::path::PathBuf, Arc<tokio::sync::Mutex<()>>>>> =
-        LazyLock::new(Default::default);
+    static LOCAL: LazyLock<Mutex<HashMap<std::path::PathBuf, Arc<Local>>>> = LazyLock::new(Default::default);
     let file = pool.connect_options().get_filename().to_path_buf();
-    let mut gates = GATES.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    gates.entry(file).or_default().clone()
+    let mut all = LOCAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    all.entry(file).or_default().clone()
+}
+
+/// The write gate of the pool's database file: one per file and process.
+fn gate(pool: &SqlitePool) -> std::sync::Arc<tokio::sync::Mutex<()>> {
+    local(pool).gate.clone()
 }
 
 /// Page cache, in KiB, of the connection an import writes with. With SQLite's default 2 MB a

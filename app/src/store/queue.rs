@@ -59,6 +59,14 @@ enum Phase {
     All,
 }
 
+/// An item picked for a reviewer, with its candidates in source order (JSON ids).
+type Picked = (i64, String);
+
+/// The candidate ids of item `o` in source order, as a JSON array.
+fn candidate_ids(o: &str) -> String {
+    format!("(SELECT json_group_array(id) FROM (SELECT id FROM candidates WHERE item_id = {o}.id ORDER BY position))")
+}
+
 /// The first open item of the phase that the reviewer may have, in one department when
 /// given. Each phase is an index range scan that stops at its first match.
 async fn pick_open(
@@ -68,23 +76,25 @@ async fn pick_open(
     cursor: i64,
     phase: Phase,
     department: Option<&str>,
-) -> Result<Option<i64>, sqlx::Error> {
+) -> Result<Option<Picked>, sqlx::Error> {
     let in_department = if department.is_some() { "AND department = ?4" } else { "" };
     let sql = match phase {
         Phase::Head => format!(
-            "SELECT o.id FROM (SELECT id, created_by FROM items
+            "SELECT o.id, {} FROM (SELECT id, created_by FROM items
                                 WHERE dataset_id = ?1 AND need > 0 {in_department} ORDER BY id LIMIT {HEAD}) o
               WHERE {} ORDER BY o.id LIMIT 1",
+            candidate_ids("o"),
             not_barred("o")
         ),
         Phase::Forward | Phase::All => format!(
-            "SELECT i.id FROM items i WHERE i.dataset_id = ?1 AND i.need > 0 AND i.id > ?3 {in_department} AND {}
+            "SELECT i.id, {} FROM items i WHERE i.dataset_id = ?1 AND i.need > 0 AND i.id > ?3 {in_department} AND {}
               ORDER BY i.id LIMIT 1",
+            candidate_ids("i"),
             not_barred("i")
         ),
     };
     let after = if matches!(phase, Phase::Forward) { cursor } else { 0 };
-    sqlx::query_scalar(&sql).bind(dataset).bind(reviewer.0).bind(after).bind(department).fetch_optional(conn).await
+    sqlx::query_as(&sql).bind(dataset).bind(reviewer.0).bind(after).bind(department).fetch_optional(conn).await
 }
 
 /// The next regular item for the reviewer: of their specialties first, then any; in each,
@@ -94,12 +104,12 @@ async fn pick_regular(
     dataset: i64,
     reviewer: &Reviewer,
     cursor: i64,
-) -> Result<Option<i64>, sqlx::Error> {
+) -> Result<Option<Picked>, sqlx::Error> {
     let departments = reviewer.specialties.iter().map(|d| Some(d.as_str())).chain([None]);
     for department in departments {
         for phase in [Phase::Head, Phase::Forward, Phase::All] {
-            if let Some(id) = pick_open(conn, dataset, reviewer.id, cursor, phase, department).await? {
-                return Ok(Some(id));
+            if let Some(picked) = pick_open(conn, dataset, reviewer.id, cursor, phase, department).await? {
+                return Ok(Some(picked));
             }
         }
     }
@@ -115,8 +125,8 @@ fn gold_items() -> String {
     )
 }
 
-async fn pick_gold(conn: &mut SqliteConnection, dataset: i64, reviewer: UserId) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar(&format!("SELECT i.id FROM {} ORDER BY i.id LIMIT 1", gold_items()))
+async fn pick_gold(conn: &mut SqliteConnection, dataset: i64, reviewer: UserId) -> Result<Option<Picked>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT i.id, {} FROM {} ORDER BY i.id LIMIT 1", candidate_ids("i"), gold_items()))
         .bind(dataset)
         .bind(reviewer.0)
         .fetch_optional(conn)
@@ -127,26 +137,31 @@ fn lease_until(dataset: &DatasetRecord) -> String {
     format!("strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+{} seconds')", dataset.lease_seconds)
 }
 
-/// The reviewer's live leases in the dataset, oldest first.
-async fn live_leases(conn: &mut SqliteConnection, dataset: i64, user: UserId) -> Result<Vec<Assignment>, sqlx::Error> {
-    let rows: Vec<(i64, i64, String)> = sqlx::query_as(&format!(
-        "SELECT a.id, a.item_id, a.presentation FROM assignments a JOIN items i ON i.id = a.item_id
-          WHERE i.dataset_id = ? AND a.user_id = ? AND a.state = 'leased' AND a.lease_expires_at > {NOW}
-          ORDER BY a.leased_at, a.id"
+/// Renews the reviewer's live leases in the dataset and returns them, oldest first.
+async fn renew_live_leases(
+    conn: &mut SqliteConnection,
+    dataset: &DatasetRecord,
+    user: UserId,
+) -> Result<Vec<Assignment>, sqlx::Error> {
+    let mut rows: Vec<(i64, i64, String, String)> = sqlx::query_as(&format!(
+        "UPDATE assignments SET lease_expires_at = {}
+          WHERE id IN (SELECT a.id FROM assignments a JOIN items i ON i.id = a.item_id
+                        WHERE a.user_id = ? AND a.state = 'leased' AND a.lease_expires_at > {NOW} AND i.dataset_id = ?)
+         RETURNING id, item_id, presentation, leased_at",
+        lease_until(dataset)
     ))
-    .bind(dataset)
     .bind(user.0)
+    .bind(dataset.id)
     .fetch_all(conn)
     .await?;
+    rows.sort_by(|a, b| (&a.3, a.0).cmp(&(&b.3, b.0)));
     rows.into_iter()
-        .map(|(id, item, p)| {
-            Ok(Assignment { id: AssignmentId(id), item_id: ItemId(item), presentation: decode(&p)? })
-        })
+        .map(|(id, item, p, _)| Ok(Assignment { id: AssignmentId(id), item_id: ItemId(item), presentation: decode(&p)? }))
         .collect()
 }
 
-/// Gives back the slots of leases that expired, so their items return to the pool. Runs at
-/// the start of every lease transaction; the `assignments_live` index holds only live ones.
+/// Gives back the slots of leases that expired, so their items return to the pool. The
+/// `assignments_live` index holds only counted leases, so this is a short range scan.
 async fn reclaim_expired(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
     sqlx::query(&format!(
         "UPDATE assignments SET counted = 0 WHERE state = 'leased' AND counted = 1 AND lease_expires_at <= {NOW}"
@@ -154,6 +169,21 @@ async fn reclaim_expired(conn: &mut SqliteConnection) -> Result<(), sqlx::Error>
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// How often a lease transaction gives back expired leases; a pick that finds nothing always
+/// does, then looks again. Leases run for minutes: a second's delay changes nothing.
+const RECLAIM_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Whether this lease transaction should reclaim now (and notes that it does).
+fn reclaim_due(pool: &SqlitePool) -> bool {
+    let local = super::local(pool);
+    let mut last = local.last_reclaim.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let due = last.is_none_or(|t| t.elapsed() >= RECLAIM_EVERY);
+    if due {
+        *last = Some(std::time::Instant::now());
+    }
+    due
 }
 
 /// Leases items to the reviewer until they hold `want` (renewing the ones they hold), and
@@ -170,18 +200,11 @@ pub async fn lease(
     rng: &mut (impl Rng + Send),
 ) -> Result<Vec<Assignment>, sqlx::Error> {
     let mut tx = super::begin_write(pool).await?;
-    reclaim_expired(&mut tx).await?;
-    let until = lease_until(dataset);
-    sqlx::query(&format!(
-        "UPDATE assignments SET lease_expires_at = {until}
-          WHERE user_id = ? AND state = 'leased' AND lease_expires_at > {NOW}
-            AND item_id IN (SELECT id FROM items WHERE dataset_id = ?)"
-    ))
-    .bind(reviewer.id.0)
-    .bind(dataset.id)
-    .execute(&mut *tx)
-    .await?;
-    let mut leases = live_leases(&mut tx, dataset.id, reviewer.id).await?;
+    let mut reclaimed = reclaim_due(pool);
+    if reclaimed {
+        reclaim_expired(&mut tx).await?;
+    }
+    let mut leases = renew_live_leases(&mut tx, dataset, reviewer.id).await?;
     if leases.len() >= want {
         tx.commit().await?;
         return Ok(leases);
@@ -195,22 +218,25 @@ pub async fn lease(
     .fetch_one(&mut *tx)
     .await?;
     let mut cursor = start;
+    let until = lease_until(dataset);
     while leases.len() < want {
         let gold_turn = gold_rate > 0.0 && rng.gen_bool(gold_rate.clamp(0.0, 1.0));
-        let mut item = None;
+        let mut picked = None;
         if gold_turn {
-            item = pick_gold(&mut tx, dataset.id, reviewer.id).await?;
+            picked = pick_gold(&mut tx, dataset.id, reviewer.id).await?;
         }
-        if item.is_none() {
-            item = pick_regular(&mut tx, dataset.id, reviewer, cursor).await?;
-            cursor = cursor.max(item.unwrap_or(0));
+        if picked.is_none() {
+            picked = pick_regular(&mut tx, dataset.id, reviewer, cursor).await?;
+            if picked.is_none() && !reclaimed {
+                // Nothing open: an expired lease may be holding the last items.
+                reclaim_expired(&mut tx).await?;
+                reclaimed = true;
+                picked = pick_regular(&mut tx, dataset.id, reviewer, cursor).await?;
+            }
+            cursor = cursor.max(picked.as_ref().map_or(0, |p| p.0));
         }
-        let Some(item_id) = item else { break };
-        let mut candidates: Vec<i64> =
-            sqlx::query_scalar("SELECT id FROM candidates WHERE item_id = ? ORDER BY position")
-                .bind(item_id)
-                .fetch_all(&mut *tx)
-                .await?;
+        let Some((item_id, candidates)) = picked else { break };
+        let mut candidates: Vec<i64> = decode(&candidates)?;
         // Which answer goes where is random per reviewer, and recorded.
         candidates.shuffle(rng);
         let presentation = serde_json::to_string(&candidates).expect("ids serialise");
@@ -227,11 +253,7 @@ pub async fn lease(
         .bind(presentation)
         .fetch_one(&mut *tx)
         .await?;
-        leases.push(Assignment {
-            id: AssignmentId(id),
-            item_id: ItemId(item_id),
-            presentation: decode(&presentation)?,
-        });
+        leases.push(Assignment { id: AssignmentId(id), item_id: ItemId(item_id), presentation: decode(&presentation)? });
     }
     if cursor != start {
         sqlx::query("UPDATE reviewer_queue SET cursor = ? WHERE user_id = ? AND dataset_id = ?")
@@ -245,6 +267,14 @@ pub async fn lease(
     Ok(leases)
 }
 
+/// Gives back every expired lease's slot now (the queue otherwise does so about once a
+/// second, and whenever it finds nothing open).
+pub async fn reclaim_now(pool: &SqlitePool) -> Result<(), sqlx::Error> {
+    let mut tx = super::begin_write(pool).await?;
+    reclaim_expired(&mut tx).await?;
+    tx.commit().await
+}
+
 /// How a leased assignment may be completed (see [`complete`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Completion {
@@ -256,20 +286,48 @@ pub enum Completion {
     LeaseLost,
 }
 
-/// Marks the reviewer's leased assignment done, inside the caller's write transaction. A
-/// lease that expired still holds its slot until another lease transaction reclaims it; a
-/// reclaimed one is accepted only while its item still needs a reviewer, and takes the
-/// slot back. So a late submit never pushes an item past its overlap.
-pub(crate) async fn complete(conn: &mut SqliteConnection, assignment: AssignmentId) -> Result<Completion, sqlx::Error> {
-    let row: Option<(i64, i64)> = sqlx::query_as(
-        "SELECT a.counted, i.need FROM assignments a JOIN items i ON i.id = a.item_id
-          WHERE a.id = ? AND a.state = 'leased'",
+/// A leased assignment as its submit reads it (see [`leased`]).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct Leased {
+    pub item_id: i64,
+    /// Candidate ids as shown (JSON).
+    pub presentation: String,
+    pub state: String,
+    pub counted: i64,
+    /// The item's `need`.
+    pub need: i64,
+}
+
+/// The reviewer's assignment and what [`complete`] needs to know, read in one statement.
+pub(crate) async fn leased(
+    conn: &mut SqliteConnection,
+    user: UserId,
+    assignment: AssignmentId,
+) -> Result<Option<Leased>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT a.item_id, a.presentation, a.state, a.counted, i.need FROM assignments a JOIN items i ON i.id = a.item_id
+          WHERE a.id = ? AND a.user_id = ?",
     )
     .bind(assignment.0)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some((counted, need)) = row else { return Ok(Completion::NotLeased) };
-    if counted == 0 {
+    .bind(user.0)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Marks the reviewer's leased assignment done, inside the caller's write transaction (in
+/// which `lease` was read). A lease that expired still holds its slot until a lease
+/// transaction reclaims it; a reclaimed one is accepted only while its item still needs a
+/// reviewer, and takes the slot back. So a late submit never pushes an item past its overlap.
+pub(crate) async fn complete(
+    conn: &mut SqliteConnection,
+    assignment: AssignmentId,
+    lease: &Leased,
+) -> Result<Completion, sqlx::Error> {
+    if lease.state != "leased" {
+        return Ok(Completion::NotLeased);
+    }
+    if lease.counted == 0 {
+        let need = lease.need;
         if need == 0 {
             return Ok(Completion::LeaseLost);
         }
@@ -373,18 +431,18 @@ pub async fn content(
     item: ItemId,
     presentation: &[CandidateId],
 ) -> Result<ItemContent, sqlx::Error> {
-    type Row = (Option<String>, String, String, Option<String>, Option<String>, Option<String>, Option<String>);
-    let (system, history, question, department, system_html, history_html, question_html): Row = sqlx::query_as(
-        "SELECT system, history, question, department, system_html, history_html, question_html FROM items WHERE id = ?",
-    )
-    .bind(item.0)
-    .fetch_one(pool)
-    .await?;
-    let bodies: Vec<(i64, String, Option<String>)> =
-        sqlx::query_as("SELECT id, body, body_html FROM candidates WHERE item_id = ?")
-            .bind(item.0)
-            .fetch_all(pool)
-            .await?;
+    type Row = (Option<String>, String, String, Option<String>, Option<String>, Option<String>, Option<String>, String);
+    // One statement: the item and its answers (as JSON), since each is a round trip.
+    let (system, history, question, department, system_html, history_html, question_html, bodies): Row =
+        sqlx::query_as(
+            "SELECT system, history, question, department, system_html, history_html, question_html,
+                    (SELECT json_group_array(json_array(c.id, c.body, c.body_html)) FROM candidates c WHERE c.item_id = items.id)
+               FROM items WHERE id = ?",
+        )
+        .bind(item.0)
+        .fetch_one(pool)
+        .await?;
+    let bodies: Vec<(i64, String, Option<String>)> = decode(&bodies)?;
     let shown = presentation
         .iter()
         .map(|id| bodies.iter().find(|(cid, _, _)| *cid == id.0).ok_or(sqlx::Error::RowNotFound))

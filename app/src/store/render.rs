@@ -23,9 +23,10 @@ pub async fn render_missing(pool: &SqlitePool) -> Result<u64, sqlx::Error> {
         .await?;
         let Some(last) = rows.last() else { break };
         after = last.0;
-        let html = tokio::task::spawn_blocking(move || rows.into_iter().map(render_item).collect::<Result<Vec<_>, _>>())
-            .await
-            .map_err(|e| sqlx::Error::Protocol(format!("rendering: {e}")))??;
+        let html =
+            tokio::task::spawn_blocking(move || rows.into_iter().map(render_item).collect::<Result<Vec<_>, _>>())
+                .await
+                .map_err(|e| sqlx::Error::Protocol(format!("rendering: {e}")))??;
         let mut tx = super::begin_write(pool).await?;
         for (id, system, history, question) in &html {
             sqlx::query(
@@ -70,11 +71,8 @@ pub async fn render_missing(pool: &SqlitePool) -> Result<u64, sqlx::Error> {
     Ok(rendered)
 }
 
-fn render_item(
-    (id, system, history, question): ItemRow,
-) -> Result<(i64, Option<String>, String, String), sqlx::Error> {
-    let turns: Vec<(String, String)> =
-        serde_json::from_str(&history).map_err(|e| sqlx::Error::Decode(e.into()))?;
+fn render_item((id, system, history, question): ItemRow) -> Result<(i64, Option<String>, String, String), sqlx::Error> {
+    let turns: Vec<(String, String)> = serde_json::from_str(&history).map_err(|e| sqlx::Error::Decode(e.into()))?;
     let turns: Vec<(String, String)> = turns.iter().map(|(q, a)| (render(q), render(a))).collect();
     let history = serde_json::to_string(&turns).map_err(|e| sqlx::Error::Decode(e.into()))?;
     Ok((id, system.as_deref().map(render), history, render(&question)))

@@ -197,14 +197,12 @@ async fn delete_items(tx: &mut WriteTx<'_>, dataset: DatasetId) -> Result<i64, s
 pub async fn discard(pool: &SqlitePool, conn: &mut SqliteConnection, staging: Staging) -> Result<(), sqlx::Error> {
     loop {
         let mut tx = super::begin_write_on(pool, conn).await?;
-        let gone = sqlx::query(
-            "DELETE FROM items WHERE id IN (SELECT id FROM items WHERE dataset_id = ? LIMIT ?)",
-        )
-        .bind(staging.dataset.0)
-        .bind(PUBLISH_BATCH)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        let gone = sqlx::query("DELETE FROM items WHERE id IN (SELECT id FROM items WHERE dataset_id = ? LIMIT ?)")
+            .bind(staging.dataset.0)
+            .bind(PUBLISH_BATCH)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
         if gone == 0 {
             sqlx::query("DELETE FROM imports WHERE id = ?").bind(staging.import_id).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM datasets WHERE id = ?").bind(staging.dataset.0).execute(&mut *tx).await?;

@@ -146,13 +146,7 @@ pub(crate) mod ssr {
 
     /// The review settings of the dataset an assignment belongs to.
     async fn settings_of_assignment(pool: &SqlitePool, assignment: AssignmentId) -> Result<ReviewSettings, AppError> {
-        let dataset: Option<i64> = sqlx::query_scalar(
-            "SELECT i.dataset_id FROM assignments a JOIN items i ON i.id = a.item_id WHERE a.id = ?",
-        )
-        .bind(assignment.0)
-        .fetch_optional(pool)
-        .await?;
-        let dataset = datasets::by_id(pool, dataset.ok_or(AppError::NotFound)?).await?.ok_or(AppError::NotFound)?;
+        let dataset = datasets::of_assignment(pool, assignment).await?.ok_or(AppError::NotFound)?;
         Ok(dataset.review_settings()?)
     }
 
