@@ -70,21 +70,33 @@ fn columns(input: &CorrectionInput) -> (Verdict, Option<&str>, Option<&str>, Str
 }
 
 /// Stores a decision on the reviewer's own leased QA item; the assignment becomes done.
+///
+/// Runs on the store's writer (see `store::writer`): it answers once its group committed.
 pub async fn record(
     pool: &SqlitePool,
     user: UserId,
     assignment: AssignmentId,
     input: &CorrectionInput,
 ) -> Result<i64, CorrectionError> {
-    let mut tx = super::begin_write(pool).await?;
-    let Some(lease) = super::queue::leased(&mut tx, user, assignment).await? else {
+    let input = input.clone();
+    super::writer::write(pool, move |conn| Box::pin(async move { record_on(conn, user, assignment, &input).await }))
+        .await
+}
+
+async fn record_on(
+    tx: &mut SqliteConnection,
+    user: UserId,
+    assignment: AssignmentId,
+    input: &CorrectionInput,
+) -> Result<i64, CorrectionError> {
+    let Some(lease) = super::queue::leased(&mut *tx, user, assignment).await? else {
         return Err(CorrectionError::NotFound);
     };
     if lease.state != "leased" {
         return Err(CorrectionError::AlreadySubmitted);
     }
     let item_id = lease.item_id;
-    let (candidate, facts) = facts(&mut tx, ItemId(item_id)).await?;
+    let (candidate, facts) = facts(&mut *tx, ItemId(item_id)).await?;
     validate(&facts, input).map_err(CorrectionError::Invalid)?;
     let (verdict, question, answer, reasons, note) = columns(input);
     let id: i64 = sqlx::query_scalar(
@@ -103,13 +115,12 @@ pub async fn record(
     .bind(note)
     .fetch_one(&mut *tx)
     .await?;
-    if super::queue::complete(&mut tx, assignment, &lease).await? == super::queue::Completion::LeaseLost {
+    if super::queue::complete(&mut *tx, assignment, &lease).await? == super::queue::Completion::LeaseLost {
         return Err(CorrectionError::LeaseLost);
     }
-    detect_edited(&mut tx, ItemId(item_id), id, question, answer, Some(user)).await?;
+    detect_edited(&mut *tx, ItemId(item_id), id, question, answer, Some(user)).await?;
     let detail = serde_json::json!({ "assignment": assignment.0, "item": item_id, "correction": input });
-    super::audit::record(&mut tx, Some(user), "correction.create", "correction", Some(id), detail).await?;
-    tx.commit().await?;
+    super::audit::record(&mut *tx, Some(user), "correction.create", "correction", Some(id), detail).await?;
     Ok(id)
 }
 

@@ -105,6 +105,8 @@ async fn write_details(
 
 /// Stores a judgment on the reviewer's own leased assignment; the assignment becomes done
 /// in the same transaction.
+///
+/// Runs on the store's writer (see `store::writer`): it answers once its group committed.
 pub async fn record(
     pool: &SqlitePool,
     user: UserId,
@@ -112,8 +114,21 @@ pub async fn record(
     input: &JudgmentInput,
     settings: &ReviewSettings,
 ) -> Result<i64, RecordError> {
-    let mut tx = super::begin_write(pool).await?;
-    let Some(lease) = super::queue::leased(&mut tx, user, assignment).await? else {
+    let (input, settings) = (input.clone(), settings.clone());
+    super::writer::write(pool, move |conn| {
+        Box::pin(async move { record_on(conn, user, assignment, &input, &settings).await })
+    })
+    .await
+}
+
+async fn record_on(
+    tx: &mut SqliteConnection,
+    user: UserId,
+    assignment: AssignmentId,
+    input: &JudgmentInput,
+    settings: &ReviewSettings,
+) -> Result<i64, RecordError> {
+    let Some(lease) = super::queue::leased(&mut *tx, user, assignment).await? else {
         return Err(RecordError::NotFound);
     };
     if lease.state != "leased" {
@@ -138,13 +153,12 @@ pub async fn record(
     .bind(input.time_on_task_ms.map(|t| t.min(i64::MAX as u64) as i64))
     .fetch_one(&mut *tx)
     .await?;
-    write_details(&mut tx, id, &shown, &stored, &input.ratings, Fresh::Yes).await?;
-    if super::queue::complete(&mut tx, assignment, &lease).await? == super::queue::Completion::LeaseLost {
+    write_details(&mut *tx, id, &shown, &stored, &input.ratings, Fresh::Yes).await?;
+    if super::queue::complete(&mut *tx, assignment, &lease).await? == super::queue::Completion::LeaseLost {
         return Err(RecordError::LeaseLost);
     }
     let detail = serde_json::json!({ "assignment": assignment.0, "item": item_id, "judgment": input });
-    super::audit::record(&mut tx, Some(user), "judgment.create", "judgment", Some(id), detail).await?;
-    tx.commit().await?;
+    super::audit::record(&mut *tx, Some(user), "judgment.create", "judgment", Some(id), detail).await?;
     Ok(id)
 }
 

@@ -20,6 +20,7 @@ pub mod render;
 pub mod staging;
 pub mod stats;
 pub mod users;
+pub mod writer;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Connection, SqliteConnection, SqlitePool};
@@ -121,6 +122,7 @@ impl std::ops::DerefMut for WriteTx<'_> {
 pub(crate) struct Local {
     gate: std::sync::Arc<tokio::sync::Mutex<()>>,
     pub(crate) last_reclaim: std::sync::Mutex<Option<std::time::Instant>>,
+    writer: std::sync::Mutex<Option<std::sync::Arc<writer::Writer>>>,
 }
 
 pub(crate) fn local(pool: &SqlitePool) -> std::sync::Arc<Local> {

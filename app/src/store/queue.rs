@@ -14,6 +14,7 @@ use super::datasets::DatasetRecord;
 use crate::domain::{AssignmentId, CandidateId, ItemId, UserId};
 use crate::review::judgment::SkipReason;
 use rand::Rng;
+use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use sqlx::{SqliteConnection, SqlitePool};
 
@@ -156,7 +157,9 @@ async fn renew_live_leases(
     .await?;
     rows.sort_by(|a, b| (&a.3, a.0).cmp(&(&b.3, b.0)));
     rows.into_iter()
-        .map(|(id, item, p, _)| Ok(Assignment { id: AssignmentId(id), item_id: ItemId(item), presentation: decode(&p)? }))
+        .map(|(id, item, p, _)| {
+            Ok(Assignment { id: AssignmentId(id), item_id: ItemId(item), presentation: decode(&p)? })
+        })
         .collect()
 }
 
@@ -199,14 +202,30 @@ pub async fn lease(
     want: usize,
     rng: &mut (impl Rng + Send),
 ) -> Result<Vec<Assignment>, sqlx::Error> {
-    let mut tx = super::begin_write(pool).await?;
-    let mut reclaimed = reclaim_due(pool);
+    let reclaim = reclaim_due(pool);
+    let (dataset, reviewer) = (dataset.clone(), reviewer.clone());
+    let mut rng = rand::rngs::StdRng::from_rng(rng).map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+    super::writer::write(pool, move |conn| {
+        Box::pin(async move { lease_on(conn, &dataset, &reviewer, gold_rate, want, reclaim, &mut rng).await })
+    })
+    .await
+}
+
+/// [`lease`] inside the writer's transaction.
+async fn lease_on(
+    tx: &mut SqliteConnection,
+    dataset: &DatasetRecord,
+    reviewer: &Reviewer,
+    gold_rate: f64,
+    want: usize,
+    mut reclaimed: bool,
+    rng: &mut (impl Rng + Send),
+) -> Result<Vec<Assignment>, sqlx::Error> {
     if reclaimed {
-        reclaim_expired(&mut tx).await?;
+        reclaim_expired(&mut *tx).await?;
     }
-    let mut leases = renew_live_leases(&mut tx, dataset, reviewer.id).await?;
+    let mut leases = renew_live_leases(&mut *tx, dataset, reviewer.id).await?;
     if leases.len() >= want {
-        tx.commit().await?;
         return Ok(leases);
     }
     let start: i64 = sqlx::query_scalar(
@@ -223,15 +242,15 @@ pub async fn lease(
         let gold_turn = gold_rate > 0.0 && rng.gen_bool(gold_rate.clamp(0.0, 1.0));
         let mut picked = None;
         if gold_turn {
-            picked = pick_gold(&mut tx, dataset.id, reviewer.id).await?;
+            picked = pick_gold(&mut *tx, dataset.id, reviewer.id).await?;
         }
         if picked.is_none() {
-            picked = pick_regular(&mut tx, dataset.id, reviewer, cursor).await?;
+            picked = pick_regular(&mut *tx, dataset.id, reviewer, cursor).await?;
             if picked.is_none() && !reclaimed {
                 // Nothing open: an expired lease may be holding the last items.
-                reclaim_expired(&mut tx).await?;
+                reclaim_expired(&mut *tx).await?;
                 reclaimed = true;
-                picked = pick_regular(&mut tx, dataset.id, reviewer, cursor).await?;
+                picked = pick_regular(&mut *tx, dataset.id, reviewer, cursor).await?;
             }
             cursor = cursor.max(picked.as_ref().map_or(0, |p| p.0));
         }
@@ -253,7 +272,11 @@ pub async fn lease(
         .bind(presentation)
         .fetch_one(&mut *tx)
         .await?;
-        leases.push(Assignment { id: AssignmentId(id), item_id: ItemId(item_id), presentation: decode(&presentation)? });
+        leases.push(Assignment {
+            id: AssignmentId(id),
+            item_id: ItemId(item_id),
+            presentation: decode(&presentation)?,
+        });
     }
     if cursor != start {
         sqlx::query("UPDATE reviewer_queue SET cursor = ? WHERE user_id = ? AND dataset_id = ?")
@@ -263,7 +286,6 @@ pub async fn lease(
             .execute(&mut *tx)
             .await?;
     }
-    tx.commit().await?;
     Ok(leases)
 }
 
