@@ -50,7 +50,9 @@ impl Writer {
                         conn = match pool.acquire().await {
                             Ok(c) => Some(c.detach()),
                             Err(e) => {
-                                fail(group, &e).await;
+                                // Dropping the jobs unanswered makes each caller's write fail.
+                                tracing::error!("writer has no connection: {e}");
+                                drop(group);
                                 continue;
                             }
                         };
@@ -70,14 +72,6 @@ impl Writer {
         }
         Writer { jobs }
     }
-}
-
-async fn fail(group: Vec<Job>, e: &sqlx::Error) {
-    // Nothing ran: answer each job with the error without running it.
-    for job in group {
-        drop(job);
-    }
-    tracing::error!("writer has no connection: {e}");
 }
 
 /// Runs a group in one transaction and answers every job after the commit.
