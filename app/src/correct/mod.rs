@@ -162,8 +162,9 @@ pub(crate) mod ssr {
         shown: &[CandidateId],
     ) -> Result<QaItem, AppError> {
         let c = queue::content(pool, item, shown).await?;
-        let mut conn = pool.acquire().await?;
-        let (_, facts) = corrections::facts(&mut conn, item).await?;
+        // The connection goes back before the next queries take theirs: holding one while
+        // waiting for another starves the pool once every connection is held that way.
+        let (_, facts) = corrections::facts(&mut *pool.acquire().await?, item).await?;
         let (task, meta): (Option<String>, String) =
             sqlx::query_as("SELECT task, meta FROM items WHERE id = ?").bind(item.0).fetch_one(pool).await?;
         let meta: serde_json::Value =
