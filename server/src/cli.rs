@@ -3,7 +3,7 @@ use app::datasets::admin::DatasetConfig;
 use app::domain::{DatasetName, NewPassword, Role, Username};
 use app::export::{ExportFormat, ExportPolicy, ExportRequest};
 use app::import::qa::FieldMapping;
-use app::import::{ImportFailure, ImportFormat, ImportOptions};
+use app::import::{ImportFailure, ImportFormat, ImportOptions, OnError};
 use app::review::judgment::{AxisSetting, GoldVote, RationaleRule};
 use clap::{Parser, Subcommand};
 use std::io::{BufRead, IsTerminal};
@@ -27,7 +27,8 @@ pub enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
-    /// Import a file into a dataset (created if new). All or nothing.
+    /// Import a file into a dataset (created if new). All or nothing by default; with
+    /// `--on-error quarantine`, every valid record, and the bad lines in a reject file.
     Import {
         #[arg(long)]
         dataset: DatasetName,
@@ -39,6 +40,14 @@ pub enum Command {
         /// The model that wrote the answers, when the file does not say (kept as provenance).
         #[arg(long)]
         generator: Option<String>,
+        /// `reject` (the default): a bad line refuses the whole file. `quarantine`: import every
+        /// valid record and write each bad line, with its line number and reason, to the
+        /// reject file (kept with the import; `--rejects` says where to write a copy).
+        #[arg(long, default_value = "reject")]
+        on_error: OnError,
+        /// Where quarantine mode writes the reject file (JSON Lines). Default: FILE.rejects.jsonl.
+        #[arg(long)]
+        rejects: Option<PathBuf>,
         file: PathBuf,
     },
     /// Export a dataset: aggregated preference data or SFT records, with a manifest beside
@@ -326,14 +335,24 @@ pub async fn run(cli: Cli) -> CliResult {
             println!("item {item}: gold {}", answer.map(|a| a.to_string()).unwrap_or_else(|| "removed".into()));
             Ok(())
         }
-        Command::Import { dataset, format, mapping, generator, file } => {
+        Command::Import { dataset, format, mapping, generator, on_error, rejects, file } => {
             let bytes = std::fs::read(&file).map_err(|e| format!("reading {}: {e}", file.display()))?;
             let pool = crate::open_store(&cli.data_dir).await?;
             let source = file.display().to_string();
-            let options = ImportOptions { format, mapping: mapping.as_ref(), generator: generator.as_deref() };
+            let options = ImportOptions { format, mapping: mapping.as_ref(), generator: generator.as_deref(), on_error };
             match app::import::import(&pool, &dataset, &options, &source, &bytes, None).await {
                 Ok(summary) => {
                     println!("{summary}");
+                    if summary.quarantined > 0 {
+                        let path = rejects.unwrap_or_else(|| {
+                            let mut name = file.clone().into_os_string();
+                            name.push(".rejects.jsonl");
+                            name.into()
+                        });
+                        let text = app::import::rejects_file(&pool, summary.import).await?;
+                        std::fs::write(&path, text).map_err(|e| format!("writing {}: {e}", path.display()))?;
+                        println!("the {} bad lines, with line numbers and reasons: {}", summary.quarantined, path.display());
+                    }
                     Ok(())
                 }
                 Err(ImportFailure::Rejected(e)) => Err(format!("{e}\nnothing was imported").into()),

@@ -125,6 +125,7 @@ pub async fn router(pool: SqlitePool, config: ServerConfig) -> Result<Router, sq
     // Uploads stream past the general body limit; the handler enforces the upload limit.
     let uploads = Router::new()
         .route(app::import::upload::PATH, axum::routing::post(app::import::upload::upload))
+        .route(app::import::REJECTS_PATH, axum::routing::get(app::import::upload::rejects))
         .layer(axum::extract::DefaultBodyLimit::disable());
     Ok(Router::new()
         .route(app::generate::regenerate::PATH, axum::routing::post(app::generate::regenerate::regenerate))

@@ -142,3 +142,26 @@ async fn dataset_configure_sets_the_regeneration_sampling_and_refuses_out_of_ran
         "set values kept, the refused change left nothing behind"
     );
 }
+
+#[test]
+fn import_quarantines_bad_lines_into_a_reject_file_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut lines: Vec<String> = std::fs::read_to_string(SAMPLE).unwrap().lines().map(str::to_string).collect();
+    lines[9] = r#"{"question": "q", "response_chosen": "c"}"#.into();
+    lines[49] = "{".into();
+    let file = dir.path().join("pairs.jsonl");
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let path = file.to_str().unwrap();
+    let refused = medpref(dir.path(), &["import", "--dataset", "r", "--format", "cmd-reward", path], None);
+    assert!(!refused.status.success());
+    assert!(text(&refused).contains("pairs.jsonl:10: missing field `response_rejected`"), "{}", text(&refused));
+    let args = ["import", "--dataset", "r", "--format", "cmd-reward", "--on-error", "quarantine", path];
+    let ok = medpref(dir.path(), &args, None);
+    assert!(ok.status.success(), "{}", text(&ok));
+    assert!(text(&ok).contains("98 added") && text(&ok).contains("2 bad lines quarantined"), "{}", text(&ok));
+    let rejects = std::fs::read_to_string(dir.path().join("pairs.jsonl.rejects.jsonl")).unwrap();
+    let rejects: Vec<serde_json::Value> = rejects.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(rejects.iter().map(|r| r["line"].as_i64().unwrap()).collect::<Vec<_>>(), [10, 50]);
+    assert_eq!(rejects[1]["record"], "{");
+    assert!(rejects[1]["reason"].as_str().unwrap().starts_with("invalid JSON"));
+}

@@ -176,10 +176,10 @@ async fn after_a_crash_an_abandoned_staging_is_discarded_and_a_half_published_im
     // One import died while staging, one while publishing (after its first batch moved).
     let abandoned =
         staging::begin(&app.pool, &mut conn, &name, app::import::DatasetKind::Compare, &record(20)).await.unwrap();
-    staging::write(&app.pool, &mut conn, abandoned, &scanned(0, 20)).await.unwrap();
+    staging::write(&app.pool, &mut conn, abandoned, &scanned(0, 20), &[]).await.unwrap();
     let half =
         staging::begin(&app.pool, &mut conn, &name, app::import::DatasetKind::Compare, &record(30)).await.unwrap();
-    staging::write(&app.pool, &mut conn, half, &scanned(100, 130)).await.unwrap();
+    staging::write(&app.pool, &mut conn, half, &scanned(100, 130), &[]).await.unwrap();
     app::store::datasets::create(&app.pool, &name, app::import::DatasetKind::Compare, None).await.unwrap();
     sqlx::query("UPDATE imports SET state = 'publishing', added = 30, duplicates = 0 WHERE id = ?")
         .bind(half.import_id)

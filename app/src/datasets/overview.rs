@@ -8,11 +8,14 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct ImportEntry {
+    pub id: i64,
     pub source_name: String,
     pub format: String,
     pub lines: i64,
     pub added: i64,
     pub duplicates: i64,
+    /// Bad lines kept in the import's reject file (quarantine mode).
+    pub quarantined: i64,
     pub created_at: String,
     pub created_by: Option<String>,
 }

@@ -4,7 +4,7 @@
 use super::overview::ImportEntry;
 use crate::error::AppError;
 use crate::i18n::use_i18n;
-use crate::import::{DatasetKind, ImportFormat, ImportSummary};
+use crate::import::{DatasetKind, ImportFormat, ImportSummary, OnError};
 use leptos::prelude::*;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -30,6 +30,7 @@ pub fn UploadForm(
     let formats: Vec<ImportFormat> = ImportFormat::ALL.iter().copied().filter(|f| f.dataset_kind() == kind).collect();
     let format = RwSignal::new(formats[0]);
     let mapping = RwSignal::new(String::new());
+    let on_error = RwSignal::new(OnError::Reject);
     let stage = RwSignal::new(Stage::Idle);
     let input = NodeRef::<leptos::html::Input>::new();
     let limit_mb = limit >> 20;
@@ -47,6 +48,7 @@ pub fn UploadForm(
                 ("format", format.get_untracked().as_str().to_string()),
                 ("file_name", file.name()),
                 ("mapping", mapping.get_untracked()),
+                ("on_error", on_error.get_untracked().as_str().to_string()),
             ];
             let url = format!("{}?{}", crate::import::UPLOAD_PATH, encode(&query));
             stage.set(Stage::Sending(0.0));
@@ -72,6 +74,14 @@ pub fn UploadForm(
                 {move || (format.get() == ImportFormat::Jsonl).then(|| view! {
                     <label>{t().mapping}<input id="upload-mapping" bind:value=mapping placeholder="question=q,answer=a"/></label>
                 })}
+                <label>{move || t().on_error}
+                    <select id="upload-on-error" on:change=move |e| {
+                        if let Ok(choice) = event_target_value(&e).parse() { on_error.set(choice) }
+                    }>
+                        <option value=OnError::Reject.as_str()>{move || t().on_error_reject}</option>
+                        <option value=OnError::Quarantine.as_str()>{move || t().on_error_quarantine}</option>
+                    </select>
+                </label>
                 <button type="submit" class="primary" id="upload-button"
                     disabled=move || matches!(stage.get(), Stage::Sending(_))>{move || t().upload_button}</button>
             </form>
@@ -89,6 +99,10 @@ pub fn UploadForm(
                         <span>{t().records} " " {s.records}</span>
                         <span>{t().added} " " {s.added}</span>
                         <span>{t().duplicates} " " {s.duplicates}</span>
+                        {(s.quarantined > 0).then(|| view! {
+                            <span id="upload-quarantined" data-quarantined=s.quarantined>{t().quarantined} " " {s.quarantined}</span>
+                            <a id="upload-rejects" href=rejects_url(s.import) download="">{t().download_rejects}</a>
+                        })}
                     </div>
                 }.into_any(),
                 Stage::Failed(AppError::Import(e)) => view! {
@@ -97,6 +111,7 @@ pub fn UploadForm(
                         <ul>
                             <li data-line=e.line>{e.line.map(|l| format!("{} {l}: ", t().line))}{e.message.clone()}</li>
                             {e.more.iter().map(|(l, m)| view! { <li data-line=*l>{format!("{} {l}: {m}", t().line)}</li> }).collect_view()}
+                            {(e.omitted > 0).then(|| view! { <li id="upload-omitted">{t().more_bad_lines} " " {e.omitted}</li> })}
                         </ul>
                     </div>
                 }.into_any(),
@@ -110,6 +125,9 @@ pub fn UploadForm(
                             <td class="muted">{i.format}</td>
                             <td>{t().added} " " {i.added}</td>
                             <td>{t().duplicates} " " {i.duplicates}</td>
+                            <td>{(i.quarantined > 0).then(|| view! {
+                                <a href=rejects_url(i.id) download="">{t().quarantined} " " {i.quarantined}</a>
+                            })}</td>
                             <td class="muted">{i.created_at} " " {i.created_by}</td>
                         </tr>
                     }).collect_view()}
@@ -117,6 +135,10 @@ pub fn UploadForm(
             </table>
         </section>
     }
+}
+
+fn rejects_url(import: i64) -> String {
+    format!("{}?import={import}", crate::import::REJECTS_PATH)
 }
 
 #[cfg(feature = "hydrate")]

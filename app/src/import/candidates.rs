@@ -2,7 +2,7 @@
 //! more than two answers are reviewed as a ranking.
 //!
 //! `{"question", "answers": ["…" | {"text": "…", "model": "…"}, …], "system"?, "history"?, "department"?}`
-use super::lines::{Prompt, kind, optional_string_field, required_text};
+use super::lines::{Prompt, extra_fields, kind, optional_string_field, required_text};
 use crate::store::items::{NewCandidate, NewItem};
 use serde_json::Value;
 
@@ -36,7 +36,8 @@ pub fn parse_record(line: usize, text: &str) -> Result<NewItem, String> {
             }
         })
         .collect::<Result<Vec<_>, String>>()?;
-    Ok(prompt.into_item(line, candidates))
+    let extra = extra_fields(&obj, &["question", "answers", "system", "history", "department"]);
+    Ok(prompt.into_item(line, candidates).with_extra(extra))
 }
 
 #[cfg(test)]

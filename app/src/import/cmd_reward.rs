@@ -1,12 +1,19 @@
 //! CMD(Reward) / MedicalGPT preference pairs. Three shapes are in use:
 //! - 2023: `{"question", "response_chosen", "response_rejected"}`
 //! - 2024: the same plus `"system"` and `"history": [[q, a], …]`
-//! - 2026: `{"conversations": [{"from": "human", "value"}, …], "chosen", "rejected"}`
+//! - 2026: `{"conversations": [{"from": "human", "value"}, …], "chosen", "rejected"}`, the list
+//!   possibly opening with a `system` turn, or OpenAI-style `messages` (`role`/`content`); chosen
+//!   and rejected as strings or as one assistant turn
+//!
+//! Fields the format does not read are kept as item metadata (`meta.extra`).
 //!
 //! The file's chosen/rejected becomes a prior label on each answer; reviewers never see it.
-use super::lines::{Prompt, kind, optional_string_field, required_text, string_field};
+use super::lines::{
+    Prompt, conversation, extra_fields, kind, one_system, optional_string_field, pairs, required_text,
+    string_field,
+};
 use crate::store::items::{NewCandidate, NewItem, PriorLabel};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// Parses one record; the error text names the field and what is wrong with it.
 pub fn parse_record(line: usize, text: &str) -> Result<NewItem, String> {
@@ -14,48 +21,53 @@ pub fn parse_record(line: usize, text: &str) -> Result<NewItem, String> {
     let Value::Object(obj) = value else {
         return Err(format!("expected a JSON object, found {}", kind(&value)));
     };
-    let system = optional_string_field(&obj, "system")?;
     let department = optional_string_field(&obj, "department")?;
-    let (history, question, chosen, rejected) = if obj.contains_key("conversations") {
-        let (history, question) = conversations(&obj)?;
-        (history, question, string_field(&obj, "chosen")?, string_field(&obj, "rejected")?)
-    } else {
-        (
+    let (system, history, question, chosen, rejected, read) = match conversation(&obj)? {
+        Some((field, conversation)) => {
+            let mut texts = conversation.turns;
+            if texts.len() % 2 == 0 {
+                return Err(format!("`{field}` must end with the human turn to be answered"));
+            }
+            let question = texts.pop().expect("odd length");
+            let system = one_system(optional_string_field(&obj, "system")?, conversation.system)?;
+            let (chosen, rejected) = (answer_field(&obj, "chosen")?, answer_field(&obj, "rejected")?);
+            (system, pairs(texts), question, chosen, rejected, vec![field, "chosen", "rejected"])
+        }
+        None => (
+            optional_string_field(&obj, "system")?,
             super::lines::history(&obj)?,
             string_field(&obj, "question")?,
             string_field(&obj, "response_chosen")?,
             string_field(&obj, "response_rejected")?,
-        )
+            vec!["question", "response_chosen", "response_rejected", "history"],
+        ),
     };
+    let extra = extra_fields(&obj, &[&read[..], &["system", "department"]].concat());
     let candidate = |body, label| NewCandidate::imported(body, None, Some(label));
     let prompt = Prompt { system, history, question, department };
-    Ok(prompt.into_item(line, vec![candidate(chosen, PriorLabel::Chosen), candidate(rejected, PriorLabel::Rejected)]))
+    let candidates = vec![candidate(chosen, PriorLabel::Chosen), candidate(rejected, PriorLabel::Rejected)];
+    Ok(prompt.into_item(line, candidates).with_extra(extra))
 }
 
-/// `conversations`: alternating human/gpt turns ending on the human question to answer.
-fn conversations(obj: &Map<String, Value>) -> Result<(Vec<(String, String)>, String), String> {
-    let turns = obj["conversations"].as_array().ok_or("field `conversations` must be an array")?;
-    let mut texts = Vec::with_capacity(turns.len());
-    for (i, turn) in turns.iter().enumerate() {
-        let t = turn.as_object().ok_or(format!("`conversations[{i}]` must be an object"))?;
-        let from = t.get("from").and_then(Value::as_str).ok_or(format!("`conversations[{i}].from` is missing"))?;
-        let expected = if i % 2 == 0 { "human" } else { "gpt" };
-        if from != expected {
-            return Err(format!("`conversations[{i}].from` is `{from}`; expected `{expected}` (turns must alternate)"));
+/// An answer as the conversational files write it: a string, one assistant turn
+/// (`{"from": "gpt", "value"}` or `{"role": "assistant", "content"}`), or a list holding one.
+fn answer_field(obj: &serde_json::Map<String, Value>, name: &str) -> Result<String, String> {
+    let value = obj.get(name).ok_or(format!("missing field `{name}`"))?;
+    let turn = match value {
+        Value::Array(list) if list.len() == 1 => &list[0],
+        Value::Array(list) => {
+            return Err(format!("field `{name}` holds {} turns; an answer is one assistant turn", list.len()));
         }
-        let value = t.get("value").ok_or(format!("`conversations[{i}].value` is missing"))?;
-        texts.push(required_text(&format!("conversations[{i}].value"), value)?);
+        other => other,
+    };
+    let Value::Object(t) = turn else { return required_text(name, turn) };
+    let (speaker, text) = if t.contains_key("role") { ("role", "content") } else { ("from", "value") };
+    match t.get(speaker).and_then(Value::as_str) {
+        Some("gpt" | "assistant") => {}
+        Some(other) => return Err(format!("`{name}.{speaker}` is `{other}`; an answer is a `gpt`/`assistant` turn")),
+        None => return Err(format!("`{name}.{speaker}` is missing")),
     }
-    if texts.len() % 2 == 0 {
-        return Err("`conversations` must end with the human turn to be answered".into());
-    }
-    let question = texts.pop().expect("odd length");
-    let mut it = texts.into_iter();
-    let mut history = Vec::new();
-    while let (Some(q), Some(a)) = (it.next(), it.next()) {
-        history.push((q, a));
-    }
-    Ok((history, question))
+    required_text(&format!("{name}.{text}"), t.get(text).ok_or(format!("`{name}.{text}` is missing"))?)
 }
 
 #[cfg(test)]
@@ -100,6 +112,32 @@ mod tests {
     }
 
     #[test]
+    fn a_leading_system_turn_and_openai_messages_are_read() {
+        let sharegpt = r#"{"conversations":[{"from":"system","value":"你是医生"},{"from":"human","value":"q"}],"chosen":"c","rejected":"r"}"#;
+        let openai = r#"{"messages":[{"role":"system","content":"你是医生"},{"role":"user","content":"q"}],"chosen":[{"role":"assistant","content":"c"}],"rejected":{"from":"gpt","value":"r"}}"#;
+        for line in [sharegpt, openai] {
+            let item = parse_record(1, line).unwrap();
+            assert_eq!(item.system.as_deref(), Some("你是医生"), "{line}");
+            assert_eq!(item.question, "q");
+            assert_eq!((item.candidates[0].body.as_str(), item.candidates[1].body.as_str()), ("c", "r"));
+            assert_eq!(item.meta, serde_json::json!({}), "every field was read: {line}");
+        }
+        let empty_system = r#"{"conversations":[{"from":"system","value":""},{"from":"human","value":"q"}],"chosen":"c","rejected":"r"}"#;
+        assert!(parse_record(1, empty_system).unwrap().system.is_none());
+        let agreeing = r#"{"system":"s","conversations":[{"from":"system","value":"s"},{"from":"human","value":"q"}],"chosen":"c","rejected":"r"}"#;
+        assert_eq!(parse_record(1, agreeing).unwrap().system.as_deref(), Some("s"));
+    }
+
+    #[test]
+    fn fields_the_format_does_not_read_are_kept() {
+        let line = r#"{"question":"q","response_chosen":"c","response_rejected":"r","id":"x-7","tools":[{"name":"get_weather"}]}"#;
+        let item = parse_record(1, line).unwrap();
+        assert_eq!(item.meta["extra"], serde_json::json!({"id": "x-7", "tools": [{"name": "get_weather"}]}));
+        let conv = r#"{"conversations":[{"from":"human","value":"q"}],"chosen":"c","rejected":"r","history":[["a","b"]]}"#;
+        assert_eq!(parse_record(1, conv).unwrap().meta["extra"]["history"][0][1], "b");
+    }
+
+    #[test]
     fn errors_name_the_problem() {
         let cases = [
             ("{not json", "invalid JSON"),
@@ -118,6 +156,22 @@ mod tests {
             (
                 r#"{"conversations":[{"from":"human","value":"q"},{"from":"gpt","value":"a"}],"chosen":"c","rejected":"r"}"#,
                 "must end with the human turn",
+            ),
+            (
+                r#"{"system":"a","conversations":[{"from":"system","value":"b"},{"from":"human","value":"q"}],"chosen":"c","rejected":"r"}"#,
+                "differ; give the system prompt once",
+            ),
+            (
+                r#"{"conversations":[{"from":"human","value":"q"},{"from":"system","value":"s"},{"from":"human","value":"q"}],"chosen":"c","rejected":"r"}"#,
+                "only the first turn may be one",
+            ),
+            (
+                r#"{"conversations":[{"from":"human","value":"q"},{"from":"function_call","value":"{}"},{"from":"human","value":"q"}],"chosen":"c","rejected":"r"}"#,
+                "is `function_call`: medpref reads system",
+            ),
+            (
+                r#"{"conversations":[{"from":"human","value":"q"}],"chosen":[{"role":"user","content":"c"}],"rejected":"r"}"#,
+                "`chosen.role` is `user`",
             ),
         ];
         for (line, expected) in cases {

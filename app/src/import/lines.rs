@@ -8,27 +8,25 @@ use sha2::{Digest, Sha256};
 /// runaway record cannot fill the store.
 pub const MAX_FIELD_BYTES: usize = 1 << 20;
 
-/// Yields (line number, text) for each non-blank line. Accepts a UTF-8 BOM and CRLF ends;
-/// rejects bytes that are not UTF-8, naming the line.
-pub fn numbered<'a>(source: &str, bytes: &'a [u8]) -> Result<Vec<(usize, &'a str)>, ImportError> {
+/// A numbered line of a file: its text, or why it is not text.
+pub type Line<'a> = (usize, Result<&'a str, String>);
+
+/// Yields (line number, text) for each non-blank line. Accepts a UTF-8 BOM and CRLF ends; a
+/// line that is not UTF-8 is a bad line like any other (its error names the byte).
+pub fn numbered<'a>(source: &str, bytes: &'a [u8]) -> Result<Vec<Line<'a>>, ImportError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut out = Vec::new();
     for (i, raw) in bytes.split(|b| *b == b'\n').enumerate() {
-        let line = i + 1;
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-        let text = std::str::from_utf8(raw).map_err(|e| ImportError {
-            source: source.into(),
-            line: Some(line),
-            message: format!("not valid UTF-8 (byte {})", e.valid_up_to() + 1),
-            more: vec![],
-        })?;
-        if !text.trim().is_empty() {
-            out.push((line, text));
+        match std::str::from_utf8(raw) {
+            Ok(text) if text.trim().is_empty() => {}
+            Ok(text) => out.push((i + 1, Ok(text))),
+            Err(e) => out.push((i + 1, Err(format!("not valid UTF-8 (byte {})", e.valid_up_to() + 1)))),
         }
     }
     if out.is_empty() {
         let message = "the file has no records".into();
-        return Err(ImportError { source: source.into(), line: None, message, more: vec![] });
+        return Err(ImportError { source: source.into(), line: None, message, more: vec![], omitted: 0 });
     }
     Ok(out)
 }
@@ -46,11 +44,7 @@ pub fn optional_string_field(
     obj: &serde_json::Map<String, serde_json::Value>,
     name: &str,
 ) -> Result<Option<String>, String> {
-    match obj.get(name) {
-        None | Some(serde_json::Value::Null) => Ok(None),
-        Some(serde_json::Value::String(s)) if s.trim().is_empty() => Ok(None),
-        Some(v) => required_text(name, v).map(Some),
-    }
+    obj.get(name).map_or(Ok(None), |v| optional_text(name, v))
 }
 
 /// A value that must be a non-empty string of bounded size.
@@ -85,6 +79,99 @@ pub fn history(obj: &Map<String, Value>) -> Result<Vec<(String, String)>, String
             _ => Err(format!("`history[{i}]` must be a [question, answer] pair")),
         })
         .collect()
+}
+
+/// A conversation list as the files in use write it: ShareGPT turns `{"from", "value"}`
+/// (`human`/`user`, `gpt`/`assistant`) or OpenAI-style messages `{"role", "content"}`, either
+/// may open with a system turn (MedicalGPT's and LLaMA-Factory's convention), which becomes the
+/// system prompt. The other turns alternate, starting with the person asking.
+pub struct Conversation {
+    pub system: Option<String>,
+    /// The texts in order: question, answer, question, …
+    pub turns: Vec<String>,
+}
+
+/// Reads `conversations` (or, OpenAI style, `messages`) from a record. Returns the field name
+/// read, so that it can be counted as known.
+pub fn conversation(obj: &Map<String, Value>) -> Result<Option<(&'static str, Conversation)>, String> {
+    let Some((field, list)) =
+        ["conversations", "messages"].into_iter().find_map(|f| obj.get(f).map(|v| (f, v)))
+    else {
+        return Ok(None);
+    };
+    let turns = list.as_array().ok_or_else(|| format!("field `{field}` must be an array, found {}", kind(list)))?;
+    let mut system = None;
+    let mut texts = Vec::with_capacity(turns.len());
+    for (i, turn) in turns.iter().enumerate() {
+        let name = format!("{field}[{i}]");
+        let t = turn.as_object().ok_or(format!("`{name}` must be an object"))?;
+        let (speaker_key, text_key) = if t.contains_key("role") { ("role", "content") } else { ("from", "value") };
+        let speaker =
+            t.get(speaker_key).and_then(Value::as_str).ok_or(format!("`{name}.{speaker_key}` is missing"))?;
+        let text = t.get(text_key).ok_or(format!("`{name}.{text_key}` is missing"))?;
+        let asking = texts.len() % 2 == 0;
+        match speaker {
+            "system" if i == 0 => {
+                // An empty system turn is how many files say "no system prompt".
+                system = optional_text(&format!("{name}.{text_key}"), text)?;
+                continue;
+            }
+            "system" => return Err(format!("`{name}` is a system turn; only the first turn may be one")),
+            "human" | "user" if asking => {}
+            "gpt" | "assistant" if !asking => {}
+            "human" | "user" | "gpt" | "assistant" => {
+                let expected = if asking { "human" } else { "gpt" };
+                return Err(format!(
+                    "`{name}.{speaker_key}` is `{speaker}`; expected `{expected}` (turns must alternate)"
+                ));
+            }
+            other => {
+                return Err(format!(
+                    "`{name}.{speaker_key}` is `{other}`: medpref reads system, human/user and gpt/assistant turns; \
+                     tool and function-call turns are not supported yet"
+                ));
+            }
+        }
+        texts.push(required_text(&format!("{name}.{text_key}"), text)?);
+    }
+    Ok(Some((field, Conversation { system, turns: texts })))
+}
+
+/// The system prompt of a record that may give it twice: as a `system` field and as the
+/// conversation's first turn. Both may be given only when they agree.
+pub fn one_system(field: Option<String>, turn: Option<String>) -> Result<Option<String>, String> {
+    match (field, turn) {
+        (Some(f), Some(t)) if f.trim() != t.trim() => {
+            Err("`system` and the conversation's system turn differ; give the system prompt once".into())
+        }
+        (f, t) => Ok(f.or(t)),
+    }
+}
+
+/// Pairs `[q1, a1, q2, a2, …]` into history turns.
+pub fn pairs(texts: Vec<String>) -> Vec<(String, String)> {
+    let mut it = texts.into_iter();
+    let mut history = Vec::new();
+    while let (Some(q), Some(a)) = (it.next(), it.next()) {
+        history.push((q, a));
+    }
+    history
+}
+
+/// The fields of a record that its format does not read, kept as the item's metadata
+/// (`meta.extra`) so that nothing in a file is dropped without a word: a tool schema, an id,
+/// a source tag. Empty when every field was read.
+pub fn extra_fields(obj: &Map<String, Value>, known: &[&str]) -> Map<String, Value> {
+    obj.iter().filter(|(k, _)| !known.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect()
+}
+
+/// A text that may be absent, null or empty ("not given"), or else a bounded string.
+fn optional_text(name: &str, v: &Value) -> Result<Option<String>, String> {
+    match v {
+        Value::Null => Ok(None),
+        Value::String(s) if s.trim().is_empty() => Ok(None),
+        v => required_text(name, v).map(Some),
+    }
 }
 
 /// What is asked, as every format carries it.
@@ -122,6 +209,19 @@ impl Prompt {
     }
 }
 
+impl NewItem {
+    /// Keeps the record's unread fields (see [`extra_fields`]) in the item's metadata.
+    pub fn with_extra(mut self, extra: Map<String, Value>) -> NewItem {
+        if !extra.is_empty() {
+            if !self.meta.is_object() {
+                self.meta = serde_json::json!({});
+            }
+            self.meta["extra"] = Value::Object(extra);
+        }
+        self
+    }
+}
+
 /// Identifies an item by its content, so the same item imported twice is stored once.
 pub fn hash_content(system: &Option<String>, history: &[(String, String)], question: &str, answers: &[&str]) -> String {
     let canonical = serde_json::json!([system, history, question, answers]);
@@ -146,14 +246,13 @@ mod tests {
     #[test]
     fn strips_bom_and_crlf_and_skips_blank_lines() {
         let lines = numbered("f", b"\xEF\xBB\xBF{\"a\":1}\r\n\r\n  \n{\"b\":2}").unwrap();
-        assert_eq!(lines, vec![(1, "{\"a\":1}"), (4, "{\"b\":2}")]);
+        assert_eq!(lines, vec![(1, Ok("{\"a\":1}")), (4, Ok("{\"b\":2}"))]);
     }
 
     #[test]
     fn names_the_line_with_bad_utf8() {
-        let e = numbered("f.jsonl", b"{}\n{\"a\":\"\xff\"}\n").unwrap_err();
-        assert_eq!(e.line, Some(2));
-        assert!(e.to_string().starts_with("f.jsonl:2: not valid UTF-8"));
+        let lines = numbered("f.jsonl", b"{}\n{\"a\":\"\xff\"}\n").unwrap();
+        assert_eq!(lines[1], (2, Err("not valid UTF-8 (byte 7)".to_string())));
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! Bringing datasets in. A file is checked line by line and written in one transaction;
-//! a bad line rejects the file with its line number (and every other bad line, up to 20)
-//! and the transaction is rolled back, so nothing changes.
+//! Bringing datasets in. A file is checked line by line and published all at once. By
+//! default a bad line rejects the file with its line number (and every other bad line, up to
+//! 20) and nothing changes; with [`OnError::Quarantine`] every valid record is imported and
+//! every bad one is kept, with its line and reason, in the import's reject file.
 #[cfg(feature = "ssr")]
 mod candidates;
 #[cfg(feature = "ssr")]
@@ -20,6 +21,8 @@ use crate::error::AppError;
 
 /// Where the browser sends a file for import (see `upload`).
 pub const UPLOAD_PATH: &str = "/api/upload";
+/// Where a quarantined import's reject file is downloaded: `?import=ID`.
+pub const REJECTS_PATH: &str = "/api/import_rejects";
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -41,6 +44,22 @@ crate::named_enum! {
         Promptcblue = "promptcblue",
         /// QA pairs to correct from any JSON Lines, with a field mapping.
         Jsonl = "jsonl",
+    }
+}
+
+crate::named_enum! {
+    /// What an import does with bad lines.
+    pub enum OnError("on-error choice") {
+        /// Refuse the whole file (the default): fix the lines and import again.
+        Reject = "reject",
+        /// Import every valid record; keep the bad ones, with line and reason, in a reject file.
+        Quarantine = "quarantine",
+    }
+}
+
+impl Default for OnError {
+    fn default() -> Self {
+        OnError::Reject
     }
 }
 
@@ -74,6 +93,9 @@ pub struct ImportError {
     /// Further bad lines (up to [`MORE_ERRORS`]), so that one round of fixes covers them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub more: Vec<(usize, String)>,
+    /// Bad lines beyond those reported.
+    #[serde(default)]
+    pub omitted: usize,
 }
 
 /// How many bad lines beyond the first an import reports.
@@ -88,6 +110,9 @@ impl fmt::Display for ImportError {
         for (line, message) in &self.more {
             write!(f, "\n{}:{}: {}", self.source, line, message)?;
         }
+        if self.omitted > 0 {
+            write!(f, "\n{}: {} more bad lines", self.source, self.omitted)?;
+        }
         Ok(())
     }
 }
@@ -99,6 +124,12 @@ pub struct ImportSummary {
     pub added: usize,
     /// Records whose content the dataset already held (from this or an earlier import).
     pub duplicates: usize,
+    /// Bad lines left out (quarantine mode); they are in the import's reject file.
+    #[serde(default)]
+    pub quarantined: usize,
+    /// The import's id: its reject file is `GET /api/import_rejects?import=ID`.
+    #[serde(default)]
+    pub import: i64,
 }
 
 impl fmt::Display for ImportSummary {
@@ -107,7 +138,11 @@ impl fmt::Display for ImportSummary {
             f,
             "imported {} records into `{}`: {} added, {} duplicates skipped",
             self.records, self.dataset, self.added, self.duplicates
-        )
+        )?;
+        if self.quarantined > 0 {
+            write!(f, "; {} bad lines quarantined (import {})", self.quarantined, self.import)?;
+        }
+        Ok(())
     }
 }
 
@@ -120,12 +155,13 @@ pub async fn import_dataset(
     content: String,
     #[server(default)] mapping: Option<String>,
     #[server(default)] generator: Option<String>,
+    #[server(default)] on_error: OnError,
 ) -> Result<ImportSummary, AppError> {
     crate::error::with_status(
         async {
             let user = crate::auth::session::require(&[crate::domain::Role::Admin]).await?;
             let state = crate::state::app_state()?;
-            let request = ImportRequest { dataset, format, file_name, mapping, generator };
+            let request = ImportRequest { dataset, format, file_name, mapping, generator, on_error };
             import_request(&state.pool, request, content.as_bytes(), user.id).await
         }
         .await,
@@ -142,6 +178,8 @@ pub struct ImportRequest {
     pub mapping: Option<String>,
     #[serde(default)]
     pub generator: Option<String>,
+    #[serde(default)]
+    pub on_error: OnError,
 }
 
 /// Checks an API import request and imports `bytes` for the admin `actor`.
@@ -161,10 +199,27 @@ pub async fn import_request(
         .map(|m| m.parse::<qa::FieldMapping>())
         .transpose()
         .map_err(AppError::Invalid)?;
-    let options =
-        ImportOptions { format: request.format, mapping: mapping.as_ref(), generator: request.generator.as_deref() };
+    let options = ImportOptions {
+        format: request.format,
+        mapping: mapping.as_ref(),
+        generator: request.generator.as_deref(),
+        on_error: request.on_error,
+    };
     import(pool, &dataset, &options, &file_name, bytes, Some(actor)).await.map_err(|e| match e {
         ImportFailure::Rejected(e) => AppError::Import(e),
         ImportFailure::Db(e) => e.into(),
     })
+}
+
+/// A quarantined import's reject file: one JSON line per bad line of the file,
+/// `{"line", "reason", "record"}` (`record` is the line's text, to fix and import again).
+#[cfg(feature = "ssr")]
+pub async fn rejects_file(pool: &sqlx::SqlitePool, import: i64) -> Result<String, AppError> {
+    let rows = crate::store::staging::rejects(pool, import).await?.ok_or(AppError::NotFound)?;
+    let mut out = String::new();
+    for (line, reason, record) in rows {
+        out.push_str(&serde_json::json!({ "line": line, "reason": reason, "record": record }).to_string());
+        out.push('\n');
+    }
+    Ok(out)
 }

@@ -1,12 +1,17 @@
 //! QA pairs to correct: one question, one answer per record, in the shapes users have.
 //!
 //! - `sharegpt`: `{"conversations": [{"from": "human"|"user", "value"}, {"from": "gpt"|"assistant", "value"}, …], "system"?}`,
-//!   ending on the answer; earlier turns become history.
+//!   ending on the answer; earlier turns become history. The list may open with a `system` turn;
+//!   OpenAI-style `messages` (`role`/`content`) are read the same way.
 //! - `alpaca`: `{"instruction", "input"?, "output", "system"?, "history"?}`.
 //! - `chatmed`: `{"query", "response"}`.
 //! - `promptcblue`: `{"input", "target", "answer_choices"?, "task_type"|"type"?, "task_dataset"?, "sample_id"?}`.
 //! - `jsonl`: any JSON Lines, with a field mapping such as `question=q,answer=a,system=sys,department=dept`.
-use super::lines::{Prompt, kind, optional_string_field, required_text, string_field};
+//!
+//! In every format, fields it does not read are kept as item metadata (`meta.extra`).
+use super::lines::{
+    Prompt, conversation, extra_fields, kind, one_system, optional_string_field, pairs, required_text, string_field,
+};
 use crate::store::items::{NewCandidate, NewItem};
 use serde_json::{Map, Value, json};
 
@@ -26,33 +31,18 @@ fn qa_item(line: usize, prompt: Prompt, answer: String, task: Option<String>, me
 
 pub fn sharegpt(line: usize, text: &str) -> Result<NewItem, String> {
     let obj = object(text)?;
-    let turns = obj.get("conversations").ok_or("missing field `conversations`")?;
-    let turns =
-        turns.as_array().ok_or_else(|| format!("field `conversations` must be an array, found {}", kind(turns)))?;
-    let mut texts = Vec::with_capacity(turns.len());
-    for (i, turn) in turns.iter().enumerate() {
-        let t = turn.as_object().ok_or(format!("`conversations[{i}]` must be an object"))?;
-        let from = t.get("from").and_then(Value::as_str).ok_or(format!("`conversations[{i}].from` is missing"))?;
-        let human = matches!(from, "human" | "user");
-        if human != (i % 2 == 0) || !(human || matches!(from, "gpt" | "assistant")) {
-            let expected = if i % 2 == 0 { "human" } else { "gpt" };
-            return Err(format!("`conversations[{i}].from` is `{from}`; expected `{expected}` (turns must alternate)"));
-        }
-        let value = t.get("value").ok_or(format!("`conversations[{i}].value` is missing"))?;
-        texts.push(required_text(&format!("conversations[{i}].value"), value)?);
-    }
+    let (field, conversation) = conversation(&obj)?.ok_or("missing field `conversations`")?;
+    let mut texts = conversation.turns;
     if texts.len() < 2 || texts.len() % 2 == 1 {
-        return Err("`conversations` must end with the answer (a `gpt` turn) after at least one question".into());
+        return Err(format!("`{field}` must end with the answer (a `gpt` turn) after at least one question"));
     }
     let answer = texts.pop().expect("even, non-empty");
     let question = texts.pop().expect("even, non-empty");
-    let mut it = texts.into_iter();
-    let mut history = Vec::new();
-    while let (Some(q), Some(a)) = (it.next(), it.next()) {
-        history.push((q, a));
-    }
-    let system = optional_string_field(&obj, "system")?;
-    Ok(qa_item(line, Prompt { system, history, question, department: None }, answer, None, json!({})))
+    let system = one_system(optional_string_field(&obj, "system")?, conversation.system)?;
+    let department = optional_string_field(&obj, "department")?;
+    let prompt = Prompt { system, history: pairs(texts), question, department };
+    let extra = extra_fields(&obj, &[field, "system", "department"]);
+    Ok(qa_item(line, prompt, answer, None, json!({})).with_extra(extra))
 }
 
 pub fn alpaca(line: usize, text: &str) -> Result<NewItem, String> {
@@ -69,13 +59,15 @@ pub fn alpaca(line: usize, text: &str) -> Result<NewItem, String> {
         question,
         department: optional_string_field(&obj, "department")?,
     };
-    Ok(qa_item(line, prompt, answer, None, json!({})))
+    let extra = extra_fields(&obj, &["instruction", "input", "output", "system", "history", "department"]);
+    Ok(qa_item(line, prompt, answer, None, json!({})).with_extra(extra))
 }
 
 pub fn chatmed(line: usize, text: &str) -> Result<NewItem, String> {
     let obj = object(text)?;
     let prompt = Prompt { system: None, history: vec![], question: string_field(&obj, "query")?, department: None };
-    Ok(qa_item(line, prompt, string_field(&obj, "response")?, None, json!({})))
+    let extra = extra_fields(&obj, &["query", "response"]);
+    Ok(qa_item(line, prompt, string_field(&obj, "response")?, None, json!({})).with_extra(extra))
 }
 
 pub fn promptcblue(line: usize, text: &str) -> Result<NewItem, String> {
@@ -108,7 +100,8 @@ pub fn promptcblue(line: usize, text: &str) -> Result<NewItem, String> {
         "answer_choices": choices, "task_type": task_type, "task_dataset": task_dataset, "sample_id": sample_id,
     });
     let prompt = Prompt { system: None, history: vec![], question, department: None };
-    Ok(qa_item(line, prompt, target, task_dataset.or(task_type), meta))
+    let known = ["input", "target", "answer_choices", "task_type", "type", "task_dataset", "sample_id"];
+    Ok(qa_item(line, prompt, target, task_dataset.or(task_type), meta).with_extra(extra_fields(&obj, &known)))
 }
 
 /// Which source field holds each part of a QA pair, for `jsonl` imports.
@@ -156,7 +149,13 @@ pub fn mapped(mapping: &FieldMapping, line: usize, text: &str) -> Result<NewItem
         question: string_field(&obj, &mapping.question)?,
         department: optional(&mapping.department)?,
     };
-    Ok(qa_item(line, prompt, string_field(&obj, &mapping.answer)?, None, json!({})))
+    let known: Vec<&str> = [Some(&mapping.question), Some(&mapping.answer), mapping.system.as_ref(), mapping.department.as_ref()]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .collect();
+    let extra = extra_fields(&obj, &known);
+    Ok(qa_item(line, prompt, string_field(&obj, &mapping.answer)?, None, json!({})).with_extra(extra))
 }
 
 #[cfg(test)]
@@ -185,6 +184,31 @@ mod tests {
         ] {
             assert!(sharegpt(1, bad).unwrap_err().contains(expected), "{bad}");
         }
+    }
+
+    #[test]
+    fn sharegpt_reads_system_turns_openai_messages_and_keeps_tools() {
+        let line = r#"{"conversations":[{"from":"system","value":"你是医生"},{"from":"human","value":"q"},{"from":"gpt","value":"a"}],"tools":"[{\"name\":\"get_weather\"}]"}"#;
+        let item = sharegpt(1, line).unwrap();
+        assert_eq!((item.system.as_deref(), item.question.as_str()), (Some("你是医生"), "q"));
+        assert_eq!(item.meta["extra"]["tools"], "[{\"name\":\"get_weather\"}]");
+        let openai = r#"{"messages":[{"role":"system","content":"s"},{"role":"user","content":"q1"},{"role":"assistant","content":"a1"},{"role":"user","content":"q2"},{"role":"assistant","content":"a2"}]}"#;
+        let item = sharegpt(1, openai).unwrap();
+        assert_eq!(item.history, vec![("q1".to_string(), "a1".to_string())]);
+        assert_eq!((item.system.as_deref(), item.candidates[0].body.as_str()), (Some("s"), "a2"));
+        assert_eq!(item.meta, json!({}));
+        let ends_on_human = r#"{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":"a"},{"role":"user","content":"q2"}]}"#;
+        assert!(sharegpt(1, ends_on_human).unwrap_err().contains("`messages` must end with the answer"));
+    }
+
+    #[test]
+    fn every_format_keeps_unread_fields() {
+        assert_eq!(alpaca(1, r#"{"instruction":"i","output":"o","id":3}"#).unwrap().meta["extra"]["id"], 3);
+        assert_eq!(chatmed(1, r#"{"query":"q","response":"r","src":"x"}"#).unwrap().meta["extra"]["src"], "x");
+        let m: FieldMapping = "question=q,answer=a".parse().unwrap();
+        assert_eq!(mapped(&m, 1, r#"{"q":"q","a":"a","科室":"儿科"}"#).unwrap().meta["extra"]["科室"], "儿科");
+        let cblue = promptcblue(1, r#"{"input":"x","target":"y","extra_tag":1}"#).unwrap();
+        assert_eq!((cblue.meta["extra"]["extra_tag"].as_i64(), cblue.meta["sample_id"].is_null()), (Some(1), true));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! An import: parse and stage everything, then publish everything or nothing.
 use super::qa::{self, FieldMapping};
-use super::{ImportError, ImportFormat, ImportSummary, candidates, cmd_reward, lines};
+use super::{ImportError, ImportFormat, ImportSummary, OnError, candidates, cmd_reward, lines};
 use crate::domain::{DatasetId, DatasetName, UserId};
 use crate::import::DatasetKind;
 use crate::store::items::{NewItem, ScannedItem};
@@ -31,11 +31,12 @@ pub struct ImportOptions<'a> {
     pub mapping: Option<&'a FieldMapping>,
     /// The model that wrote the answers, when the file does not say.
     pub generator: Option<&'a str>,
+    pub on_error: OnError,
 }
 
 impl From<ImportFormat> for ImportOptions<'_> {
     fn from(format: ImportFormat) -> Self {
-        ImportOptions { format, mapping: None, generator: None }
+        ImportOptions { format, mapping: None, generator: None, on_error: OnError::Reject }
     }
 }
 
@@ -48,8 +49,14 @@ struct Reader {
     generator: Option<String>,
 }
 
-/// A batch's items with their detector findings, or its bad lines.
-type Batch = Result<Vec<ScannedItem>, Vec<(usize, String)>>;
+/// A bad line: its number, what is wrong, and its text (kept in a quarantine's reject file).
+pub type BadLine = (usize, String, String);
+
+/// A batch's items with their detector findings, and its bad lines.
+struct Batch {
+    items: Vec<ScannedItem>,
+    bad: Vec<BadLine>,
+}
 
 impl Reader {
     fn parse(&self, line: usize, text: &str) -> Result<NewItem, String> {
@@ -64,30 +71,30 @@ impl Reader {
         }
     }
 
-    /// Parses the records and, unless `failed` says an earlier batch had bad lines (then only
-    /// the bad lines matter), runs the detectors on every text.
-    fn read(&self, records: Vec<(usize, String)>, failed: &AtomicBool) -> Batch {
+    /// Parses the records and runs the detectors on every text. When the file is refused on
+    /// any bad line, and `failed` says an earlier batch had one, only the bad lines matter.
+    fn read(&self, records: Vec<(usize, Result<String, String>)>, on_error: OnError, failed: &AtomicBool) -> Batch {
         let mut items = Vec::with_capacity(records.len());
         let mut bad = Vec::new();
         for (line, text) in records {
-            match self.parse(line, &text) {
+            let parsed = text.as_deref().map_err(Clone::clone).and_then(|text| self.parse(line, text));
+            match parsed {
                 Ok(mut item) => {
                     for c in item.candidates.iter_mut().filter(|c| c.model.is_none()) {
                         c.model.clone_from(&self.generator);
                     }
                     items.push(item);
                 }
-                Err(message) => bad.push((line, message)),
+                Err(message) => bad.push((line, message, text.unwrap_or_default())),
             }
         }
-        if !bad.is_empty() {
+        if on_error == OnError::Reject && !bad.is_empty() {
             failed.store(true, Ordering::Relaxed);
-            return Err(bad);
         }
-        if failed.load(Ordering::Relaxed) {
-            return Ok(vec![]);
+        if on_error == OnError::Reject && failed.load(Ordering::Relaxed) {
+            return Batch { items: vec![], bad };
         }
-        Ok(items.into_iter().map(ScannedItem::scan).collect())
+        Batch { items: items.into_iter().map(ScannedItem::scan).collect(), bad }
     }
 }
 
@@ -105,7 +112,7 @@ pub async fn import(
     actor: Option<UserId>,
 ) -> Result<ImportSummary, ImportFailure> {
     let rejected = |line: Option<usize>, message: String| {
-        ImportFailure::Rejected(ImportError { source: source.into(), line, message, more: vec![] })
+        ImportFailure::Rejected(ImportError { source: source.into(), line, message, more: vec![], omitted: 0 })
     };
     let format = options.format;
     if format == ImportFormat::Jsonl && options.mapping.is_none() {
@@ -113,6 +120,7 @@ pub async fn import(
     }
     let reader = Reader { format, mapping: options.mapping.cloned(), generator: options.generator.map(str::to_owned) };
     let records = lines::numbered(source, bytes).map_err(ImportFailure::Rejected)?;
+    let on_error = options.on_error;
 
     let kind = format.dataset_kind();
     if let Some(existing) = store::datasets::by_name(pool, dataset).await? {
@@ -132,8 +140,8 @@ pub async fn import(
     };
     let mut conn = store::bulk_connection(pool).await?;
     let staging = staging::begin(pool, &mut conn, dataset, kind, &record).await?;
-    let staged = stage(pool, &mut conn, staging, &reader, &records).await;
-    let (read, staged) = match staged {
+    let staged = stage(pool, &mut conn, staging, &reader, on_error, &records).await;
+    let Staged { read, staged, quarantined } = match staged {
         Ok(Ok(counts)) => counts,
         Ok(Err(error)) => {
             staging::discard(pool, &mut conn, staging).await?;
@@ -148,6 +156,7 @@ pub async fn import(
     };
     let detail = serde_json::json!({
         "dataset": dataset.as_str(), "source": source, "sha256": sha256, "format": format.as_str(),
+        "on_error": on_error.as_str(), "quarantined": quarantined,
     });
     let counts = (staged as i64, (read - staged) as i64);
     let published = match staging::publish(pool, &mut conn, staging, counts, actor, detail).await? {
@@ -155,7 +164,8 @@ pub async fn import(
         Err(existing) => return Err(kind_mismatch(source, dataset, existing, format)),
     };
     let (added, duplicates) = (published.added as usize, read - published.added as usize);
-    Ok(ImportSummary { dataset: dataset.to_string(), records: read, added, duplicates })
+    let import = staging.import_id;
+    Ok(ImportSummary { dataset: dataset.to_string(), records: read, added, duplicates, quarantined, import })
 }
 
 fn kind_mismatch(source: &str, dataset: &DatasetName, existing: DatasetKind, format: ImportFormat) -> ImportFailure {
@@ -165,46 +175,71 @@ fn kind_mismatch(source: &str, dataset: &DatasetName, existing: DatasetKind, for
         line: None,
         message: format!("`{dataset}` is a {existing} dataset; {} records need a {kind} dataset", format.as_str()),
         more: vec![],
+        omitted: 0,
     })
+}
+
+/// What staging did: records read well, items staged (repeats within the file are not),
+/// bad lines quarantined.
+struct Staged {
+    read: usize,
+    staged: usize,
+    quarantined: usize,
 }
 
 /// Reads the records in batches on a blocking thread (parsing and the detectors) while the
 /// previous batch is written to the staging dataset, each batch in its own transaction: on
-/// two cores an import takes about as long as the slower of the two. A bad line stops the
-/// writing; the rest of the file is still read for further bad lines. Returns (records read,
-/// items staged), or the file's error (its source left for the caller to fill in).
+/// two cores an import takes about as long as the slower of the two. Refusing on error, a bad
+/// line stops the writing and the rest of the file is still read for further bad lines;
+/// quarantining, each batch's bad lines are written to the reject file with its items.
+/// Returns the counts, or the file's error (its source left for the caller to fill in).
 async fn stage(
     pool: &SqlitePool,
     conn: &mut sqlx::SqliteConnection,
     staging: staging::Staging,
     reader: &Reader,
-    records: &[(usize, &str)],
-) -> Result<Result<(usize, usize), ImportError>, sqlx::Error> {
+    on_error: OnError,
+    records: &[lines::Line<'_>],
+) -> Result<Result<Staged, ImportError>, sqlx::Error> {
     let failed = Arc::new(AtomicBool::new(false));
     let mut batches = records.chunks(items::BATCH).map(|chunk| {
-        let owned: Vec<(usize, String)> = chunk.iter().map(|(line, text)| (*line, text.to_string())).collect();
+        let owned: Vec<(usize, Result<String, String>)> =
+            chunk.iter().map(|(line, text)| (*line, text.clone().map(str::to_string))).collect();
         let (reader, failed) = (reader.clone(), failed.clone());
-        tokio::task::spawn_blocking(move || reader.read(owned, &failed))
+        tokio::task::spawn_blocking(move || reader.read(owned, on_error, &failed))
     });
-    let (mut staged, mut read) = (0, 0);
+    let mut counts = Staged { read: 0, staged: 0, quarantined: 0 };
     let mut bad: Vec<(usize, String)> = Vec::new();
+    let mut bad_count = 0;
     let mut next = batches.next();
     while let Some(reading) = next {
         let batch = reading.await.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
         next = batches.next();
-        match batch {
-            Ok(items) if bad.is_empty() => {
-                read += items.len();
-                staged += staging::write(pool, conn, staging, &items).await?;
+        match on_error {
+            OnError::Quarantine => {
+                counts.read += batch.items.len();
+                counts.quarantined += batch.bad.len();
+                counts.staged += staging::write(pool, conn, staging, &batch.items, &batch.bad).await?;
             }
-            Ok(_) => {}
-            Err(lines) => bad.extend(lines.into_iter().take((super::MORE_ERRORS + 1).saturating_sub(bad.len()))),
+            OnError::Reject if batch.bad.is_empty() && bad_count == 0 => {
+                counts.read += batch.items.len();
+                counts.staged += staging::write(pool, conn, staging, &batch.items, &[]).await?;
+            }
+            OnError::Reject => {
+                bad_count += batch.bad.len();
+                let room = (super::MORE_ERRORS + 1).saturating_sub(bad.len());
+                bad.extend(batch.bad.into_iter().take(room).map(|(line, message, _)| (line, message)));
+            }
         }
     }
+    if on_error == OnError::Quarantine && counts.read == 0 {
+        let message = format!("none of the file's {} records is valid; nothing to import", counts.quarantined);
+        return Ok(Err(ImportError { source: String::new(), line: None, message, more: vec![], omitted: 0 }));
+    }
     if let Some(((line, message), more)) = bad.split_first() {
-        let error =
-            ImportError { source: String::new(), line: Some(*line), message: message.clone(), more: more.to_vec() };
+        let (line, message, more) = (Some(*line), message.clone(), more.to_vec());
+        let error = ImportError { source: String::new(), line, message, more, omitted: bad_count - bad.len() };
         return Ok(Err(error));
     }
-    Ok(Ok((read, staged)))
+    Ok(Ok(counts))
 }

@@ -46,3 +46,35 @@ pub async fn upload(
         Err(e) => respond(e),
     }
 }
+
+/// `?import=ID`
+#[derive(serde::Deserialize)]
+pub struct RejectsQuery {
+    import: i64,
+}
+
+/// A quarantined import's reject file (JSON Lines). Admins only.
+pub async fn rejects(
+    State(state): State<AppState>,
+    session: Session,
+    params: Result<Query<RejectsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    if let Err(e) = require_in(&session, &state.pool, &[Role::Admin]).await {
+        return respond(e);
+    }
+    let Query(query) = match params {
+        Ok(p) => p,
+        Err(e) => return respond(AppError::Invalid(e.body_text())),
+    };
+    match super::rejects_file(&state.pool, query.import).await {
+        Ok(text) => {
+            let disposition = format!("attachment; filename=\"import-{}-rejects.jsonl\"", query.import);
+            let headers = [
+                (http::header::CONTENT_TYPE, "application/jsonl; charset=utf-8".to_string()),
+                (http::header::CONTENT_DISPOSITION, disposition),
+            ];
+            (headers, text).into_response()
+        }
+        Err(e) => respond(e),
+    }
+}

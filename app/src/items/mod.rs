@@ -202,6 +202,9 @@ pub struct ItemDossier {
     pub gold: Option<String>,
     pub system: Option<String>,
     pub history: Vec<(String, String)>,
+    /// Fields of the imported record that medpref does not read (a tool schema, an id, …),
+    /// as (field, JSON text), kept so that nothing in a file is lost.
+    pub extra: Vec<(String, String)>,
     /// Every text (question, answers, corrected and final versions) highlighted, and the flags.
     pub texts: FlaggedItem,
     pub candidates: Vec<CandidateFacts>,

@@ -203,6 +203,14 @@ fn Dossier(id: i64, d: ItemDossier) -> impl IntoView {
                 {d.history.iter().map(|(q, a)| view! { <p class="pre"><b>"Q "</b>{q.clone()}</p><p class="pre"><b>"A "</b>{a.clone()}</p> }).collect_view()}
             </section>
         })}
+        {(!d.extra.is_empty()).then(|| view! {
+            <section class="card" id="item-extra">
+                <h3>{t.extra_fields}</h3>
+                <dl>
+                    {d.extra.iter().map(|(k, v)| view! { <dt>{k.clone()}</dt><dd><pre class="pre">{v.clone()}</pre></dd> }).collect_view()}
+                </dl>
+            </section>
+        })}
         {d.texts.texts.into_iter().map(|(r, _, html)| {
             let fact = match r {
                 TextRef::Answer(c) => facts.iter().find(|f| f.id == c.0).cloned(),

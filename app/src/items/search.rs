@@ -99,6 +99,22 @@ fn excerpt(text: &str) -> Snippet {
     Snippet { before: flat(&before), hit: String::new(), after: String::new() }
 }
 
+/// The `extra` object of an item's meta as (field, JSON text) pairs, strings shown as they are.
+fn extra_fields(meta: &str) -> Result<Vec<(String, String)>, AppError> {
+    let meta: serde_json::Value = serde_json::from_str(meta).map_err(decode_error)?;
+    let Some(extra) = meta.get("extra").and_then(serde_json::Value::as_object) else { return Ok(vec![]) };
+    Ok(extra
+        .iter()
+        .map(|(k, v)| {
+            let shown = match v {
+                serde_json::Value::String(s) => s.clone(),
+                other => serde_json::to_string_pretty(other).unwrap_or_default(),
+            };
+            (k.clone(), shown)
+        })
+        .collect())
+}
+
 pub async fn dossier(id: i64) -> Result<ItemDossier, AppError> {
     require_browser().await?;
     let pool = app_state()?.pool;
@@ -133,6 +149,7 @@ pub async fn dossier(id: i64) -> Result<ItemDossier, AppError> {
     Ok(ItemDossier {
         kind: facts.kind.parse().map_err(decode_error)?,
         history: serde_json::from_str(&facts.history).map_err(decode_error)?,
+        extra: extra_fields(&facts.meta)?,
         dataset: facts.dataset,
         department: facts.department,
         task: facts.task,

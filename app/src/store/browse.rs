@@ -142,12 +142,14 @@ pub struct ItemFacts {
     pub question: String,
     /// The item whose prompt it repeats with generated answers.
     pub derived_from: Option<i64>,
+    /// JSON: what the importer kept beyond the prompt (`extra`: the record's unread fields).
+    pub meta: String,
 }
 
 pub async fn item(pool: &SqlitePool, item: ItemId) -> Result<Option<ItemFacts>, sqlx::Error> {
     sqlx::query_as(
         "SELECT d.id AS dataset_id, d.name AS dataset, d.kind, i.department, i.task, m.source_name, i.source_line,
-                i.created_at, i.gold, i.system, i.history, i.question, i.derived_from
+                i.created_at, i.gold, i.system, i.history, i.question, i.derived_from, i.meta
            FROM items i JOIN datasets d ON d.id = i.dataset_id LEFT JOIN imports m ON m.id = i.import_id
           WHERE i.id = ?",
     )

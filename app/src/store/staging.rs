@@ -56,16 +56,25 @@ pub async fn begin(
     Ok(Staging { dataset: DatasetId(dataset), import_id })
 }
 
-/// Writes one batch into the staging dataset in its own transaction. Returns how many items
-/// were new to the staging dataset (repeats within the file are skipped).
+/// Writes one batch into the staging dataset in its own transaction, with the batch's bad lines
+/// (line, reason, text) when the import quarantines them. Returns how many items were new to
+/// the staging dataset (repeats within the file are skipped).
 pub async fn write(
     pool: &SqlitePool,
     conn: &mut SqliteConnection,
     staging: Staging,
     batch: &[ScannedItem],
+    rejects: &[(usize, String, String)],
 ) -> Result<usize, sqlx::Error> {
     let mut tx = super::begin_write_on(pool, conn).await?;
     let added = items::insert_batch(&mut tx, staging.dataset, Origin::import(staging.import_id), batch).await?;
+    for chunk in rejects.chunks(300) {
+        let mut q = sqlx::QueryBuilder::new("INSERT INTO import_rejects (import_id, line, reason, record) ");
+        q.push_values(chunk, |mut row, (line, reason, record)| {
+            row.push_bind(staging.import_id).push_bind(*line as i64).push_bind(reason).push_bind(record);
+        });
+        q.build().execute(&mut *tx).await?;
+    }
     heartbeat(&mut tx, staging).await?;
     tx.commit().await?;
     Ok(added.len())
@@ -204,6 +213,10 @@ pub async fn discard(pool: &SqlitePool, conn: &mut SqliteConnection, staging: St
             .await?
             .rows_affected();
         if gone == 0 {
+            sqlx::query("DELETE FROM import_rejects WHERE import_id = ?")
+                .bind(staging.import_id)
+                .execute(&mut *tx)
+                .await?;
             sqlx::query("DELETE FROM imports WHERE id = ?").bind(staging.import_id).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM datasets WHERE id = ?").bind(staging.dataset.0).execute(&mut *tx).await?;
             tx.commit().await?;
@@ -237,4 +250,21 @@ pub async fn recover(pool: &SqlitePool) -> Result<(), sqlx::Error> {
         }
     }
     Ok(())
+}
+
+/// A quarantined import's bad lines in file order: (line, reason, the line's text). `None` when
+/// there is no such import.
+pub async fn rejects(pool: &SqlitePool, import_id: i64) -> Result<Option<Vec<(i64, String, String)>>, sqlx::Error> {
+    let known: Option<i64> = sqlx::query_scalar("SELECT id FROM imports WHERE id = ? AND state = 'done'")
+        .bind(import_id)
+        .fetch_optional(pool)
+        .await?;
+    if known.is_none() {
+        return Ok(None);
+    }
+    let rows = sqlx::query_as("SELECT line, reason, record FROM import_rejects WHERE import_id = ? ORDER BY line")
+        .bind(import_id)
+        .fetch_all(pool)
+        .await?;
+    Ok(Some(rows))
 }

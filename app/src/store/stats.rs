@@ -76,7 +76,9 @@ const DECISIONS: &str =
 /// The files imported into a dataset, newest first.
 pub async fn imports(pool: &SqlitePool, dataset: i64) -> Result<Vec<ImportEntry>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT m.source_name, m.format, m.lines, m.added, m.duplicates, m.created_at, u.username AS created_by
+        "SELECT m.id, m.source_name, m.format, m.lines, m.added, m.duplicates,
+                (SELECT COUNT(*) FROM import_rejects r WHERE r.import_id = m.id) AS quarantined,
+                m.created_at, u.username AS created_by
            FROM imports m LEFT JOIN users u ON u.id = m.created_by WHERE m.dataset_id = ? ORDER BY m.id DESC",
     )
     .bind(dataset)
