@@ -25,7 +25,8 @@
 #                               run (the same writes straight on SQLite, an axum hello-world with
 #                               the same client) and medpref's ratio to each. `quick`: 41,700
 #                               items only. Fails on any non-2xx answer.
-# `scripts/bundle-size.sh` prints the browser bundle's size.
+# `scripts/bundle-size.sh` prints the browser bundle's size; `scripts/page-timing.sh` loads the review
+# screens in Chromium (cold cache) and prints bytes transferred and first-item / interactive times.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh

@@ -150,3 +150,25 @@ test("an admin creates a dataset, uploads the sample, adds reviewers, watches th
   await ctx1.close();
   await ctx2.close();
 });
+
+test("an upload in quarantine mode imports the good lines and offers the bad ones as a file", async ({ page }) => {
+  await login(page, "admin");
+  await open(page, "/admin");
+  await page.locator("#new-dataset-name").fill("quarantine");
+  await page.locator("#create-dataset").click();
+  await expect(page).toHaveURL(/\/admin\/datasets\/quarantine$/);
+  await waitForHydration(page);
+  const file = join(mkdtempSync(join(tmpdir(), "medpref-upload-")), "crawled.jsonl");
+  const good = (i: number) => JSON.stringify({ question: `问题${i}`, response_chosen: `回答${i}`, response_rejected: `差${i}` });
+  writeFileSync(file, [good(1), "not json", '{"question":1}', good(2), good(3)].join("\n"));
+  await page.locator("#upload-on-error").selectOption("quarantine");
+  await page.locator("#upload-file").setInputFiles(file);
+  await page.locator("#upload-button").click();
+  await expect(page.locator("#upload-result")).toHaveAttribute("data-added", "3");
+  await expect(page.locator("#upload-quarantined")).toHaveAttribute("data-quarantined", "2");
+  const [download] = await Promise.all([page.waitForEvent("download"), page.locator("#upload-rejects").click()]);
+  const rejects = (await (await download.createReadStream()).toArray()).join("").trim().split("\n").map((l) => JSON.parse(l));
+  expect(rejects.map((r) => r.line)).toEqual([2, 3]);
+  expect(rejects[0].record).toBe("not json");
+  await expect(page.locator("#figure-items b")).toHaveText("3", { timeout: 10_000 });
+});
