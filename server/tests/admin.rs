@@ -1,18 +1,12 @@
 //! The admin console's API: datasets, uploads, people, and the reviewer report.
 mod common;
 use app::domain::Role;
-use axum::body::Body;
 use common::{REWARD_SAMPLE, TestApp, vote};
-use http::{Request, StatusCode, header};
+use http::StatusCode;
 use serde_json::json;
 
 async fn upload(app: &TestApp, cookie: &str, query: &str, body: &str) -> common::Response {
-    let req = Request::post(format!("/api/upload?{query}"))
-        .header(header::COOKIE, cookie)
-        .header(header::CONTENT_TYPE, "application/octet-stream")
-        .body(Body::from(body.to_string()))
-        .unwrap();
-    app.request(req).await
+    app.upload(cookie, query, body).await
 }
 
 #[tokio::test]

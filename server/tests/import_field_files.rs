@@ -3,20 +3,14 @@
 //! (quarantine mode), and records with fields medpref does not read (kept, never dropped).
 mod common;
 use app::domain::Role;
-use axum::body::Body;
 use common::{REWARD_SAMPLE, TestApp};
-use http::{Request, StatusCode, header};
+use http::StatusCode;
 use serde_json::{Value, json};
 
 const SFT_SAMPLE: &str = include_str!("../../fixtures/medicalgpt-medical-sft-1k-sharegpt.jsonl");
 
 async fn upload(app: &TestApp, cookie: &str, query: &str, body: &str) -> common::Response {
-    let req = Request::post(format!("/api/upload?{query}"))
-        .header(header::COOKIE, cookie)
-        .header(header::CONTENT_TYPE, "application/octet-stream")
-        .body(Body::from(body.to_string()))
-        .unwrap();
-    app.request(req).await
+    app.upload(cookie, query, body).await
 }
 
 /// The reward sample rewritten as MedicalGPT's conversational files are: every third record

@@ -143,6 +143,16 @@ impl TestApp {
             .await
     }
 
+    /// Sends a file as the browser's upload does: the raw body of `POST /api/upload?QUERY`.
+    pub async fn upload(&self, cookie: &str, query: &str, body: &str) -> Response {
+        let req = Request::post(format!("/api/upload?{query}"))
+            .header(header::COOKIE, cookie)
+            .header(header::CONTENT_TYPE, "application/octet-stream")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        self.request(req).await
+    }
+
     pub async fn get(&self, path: &str, cookie: Option<&str>) -> Response {
         let mut req = Request::get(path);
         if let Some(c) = cookie {
