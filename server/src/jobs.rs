@@ -46,10 +46,10 @@ pub enum JobCommand {
     },
 }
 
-fn print(job: &JobView) {
-    let job = &job.status;
+fn print(view: &JobView) {
+    let job = &view.status;
     let failed = if job.failed > 0 { format!(", {} failed", job.failed) } else { String::new() };
-    println!(
+    say!(
         "job {}: {} — {}/{} items{failed}, {} new items{}",
         job.id,
         job.state,
@@ -58,6 +58,9 @@ fn print(job: &JobView) {
         job.created,
         job.error.as_deref().map(|e| format!(" ({e})")).unwrap_or_default()
     );
+    for failure in &view.failures {
+        say!("  {} items failed: {}", failure.items, failure.reason);
+    }
 }
 
 pub async fn run(data_dir: &Path, command: JobCommand) -> crate::cli::CliResult {

@@ -1,4 +1,11 @@
 //! The medpref server: the axum router around the Leptos app, and the command line.
+
+/// Prints a line of command output. A reader that stops early (`medpref job list | head`)
+/// closes the pipe: the command then ends quietly instead of panicking like `println!`.
+macro_rules! say {
+    ($($arg:tt)*) => { $crate::say_line(format_args!($($arg)*)) };
+}
+
 pub mod cli;
 pub mod demo;
 pub mod jobs;
@@ -199,4 +206,17 @@ pub fn spawn_session_cleanup(pool: SqlitePool) {
             tracing::error!("session cleanup stopped: {e}");
         }
     });
+}
+
+#[doc(hidden)]
+pub fn say_line(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "{line}").and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write the output: {e}");
+        std::process::exit(1);
+    }
 }

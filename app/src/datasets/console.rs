@@ -132,6 +132,8 @@ pub fn DatasetPage() -> impl IntoView {
                         let none = i18n.t().admin.no_department;
                         let departments: Vec<(String, i64)> = o.departments.iter()
                             .map(|(d, n)| (if d.is_empty() { none.to_string() } else { d.clone() }, *n)).collect();
+                        let outcomes: Vec<(String, i64)> =
+                            o.outcomes.iter().map(|(code, n)| (i18n.t().outcome_label(code), *n)).collect();
                         let days: Vec<(String, i64)> = o.per_day.iter().rev().take(30).rev().cloned().collect();
                         view! {
                             <section class="card" id="overview" data-items=o.items data-decisions=decisions>
@@ -143,7 +145,7 @@ pub fn DatasetPage() -> impl IntoView {
                                 </p>
                                 <div class="charts">
                                     <BarChart title=t().chart_progress bars=progress id="chart-progress"/>
-                                    <BarChart title=t().chart_outcomes bars=o.outcomes.clone() id="chart-outcomes"/>
+                                    <BarChart title=t().chart_outcomes bars=outcomes id="chart-outcomes"/>
                                     <BarChart title=t().chart_departments bars=departments id="chart-departments"/>
                                     <BarChart title=t().chart_days bars=days id="chart-days"/>
                                     <BarChart title=t().chart_reviewers bars=o.reviewers.clone() id="chart-reviewers"/>
@@ -177,13 +179,13 @@ pub fn DatasetPage() -> impl IntoView {
         // The forms load once: a refresh of the figures must not reset what the admin is typing.
         <Await future=get_dataset_overview(dataset()) let:loaded>
             {match loaded.clone() {
-                Ok(o) => view! {
+                Ok(o) if o.can_manage => view! {
                     <UploadForm dataset=o.name.clone() kind=o.kind limit=o.upload_limit imports=o.imports.clone()
                         on_done=Callback::new(move |_| overview.refetch())/>
                     <crate::export::page::ExportPanel dataset=o.name.clone() kind=o.kind/>
                     <SettingsForm dataset=o.name.clone() config=o.config.clone()/>
                 }.into_any(),
-                Err(_) => ().into_any(),
+                _ => ().into_any(),
             }}
         </Await>
     }

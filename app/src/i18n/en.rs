@@ -19,6 +19,8 @@ pub const CATALOG: Catalog = Catalog {
     home_title: "My datasets",
     home_no_datasets: "No datasets yet. An admin must import one.",
     home_start_review: "Start comparing",
+    home_start_correcting: "Start correcting",
+    outcome_decisive: "one better",
     home_items: "items",
     home_my_judgments: "my judgments",
 

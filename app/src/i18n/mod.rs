@@ -91,6 +91,9 @@ pub struct Catalog {
     pub home_title: &'static str,
     pub home_no_datasets: &'static str,
     pub home_start_review: &'static str,
+    pub home_start_correcting: &'static str,
+    /// A vote with a better answer (the outcomes chart).
+    pub outcome_decisive: &'static str,
     pub home_items: &'static str,
     pub home_my_judgments: &'static str,
 
@@ -304,6 +307,24 @@ impl Catalog {
             Incomplete => self.reason_incomplete,
             HallucinatedReference => self.reason_hallucinated_reference,
             LanguageStyle => self.reason_language_style,
+        }
+    }
+
+    /// A bar of the outcomes chart: a vote's outcome and strength (`decisive/clear`) or a
+    /// correction's decision (`edit`), in words; an unknown code stays as it is.
+    pub fn outcome_label(&self, code: &str) -> String {
+        use crate::domain::Outcome;
+        let (outcome, strength) = code.split_once('/').unwrap_or((code, ""));
+        let name = match (outcome.parse::<Outcome>(), code.parse::<crate::correct::rules::Verdict>()) {
+            (Ok(Outcome::Decisive), _) => self.outcome_decisive,
+            (Ok(Outcome::Tie), _) => self.vote_tie,
+            (Ok(Outcome::BothBad), _) => self.vote_both_bad,
+            (Err(_), Ok(v)) => self.verdict(v),
+            (Err(_), Err(_)) => return code.to_string(),
+        };
+        match strength.parse::<crate::review::judgment::Strength>() {
+            Ok(s) => format!("{name}（{}）", self.strength(s)),
+            Err(_) => name.to_string(),
         }
     }
 

@@ -76,7 +76,7 @@ pub async fn create_person(username: String, role: Role, specialties: Vec<String
             let name = crate::domain::Username::parse(username).map_err(AppError::Invalid)?;
             let password = ssr::new_password();
             let secret = crate::domain::NewPassword::parse(password.clone()).map_err(AppError::Invalid)?;
-            crate::auth::accounts::create(&pool, &name, &secret, role).await.map_err(|e| match e {
+            crate::auth::accounts::create(&pool, Some(admin.id), &name, &secret, role).await.map_err(|e| match e {
                 crate::auth::accounts::CreateAccountError::Taken(n) => {
                     AppError::Invalid(format!("the username `{n}` is taken"))
                 }

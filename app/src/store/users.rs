@@ -43,6 +43,7 @@ const SELECT: &str =
 /// Creates an account; `Ok(None)` when the username is taken.
 pub async fn create(
     pool: &SqlitePool,
+    actor: Option<UserId>,
     username: &Username,
     password_hash: &str,
     role: Role,
@@ -59,7 +60,7 @@ pub async fn create(
     .await?;
     if let Some(id) = id {
         let detail = serde_json::json!({ "username": username.as_str(), "role": role.as_str() });
-        super::audit::record(&mut tx, None, "user.create", "user", Some(id), detail).await?;
+        super::audit::record(&mut tx, actor, "user.create", "user", Some(id), detail).await?;
     }
     tx.commit().await?;
     Ok(id.map(UserId))

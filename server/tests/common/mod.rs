@@ -68,6 +68,7 @@ impl TestApp {
         let password = format!("pw-{name}-0123456789");
         app::auth::accounts::create(
             &self.pool,
+            None,
             &Username::parse(name).unwrap(),
             &NewPassword::parse(password.clone()).unwrap(),
             role,

@@ -57,7 +57,7 @@ pub fn GeneratePage() -> impl IntoView {
 
 #[component]
 fn JobRow(job: JobView, on_change: Callback<()>) -> impl IntoView {
-    let JobView { spec, status: job } = job;
+    let JobView { spec, status: job, failures } = job;
     let i18n = use_i18n();
     let t = move || i18n.t().generate;
     let id = job.id;
@@ -92,6 +92,20 @@ fn JobRow(job: JobView, on_change: Callback<()>) -> impl IntoView {
             </td>
             <td>{t().created} " " <b class="job-created">{job.created}</b>
                 {(job.failed > 0).then(|| view! { " · " {t().failed_items} " " {job.failed} })}
+                {(!failures.is_empty()).then(|| view! {
+                    <ul class="job-failures">
+                        {failures.into_iter().map(|f| {
+                            let (kind, details) = f.parts();
+                            let details = details.to_string();
+                            view! {
+                                <li>
+                                    {move || kind.map(|k| t().failure(k))} {(!details.is_empty()).then(|| format!("（{details}）"))}
+                                    " × " {f.items}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                })}
             </td>
             <td class="actions">
                 {can_pause.then(|| view! { <button type="button" class="job-pause" on:click=move |_| { control.dispatch(JobAction::Pause); }>{t().pause}</button> })}

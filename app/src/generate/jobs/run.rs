@@ -3,7 +3,7 @@
 //! are written in one transaction, so a server killed mid-item redoes that item (with the same
 //! seeds) and nothing else. Pause and cancel take effect between answers; a paused item's
 //! answers so far are dropped and written again on resume.
-use super::JobSpec;
+use super::{FailureKind, JobSpec};
 use crate::domain::ItemId;
 use crate::error::AppError;
 use crate::generate::derive::answer_sets;
@@ -108,7 +108,7 @@ async fn do_item(state: &AppState, job: &Job, item: ItemId) -> Result<(), String
         let mut conn = state.pool.acquire().await.map_err(db)?;
         generated::parent(&mut conn, item).await.map_err(db)?
     };
-    let Some(parent) = parent else { return fail_item(state, job.id, item, "the item is gone").await };
+    let Some(parent) = parent else { return fail_item(state, job.id, item, &FailureKind::Gone.reason("")).await };
     let keeper = &job.keeper;
     let conversation = Conversation {
         system: parent.item.system.as_deref(),
@@ -123,14 +123,14 @@ async fn do_item(state: &AppState, job: &Job, item: ItemId) -> Result<(), String
             Ok(a) => a,
             Err(e) => {
                 tracing::warn!("job {} item {}: {e}", job.id, item.0);
-                return fail_item(state, job.id, item, "the model could not answer").await;
+                return fail_item(state, job.id, item, &FailureKind::Model.reason(&e)).await;
             }
         };
         match keeper.candidate(&prompt, &sampling, &answer, Some(job.id)).await {
             Ok((c, _)) => answers.push(c),
             Err(e) => {
                 tracing::warn!("job {} item {}: scoring: {e:?}", job.id, item.0);
-                return fail_item(state, job.id, item, "the answer could not be scored").await;
+                return fail_item(state, job.id, item, &FailureKind::Score.reason(&format!("{e:?}"))).await;
             }
         }
         if !running(state, job.id).await? {
