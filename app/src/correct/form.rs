@@ -48,6 +48,13 @@ pub fn CorrectionForm(
     let editor = NodeRef::<Textarea>::new();
     let note_ref = NodeRef::<Textarea>::new();
     let timer = keys::TaskTimer::start();
+    // Effects run in the browser only (never while rendering on the server).
+    Effect::new(move |_| keys::new_item_in_view());
+    Effect::new(move |_| {
+        if skipping.get() {
+            keys::reveal(".review .skip-menu");
+        }
+    });
 
     // The preview follows the draft 300 ms after typing stops, rendered by the server's sanitiser.
     let preview_src = RwSignal::new(draft.get_untracked());
