@@ -83,7 +83,7 @@ async fn home_offers_comparing_or_correcting_by_the_dataset_kind() {
         home[at..].split("</a>").next().unwrap_or_default().to_string()
     };
     assert!(button("/review/pairs").contains("开始比较"), "{}", button("/review/pairs"));
-    assert!(button("/correct/qa").contains("开始校正"), "{}", button("/correct/qa"));
+    assert!(button("/correct/qa").contains("开始纠错"), "{}", button("/correct/qa"));
 }
 
 #[tokio::test]
@@ -121,4 +121,26 @@ async fn the_outcomes_chart_names_votes_in_words_not_codes() {
     let chart = &chart[..chart.find("</figure>").or_else(|| chart.find("</section>")).unwrap_or(chart.len())];
     assert!(chart.contains("一方更好（明显更好）") && chart.contains("都不好"), "{chart}");
     assert!(!chart.contains("decisive") && !chart.contains("both_bad"), "{chart}");
+}
+
+#[tokio::test]
+async fn forms_and_lists_name_choices_in_words_keeping_codes_as_values() {
+    let app = TestApp::new().await;
+    let admin = app.signed_in("admin", Role::Admin).await;
+    app.import(&admin, "d", &common::pairs(1)).await;
+    let page = app.get("/admin/datasets/d", Some(&admin)).await.body;
+    for (code, words) in [
+        ("strict", "过半数"),
+        ("plurality", "相对多数"),
+        ("leave-out", "不导出"),
+        ("redact", "脱敏后导出"),
+        ("votes", "投票"),
+        ("strong_or_both_bad", "选“好得多”或“都不好”时"),
+    ] {
+        assert!(page.contains(&format!("value=\"{code}\"")), "{code} stays the value");
+        assert!(page.contains(words), "{code} is shown as {words}");
+        assert!(!page.contains(&format!(">{code}<")), "{code} is not shown as a code");
+    }
+    let list = app.get("/admin", Some(&admin)).await.body;
+    assert!(list.contains("比较") && !list.contains(">compare<"), "{list}");
 }

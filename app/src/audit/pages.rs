@@ -346,7 +346,8 @@ pub fn AgreementPage() -> impl IntoView {
 #[component]
 fn AgreementView(r: AgreementReport) -> impl IntoView {
     let i18n = use_i18n();
-    let t = i18n.t().audit;
+    let catalog = i18n.t();
+    let t = catalog.audit;
     let u = t.undefined;
     let majority_rows: Vec<(String, Share)> =
         r.reviewers.iter().map(|s| (s.reviewer.clone(), s.with_majority)).collect();
@@ -443,9 +444,9 @@ fn AgreementView(r: AgreementReport) -> impl IntoView {
                                 <tr class="model-disagreement" data-item=d.item>
                                     <td><A href=format!("/admin/items/{}", d.item)>{d.item}</A></td>
                                     <td>{d.question}</td>
-                                    <td>{format!("answer {}", d.model_pick)}</td>
-                                    <td>{d.majority_pick.to_string()} " ("
-                                        {d.votes.iter().map(|(v, n)| format!("{v} ×{n}")).collect::<Vec<_>>().join(", ")} ")"</td>
+                                    <td>{format!("{} {}", catalog.compare_answer, d.model_pick)}</td>
+                                    <td>{catalog.audit_verdict(&d.majority_pick)} " ("
+                                        {d.votes.iter().map(|(v, n)| format!("{} ×{n}", catalog.audit_verdict(v))).collect::<Vec<_>>().join(", ")} ")"</td>
                                     <td>{d.scores.iter().map(|(p, s)| format!("{p}: {s:.3}")).collect::<Vec<_>>().join(" · ")}</td>
                                 </tr>
                             }).collect_view()}

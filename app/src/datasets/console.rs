@@ -54,7 +54,7 @@ pub fn AdminPage() -> impl IntoView {
                                     {list.into_iter().map(|d| view! {
                                         <tr>
                                             <td><A href=format!("/admin/datasets/{}", d.name)>{d.name.clone()}</A></td>
-                                            <td class="muted">{d.kind.clone()}</td>
+                                            <td class="muted">{d.kind.parse::<DatasetKind>().map(|k| t().kind_name(k).to_string()).unwrap_or_else(|_| d.kind.clone())}</td>
                                             <td>{d.items} " " {move || i18n.t().home_items}</td>
                                         </tr>
                                     }).collect_view()}
@@ -271,7 +271,7 @@ fn SettingsForm(dataset: String, config: DatasetConfig) -> impl IntoView {
                         if let Ok(r) = event_target_value(&e).parse() { rationale.set(r) }
                     }>
                         {RationaleRule::ALL.iter().map(|r| view! {
-                            <option value=r.as_str() selected=rationale.get_untracked() == *r>{r.as_str()}</option>
+                            <option value=r.as_str() selected=rationale.get_untracked() == *r>{move || t().choices.rationale(*r)}</option>
                         }).collect_view()}
                     </select>
                 </label>

@@ -6,7 +6,7 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-mod admin;
+pub mod admin;
 mod audit;
 mod browse;
 mod en;
@@ -325,6 +325,20 @@ impl Catalog {
         match strength.parse::<crate::review::judgment::Strength>() {
             Ok(s) => format!("{name}（{}）", self.strength(s)),
             Err(_) => name.to_string(),
+        }
+    }
+
+    /// An audit verdict (what a reviewer or the majority picked) in words.
+    pub fn audit_verdict(&self, v: &crate::audit::verdict::Verdict) -> String {
+        use crate::audit::verdict::Verdict::*;
+        use crate::correct::rules::Verdict as Correction;
+        match v {
+            Better(p) => format!("{} {p}", self.compare_answer),
+            Tie => self.vote_tie.into(),
+            BothBad => self.vote_both_bad.into(),
+            Accept => self.verdict(Correction::Accept).into(),
+            Edit => self.verdict(Correction::Edit).into(),
+            Reject => self.verdict(Correction::Reject).into(),
         }
     }
 

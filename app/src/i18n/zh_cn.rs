@@ -19,7 +19,7 @@ pub const CATALOG: Catalog = Catalog {
     home_title: "我的数据集",
     home_no_datasets: "暂无数据集。请管理员导入数据。",
     home_start_review: "开始比较",
-    home_start_correcting: "开始校正",
+    home_start_correcting: "开始纠错",
     outcome_decisive: "一方更好",
     home_items: "条目",
     home_my_judgments: "我已完成",

@@ -105,4 +105,3 @@ pub fn reveal(selector: &str) {
     #[cfg(not(feature = "hydrate"))]
     let _ = selector; // the server renders; it never scrolls
 }
-
