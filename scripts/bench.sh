@@ -3,6 +3,8 @@
 #   scripts/bench.sh            both parts below
 #   scripts/bench.sh detectors  precision and recall of the sensitive-content detectors on the
 #                               labelled corpus (fixtures/flags/), with their throughput
+#   scripts/bench.sh markdown   rendering time of pathological markdown (deep lists and quotes,
+#                               emphasis runs, link-reference floods, a 1 MB table…), release build
 #   scripts/bench.sh scale      import of 351,600 synthetic QA pairs and 41,700 preference items
 #                               (ChiMed 2.0's sizes) and export of 41,700 voted items, each with
 #                               wall time and peak memory, next to SQLite's own bulk insert of the
@@ -61,6 +63,10 @@ fi
 
 if [ "$part" = serve ]; then
   exec bash scripts/bench_serve.sh "${2:-full}"
+fi
+
+if [ "$part" = all ] || [ "$part" = markdown ]; then
+  cargo run -q --release -p app --features ssr --example markdown_bench
 fi
 
 if [ "$part" = all ] || [ "$part" = detectors ]; then

@@ -457,7 +457,8 @@ async fn serve(data_dir: PathBuf, args: ServeArgs) -> CliResult {
     crate::spawn_import_recovery(pool);
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("binding {addr}: {e}"))?;
     say!("medpref listening on http://{addr} (data in {})", data_dir.display());
-    axum::serve(listener, app)
+    // The peer address reaches the sign-in throttle (per-client delays).
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

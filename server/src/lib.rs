@@ -7,6 +7,7 @@ macro_rules! say {
 }
 
 pub mod cli;
+pub mod csrf;
 pub mod demo;
 pub mod jobs;
 
@@ -136,7 +137,8 @@ pub async fn router(pool: SqlitePool, config: ServerConfig) -> Result<Router, sq
         .layer(axum::extract::DefaultBodyLimit::disable());
     Ok(Router::new()
         .route(app::generate::regenerate::PATH, axum::routing::post(app::generate::regenerate::regenerate))
-        .route(download::DATA_PATH, axum::routing::get(download::data).post(download::data))
+        // POST only: an export is recorded (and audited), and nothing changes on GET.
+        .route(download::DATA_PATH, axum::routing::post(download::data))
         .route(download::PART_PATH, axum::routing::get(download::part))
         .route(app::audit::download::PATH, axum::routing::get(app::audit::download::report))
         .nest_service("/pkg", bundle(&config.leptos_options))
@@ -146,6 +148,7 @@ pub async fn router(pool: SqlitePool, config: ServerConfig) -> Result<Router, sq
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .merge(uploads)
+        .layer(axum::middleware::from_fn(csrf::same_origin))
         .layer(sessions)
         .layer(fixed("x-content-type-options", "nosniff"))
         .layer(fixed("x-frame-options", "DENY"))

@@ -48,7 +48,7 @@ pub fn ExportPanel(dataset: String, kind: DatasetKind) -> impl IntoView {
     view! {
         <section class="card" id="exports">
             <h2>{move || t().export}</h2>
-            <form class="grid-form" method="get" action=super::DATA_PATH id="export-form">
+            <form class="grid-form" method="post" action=super::DATA_PATH id="export-form">
                 <input type="hidden" name="dataset" value=dataset.clone()/>
                 <label>{move || t().format}
                     <select name="format" id="export-format">
