@@ -5,6 +5,8 @@
 #                               labelled corpus (fixtures/flags/), with their throughput
 #   scripts/bench.sh markdown   rendering time of pathological markdown (deep lists and quotes,
 #                               emphasis runs, link-reference floods, a 1 MB table…), release build
+#   scripts/bench.sh signin     server memory under 512 anonymous sign-ins, 64 at a time, each
+#                               from its own loopback address; release build
 #   scripts/bench.sh scale      import of 351,600 synthetic QA pairs and 41,700 preference items
 #                               (ChiMed 2.0's sizes) and export of 41,700 voted items, each with
 #                               wall time and peak memory, next to SQLite's own bulk insert of the
@@ -67,6 +69,20 @@ fi
 
 if [ "$part" = all ] || [ "$part" = markdown ]; then
   cargo run -q --release -p app --features ssr --example markdown_bench
+fi
+
+if [ "$part" = signin ]; then
+  # 512 anonymous sign-ins, 64 at a time, from distinct loopback addresses (was: 9.05 GB).
+  cargo build -q --release -p server --bin medpref --example signin_bench
+  bin="$CARGO_TARGET_DIR/release/medpref"
+  work="$(mktemp -d)"
+  "$bin" --data-dir "$work" migrate > /dev/null
+  "$bin" --data-dir "$work" serve --addr 127.0.0.1:39230 > "$work/server.log" 2>&1 & server=$!
+  trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
+  for _ in $(seq 1 100); do curl -fs -o /dev/null -X POST http://127.0.0.1:39230/api/me && break; sleep 0.1; done
+  echo "== sign-in flood (release build; $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg))"
+  "$CARGO_TARGET_DIR/release/examples/signin_bench" http://127.0.0.1:39230 "$server" 512 64 "$(( $(nproc) > 4 ? 4 : $(nproc) ))"
+  exit 0
 fi
 
 if [ "$part" = all ] || [ "$part" = detectors ]; then

@@ -133,6 +133,18 @@ pub enum Command {
         #[arg(long)]
         dataset: String,
     },
+    /// Every judgment of a dataset as raw data (the same file as `POST /api/judgments_export`),
+    /// written to standard output.
+    Judgments {
+        #[arg(long)]
+        dataset: String,
+        /// `jsonl` or `csv`.
+        #[arg(long, default_value = "jsonl")]
+        format: app::audit::judgments::JudgmentsFormat,
+        /// `pseudonymous` (R1, R2, …) or `usernames`.
+        #[arg(long, default_value = "pseudonymous")]
+        names: app::audit::judgments::ReviewerNames,
+    },
     /// Batch generation jobs; a running server (`serve`) does the work.
     #[command(subcommand)]
     Job(crate::jobs::JobCommand),
@@ -321,6 +333,19 @@ pub async fn run(cli: Cli) -> CliResult {
             let pool = crate::open_store(&cli.data_dir).await?;
             let report = app::audit::ssr::agreement_of(&pool, dataset).await.map_err(|e| e.to_string())?;
             say!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(())
+        }
+        Command::Judgments { dataset, format, names } => {
+            let pool = crate::open_store(&cli.data_dir).await?;
+            let name = DatasetName::parse(dataset)?;
+            let record = app::store::datasets::by_name(&pool, &name).await?.ok_or(format!("no dataset `{name}`"))?;
+            let judgments =
+                app::audit::judgments::ssr::collect(&pool, record.id, names).await.map_err(|e| e.to_string())?;
+            let detail = serde_json::json!({ "dataset": record.name, "format": format, "names": names,
+                                             "judgments": judgments.len() });
+            app::store::audit::append(&pool, None, "judgments.export", "dataset", Some(record.id), detail).await?;
+            let text = app::audit::judgments::ssr::write(&judgments, format);
+            say!("{}", text.trim_end_matches('\n'));
             Ok(())
         }
         Command::Gold { dataset, item, answer } => {

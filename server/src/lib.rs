@@ -141,6 +141,7 @@ pub async fn router(pool: SqlitePool, config: ServerConfig) -> Result<Router, sq
         .route(download::DATA_PATH, axum::routing::post(download::data))
         .route(download::PART_PATH, axum::routing::get(download::part))
         .route(app::audit::download::PATH, axum::routing::get(app::audit::download::report))
+        .route(app::audit::judgments::PATH, axum::routing::post(app::audit::judgments::download::handler))
         .nest_service("/pkg", bundle(&config.leptos_options))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

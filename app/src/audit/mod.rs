@@ -3,6 +3,7 @@
 //! auditor and compared with the reviewers' decisions.
 #[cfg(feature = "ssr")]
 pub mod download;
+pub mod judgments;
 pub mod flags;
 mod pages;
 pub mod report;

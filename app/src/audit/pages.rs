@@ -336,7 +336,7 @@ pub fn AgreementPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match report.await {
                     Err(e) => load_failed(e),
-                    Ok(r) => view! { <AgreementView r=r/> }.into_any(),
+                    Ok(r) => view! { <AgreementView r=r/> <RawJudgmentsForm dataset=dataset()/> }.into_any(),
                 }
             })}
         </Transition>
@@ -457,3 +457,33 @@ fn AgreementView(r: AgreementReport) -> impl IntoView {
         </section>
     }
 }
+
+/// Downloads every judgment of the dataset as raw data (see `audit::judgments`).
+#[component]
+fn RawJudgmentsForm(dataset: String) -> impl IntoView {
+    use super::judgments::{JudgmentsFormat, PATH, ReviewerNames};
+    let i18n = use_i18n();
+    let t = move || i18n.t().audit;
+    view! {
+        <section class="card" id="raw-judgments">
+            <h2>{move || t().raw_title}</h2>
+            <p class="muted">{move || t().raw_help}</p>
+            <form class="grid-form" method="post" action=PATH id="raw-judgments-form">
+                <input type="hidden" name="dataset" value=dataset/>
+                <label>{move || t().raw_format}
+                    <select name="format">
+                        {JudgmentsFormat::ALL.iter().map(|f| view! { <option value=f.as_str()>{f.as_str().to_uppercase()}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label>{move || t().raw_names}
+                    <select name="names">
+                        <option value=ReviewerNames::Pseudonymous.as_str()>{move || t().raw_pseudonymous}</option>
+                        <option value=ReviewerNames::Usernames.as_str()>{move || t().raw_usernames}</option>
+                    </select>
+                </label>
+                <button type="submit" class="primary" id="raw-judgments-button">{move || t().raw_download}</button>
+            </form>
+        </section>
+    }
+}
+
