@@ -81,7 +81,10 @@ if [ "$part" = signin ]; then
   trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
   for _ in $(seq 1 100); do curl -fs -o /dev/null -X POST http://127.0.0.1:39230/api/me && break; sleep 0.1; done
   echo "== sign-in flood (release build; $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg))"
-  "$CARGO_TARGET_DIR/release/examples/signin_bench" http://127.0.0.1:39230 "$server" 512 64 "$(( $(nproc) > 4 ? 4 : $(nproc) ))"
+  checks="$(( $(nproc) > 4 ? 4 : $(nproc) ))"
+  # Ordinary traffic first (was: 1.82 GB for 200 sign-ins 8 at a time), then the flood.
+  "$CARGO_TARGET_DIR/release/examples/signin_bench" http://127.0.0.1:39230 "$server" 200 8 "$checks"
+  "$CARGO_TARGET_DIR/release/examples/signin_bench" http://127.0.0.1:39230 "$server" 512 64 "$checks"
   exit 0
 fi
 

@@ -72,6 +72,8 @@ test("correct: keys typed the moment each of 30 items appears all land", async (
   const lines: any[] = await call(page, "my_corrections", "dataset=fastqa");
   expect(lines).toHaveLength(ITEMS);
   const added = lines.map((l) => (l.correction.correction.Edit.answer as string).match(/补充第(\d+)条。$/)?.[1]);
+  const missed = lines.filter((l, i) => added[i] === undefined).map((l) => (l.correction.correction.Edit.answer as string).slice(-60));
+  expect(missed, "answers without the sentence typed").toEqual([]);
   expect(added.map(Number).sort((a, b) => a - b)).toEqual([...Array(ITEMS).keys()]);
   for (const l of lines) expect(l.correction.reasons).toEqual(["incomplete"]);
 });

@@ -29,6 +29,9 @@ pub enum JobCommand {
         top_p: f32,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Generate nothing: give the selected items' unscored answers the reward model's score.
+        #[arg(long)]
+        score_only: bool,
     },
     /// A dataset's jobs with their progress.
     List {
@@ -68,8 +71,19 @@ pub async fn run(data_dir: &Path, command: JobCommand) -> crate::cli::CliResult 
     let pool = &pool;
     let action = |job, action| async move { ssr::apply(pool, None, job, action).await.map_err(|e| e.to_string()) };
     let job = match command {
-        JobCommand::Start { dataset, selection, k, n, pairing, max_new_tokens, temperature, top_p, seed } => {
-            let spec = JobSpec { selection, k, n, pairing, max_new_tokens, temperature, top_p, seed };
+        JobCommand::Start {
+            dataset,
+            selection,
+            k,
+            n,
+            pairing,
+            max_new_tokens,
+            temperature,
+            top_p,
+            seed,
+            score_only,
+        } => {
+            let spec = JobSpec { selection, k, n, pairing, max_new_tokens, temperature, top_p, seed, score_only };
             ssr::create(pool, None, dataset, &spec).await.map_err(|e| e.to_string())?
         }
         JobCommand::List { dataset } => {

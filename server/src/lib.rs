@@ -10,6 +10,7 @@ pub mod cli;
 pub mod csrf;
 pub mod demo;
 pub mod jobs;
+pub mod sessions;
 
 use app::auth::throttle::LoginThrottle;
 use app::state::AppState;
@@ -96,9 +97,33 @@ pub fn database_path(data_dir: &Path) -> PathBuf {
 }
 
 /// Opens the store in `data_dir`, creating the directory and database if needed.
+/// The directory is made private to its owner (0700) and the database file 0600 (SQLite gives
+/// its `-wal` and `-shm` files the same mode): they hold endpoint keys and session data.
 pub async fn open_store(data_dir: &Path) -> Result<SqlitePool, Box<dyn std::error::Error>> {
     std::fs::create_dir_all(data_dir).map_err(|e| format!("creating data directory {}: {e}", data_dir.display()))?;
     let path = database_path(data_dir);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let private = |p: &Path, mode: u32| {
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode))
+                .map_err(|e| format!("making {} private: {e}", p.display()))
+        };
+        private(data_dir, 0o700)?;
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(&path)
+            .map_err(|e| format!("creating {}: {e}", path.display()))?;
+        private(&path, 0o600)?;
+        for side in ["-wal", "-shm"] {
+            let file = data_dir.join(format!("{}{side}", path.file_name().unwrap_or_default().to_string_lossy()));
+            if file.exists() {
+                private(&file, 0o600)?;
+            }
+        }
+    }
     app::store::open(&path).await.map_err(|e| format!("opening {}: {e}", path.display()).into())
 }
 
@@ -106,7 +131,7 @@ pub async fn open_store(data_dir: &Path) -> Result<SqlitePool, Box<dyn std::erro
 pub async fn router(pool: SqlitePool, config: ServerConfig) -> Result<Router, sqlx::Error> {
     let session_store = SqliteStore::new(pool.clone());
     session_store.migrate().await?;
-    let sessions = SessionManagerLayer::new(session_store)
+    let sessions = SessionManagerLayer::new(sessions::HashedStore(session_store))
         .with_name("medpref_session")
         .with_http_only(true)
         .with_same_site(SameSite::Lax)

@@ -435,7 +435,11 @@ async fn every_judgment_can_be_downloaded_as_raw_data() {
     assert_eq!(j["item"], item);
     assert_eq!(j["reviewer"], "R1", "pseudonymous by default");
     assert_eq!(j["shown"], json!(shown));
-    assert_eq!((j["outcome"].clone(), j["better"].clone()), (json!("decisive"), json!(shown[0])), "A = the first shown");
+    assert_eq!(
+        (j["outcome"].clone(), j["better"].clone()),
+        (json!("decisive"), json!(shown[0])),
+        "A = the first shown"
+    );
     assert_eq!(j["strength"], "strong");
     assert_eq!(j["ratings"], json!([{ "answer": shown[0], "axis": "correctness", "value": 4 }]));
     assert_eq!(j["time_on_task_ms"], 5300);

@@ -353,3 +353,44 @@ async fn a_failed_item_says_why_in_the_job_list() {
     let page = app.get("/admin/datasets/d/generate", Some(&admin)).await.body;
     assert!(page.contains("模型未能作答") && page.contains("at most 2048"), "{page}");
 }
+
+/// The reward-model-vs-clinician report counted 1 of 40 judged items because imported answers
+/// were never scored: a score-only job scores them, and the report then covers every judged item.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_score_only_job_scores_imported_answers_for_the_model_vs_clinician_report() {
+    let folder = models();
+    let app = TestApp::with_models(folder.path()).await;
+    let admin = app.signed_in("admin", Role::Admin).await;
+    app.import(&admin, "d", &pairs(3)).await;
+    app.configure(&admin, "d", json!({ "overlap_target": 1, "settings": { "model": "tiny" } })).await;
+    let score_only = |mut s: Value| {
+        s["score_only"] = json!(true);
+        s
+    };
+    let start = |spec: Value| app.call_json("start_job", json!({ "dataset": "d", "spec": spec }), Some(&admin));
+    let res = start(score_only(spec("all", 1, "best_vs_original"))).await;
+    assert!(res.status == StatusCode::BAD_REQUEST && res.body.contains("reward model"), "{}", res.body);
+    app.configure(&admin, "d", json!({ "settings": { "model": "tiny", "reward_model": "judge" } })).await;
+    let doctor = app.signed_in("doctor", Role::Annotator).await;
+    for _ in 0..3 {
+        let q = app.queue(&doctor, "d").await;
+        let a = q["items"][0]["assignment"].as_i64().unwrap();
+        assert_eq!(app.judge(&doctor, a, common::vote("a")).await.status, StatusCode::OK);
+    }
+    let before = app.call("agreement", &[("dataset", "d")], Some(&admin)).await.json();
+    assert!(before["model"].is_null(), "nothing scored yet: {}", before["model"]);
+
+    let job = start(score_only(spec("all", 1, "best_vs_original"))).await.json();
+    let done = wait_for(&app, &admin, job["id"].as_i64().unwrap(), "done").await;
+    assert_eq!((done["done"].clone(), done["created"].clone()), (json!(3), json!(0)), "scores only, no new items");
+    let (scored, items): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM candidates WHERE score IS NOT NULL AND score_kind = 'reward_model'),
+                (SELECT COUNT(*) FROM items)",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!((scored, items), (6, 3), "every imported answer scored, no item added");
+    let after = app.call("agreement", &[("dataset", "d")], Some(&admin)).await.json();
+    assert_eq!(after["model"]["agree"]["n"], 3, "the report covers every judged item: {}", after["model"]);
+}

@@ -166,3 +166,32 @@ async fn requests_from_another_site_change_nothing() {
     let get = app.get("/api/export?dataset=d&format=trl-dpo", Some(&admin)).await;
     assert_eq!(get.status, StatusCode::METHOD_NOT_ALLOWED);
 }
+
+/// The database held raw session ids that worked as cookies, in files readable by everyone.
+#[tokio::test]
+async fn a_copy_of_the_database_hands_out_no_session_and_its_files_are_private() {
+    let app = TestApp::new().await;
+    let cookie = app.signed_in("admin", Role::Admin).await;
+    let id = cookie.trim_start_matches("medpref_session=").to_string();
+    let stored: Vec<String> = sqlx::query_scalar("SELECT id FROM tower_sessions").fetch_all(&app.pool).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_ne!(stored[0], id, "the id is stored hashed");
+    let forged = format!("medpref_session={}", stored[0]);
+    assert_eq!(app.call("me", &[], Some(&forged)).await.json(), serde_json::Value::Null, "the stored key is no cookie");
+    assert_eq!(app.call("me", &[], Some(&cookie)).await.json()["username"], "admin", "the real cookie works");
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let pool = server::open_store(&data).await.unwrap();
+        sqlx::query("CREATE TABLE t (x)").execute(&pool).await.unwrap();
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&data), 0o700);
+        for entry in std::fs::read_dir(&data).unwrap() {
+            let path = entry.unwrap().path();
+            assert_eq!(mode(&path), 0o600, "{}", path.display());
+        }
+    }
+}

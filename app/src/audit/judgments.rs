@@ -72,7 +72,8 @@ pub mod ssr {
         let mut ids: Vec<i64> = rows.iter().map(|r| r.user_id).collect();
         ids.sort_unstable();
         ids.dedup();
-        let pseudonym: BTreeMap<i64, String> = ids.iter().enumerate().map(|(n, id)| (*id, format!("R{}", n + 1))).collect();
+        let pseudonym: BTreeMap<i64, String> =
+            ids.iter().enumerate().map(|(n, id)| (*id, format!("R{}", n + 1))).collect();
         rows.into_iter()
             .map(|r: RawJudgmentRow| {
                 let ratings: Vec<(i64, String, i64)> = decode(&r.ratings)?;
@@ -88,7 +89,10 @@ pub mod ssr {
                     better: r.better,
                     ranks: decode(&r.ranks)?,
                     strength: r.strength,
-                    ratings: ratings.into_iter().map(|(answer, axis, value)| AxisRating { answer, axis, value }).collect(),
+                    ratings: ratings
+                        .into_iter()
+                        .map(|(answer, axis, value)| AxisRating { answer, axis, value })
+                        .collect(),
                     rationale: r.rationale.unwrap_or_default(),
                     time_on_task_ms: r.time_ms,
                     created_at: r.created_at,
@@ -101,10 +105,9 @@ pub mod ssr {
     /// The file's text.
     pub fn write(judgments: &[RawJudgment], format: JudgmentsFormat) -> String {
         match format {
-            JudgmentsFormat::Jsonl => judgments
-                .iter()
-                .map(|j| serde_json::to_string(j).expect("judgments serialise") + "\n")
-                .collect(),
+            JudgmentsFormat::Jsonl => {
+                judgments.iter().map(|j| serde_json::to_string(j).expect("judgments serialise") + "\n").collect()
+            }
             JudgmentsFormat::Csv => csv(judgments),
         }
     }
@@ -193,8 +196,15 @@ pub mod download {
             let detail = serde_json::json!({
                 "dataset": dataset.name, "format": params.format, "names": params.names, "judgments": judgments.len(),
             });
-            crate::store::audit::append(&state.pool, Some(user.id), "judgments.export", "dataset", Some(dataset.id), detail)
-                .await?;
+            crate::store::audit::append(
+                &state.pool,
+                Some(user.id),
+                "judgments.export",
+                "dataset",
+                Some(dataset.id),
+                detail,
+            )
+            .await?;
             Ok::<_, AppError>((dataset.name, ssr::write(&judgments, params.format)))
         };
         let (name, body) = match result.await {

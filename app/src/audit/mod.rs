@@ -3,8 +3,8 @@
 //! auditor and compared with the reviewers' decisions.
 #[cfg(feature = "ssr")]
 pub mod download;
-pub mod judgments;
 pub mod flags;
+pub mod judgments;
 mod pages;
 pub mod report;
 pub mod sample;

@@ -486,4 +486,3 @@ fn RawJudgmentsForm(dataset: String) -> impl IntoView {
         </section>
     }
 }
-

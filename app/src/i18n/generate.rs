@@ -39,6 +39,7 @@ pub struct GenerateText {
     pub progress: &'static str,
     pub created: &'static str,
     pub failed_items: &'static str,
+    pub score_only: &'static str,
     /// Why items failed, by `FailureKind`.
     pub failure_gone: &'static str,
     pub failure_model: &'static str,
@@ -117,6 +118,7 @@ pub static ZH_CN: GenerateText = GenerateText {
     progress: "进度",
     created: "新条目",
     failed_items: "失败",
+    score_only: "只评分：用奖励模型为尚无评分的回答打分，不生成新回答",
     failure_gone: "条目已被删除",
     failure_model: "模型未能作答",
     failure_score: "奖励模型未能评分",
@@ -185,6 +187,7 @@ pub static EN: GenerateText = GenerateText {
     progress: "Progress",
     created: "New items",
     failed_items: "Failed",
+    score_only: "Score only: give answers without a score the reward model's, generate nothing",
     failure_gone: "the item was deleted",
     failure_model: "the model gave no answer",
     failure_score: "the reward model could not score the answer",

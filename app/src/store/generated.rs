@@ -165,3 +165,22 @@ pub async fn derive(
     let origin = Origin { import_id: parent.import_id, derived_from: Some(parent.id), created_by };
     items::insert_batch(conn, parent.dataset, origin, &scanned).await
 }
+
+/// An item's answers that have no score yet: (candidate id, body).
+pub async fn unscored(conn: &mut SqliteConnection, item: ItemId) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT id, body FROM candidates WHERE item_id = ? AND score IS NULL ORDER BY position")
+        .bind(item.0)
+        .fetch_all(conn)
+        .await
+}
+
+/// Stores a score on an answer that had none (a score already there is kept).
+pub async fn set_score(conn: &mut SqliteConnection, candidate: i64, score: f64, kind: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE candidates SET score = ?, score_kind = ? WHERE id = ? AND score IS NULL")
+        .bind(score)
+        .bind(kind)
+        .bind(candidate)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

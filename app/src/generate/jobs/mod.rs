@@ -42,6 +42,11 @@ pub struct JobSpec {
     /// Answer i of item x is sampled with seed `seed + x * 1_000_003 + i`: a resumed job
     /// writes the same answers, and every answer's seed is stored with it.
     pub seed: u64,
+    /// Generate nothing: score the selected items' answers that have no score yet (imported
+    /// ones) with the dataset's reward model, so the reward-model-vs-clinician report covers
+    /// every judged item.
+    #[serde(default)]
+    pub score_only: bool,
 }
 
 pub const MAX_N: u32 = 16;
@@ -198,7 +203,11 @@ pub mod ssr {
         spec.check().map_err(AppError::Invalid)?;
         let record = crate::review::compare::ssr::dataset(&state.pool, dataset.clone()).await?;
         // Refuse at once what the runner would fail on: no model, or one not there.
-        super::super::regenerate::engine_for(&state, record.review_settings()?.model).await?;
+        let settings = record.review_settings()?;
+        if spec.score_only && settings.reward_model.is_none() {
+            return Err(AppError::Invalid("a score-only job needs the dataset's reward model".into()));
+        }
+        super::super::regenerate::engine_for(&state, settings.model).await?;
         let job = create(&state.pool, Some(user.id), dataset, &spec).await?;
         state.jobs.notify_one();
         Ok(job)

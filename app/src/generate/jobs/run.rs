@@ -109,6 +109,9 @@ async fn do_item(state: &AppState, job: &Job, item: ItemId) -> Result<(), String
         generated::parent(&mut conn, item).await.map_err(db)?
     };
     let Some(parent) = parent else { return fail_item(state, job.id, item, &FailureKind::Gone.reason("")).await };
+    if job.spec.score_only {
+        return score_item(state, job, item, &parent).await;
+    }
     let keeper = &job.keeper;
     let conversation = Conversation {
         system: parent.item.system.as_deref(),
@@ -147,6 +150,46 @@ async fn do_item(state: &AppState, job: &Job, item: ItemId) -> Result<(), String
     }
     let created = generated::derive(&mut tx, &parent, None, sets).await.map_err(db)?;
     if jobs::finish_item(&mut tx, job.id, item, created.len(), None).await.map_err(db)? {
+        tx.commit().await.map_err(db)?;
+    }
+    Ok(())
+}
+
+/// A score-only job's item: its answers without a score get the reward model's; nothing new
+/// is made. The scores and the item's "done" mark are written together.
+async fn score_item(state: &AppState, job: &Job, item: ItemId, parent: &generated::Parent) -> Result<(), String> {
+    let db = |e: sqlx::Error| e.to_string();
+    let keeper = &job.keeper;
+    let Some(reward) = keeper.reward_model.as_deref() else {
+        return fail_item(state, job.id, item, &FailureKind::Score.reason("the dataset has no reward model")).await;
+    };
+    let conversation = Conversation {
+        system: parent.item.system.as_deref(),
+        history: &parent.item.history,
+        question: &parent.item.question,
+    };
+    let prompt = keeper.template.render(&conversation);
+    let unscored = {
+        let mut conn = state.pool.acquire().await.map_err(db)?;
+        generated::unscored(&mut conn, item).await.map_err(db)?
+    };
+    let mut scores = Vec::with_capacity(unscored.len());
+    for (candidate, body) in unscored {
+        match crate::generate::score::by_reward_model(&state.models, reward, format!("{prompt}{body}")).await {
+            Ok(score) => scores.push((candidate, score)),
+            Err(e) => return fail_item(state, job.id, item, &FailureKind::Score.reason(&format!("{e:?}"))).await,
+        }
+    }
+    let mut tx = begin_write(&state.pool).await.map_err(db)?;
+    if jobs::state(&mut tx, job.id).await.map_err(db)?.as_deref() != Some("running") {
+        return Ok(());
+    }
+    for (candidate, score) in scores {
+        generated::set_score(&mut tx, candidate, score, crate::generate::reward::ScoreKind::RewardModel.as_str())
+            .await
+            .map_err(db)?;
+    }
+    if jobs::finish_item(&mut tx, job.id, item, 0, None).await.map_err(db)? {
         tx.commit().await.map_err(db)?;
     }
     Ok(())
