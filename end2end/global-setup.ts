@@ -42,6 +42,7 @@ export default async function globalSetup() {
     doctor9: ["annotator", "e2e-doctor9-password"],
     doctor10: ["annotator", "e2e-doctor10-password"],
     auditor1: ["auditor", "e2e-auditor1-password"],
+    fast1: ["annotator", "e2e-fast1-password-1"],
   };
   for (const [name, [role, password]] of Object.entries(accounts)) {
     medpref(dataDir, ["user", "add", "--role", role, name], password + "\n");
@@ -58,6 +59,20 @@ export default async function globalSetup() {
   medpref(dataDir, ["import", "--dataset", "best-of-4", "--format", "candidates", join(__dirname, "fixtures/best-of-4.jsonl")]);
   medpref(dataDir, ["import", "--dataset", "sft", "--format", "sharegpt", join(root, "fixtures/medicalgpt-medical-sft-1k-sharegpt.jsonl")]);
   medpref(dataDir, ["dataset", "configure", "--dataset", "sft", "--overlap", "1"]);
+  // Datasets one fast reviewer works through alone (keystrokes across many items).
+  medpref(dataDir, ["import", "--dataset", "fast", "--format", "cmd-reward", join(root, "fixtures/medicalgpt-reward-test-100.jsonl")]);
+  medpref(dataDir, ["dataset", "configure", "--dataset", "fast", "--overlap", "1"]);
+  medpref(dataDir, ["import", "--dataset", "fastqa", "--format", "sharegpt", join(root, "fixtures/medicalgpt-medical-sft-1k-sharegpt.jsonl")]);
+  medpref(dataDir, ["dataset", "configure", "--dataset", "fastqa", "--overlap", "1"]);
+  // Answers far longer than a screen, with rating axes: where the bar, the grid and the menu end up.
+  const long = (who: string, i: number) =>
+    Array.from({ length: 40 }, (_, p) => `${who}第${p + 1}段：头痛伴发热时应注意休息、补充水分，必要时就医。`).join("\n\n") + `（${i}）`;
+  const longFile = join(dataDir, "long.jsonl");
+  writeFileSync(longFile, [1, 2, 3, 4].map((i) => JSON.stringify({
+    question: `长回答问题${i}：头痛发热怎么办？`, response_chosen: long("甲", i), response_rejected: long("乙", i),
+  })).join("\n"));
+  medpref(dataDir, ["import", "--dataset", "long", "--format", "cmd-reward", longFile]);
+  medpref(dataDir, ["dataset", "configure", "--dataset", "long", "--overlap", "1", "--axes", "correctness,safety"]);
   // One pair with a phone number (found on import) and a name only a reviewer can spot.
   medpref(dataDir, ["import", "--dataset", "pii", "--format", "cmd-reward", join(__dirname, "fixtures/pii.jsonl")]);
   medpref(dataDir, ["dataset", "configure", "--dataset", "pii", "--overlap", "1"]);

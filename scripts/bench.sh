@@ -3,6 +3,10 @@
 #   scripts/bench.sh            both parts below
 #   scripts/bench.sh detectors  precision and recall of the sensitive-content detectors on the
 #                               labelled corpus (fixtures/flags/), with their throughput
+#   scripts/bench.sh markdown   rendering time of pathological markdown (deep lists and quotes,
+#                               emphasis runs, link-reference floods, a 1 MB table…), release build
+#   scripts/bench.sh signin     server memory under 512 anonymous sign-ins, 64 at a time, each
+#                               from its own loopback address; release build
 #   scripts/bench.sh scale      import of 351,600 synthetic QA pairs and 41,700 preference items
 #                               (ChiMed 2.0's sizes) and export of 41,700 voted items, each with
 #                               wall time and peak memory, next to SQLite's own bulk insert of the
@@ -61,6 +65,27 @@ fi
 
 if [ "$part" = serve ]; then
   exec bash scripts/bench_serve.sh "${2:-full}"
+fi
+
+if [ "$part" = all ] || [ "$part" = markdown ]; then
+  cargo run -q --release -p app --features ssr --example markdown_bench
+fi
+
+if [ "$part" = signin ]; then
+  # 512 anonymous sign-ins, 64 at a time, from distinct loopback addresses (was: 9.05 GB).
+  cargo build -q --release -p server --bin medpref --example signin_bench
+  bin="$CARGO_TARGET_DIR/release/medpref"
+  work="$(mktemp -d)"
+  "$bin" --data-dir "$work" migrate > /dev/null
+  "$bin" --data-dir "$work" serve --addr 127.0.0.1:39230 > "$work/server.log" 2>&1 & server=$!
+  trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
+  for _ in $(seq 1 100); do curl -fs -o /dev/null -X POST http://127.0.0.1:39230/api/me && break; sleep 0.1; done
+  echo "== sign-in flood (release build; $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg))"
+  checks="$(( $(nproc) > 4 ? 4 : $(nproc) ))"
+  # Ordinary traffic first (was: 1.82 GB for 200 sign-ins 8 at a time), then the flood.
+  "$CARGO_TARGET_DIR/release/examples/signin_bench" http://127.0.0.1:39230 "$server" 200 8 "$checks"
+  "$CARGO_TARGET_DIR/release/examples/signin_bench" http://127.0.0.1:39230 "$server" 512 64 "$checks"
+  exit 0
 fi
 
 if [ "$part" = all ] || [ "$part" = detectors ]; then

@@ -20,6 +20,9 @@ pub enum AppError {
     InvalidCredentials,
     #[error("too many failed sign-ins; try again in a few minutes")]
     TooManyAttempts,
+    /// Too many requests of this kind at once (sign-ins): try again shortly.
+    #[error("the server is busy; try again in a moment")]
+    Busy,
     #[error("not found")]
     NotFound,
     /// The request was understood but its content is not acceptable; the text names the problem.
@@ -74,6 +77,7 @@ impl AppError {
             AppError::Forbidden => 403,
             AppError::InvalidCredentials => 401,
             AppError::TooManyAttempts => 429,
+            AppError::Busy => 503,
             AppError::NotFound => 404,
             AppError::Invalid(_)
             | AppError::Import(_)

@@ -46,5 +46,5 @@ test("correct an answer with reasons, see the diff, submit; it reaches the SFT a
   const [pair] = pairs.content.trim().split("\n").map((l: string) => JSON.parse(l));
   expect(pair.chosen).toContain("如症状加重，请及时就医。");
   expect(pair.chosen.startsWith(pair.rejected.trim().slice(0, 10))).toBe(true);
-  expect(pairs.summary.left_out).toEqual({ style_only: 0, not_corrected: 1, flagged: 0, unsafe: 0, gold: 0 });
+  expect(pairs.summary.left_out).toMatchObject({ style_only: 0, not_corrected: 1, disputed: 0, flagged: 0, unsafe: 0, gold: 0 });
 });

@@ -94,10 +94,16 @@ async fn prepare(dir: PathBuf, dataset: String, reviewers: usize, done: u32) -> 
         let pool = pool.clone();
         tasks.push(tokio::spawn(async move {
             let name = Username::parse(format!("rev{i}")).expect("valid name");
-            app::auth::accounts::create(&pool, &name, &NewPassword::parse(password(i)).expect("valid"), Role::Annotator)
-                .await
-                .map(|_| ())
-                .map_err(|e| format!("rev{i}: {e:?}"))
+            app::auth::accounts::create(
+                &pool,
+                None,
+                &name,
+                &NewPassword::parse(password(i)).expect("valid"),
+                Role::Annotator,
+            )
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("rev{i}: {e:?}"))
         }));
     }
     for t in tasks {

@@ -133,6 +133,18 @@ pub enum Command {
         #[arg(long)]
         dataset: String,
     },
+    /// Every judgment of a dataset as raw data (the same file as `POST /api/judgments_export`),
+    /// written to standard output.
+    Judgments {
+        #[arg(long)]
+        dataset: String,
+        /// `jsonl` or `csv`.
+        #[arg(long, default_value = "jsonl")]
+        format: app::audit::judgments::JudgmentsFormat,
+        /// `pseudonymous` (R1, R2, …) or `usernames`.
+        #[arg(long, default_value = "pseudonymous")]
+        names: app::audit::judgments::ReviewerNames,
+    },
     /// Batch generation jobs; a running server (`serve`) does the work.
     #[command(subcommand)]
     Job(crate::jobs::JobCommand),
@@ -235,11 +247,11 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::User(UserCommand::Add { role, specialties, name }) => {
             let pool = crate::open_store(&cli.data_dir).await?;
             let password = NewPassword::parse(read_password()?)?;
-            let id = app::auth::accounts::create(&pool, &name, &password, role).await?;
+            let id = app::auth::accounts::create(&pool, None, &name, &password, role).await?;
             if !specialties.is_empty() {
                 app::store::users::set_specialties(&pool, &name, &specialties, None).await?;
             }
-            println!("created {role} `{name}` (id {id})");
+            say!("created {role} `{name}` (id {id})");
             Ok(())
         }
         Command::User(UserCommand::Specialties { name, specialties }) => {
@@ -247,7 +259,7 @@ pub async fn run(cli: Cli) -> CliResult {
             if !app::store::users::set_specialties(&pool, &name, &specialties, None).await? {
                 return Err(format!("no user named `{name}`").into());
             }
-            println!("`{name}` specialties: {}", specialties.join(", "));
+            say!("`{name}` specialties: {}", specialties.join(", "));
             Ok(())
         }
         Command::Dataset(DatasetCommand::Configure {
@@ -313,14 +325,27 @@ pub async fn run(cli: Cli) -> CliResult {
             app::datasets::admin::ssr::configure(&pool, dataset.to_string(), &config, None)
                 .await
                 .map_err(|e| e.to_string())?;
-            println!("configured `{dataset}`");
+            say!("configured `{dataset}`");
             Ok(())
         }
         Command::Job(command) => crate::jobs::run(&cli.data_dir, command).await,
         Command::Agreement { dataset } => {
             let pool = crate::open_store(&cli.data_dir).await?;
             let report = app::audit::ssr::agreement_of(&pool, dataset).await.map_err(|e| e.to_string())?;
-            println!("{}", serde_json::to_string_pretty(&report)?);
+            say!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(())
+        }
+        Command::Judgments { dataset, format, names } => {
+            let pool = crate::open_store(&cli.data_dir).await?;
+            let name = DatasetName::parse(dataset)?;
+            let record = app::store::datasets::by_name(&pool, &name).await?.ok_or(format!("no dataset `{name}`"))?;
+            let judgments =
+                app::audit::judgments::ssr::collect(&pool, record.id, names).await.map_err(|e| e.to_string())?;
+            let detail = serde_json::json!({ "dataset": record.name, "format": format, "names": names,
+                                             "judgments": judgments.len() });
+            app::store::audit::append(&pool, None, "judgments.export", "dataset", Some(record.id), detail).await?;
+            let text = app::audit::judgments::ssr::write(&judgments, format);
+            say!("{}", text.trim_end_matches('\n'));
             Ok(())
         }
         Command::Gold { dataset, item, answer } => {
@@ -332,17 +357,18 @@ pub async fn run(cli: Cli) -> CliResult {
                     other => other.to_string(),
                 },
             )?;
-            println!("item {item}: gold {}", answer.map(|a| a.to_string()).unwrap_or_else(|| "removed".into()));
+            say!("item {item}: gold {}", answer.map(|a| a.to_string()).unwrap_or_else(|| "removed".into()));
             Ok(())
         }
         Command::Import { dataset, format, mapping, generator, on_error, rejects, file } => {
             let bytes = std::fs::read(&file).map_err(|e| format!("reading {}: {e}", file.display()))?;
             let pool = crate::open_store(&cli.data_dir).await?;
             let source = file.display().to_string();
-            let options = ImportOptions { format, mapping: mapping.as_ref(), generator: generator.as_deref(), on_error };
+            let options =
+                ImportOptions { format, mapping: mapping.as_ref(), generator: generator.as_deref(), on_error };
             match app::import::import(&pool, &dataset, &options, &source, &bytes, None).await {
                 Ok(summary) => {
-                    println!("{summary}");
+                    say!("{summary}");
                     if summary.quarantined > 0 {
                         let path = rejects.unwrap_or_else(|| {
                             let mut name = file.clone().into_os_string();
@@ -351,7 +377,11 @@ pub async fn run(cli: Cli) -> CliResult {
                         });
                         let text = app::import::rejects_file(&pool, summary.import).await?;
                         std::fs::write(&path, text).map_err(|e| format!("writing {}: {e}", path.display()))?;
-                        println!("the {} bad lines, with line numbers and reasons: {}", summary.quarantined, path.display());
+                        say!(
+                            "the {} bad lines, with line numbers and reasons: {}",
+                            summary.quarantined,
+                            path.display()
+                        );
                     }
                     Ok(())
                 }
@@ -377,11 +407,11 @@ pub async fn run(cli: Cli) -> CliResult {
             std::fs::rename(&tmp, &out)?;
             let manifest_path = sibling(&out, "manifest.json");
             std::fs::write(&manifest_path, serde_json::to_string_pretty(&manifest)? + "\n")?;
-            println!("{}\n→ {}\n→ {}", manifest.counts, out.display(), manifest_path.display());
+            say!("{}\n→ {}\n→ {}", manifest.counts, out.display(), manifest_path.display());
             if let Some(entry) = &manifest.dataset_info {
                 let path = out.parent().unwrap_or(std::path::Path::new(".")).join("dataset_info.json");
                 merge_dataset_info(&path, &manifest.dataset_info_name(), entry, out.file_name())?;
-                println!("→ {} (entry `{}`)", path.display(), manifest.dataset_info_name());
+                say!("→ {} (entry `{}`)", path.display(), manifest.dataset_info_name());
             }
             Ok(())
         }
@@ -392,17 +422,17 @@ pub async fn run(cli: Cli) -> CliResult {
                 app::error::AppError::NotFound => format!("no dataset named `{dataset}`"),
                 other => other.to_string(),
             })?;
-            println!("{} matching items", hits.total);
+            say!("{} matching items", hits.total);
             for h in &hits.items {
                 let snippet = |s: &app::items::Snippet| match s.hit.as_str() {
                     "" => s.before.clone(),
                     hit => format!("{}[{hit}]{}", s.before, s.after),
                 };
                 let answer = h.answer.as_ref().map(|a| format!("  answer: {}", snippet(a))).unwrap_or_default();
-                println!("#{}\t{}{answer}", h.id, snippet(&h.question));
+                say!("#{}\t{}{answer}", h.id, snippet(&h.question));
             }
             if let Some(next) = hits.next {
-                println!("next: --after {next}");
+                say!("next: --after {next}");
             }
             Ok(())
         }
@@ -418,7 +448,7 @@ pub async fn run(cli: Cli) -> CliResult {
                 let _ = out.write_all(piece.as_bytes()).and_then(|_| out.flush());
                 true
             })?;
-            println!();
+            say!("");
             let (prefill, decode) = answer.tokens.speed();
             eprintln!(
                 "{}: prompt {} tokens, {} new{}; prefill {prefill:.1} tokens/s, decode {} tokens/s; mean log-prob {}",
@@ -434,7 +464,7 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Demo => crate::demo::create(&cli.data_dir).await,
         Command::Migrate => {
             crate::open_store(&cli.data_dir).await?;
-            println!("{} is up to date", crate::database_path(&cli.data_dir).display());
+            say!("{} is up to date", crate::database_path(&cli.data_dir).display());
             Ok(())
         }
     }
@@ -451,8 +481,9 @@ async fn serve(data_dir: PathBuf, args: ServeArgs) -> CliResult {
     crate::spawn_render_missing(pool.clone());
     crate::spawn_import_recovery(pool);
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("binding {addr}: {e}"))?;
-    println!("medpref listening on http://{addr} (data in {})", data_dir.display());
-    axum::serve(listener, app)
+    say!("medpref listening on http://{addr} (data in {})", data_dir.display());
+    // The peer address reaches the sign-in throttle (per-client delays).
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -41,16 +41,16 @@ pub async fn create(data_dir: &Path) -> crate::cli::CliResult {
         let summary = app::import::import(&pool, &dataset, &format.into(), source, content, None)
             .await
             .map_err(|e| format!("{e:?}"))?;
-        println!("{summary}");
+        say!("{summary}");
     }
-    println!("demo accounts (passwords are shown only now):");
+    say!("demo accounts (passwords are shown only now):");
     for (name, role) in
         [("admin", Role::Admin), ("doctor1", Role::Annotator), ("doctor2", Role::Annotator), ("auditor", Role::Auditor)]
     {
         let password = random_password();
-        app::auth::accounts::create(&pool, &Username::parse(name)?, &NewPassword::parse(password.clone())?, role)
+        app::auth::accounts::create(&pool, None, &Username::parse(name)?, &NewPassword::parse(password.clone())?, role)
             .await?;
-        println!("  {name:<8} {role:<9} {password}");
+        say!("  {name:<8} {role:<9} {password}");
     }
     pool.close().await;
     Ok(())

@@ -29,6 +29,9 @@ pub enum JobCommand {
         top_p: f32,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Generate nothing: give the selected items' unscored answers the reward model's score.
+        #[arg(long)]
+        score_only: bool,
     },
     /// A dataset's jobs with their progress.
     List {
@@ -46,10 +49,10 @@ pub enum JobCommand {
     },
 }
 
-fn print(job: &JobView) {
-    let job = &job.status;
+fn print(view: &JobView) {
+    let job = &view.status;
     let failed = if job.failed > 0 { format!(", {} failed", job.failed) } else { String::new() };
-    println!(
+    say!(
         "job {}: {} — {}/{} items{failed}, {} new items{}",
         job.id,
         job.state,
@@ -58,6 +61,9 @@ fn print(job: &JobView) {
         job.created,
         job.error.as_deref().map(|e| format!(" ({e})")).unwrap_or_default()
     );
+    for failure in &view.failures {
+        say!("  {} items failed: {}", failure.items, failure.reason);
+    }
 }
 
 pub async fn run(data_dir: &Path, command: JobCommand) -> crate::cli::CliResult {
@@ -65,8 +71,19 @@ pub async fn run(data_dir: &Path, command: JobCommand) -> crate::cli::CliResult 
     let pool = &pool;
     let action = |job, action| async move { ssr::apply(pool, None, job, action).await.map_err(|e| e.to_string()) };
     let job = match command {
-        JobCommand::Start { dataset, selection, k, n, pairing, max_new_tokens, temperature, top_p, seed } => {
-            let spec = JobSpec { selection, k, n, pairing, max_new_tokens, temperature, top_p, seed };
+        JobCommand::Start {
+            dataset,
+            selection,
+            k,
+            n,
+            pairing,
+            max_new_tokens,
+            temperature,
+            top_p,
+            seed,
+            score_only,
+        } => {
+            let spec = JobSpec { selection, k, n, pairing, max_new_tokens, temperature, top_p, seed, score_only };
             ssr::create(pool, None, dataset, &spec).await.map_err(|e| e.to_string())?
         }
         JobCommand::List { dataset } => {

@@ -1,7 +1,16 @@
 //! The medpref server: the axum router around the Leptos app, and the command line.
+
+/// Prints a line of command output. A reader that stops early (`medpref job list | head`)
+/// closes the pipe: the command then ends quietly instead of panicking like `println!`.
+macro_rules! say {
+    ($($arg:tt)*) => { $crate::say_line(format_args!($($arg)*)) };
+}
+
 pub mod cli;
+pub mod csrf;
 pub mod demo;
 pub mod jobs;
+pub mod sessions;
 
 use app::auth::throttle::LoginThrottle;
 use app::state::AppState;
@@ -88,9 +97,33 @@ pub fn database_path(data_dir: &Path) -> PathBuf {
 }
 
 /// Opens the store in `data_dir`, creating the directory and database if needed.
+/// The directory is made private to its owner (0700) and the database file 0600 (SQLite gives
+/// its `-wal` and `-shm` files the same mode): they hold endpoint keys and session data.
 pub async fn open_store(data_dir: &Path) -> Result<SqlitePool, Box<dyn std::error::Error>> {
     std::fs::create_dir_all(data_dir).map_err(|e| format!("creating data directory {}: {e}", data_dir.display()))?;
     let path = database_path(data_dir);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let private = |p: &Path, mode: u32| {
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode))
+                .map_err(|e| format!("making {} private: {e}", p.display()))
+        };
+        private(data_dir, 0o700)?;
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(&path)
+            .map_err(|e| format!("creating {}: {e}", path.display()))?;
+        private(&path, 0o600)?;
+        for side in ["-wal", "-shm"] {
+            let file = data_dir.join(format!("{}{side}", path.file_name().unwrap_or_default().to_string_lossy()));
+            if file.exists() {
+                private(&file, 0o600)?;
+            }
+        }
+    }
     app::store::open(&path).await.map_err(|e| format!("opening {}: {e}", path.display()).into())
 }
 
@@ -98,7 +131,7 @@ pub async fn open_store(data_dir: &Path) -> Result<SqlitePool, Box<dyn std::erro
 pub async fn router(pool: SqlitePool, config: ServerConfig) -> Result<Router, sqlx::Error> {
     let session_store = SqliteStore::new(pool.clone());
     session_store.migrate().await?;
-    let sessions = SessionManagerLayer::new(session_store)
+    let sessions = SessionManagerLayer::new(sessions::HashedStore(session_store))
         .with_name("medpref_session")
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
@@ -129,9 +162,11 @@ pub async fn router(pool: SqlitePool, config: ServerConfig) -> Result<Router, sq
         .layer(axum::extract::DefaultBodyLimit::disable());
     Ok(Router::new()
         .route(app::generate::regenerate::PATH, axum::routing::post(app::generate::regenerate::regenerate))
-        .route(download::DATA_PATH, axum::routing::get(download::data).post(download::data))
+        // POST only: an export is recorded (and audited), and nothing changes on GET.
+        .route(download::DATA_PATH, axum::routing::post(download::data))
         .route(download::PART_PATH, axum::routing::get(download::part))
         .route(app::audit::download::PATH, axum::routing::get(app::audit::download::report))
+        .route(app::audit::judgments::PATH, axum::routing::post(app::audit::judgments::download::handler))
         .nest_service("/pkg", bundle(&config.leptos_options))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
@@ -139,6 +174,7 @@ pub async fn router(pool: SqlitePool, config: ServerConfig) -> Result<Router, sq
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .merge(uploads)
+        .layer(axum::middleware::from_fn(csrf::same_origin))
         .layer(sessions)
         .layer(fixed("x-content-type-options", "nosniff"))
         .layer(fixed("x-frame-options", "DENY"))
@@ -199,4 +235,17 @@ pub fn spawn_session_cleanup(pool: SqlitePool) {
             tracing::error!("session cleanup stopped: {e}");
         }
     });
+}
+
+#[doc(hidden)]
+pub fn say_line(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "{line}").and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write the output: {e}");
+        std::process::exit(1);
+    }
 }

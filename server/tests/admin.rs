@@ -159,6 +159,15 @@ async fn admins_manage_people_and_disabled_sessions_end_for_good() {
     assert_eq!(password.len(), 16);
     let li = app.login("li", &password).await;
     assert_eq!(app.call("me", &[], Some(&li)).await.json()["username"], "li");
+    // The audit log names the admin who created the account (not "the command line").
+    let creator: Option<String> = sqlx::query_scalar(
+        "SELECT u.username FROM audit_log l LEFT JOIN users u ON u.id = l.actor_id
+          WHERE l.action = 'user.create' AND l.entity_id = (SELECT id FROM users WHERE username = 'li')",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(creator.as_deref(), Some("admin"));
     let list = app.call("people", &[], Some(&admin)).await.json();
     let entry = list.as_array().unwrap().iter().find(|p| p["username"] == "li").unwrap().clone();
     assert_eq!(entry["specialties"], json!(["儿科"]));

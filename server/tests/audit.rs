@@ -386,3 +386,79 @@ async fn the_auditor_flags_blind_apart_from_the_team_and_the_report_compares_the
     assert!(csv.lines().any(|l| l.ends_with(",phone;hospital,phone;unsafe")), "{csv}");
     assert!(csv.lines().any(|l| l.ends_with(",unsafe,")), "{csv}");
 }
+
+/// Researchers get every judgment as raw data: answers in source terms, vote, strength,
+/// ratings, rationale, time on task, created/edited; reviewers pseudonymised by default.
+#[tokio::test]
+async fn every_judgment_can_be_downloaded_as_raw_data() {
+    let app = TestApp::new().await;
+    let admin = app.signed_in("admin", Role::Admin).await;
+    app.import(&admin, "d", &pairs(2)).await;
+    let settings = json!({ "axes": [{ "axis": "correctness", "required": false }] });
+    assert_eq!(app.configure(&admin, "d", json!({ "settings": settings })).await.status, StatusCode::OK);
+    let doctor = app.signed_in("doctor", Role::Annotator).await;
+    let q = app.queue(&doctor, "d").await;
+    let assignment = q["items"][0]["assignment"].as_i64().unwrap();
+    let judgment = json!({
+        "decision": { "Pairwise": { "vote": "a", "strength": "strong" } },
+        "ratings": [{ "answer": 0, "axis": "correctness", "value": 4 }],
+        "rationale": "=HYPERLINK(\"http://evil.example\",\"x\") 剂量错误", "time_on_task_ms": 5300,
+    });
+    assert_eq!(app.judge(&doctor, assignment, judgment).await.status, StatusCode::OK);
+    let (item, shown): (i64, String) = sqlx::query_as(
+        "SELECT a.item_id, (SELECT json_group_array(pos) FROM (SELECT c.position + 1 AS pos FROM json_each(a.presentation) p
+                 JOIN candidates c ON c.id = p.value ORDER BY p.key)) FROM assignments a WHERE a.id = ?",
+    )
+    .bind(assignment)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let shown: Vec<i64> = serde_json::from_str(&shown).unwrap();
+
+    let download = |form: &'static [(&'static str, &'static str)], cookie: &str| {
+        let (app, cookie) = (&app, cookie.to_string());
+        async move {
+            let body = form.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&");
+            let req = http::Request::post("/api/judgments_export")
+                .header(http::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(http::header::COOKIE, cookie)
+                .body(axum::body::Body::from(body))
+                .unwrap();
+            app.request(req).await
+        }
+    };
+    let res = download(&[("dataset", "d")], &admin).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let lines: Vec<Value> = res.body.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 1);
+    let j = &lines[0];
+    assert_eq!(j["item"], item);
+    assert_eq!(j["reviewer"], "R1", "pseudonymous by default");
+    assert_eq!(j["shown"], json!(shown));
+    assert_eq!(
+        (j["outcome"].clone(), j["better"].clone()),
+        (json!("decisive"), json!(shown[0])),
+        "A = the first shown"
+    );
+    assert_eq!(j["strength"], "strong");
+    assert_eq!(j["ratings"], json!([{ "answer": shown[0], "axis": "correctness", "value": 4 }]));
+    assert_eq!(j["time_on_task_ms"], 5300);
+    assert!(j["rationale"].as_str().unwrap().ends_with("剂量错误"));
+    assert!(j["created_at"].is_string() && j["updated_at"].is_string() && j["source_line"].is_number());
+
+    let csv = download(&[("dataset", "d"), ("format", "csv"), ("names", "usernames")], &admin).await.body;
+    let row = csv.lines().nth(1).expect("one row");
+    assert!(row.contains(",doctor,") && row.contains("\"'=HYPERLINK("), "a formula is written as text: {row}");
+    // Auditors may, reviewers may not; an unknown option is refused; the download is logged.
+    let auditor = app.signed_in("auditor", Role::Auditor).await;
+    assert_eq!(download(&[("dataset", "d")], &auditor).await.status, StatusCode::OK);
+    assert_eq!(download(&[("dataset", "d")], &doctor).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(download(&[("dataset", "d"), ("nmaes", "usernames")], &admin).await.status, StatusCode::BAD_REQUEST);
+    let logged: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'judgments.export'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(logged, 3);
+    let page = app.get("/audit/datasets/d", Some(&auditor)).await.body;
+    assert!(page.contains("id=\"raw-judgments-form\"") && page.contains("化名（R1、R2…）"), "{page}");
+}

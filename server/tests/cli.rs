@@ -78,6 +78,28 @@ fn items_are_searched_as_in_the_browser() {
 }
 
 #[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    // `medpref items … | head -1`: the reader goes away before the listing is written.
+    let dir = tempfile::tempdir().unwrap();
+    medpref(dir.path(), &["import", "--dataset", "r", "--format", "cmd-reward", SAMPLE], None);
+    {
+        let args = ["items", "--dataset", "r"];
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = Command::new(BIN)
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(args)
+            .stdout(writer)
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success() && !stderr.contains("panicked"), "{args:?}: {:?} {stderr}", out.status);
+    }
+}
+
+#[test]
 fn export_prints_what_it_wrote_and_left_out() {
     let dir = tempfile::tempdir().unwrap();
     medpref(dir.path(), &["import", "--dataset", "r", "--format", "cmd-reward", SAMPLE], None);

@@ -196,7 +196,9 @@ async fn decisions_become_sft_records_and_preference_pairs() {
     );
     assert_eq!(
         pairs["summary"]["left_out"],
-        json!({ "style_only": 1, "not_corrected": 2, "flagged": 0, "unsafe": 0, "gold": 0 })
+        json!({
+            "style_only": 1, "not_corrected": 2, "unjudged": 0, "disputed": 0, "flagged": 0, "unsafe": 0, "gold": 0
+        })
     );
     assert_eq!(export("trl-dpo", "votes").await["summary"]["written"], 0, "votes give no pairs in a correct dataset");
 }
@@ -239,6 +241,65 @@ async fn disagreement_goes_to_adjudication_and_the_final_version_is_exported() {
     assert!(app.call("disputes", &[("dataset", "qa")], Some(&admin)).await.json().as_array().unwrap().is_empty());
     let sft = app.export(&[("dataset", "qa"), ("format", "sft-sharegpt")], &admin).await;
     assert_eq!(lines(sft["content"].as_str().unwrap())[0]["conversations"][1]["value"], "病毒性感冒不需要抗生素。");
+}
+
+#[tokio::test]
+async fn a_correction_keeps_its_time_on_task() {
+    let app = TestApp::new().await;
+    let admin = app.signed_in("admin", Role::Admin).await;
+    import(&app, &admin, "qa", "chatmed", QA).await;
+    let doctor = app.signed_in("doctor", Role::Annotator).await;
+    let timed = json!({ "correction": "Accept", "time_on_task_ms": 4200 });
+    assert_eq!(decide(&app, &doctor, "qa", timed).await.status, StatusCode::OK);
+    let mine = app.call("my_corrections", &[("dataset", "qa")], Some(&doctor)).await.json();
+    assert_eq!(mine[0]["correction"]["time_on_task_ms"], 4200, "{mine}");
+}
+
+#[tokio::test]
+async fn pairs_from_corrections_follow_the_final_version_rule() {
+    let app = TestApp::new().await;
+    let admin = app.signed_in("admin", Role::Admin).await;
+    let qa = r#"{"query":"感冒发烧吃什么药？","response":"吃抗生素。"}
+{"query":"头痛怎么办？","response":"吃止痛药。"}
+{"query":"高血压能停药吗？","response":"血压正常就可以停。"}"#;
+    import(&app, &admin, "qa", "chatmed", qa).await;
+    app.configure(&admin, "qa", json!({ "overlap_target": 2 })).await;
+    let a = app.signed_in("a", Role::Annotator).await;
+    let b = app.signed_in("b", Role::Annotator).await;
+    // Item 1: a edits, b accepts; the admin adjudicates "accept": no pair may come from a's edit.
+    // Item 2: a and b make the same edit: one pair, not two.
+    // Item 3: a edits, b rejects, nobody adjudicates: disputed, no pair.
+    let same = "头痛持续或伴发热请就医，不要自行长期服用止痛药。";
+    let cases = [
+        (edit("病毒性感冒不需要抗生素。", &["factual_error"]), json!({ "correction": "Accept" })),
+        (edit(same, &["unsafe_advice"]), edit(same, &["unsafe_advice"])),
+        (
+            edit("不可自行停药，请遵医嘱。", &["unsafe_advice"]),
+            json!({ "correction": "Reject", "reasons": ["unsafe_advice"] }),
+        ),
+    ];
+    for (for_a, for_b) in cases {
+        assert_eq!(decide(&app, &a, "qa", for_a).await.status, StatusCode::OK);
+        assert_eq!(decide(&app, &b, "qa", for_b).await.status, StatusCode::OK);
+    }
+    let disputes = app.call("disputes", &[("dataset", "qa")], Some(&admin)).await.json();
+    let first = disputes.as_array().unwrap().iter().find(|d| d["question"] == "感冒发烧吃什么药？");
+    let item = first.expect("item 1 is disputed")["item"].as_i64().unwrap();
+    let res =
+        app.call_json("adjudicate", json!({ "dataset": "qa", "item": item, "decision": "Accept" }), Some(&admin)).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+
+    let pairs = app.export(&[("dataset", "qa"), ("format", "trl-dpo"), ("source", "corrections")], &admin).await;
+    assert_eq!(
+        lines(pairs["content"].as_str().unwrap()),
+        vec![json!({ "prompt": "头痛怎么办？", "chosen": same, "rejected": "吃止痛药。" })]
+    );
+    assert_eq!(
+        pairs["summary"]["left_out"],
+        json!({
+            "style_only": 0, "not_corrected": 1, "unjudged": 0, "disputed": 1, "flagged": 0, "unsafe": 0, "gold": 0
+        })
+    );
 }
 
 #[tokio::test]

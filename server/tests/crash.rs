@@ -96,7 +96,7 @@ async fn every_acknowledged_vote_survives_sigkill_under_load() {
         for i in 0..REVIEWERS {
             let name = Username::parse(format!("r{i}")).unwrap();
             let password = NewPassword::parse(format!("pw-r{i}-0123456789")).unwrap();
-            app::auth::accounts::create(&pool, &name, &password, Role::Annotator).await.unwrap();
+            app::auth::accounts::create(&pool, None, &name, &password, Role::Annotator).await.unwrap();
         }
         pool.close().await;
     }

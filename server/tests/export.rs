@@ -176,6 +176,12 @@ async fn the_policy_decides_what_is_written_and_the_manifest_says_so() {
     assert!(bad.body.contains("min_agreement must be between 0 and 1"), "{}", bad.body);
     let typo = app.call("export", &[("dataset", "d"), ("format", "trl-dpo"), ("rule", "most")], Some(&admin)).await;
     assert_eq!(typo.status, StatusCode::BAD_REQUEST);
+    // An option the export does not know (a misspelt `min_agreement`) is refused by name,
+    // not ignored: the admin would otherwise get an export without the filter they asked for.
+    let unknown =
+        app.call("export", &[("dataset", "d"), ("format", "trl-dpo"), ("min_agrement", "0.8")], Some(&admin)).await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    assert!(unknown.body.contains("unknown export option `min_agrement`"), "{}", unknown.body);
     assert_eq!(
         app.call("export", &[("dataset", "d"), ("format", "trl-dpo")], Some(&doctors[0])).await.status,
         StatusCode::FORBIDDEN

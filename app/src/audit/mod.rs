@@ -4,6 +4,7 @@
 #[cfg(feature = "ssr")]
 pub mod download;
 pub mod flags;
+pub mod judgments;
 mod pages;
 pub mod report;
 pub mod sample;

@@ -336,7 +336,7 @@ pub fn AgreementPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match report.await {
                     Err(e) => load_failed(e),
-                    Ok(r) => view! { <AgreementView r=r/> }.into_any(),
+                    Ok(r) => view! { <AgreementView r=r/> <RawJudgmentsForm dataset=dataset()/> }.into_any(),
                 }
             })}
         </Transition>
@@ -346,7 +346,8 @@ pub fn AgreementPage() -> impl IntoView {
 #[component]
 fn AgreementView(r: AgreementReport) -> impl IntoView {
     let i18n = use_i18n();
-    let t = i18n.t().audit;
+    let catalog = i18n.t();
+    let t = catalog.audit;
     let u = t.undefined;
     let majority_rows: Vec<(String, Share)> =
         r.reviewers.iter().map(|s| (s.reviewer.clone(), s.with_majority)).collect();
@@ -443,9 +444,9 @@ fn AgreementView(r: AgreementReport) -> impl IntoView {
                                 <tr class="model-disagreement" data-item=d.item>
                                     <td><A href=format!("/admin/items/{}", d.item)>{d.item}</A></td>
                                     <td>{d.question}</td>
-                                    <td>{format!("answer {}", d.model_pick)}</td>
-                                    <td>{d.majority_pick.to_string()} " ("
-                                        {d.votes.iter().map(|(v, n)| format!("{v} ×{n}")).collect::<Vec<_>>().join(", ")} ")"</td>
+                                    <td>{format!("{} {}", catalog.compare_answer, d.model_pick)}</td>
+                                    <td>{catalog.audit_verdict(&d.majority_pick)} " ("
+                                        {d.votes.iter().map(|(v, n)| format!("{} ×{n}", catalog.audit_verdict(v))).collect::<Vec<_>>().join(", ")} ")"</td>
                                     <td>{d.scores.iter().map(|(p, s)| format!("{p}: {s:.3}")).collect::<Vec<_>>().join(" · ")}</td>
                                 </tr>
                             }).collect_view()}
@@ -453,6 +454,35 @@ fn AgreementView(r: AgreementReport) -> impl IntoView {
                     </table>
                 }.into_any(),
             }}
+        </section>
+    }
+}
+
+/// Downloads every judgment of the dataset as raw data (see `audit::judgments`).
+#[component]
+fn RawJudgmentsForm(dataset: String) -> impl IntoView {
+    use super::judgments::{JudgmentsFormat, PATH, ReviewerNames};
+    let i18n = use_i18n();
+    let t = move || i18n.t().audit;
+    view! {
+        <section class="card" id="raw-judgments">
+            <h2>{move || t().raw_title}</h2>
+            <p class="muted">{move || t().raw_help}</p>
+            <form class="grid-form" method="post" action=PATH id="raw-judgments-form">
+                <input type="hidden" name="dataset" value=dataset/>
+                <label>{move || t().raw_format}
+                    <select name="format">
+                        {JudgmentsFormat::ALL.iter().map(|f| view! { <option value=f.as_str()>{f.as_str().to_uppercase()}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label>{move || t().raw_names}
+                    <select name="names">
+                        <option value=ReviewerNames::Pseudonymous.as_str()>{move || t().raw_pseudonymous}</option>
+                        <option value=ReviewerNames::Usernames.as_str()>{move || t().raw_usernames}</option>
+                    </select>
+                </label>
+                <button type="submit" class="primary" id="raw-judgments-button">{move || t().raw_download}</button>
+            </form>
         </section>
     }
 }

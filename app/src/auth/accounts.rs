@@ -10,8 +10,11 @@ pub enum CreateAccountError {
     Db(#[from] sqlx::Error),
 }
 
+/// Creates an account; `actor` is the admin who did it (`None`: the command line), as the
+/// audit log records it.
 pub async fn create(
     pool: &SqlitePool,
+    actor: Option<UserId>,
     username: &Username,
     password: &NewPassword,
     role: Role,
@@ -19,7 +22,7 @@ pub async fn create(
     let secret = password.expose().to_string();
     let phc =
         tokio::task::spawn_blocking(move || super::password::hash(&secret)).await.expect("hashing task does not panic");
-    crate::store::users::create(pool, username, &phc, role)
+    crate::store::users::create(pool, actor, username, &phc, role)
         .await?
         .ok_or_else(|| CreateAccountError::Taken(username.to_string()))
 }

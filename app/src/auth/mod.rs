@@ -20,28 +20,39 @@ use leptos::prelude::*;
 pub async fn login(username: String, password: String) -> Result<(), AppError> {
     crate::error::with_status(
         async {
+            use crate::auth::throttle::Refused;
             let state = crate::state::app_state()?;
-            if !state.throttle.allowed(&username) {
-                return Err(AppError::TooManyAttempts);
+            let refused = |r: Refused| match r {
+                Refused::Wait(_) => AppError::TooManyAttempts,
+                Refused::Busy => AppError::Busy,
+            };
+            let client = client_address();
+            // A name or password no account can have is refused before it is kept or hashed
+            // (five 16 MB names once held 276 MB in the throttle); the client still counts.
+            let possible =
+                crate::domain::Username::parse(username.clone()).is_ok() && password.len() <= MAX_PASSWORD_BYTES;
+            state.throttle.begin(possible.then_some(username.as_str()), client).map_err(refused)?;
+            if !possible {
+                return Err(AppError::InvalidCredentials);
             }
             let user = crate::store::users::by_username(&state.pool, &username).await?;
             let (phc, usable) = match &user {
                 Some(u) => (u.password_hash.clone(), !u.disabled),
                 None => (password::DUMMY_HASH.clone(), false),
             };
-            // argon2 takes tens of milliseconds of CPU: keep it off the async workers.
+            // argon2 takes tens of milliseconds of CPU and 19 MiB: a few at a time, off the
+            // async workers.
+            let slot = state.throttle.check_slot().await.map_err(refused)?;
             let ok = tokio::task::spawn_blocking(move || password::verify(&password, &phc))
                 .await
                 .map_err(|e| crate::error::internal("verify task", e))?;
+            drop(slot);
             match user {
                 Some(u) if ok && usable => {
-                    state.throttle.succeeded(&username);
+                    state.throttle.succeeded(&username, client);
                     session::sign_in(&session::session().await?, &u).await
                 }
-                _ => {
-                    state.throttle.failed(&username);
-                    Err(AppError::InvalidCredentials)
-                }
+                _ => Err(AppError::InvalidCredentials),
             }
         }
         .await,
@@ -66,4 +77,15 @@ pub type UserResource = Resource<Result<Option<CurrentUser>, AppError>>;
 
 pub fn use_user() -> UserResource {
     expect_context::<UserResource>()
+}
+
+/// Longer than any password an account can have (`NewPassword`: 256 characters).
+#[cfg(feature = "ssr")]
+const MAX_PASSWORD_BYTES: usize = 1024;
+
+/// The address the request came from (the TCP peer; behind a reverse proxy, the proxy).
+#[cfg(feature = "ssr")]
+fn client_address() -> Option<std::net::IpAddr> {
+    let parts = use_context::<http::request::Parts>()?;
+    parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip())
 }

@@ -48,6 +48,13 @@ pub fn CorrectionForm(
     let editor = NodeRef::<Textarea>::new();
     let note_ref = NodeRef::<Textarea>::new();
     let timer = keys::TaskTimer::start();
+    // Effects run in the browser only (never while rendering on the server).
+    Effect::new(move |_| keys::new_item_in_view());
+    Effect::new(move |_| {
+        if skipping.get() {
+            keys::reveal(".review .skip-menu");
+        }
+    });
 
     // The preview follows the draft 300 ms after typing stops, rendered by the server's sanitiser.
     let preview_src = RwSignal::new(draft.get_untracked());
@@ -71,12 +78,29 @@ pub fn CorrectionForm(
         verdict.set(Some(v));
         problem.set(None);
         if v == Verdict::Edit {
-            // The editor is shown by this very change; focus it once it is on screen.
-            request_animation_frame(move || {
-                if let Some(t) = editor.get_untracked() {
-                    let _ = t.focus();
+            // The editor is shown by this very change: focus it at once, so the keys typed next
+            // go into it (not to the page's shortcuts), with the caret after the answer; if it
+            // cannot take focus yet, on the next frame.
+            let focus = move || {
+                let Some(t) = editor.get_untracked() else { return false };
+                // Show it now rather than when the class binding next runs: a hidden field
+                // cannot take focus, and the keys typed meanwhile would be lost.
+                if let Ok(Some(box_)) = t.closest(".editor") {
+                    let _ = box_.class_list().remove_1("hidden");
                 }
-            });
+                let _ = t.focus();
+                let end = t.value().encode_utf16().count() as u32;
+                let _ = t.set_selection_range(end, end);
+                document().active_element().is_some_and(|a| {
+                    let el: &leptos::web_sys::Element = &t;
+                    a == *el
+                })
+            };
+            if !focus() {
+                request_animation_frame(move || {
+                    focus();
+                });
+            }
         }
     };
     let submit = move || {

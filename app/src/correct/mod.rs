@@ -92,7 +92,10 @@ pub async fn preview(markdown: String) -> Result<String, AppError> {
             if markdown.len() > rules::MAX_TEXT_BYTES {
                 return Err(AppError::Invalid("the text is limited to 1 MB".into()));
             }
-            Ok(crate::markdown::render(&markdown))
+            // Off the async threads, so a slow text never holds up other requests.
+            tokio::task::spawn_blocking(move || crate::markdown::render(&markdown))
+                .await
+                .map_err(|e| crate::error::internal("preview", e))
         }
         .await,
     )

@@ -7,7 +7,7 @@ use crate::i18n::{Catalog, use_i18n};
 use crate::review::compare::help::KeysHelp;
 use crate::review::compare::skip_item;
 use crate::review::judgment::SkipReason;
-use crate::review::session::{HistoryRow, HistoryTable, ProgressBar, QueueSession, after_save, load_failed};
+use crate::review::session::{HistoryRow, HistoryTable, ProgressBar, QueueData, QueueSession, after_save, load_failed};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
@@ -32,7 +32,7 @@ pub fn CorrectPage() -> impl IntoView {
     let i18n = use_i18n();
     let dataset = dataset_param();
     let session = QueueSession::new();
-    let queue = Resource::new(move || (dataset.get(), session.refresh.get()), |(d, _)| correct_queue(d));
+    let queue = QueueData::new(session, dataset, correct_queue);
     let submit = session.action(|a, input: CorrectionInput| async move { submit_correction(a, input).await.map(Some) });
     let skip = session.action(|a, reason: SkipReason| async move { skip_item(a, reason).await.map(|_| None) });
     let pending = Signal::derive(move || submit.pending().get() || skip.pending().get());
@@ -40,20 +40,20 @@ pub fn CorrectPage() -> impl IntoView {
     session.page_keys(move || format!("/correct/{}", dataset.get_untracked()), "correction", help_open, |_| false);
 
     let current = move || {
-        let q = queue.get()?.ok()?;
+        let q = queue.latest()?.ok()?;
         let f = session.finished.get();
         q.items.into_iter().find(|i| !f.contains(&i.assignment))
     };
-    let can_regenerate = move || queue.get().and_then(Result::ok).is_some_and(|q| q.can_regenerate);
+    let can_regenerate = move || queue.latest().and_then(Result::ok).is_some_and(|q| q.can_regenerate);
     view! {
         <KeysHelp open=help_open keys=|t| t.correct_keys/>
         <Transition fallback=move || view! { <p>{move || i18n.t().loading}</p> }>
             {move || Suspend::new(async move {
-                if let Err(e) = queue.await {
+                if let Err(e) = queue.first.await {
                     return load_failed(e);
                 }
-                let progress = move || queue.get().and_then(Result::ok).map(|q| (q.done, q.done + q.open)).unwrap_or_default();
-                let all_done = move || queue.get().and_then(Result::ok).is_some_and(|q| q.items.is_empty());
+                let progress = move || queue.latest().and_then(Result::ok).map(|q| (q.done, q.done + q.open)).unwrap_or_default();
+                let all_done = move || queue.latest().and_then(Result::ok).is_some_and(|q| q.items.is_empty());
                 let history = format!("/correct/{}/history", dataset.get_untracked());
                 view! {
                     <ProgressBar progress=Signal::derive(progress) history=history history_label=i18n.t().correct_history_title help=help_open/>

@@ -54,7 +54,7 @@ pub fn AdminPage() -> impl IntoView {
                                     {list.into_iter().map(|d| view! {
                                         <tr>
                                             <td><A href=format!("/admin/datasets/{}", d.name)>{d.name.clone()}</A></td>
-                                            <td class="muted">{d.kind.clone()}</td>
+                                            <td class="muted">{d.kind.parse::<DatasetKind>().map(|k| t().kind_name(k).to_string()).unwrap_or_else(|_| d.kind.clone())}</td>
                                             <td>{d.items} " " {move || i18n.t().home_items}</td>
                                         </tr>
                                     }).collect_view()}
@@ -132,6 +132,8 @@ pub fn DatasetPage() -> impl IntoView {
                         let none = i18n.t().admin.no_department;
                         let departments: Vec<(String, i64)> = o.departments.iter()
                             .map(|(d, n)| (if d.is_empty() { none.to_string() } else { d.clone() }, *n)).collect();
+                        let outcomes: Vec<(String, i64)> =
+                            o.outcomes.iter().map(|(code, n)| (i18n.t().outcome_label(code), *n)).collect();
                         let days: Vec<(String, i64)> = o.per_day.iter().rev().take(30).rev().cloned().collect();
                         view! {
                             <section class="card" id="overview" data-items=o.items data-decisions=decisions>
@@ -143,7 +145,7 @@ pub fn DatasetPage() -> impl IntoView {
                                 </p>
                                 <div class="charts">
                                     <BarChart title=t().chart_progress bars=progress id="chart-progress"/>
-                                    <BarChart title=t().chart_outcomes bars=o.outcomes.clone() id="chart-outcomes"/>
+                                    <BarChart title=t().chart_outcomes bars=outcomes id="chart-outcomes"/>
                                     <BarChart title=t().chart_departments bars=departments id="chart-departments"/>
                                     <BarChart title=t().chart_days bars=days id="chart-days"/>
                                     <BarChart title=t().chart_reviewers bars=o.reviewers.clone() id="chart-reviewers"/>
@@ -177,13 +179,13 @@ pub fn DatasetPage() -> impl IntoView {
         // The forms load once: a refresh of the figures must not reset what the admin is typing.
         <Await future=get_dataset_overview(dataset()) let:loaded>
             {match loaded.clone() {
-                Ok(o) => view! {
+                Ok(o) if o.can_manage => view! {
                     <UploadForm dataset=o.name.clone() kind=o.kind limit=o.upload_limit imports=o.imports.clone()
                         on_done=Callback::new(move |_| overview.refetch())/>
                     <crate::export::page::ExportPanel dataset=o.name.clone() kind=o.kind/>
                     <SettingsForm dataset=o.name.clone() config=o.config.clone()/>
                 }.into_any(),
-                Err(_) => ().into_any(),
+                _ => ().into_any(),
             }}
         </Await>
     }
@@ -269,7 +271,7 @@ fn SettingsForm(dataset: String, config: DatasetConfig) -> impl IntoView {
                         if let Ok(r) = event_target_value(&e).parse() { rationale.set(r) }
                     }>
                         {RationaleRule::ALL.iter().map(|r| view! {
-                            <option value=r.as_str() selected=rationale.get_untracked() == *r>{r.as_str()}</option>
+                            <option value=r.as_str() selected=rationale.get_untracked() == *r>{move || t().choices.rationale(*r)}</option>
                         }).collect_view()}
                     </select>
                 </label>

@@ -62,8 +62,12 @@ pub fn HomePage() -> impl IntoView {
                             view! {
                                 <ul class="datasets">
                                     {list.into_iter().map(|d| {
-                                        let page = if d.kind == "correct" { "correct" } else { "review" };
-                                        let href = format!("/{page}/{}", d.name);
+                                        let correct = d.kind == "correct";
+                                        let href = format!("/{}/{}", if correct { "correct" } else { "review" }, d.name);
+                                        let start = move || {
+                                            let t = i18n.t();
+                                            if correct { t.home_start_correcting } else { t.home_start_review }
+                                        };
                                         view! {
                                             <li>
                                                 <b>{d.name.clone()}</b>
@@ -71,8 +75,8 @@ pub fn HomePage() -> impl IntoView {
                                                     {d.items} " " {move || i18n.t().home_items} " · "
                                                     {move || i18n.t().home_my_judgments} " " {d.my_done}
                                                 </span>
-                                                <A href=href attr:class="button primary">{move || i18n.t().home_start_review}</A>
-                                                {(adjudicator && d.kind == "correct").then(|| view! {
+                                                <A href=href attr:class="button primary">{start}</A>
+                                                {(adjudicator && correct).then(|| view! {
                                                     <A href=format!("/adjudicate/{}", d.name) attr:class="button">
                                                         {move || i18n.t().adjudicate_link}
                                                     </A>

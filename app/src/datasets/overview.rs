@@ -41,6 +41,8 @@ pub struct DatasetOverview {
     pub imports: Vec<ImportEntry>,
     /// The largest file the browser may upload, in bytes.
     pub upload_limit: u64,
+    /// Whether the caller may change the dataset (admins): auditors get the figures only.
+    pub can_manage: bool,
 }
 
 /// A dataset's overview. Admins and auditors.
@@ -50,7 +52,7 @@ pub async fn get_dataset_overview(dataset: String) -> Result<DatasetOverview, Ap
         async {
             use crate::domain::Role;
             use crate::store::stats;
-            crate::auth::session::require(&[Role::Admin, Role::Auditor]).await?;
+            let user = crate::auth::session::require(&[Role::Admin, Role::Auditor]).await?;
             let state = crate::state::app_state()?;
             let pool = &state.pool;
             let name = crate::domain::DatasetName::parse(dataset).map_err(|_| AppError::NotFound)?;
@@ -76,6 +78,7 @@ pub async fn get_dataset_overview(dataset: String) -> Result<DatasetOverview, Ap
                 reviewers: stats::per_reviewer(pool, d.id).await?,
                 imports: stats::imports(pool, d.id).await?,
                 upload_limit: state.upload_limit as u64,
+                can_manage: user.role == Role::Admin,
             })
         }
         .await,

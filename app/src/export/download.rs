@@ -24,6 +24,9 @@ pub struct DownloadParams {
     pub format: ExportFormat,
     #[serde(flatten)]
     pub policy: ExportPolicy,
+    /// Whatever the policy did not take: refused by name rather than silently ignored.
+    #[serde(flatten)]
+    pub unknown: std::collections::BTreeMap<String, String>,
 }
 
 /// `attachment` with the name in ASCII and, for names in Chinese, RFC 5987's UTF-8 form.
@@ -55,6 +58,9 @@ pub async fn data(
         Ok(p) => p,
         Err(e) => return respond(AppError::Invalid(e.body_text())),
     };
+    if let Some(option) = params.unknown.keys().next() {
+        return respond(AppError::Invalid(format!("unknown export option `{option}`")));
+    }
     let Ok(name) = DatasetName::parse(params.dataset) else { return respond(AppError::NotFound) };
     let request = ExportRequest { format: params.format, policy: params.policy };
     let prepared = match prepare(&state.pool, &name, request, Some(user.id)).await {

@@ -18,8 +18,17 @@ fn formats_for(kind: DatasetKind) -> Vec<ExportFormat> {
     }
 }
 
-fn options<T: Copy + PartialEq + 'static>(all: &[T], selected: T, name: impl Fn(T) -> &'static str) -> impl IntoView {
-    all.iter().map(|&v| view! { <option value=name(v) selected=v == selected>{name(v)}</option> }).collect_view()
+/// A select's options: the code as the value, the reader's words as the text.
+fn options<T: Copy + PartialEq + Send + Sync + 'static>(
+    all: &[T],
+    selected: T,
+    code: impl Fn(T) -> &'static str,
+    label: impl Fn(&crate::i18n::admin::Choices, T) -> &'static str + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    all.iter()
+        .map(|&v| view! { <option value=code(v) selected=v == selected>{move || label(i18n.t().admin.choices, v)}</option> })
+        .collect_view()
 }
 
 #[component]
@@ -39,7 +48,7 @@ pub fn ExportPanel(dataset: String, kind: DatasetKind) -> impl IntoView {
     view! {
         <section class="card" id="exports">
             <h2>{move || t().export}</h2>
-            <form class="grid-form" method="get" action=super::DATA_PATH id="export-form">
+            <form class="grid-form" method="post" action=super::DATA_PATH id="export-form">
                 <input type="hidden" name="dataset" value=dataset.clone()/>
                 <label>{move || t().format}
                     <select name="format" id="export-format">
@@ -47,25 +56,25 @@ pub fn ExportPanel(dataset: String, kind: DatasetKind) -> impl IntoView {
                     </select>
                 </label>
                 <label>{move || t().pair_source}
-                    <select name="source">{options(PairSource::ALL, source, PairSource::as_str)}</select>
+                    <select name="source">{options(PairSource::ALL, source, PairSource::as_str, |c, v| c.source(v))}</select>
                 </label>
                 <label>{move || t().flagged}
-                    <select name="flagged">{options(FlagPolicy::ALL, defaults.flagged, FlagPolicy::as_str)}</select>
+                    <select name="flagged">{options(FlagPolicy::ALL, defaults.flagged, FlagPolicy::as_str, |c, v| c.flagged(v))}</select>
                 </label>
                 <label>{move || t().min_judgments}
                     <input name="min_judgments" type="number" min="1" max="50" value=defaults.min_judgments/>
                 </label>
                 <label>{move || t().rule}
-                    <select name="rule">{options(MajorityRule::ALL, defaults.rule, MajorityRule::as_str)}</select>
+                    <select name="rule">{options(MajorityRule::ALL, defaults.rule, MajorityRule::as_str, |c, v| c.rule(v))}</select>
                 </label>
                 <label>{move || t().min_agreement}
                     <input name="min_agreement" type="number" min="0" max="1" step="0.05" value=defaults.min_agreement/>
                 </label>
                 <label>{move || t().ties}
-                    <select name="ties">{options(TieRule::ALL, defaults.ties, TieRule::as_str)}</select>
+                    <select name="ties">{options(TieRule::ALL, defaults.ties, TieRule::as_str, |c, v| c.ties(v))}</select>
                 </label>
                 <label>{move || t().both_bad}
-                    <select name="both_bad">{options(BothBadRule::ALL, defaults.both_bad, BothBadRule::as_str)}</select>
+                    <select name="both_bad">{options(BothBadRule::ALL, defaults.both_bad, BothBadRule::as_str, |c, v| c.both_bad(v))}</select>
                 </label>
                 <label>{move || t().margins}
                     <span class="inline-inputs">

@@ -5,7 +5,7 @@ use super::gate::{Gate, final_refs};
 use super::{ExportFormat, LeftOut, Shape};
 use crate::correct::rules::{Correction, yields_preference_pair};
 use crate::flag::TextRef;
-use crate::store::corrections::{CorrectedItem, style_only};
+use crate::store::corrections::CorrectedItem;
 
 /// A line to write, and what the flags did to it.
 pub struct Written {
@@ -125,28 +125,33 @@ impl Writer {
         }
     }
 
-    /// A preference per correction that fixed more than wording: corrected ≻ original.
+    /// The preference a QA item's final version gives: corrected ≻ original, when the agreed
+    /// version (the adjudication, or the decision every reviewer made alike — the rule the SFT
+    /// export follows) is an edit that fixed more than wording. One pair per item, however many
+    /// reviewers made that edit; nothing while reviewers disagree.
     pub fn corrections(&self, item: &CorrectedItem, gate: &Gate, margin: f64) -> Vec<Record> {
+        let (question, answer) = match item.final_version() {
+            None if item.decisions.is_empty() => return vec![Record::Skip(LeftOut::Unjudged)],
+            None => return vec![Record::Skip(LeftOut::Disputed)],
+            Some(Correction::Edit { question, answer }) => (question, answer),
+            Some(Correction::Accept | Correction::Reject) => return vec![Record::Skip(LeftOut::NotCorrected)],
+        };
+        if !substantive(item) {
+            return vec![Record::Skip(LeftOut::StyleOnly)];
+        }
+        let (question_refs, answer_refs) = final_refs(item);
+        let asked = Text { refs: &question_refs, text: question.as_deref().unwrap_or(&item.question) };
+        let ask = Ask { system: item.system.as_deref(), history: &item.history, question: asked };
         let original_refs = [TextRef::Answer(item.original_id)];
         let original = Text { refs: &original_refs, text: &item.original };
-        let mut out = Vec::new();
-        for (d, &id) in item.decisions.iter().zip(&item.correction_ids) {
-            match &d.correction {
-                Correction::Edit { question, answer } if yields_preference_pair(d) => {
-                    let question_refs = [TextRef::CorrectedQuestion(id)];
-                    let asked = match question {
-                        Some(q) => Text { refs: &question_refs, text: q },
-                        None => Text { refs: &[TextRef::Question], text: &item.question },
-                    };
-                    let ask = Ask { system: item.system.as_deref(), history: &item.history, question: asked };
-                    let answer_refs = [TextRef::CorrectedAnswer(id)];
-                    let corrected = Text { refs: &answer_refs, text: answer };
-                    out.extend(self.pair(gate, ask, corrected, original, margin));
-                }
-                Correction::Edit { .. } if style_only(&d.reasons) => out.push(Record::Skip(LeftOut::StyleOnly)),
-                _ => out.push(Record::Skip(LeftOut::NotCorrected)),
-            }
-        }
-        out
+        self.pair(gate, ask, Text { refs: &answer_refs, text: &answer }, original, margin)
     }
+}
+
+/// Whether an item's agreed edit fixed more than wording: some reviewer who edited gave a
+/// reason beyond language and style (an adjudicator's own edit, with no reviewer's edit to
+/// go by, counts as substantive).
+fn substantive(item: &CorrectedItem) -> bool {
+    let mut edits = item.decisions.iter().filter(|d| matches!(d.correction, Correction::Edit { .. })).peekable();
+    edits.peek().is_none() || edits.any(yields_preference_pair)
 }

@@ -140,7 +140,7 @@ fn reasons(shape: Shape, kind: DatasetKind, source: PairSource) -> Vec<LeftOut> 
                 r.push(Mixed);
             }
             if corrections {
-                r.extend([StyleOnly, NotCorrected]);
+                r.extend([Unjudged, Disputed, StyleOnly, NotCorrected]);
             }
         }
     }

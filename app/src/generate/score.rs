@@ -22,9 +22,14 @@ pub async fn score(
     let Some(name) = reward_model else {
         return Ok(Score { value: answer.mean_logprob, kind: ScoreKind::MeanLogprob });
     };
-    let (models, name, text) = (models.clone(), name.to_string(), format!("{prompt}{}", answer.text));
-    let value = tokio::task::spawn_blocking(move || models.reward(&name)?.score(&text).map_err(ModelError::Failed))
-        .await
-        .map_err(|e| ModelError::Failed(e.to_string()))??;
+    let value = by_reward_model(models, name, format!("{prompt}{}", answer.text)).await?;
     Ok(Score { value: Some(value), kind: ScoreKind::RewardModel })
+}
+
+/// The reward model `name`'s score of a prompt followed by its answer, off the async threads.
+pub async fn by_reward_model(models: &Arc<Models>, name: &str, text: String) -> Result<f64, ModelError> {
+    let (models, name) = (models.clone(), name.to_string());
+    tokio::task::spawn_blocking(move || models.reward(&name)?.score(&text).map_err(ModelError::Failed))
+        .await
+        .map_err(|e| ModelError::Failed(e.to_string()))?
 }

@@ -85,7 +85,106 @@ pub struct AdminText {
     pub gold_accuracy: &'static str,
     pub admin_link: &'static str,
     kinds: [&'static str; 2],
+    /// Names of the export policy's and the review set-up's choices (the values stay codes).
+    pub choices: &'static Choices,
 }
+
+/// Words for the codes an admin picks from (export policy, rationale rule).
+pub struct Choices {
+    pub source_votes: &'static str,
+    pub source_corrections: &'static str,
+    pub source_all: &'static str,
+    pub leave_out: &'static str,
+    pub redact: &'static str,
+    pub rule_strict: &'static str,
+    pub rule_plurality: &'static str,
+    pub ties_desirable: &'static str,
+    pub both_bad_undesirable: &'static str,
+    pub rationale_never: &'static str,
+    pub rationale_strong: &'static str,
+    pub rationale_both_bad: &'static str,
+    pub rationale_strong_or_both_bad: &'static str,
+    pub rationale_always: &'static str,
+}
+
+impl Choices {
+    pub fn source(&self, s: crate::export::PairSource) -> &'static str {
+        use crate::export::PairSource::*;
+        match s {
+            Votes => self.source_votes,
+            Corrections => self.source_corrections,
+            All => self.source_all,
+        }
+    }
+    pub fn flagged(&self, p: crate::export::FlagPolicy) -> &'static str {
+        match p {
+            crate::export::FlagPolicy::LeaveOut => self.leave_out,
+            crate::export::FlagPolicy::Redact => self.redact,
+        }
+    }
+    pub fn rule(&self, r: crate::export::policy::MajorityRule) -> &'static str {
+        match r {
+            crate::export::policy::MajorityRule::Strict => self.rule_strict,
+            crate::export::policy::MajorityRule::Plurality => self.rule_plurality,
+        }
+    }
+    pub fn ties(&self, r: crate::export::policy::TieRule) -> &'static str {
+        match r {
+            crate::export::policy::TieRule::LeaveOut => self.leave_out,
+            crate::export::policy::TieRule::Desirable => self.ties_desirable,
+        }
+    }
+    pub fn both_bad(&self, r: crate::export::policy::BothBadRule) -> &'static str {
+        match r {
+            crate::export::policy::BothBadRule::Undesirable => self.both_bad_undesirable,
+            crate::export::policy::BothBadRule::LeaveOut => self.leave_out,
+        }
+    }
+    pub fn rationale(&self, r: crate::review::judgment::RationaleRule) -> &'static str {
+        use crate::review::judgment::RationaleRule::*;
+        match r {
+            Never => self.rationale_never,
+            Strong => self.rationale_strong,
+            BothBad => self.rationale_both_bad,
+            StrongOrBothBad => self.rationale_strong_or_both_bad,
+            Always => self.rationale_always,
+        }
+    }
+}
+
+static ZH_CHOICES: Choices = Choices {
+    source_votes: "投票",
+    source_corrections: "纠错",
+    source_all: "投票和纠错",
+    leave_out: "不导出",
+    redact: "脱敏后导出",
+    rule_strict: "过半数",
+    rule_plurality: "相对多数",
+    ties_desirable: "两个回答都算可取",
+    both_bad_undesirable: "两个回答都算不可取",
+    rationale_never: "不要求",
+    rationale_strong: "选“好得多”时",
+    rationale_both_bad: "选“都不好”时",
+    rationale_strong_or_both_bad: "选“好得多”或“都不好”时",
+    rationale_always: "每次都要求",
+};
+
+static EN_CHOICES: Choices = Choices {
+    source_votes: "votes",
+    source_corrections: "corrections",
+    source_all: "votes and corrections",
+    leave_out: "leave out",
+    redact: "redact and write",
+    rule_strict: "more than half",
+    rule_plurality: "plurality",
+    ties_desirable: "both answers desirable",
+    both_bad_undesirable: "both answers undesirable",
+    rationale_never: "never",
+    rationale_strong: "for \"much better\"",
+    rationale_both_bad: "for \"both bad\"",
+    rationale_strong_or_both_bad: "for \"much better\" or \"both bad\"",
+    rationale_always: "always",
+};
 
 impl AdminText {
     pub fn kind_name(&self, k: DatasetKind) -> &'static str {
@@ -94,6 +193,7 @@ impl AdminText {
 }
 
 pub static ZH_CN: AdminText = AdminText {
+    choices: &ZH_CHOICES,
     title: "管理",
     people: "人员",
     back: "← 管理",
@@ -180,6 +280,7 @@ pub static ZH_CN: AdminText = AdminText {
 };
 
 pub static EN: AdminText = AdminText {
+    choices: &EN_CHOICES,
     title: "Administration",
     people: "People",
     back: "← Administration",

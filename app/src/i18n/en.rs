@@ -19,6 +19,8 @@ pub const CATALOG: Catalog = Catalog {
     home_title: "My datasets",
     home_no_datasets: "No datasets yet. An admin must import one.",
     home_start_review: "Start comparing",
+    home_start_correcting: "Start correcting",
+    outcome_decisive: "one better",
     home_items: "items",
     home_my_judgments: "my judgments",
 
@@ -41,6 +43,7 @@ pub const CATALOG: Catalog = Catalog {
     err_forbidden: "Your role may not do this.",
     err_invalid_credentials: "Wrong username or password.",
     err_too_many_attempts: "Too many failed sign-ins; try again in a few minutes.",
+    err_busy: "The server is busy; try again in a moment.",
     err_not_found: "Not found.",
     err_invalid: "Invalid input",
     err_import: "Import failed, nothing was written",

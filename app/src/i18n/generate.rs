@@ -39,6 +39,11 @@ pub struct GenerateText {
     pub progress: &'static str,
     pub created: &'static str,
     pub failed_items: &'static str,
+    pub score_only: &'static str,
+    /// Why items failed, by `FailureKind`.
+    pub failure_gone: &'static str,
+    pub failure_model: &'static str,
+    pub failure_score: &'static str,
     pub pause: &'static str,
     pub resume: &'static str,
     pub cancel: &'static str,
@@ -60,6 +65,15 @@ pub struct GenerateText {
 
 impl GenerateText {
     /// A job state's name; unknown states as stored.
+    pub fn failure(&self, kind: crate::generate::jobs::FailureKind) -> &'static str {
+        use crate::generate::jobs::FailureKind::*;
+        match kind {
+            Gone => self.failure_gone,
+            Model => self.failure_model,
+            Score => self.failure_score,
+        }
+    }
+
     pub fn state<'a>(&self, state: &'a str) -> &'a str {
         self.states.iter().find(|(s, _)| *s == state).map_or(state, |(_, name)| name)
     }
@@ -104,6 +118,10 @@ pub static ZH_CN: GenerateText = GenerateText {
     progress: "进度",
     created: "新条目",
     failed_items: "失败",
+    score_only: "只评分：用奖励模型为尚无评分的回答打分，不生成新回答",
+    failure_gone: "条目已被删除",
+    failure_model: "模型未能作答",
+    failure_score: "奖励模型未能评分",
     pause: "暂停",
     resume: "继续",
     cancel: "取消",
@@ -169,6 +187,10 @@ pub static EN: GenerateText = GenerateText {
     progress: "Progress",
     created: "New items",
     failed_items: "Failed",
+    score_only: "Score only: give answers without a score the reward model's, generate nothing",
+    failure_gone: "the item was deleted",
+    failure_model: "the model gave no answer",
+    failure_score: "the reward model could not score the answer",
     pause: "Pause",
     resume: "Resume",
     cancel: "Cancel",

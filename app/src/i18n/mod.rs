@@ -6,7 +6,7 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-mod admin;
+pub mod admin;
 mod audit;
 mod browse;
 mod en;
@@ -91,6 +91,9 @@ pub struct Catalog {
     pub home_title: &'static str,
     pub home_no_datasets: &'static str,
     pub home_start_review: &'static str,
+    pub home_start_correcting: &'static str,
+    /// A vote with a better answer (the outcomes chart).
+    pub outcome_decisive: &'static str,
     pub home_items: &'static str,
     pub home_my_judgments: &'static str,
 
@@ -113,6 +116,7 @@ pub struct Catalog {
     pub err_forbidden: &'static str,
     pub err_invalid_credentials: &'static str,
     pub err_too_many_attempts: &'static str,
+    pub err_busy: &'static str,
     pub err_not_found: &'static str,
     pub err_invalid: &'static str,
     pub err_import: &'static str,
@@ -307,6 +311,38 @@ impl Catalog {
         }
     }
 
+    /// A bar of the outcomes chart: a vote's outcome and strength (`decisive/clear`) or a
+    /// correction's decision (`edit`), in words; an unknown code stays as it is.
+    pub fn outcome_label(&self, code: &str) -> String {
+        use crate::domain::Outcome;
+        let (outcome, strength) = code.split_once('/').unwrap_or((code, ""));
+        let name = match (outcome.parse::<Outcome>(), code.parse::<crate::correct::rules::Verdict>()) {
+            (Ok(Outcome::Decisive), _) => self.outcome_decisive,
+            (Ok(Outcome::Tie), _) => self.vote_tie,
+            (Ok(Outcome::BothBad), _) => self.vote_both_bad,
+            (Err(_), Ok(v)) => self.verdict(v),
+            (Err(_), Err(_)) => return code.to_string(),
+        };
+        match strength.parse::<crate::review::judgment::Strength>() {
+            Ok(s) => format!("{name}（{}）", self.strength(s)),
+            Err(_) => name.to_string(),
+        }
+    }
+
+    /// An audit verdict (what a reviewer or the majority picked) in words.
+    pub fn audit_verdict(&self, v: &crate::audit::verdict::Verdict) -> String {
+        use crate::audit::verdict::Verdict::*;
+        use crate::correct::rules::Verdict as Correction;
+        match v {
+            Better(p) => format!("{} {p}", self.compare_answer),
+            Tie => self.vote_tie.into(),
+            BothBad => self.vote_both_bad.into(),
+            Accept => self.verdict(Correction::Accept).into(),
+            Edit => self.verdict(Correction::Edit).into(),
+            Reject => self.verdict(Correction::Reject).into(),
+        }
+    }
+
     pub fn verdict(&self, v: crate::correct::rules::Verdict) -> &'static str {
         use crate::correct::rules::Verdict::*;
         match v {
@@ -336,6 +372,7 @@ impl Catalog {
             AppError::Forbidden => self.err_forbidden.into(),
             AppError::InvalidCredentials => self.err_invalid_credentials.into(),
             AppError::TooManyAttempts => self.err_too_many_attempts.into(),
+            AppError::Busy => self.err_busy.into(),
             AppError::NotFound => self.err_not_found.into(),
             AppError::Invalid(m) => format!("{}: {m}", self.err_invalid),
             AppError::Import(ie) => format!("{}: {ie}", self.err_import),

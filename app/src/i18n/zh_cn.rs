@@ -19,6 +19,8 @@ pub const CATALOG: Catalog = Catalog {
     home_title: "我的数据集",
     home_no_datasets: "暂无数据集。请管理员导入数据。",
     home_start_review: "开始比较",
+    home_start_correcting: "开始纠错",
+    outcome_decisive: "一方更好",
     home_items: "条目",
     home_my_judgments: "我已完成",
 
@@ -41,6 +43,7 @@ pub const CATALOG: Catalog = Catalog {
     err_forbidden: "您的角色无权执行此操作。",
     err_invalid_credentials: "用户名或密码错误。",
     err_too_many_attempts: "登录失败次数过多，请几分钟后再试。",
+    err_busy: "服务器繁忙，请稍后再试。",
     err_not_found: "未找到。",
     err_invalid: "输入无效",
     err_import: "导入失败，未写入任何数据",

@@ -9,8 +9,7 @@
 //!
 //! The file's chosen/rejected becomes a prior label on each answer; reviewers never see it.
 use super::lines::{
-    Prompt, conversation, extra_fields, kind, one_system, optional_string_field, pairs, required_text,
-    string_field,
+    Prompt, conversation, extra_fields, kind, one_system, optional_string_field, pairs, required_text, string_field,
 };
 use crate::store::items::{NewCandidate, NewItem, PriorLabel};
 use serde_json::Value;
@@ -133,7 +132,8 @@ mod tests {
         let line = r#"{"question":"q","response_chosen":"c","response_rejected":"r","id":"x-7","tools":[{"name":"get_weather"}]}"#;
         let item = parse_record(1, line).unwrap();
         assert_eq!(item.meta["extra"], serde_json::json!({"id": "x-7", "tools": [{"name": "get_weather"}]}));
-        let conv = r#"{"conversations":[{"from":"human","value":"q"}],"chosen":"c","rejected":"r","history":[["a","b"]]}"#;
+        let conv =
+            r#"{"conversations":[{"from":"human","value":"q"}],"chosen":"c","rejected":"r","history":[["a","b"]]}"#;
         assert_eq!(parse_record(1, conv).unwrap().meta["extra"]["history"][0][1], "b");
     }
 

@@ -94,9 +94,7 @@ pub struct Conversation {
 /// Reads `conversations` (or, OpenAI style, `messages`) from a record. Returns the field name
 /// read, so that it can be counted as known.
 pub fn conversation(obj: &Map<String, Value>) -> Result<Option<(&'static str, Conversation)>, String> {
-    let Some((field, list)) =
-        ["conversations", "messages"].into_iter().find_map(|f| obj.get(f).map(|v| (f, v)))
-    else {
+    let Some((field, list)) = ["conversations", "messages"].into_iter().find_map(|f| obj.get(f).map(|v| (f, v))) else {
         return Ok(None);
     };
     let turns = list.as_array().ok_or_else(|| format!("field `{field}` must be an array, found {}", kind(list)))?;
@@ -106,8 +104,7 @@ pub fn conversation(obj: &Map<String, Value>) -> Result<Option<(&'static str, Co
         let name = format!("{field}[{i}]");
         let t = turn.as_object().ok_or(format!("`{name}` must be an object"))?;
         let (speaker_key, text_key) = if t.contains_key("role") { ("role", "content") } else { ("from", "value") };
-        let speaker =
-            t.get(speaker_key).and_then(Value::as_str).ok_or(format!("`{name}.{speaker_key}` is missing"))?;
+        let speaker = t.get(speaker_key).and_then(Value::as_str).ok_or(format!("`{name}.{speaker_key}` is missing"))?;
         let text = t.get(text_key).ok_or(format!("`{name}.{text_key}` is missing"))?;
         let asking = texts.len() % 2 == 0;
         match speaker {

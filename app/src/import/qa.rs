@@ -149,11 +149,12 @@ pub fn mapped(mapping: &FieldMapping, line: usize, text: &str) -> Result<NewItem
         question: string_field(&obj, &mapping.question)?,
         department: optional(&mapping.department)?,
     };
-    let known: Vec<&str> = [Some(&mapping.question), Some(&mapping.answer), mapping.system.as_ref(), mapping.department.as_ref()]
-        .into_iter()
-        .flatten()
-        .map(String::as_str)
-        .collect();
+    let known: Vec<&str> =
+        [Some(&mapping.question), Some(&mapping.answer), mapping.system.as_ref(), mapping.department.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
     let extra = extra_fields(&obj, &known);
     Ok(qa_item(line, prompt, string_field(&obj, &mapping.answer)?, None, json!({})).with_extra(extra))
 }

@@ -76,7 +76,7 @@ pub async fn create_person(username: String, role: Role, specialties: Vec<String
             let name = crate::domain::Username::parse(username).map_err(AppError::Invalid)?;
             let password = ssr::new_password();
             let secret = crate::domain::NewPassword::parse(password.clone()).map_err(AppError::Invalid)?;
-            crate::auth::accounts::create(&pool, &name, &secret, role).await.map_err(|e| match e {
+            crate::auth::accounts::create(&pool, Some(admin.id), &name, &secret, role).await.map_err(|e| match e {
                 crate::auth::accounts::CreateAccountError::Taken(n) => {
                     AppError::Invalid(format!("the username `{n}` is taken"))
                 }
@@ -193,18 +193,19 @@ pub mod ssr {
         password_hash: Option<String>,
     ) -> Result<(), AppError> {
         let name = Username::parse(username).map_err(|_| AppError::NotFound)?;
-        let target = users::by_username(pool, name.as_str()).await?.ok_or(AppError::NotFound)?;
-        let loses_admin = changes.disabled == Some(true) || changes.role.is_some_and(|r| r != Role::Admin);
-        if target.role == Role::Admin && !target.disabled && loses_admin && users::enabled_admins(pool).await? <= 1 {
-            return Err(AppError::Invalid("the last enabled admin cannot be disabled or given another role".into()));
-        }
         let account = users::AccountChanges {
             role: changes.role,
             specialties: changes.specialties.map(clean).transpose()?,
             disabled: changes.disabled,
             password_hash,
         };
-        if users::update(pool, &name, &account, Some(admin.id)).await? { Ok(()) } else { Err(AppError::NotFound) }
+        match users::update(pool, &name, &account, Some(admin.id)).await? {
+            users::Updated::Done => Ok(()),
+            users::Updated::NoSuchAccount => Err(AppError::NotFound),
+            users::Updated::LastAdmin => {
+                Err(AppError::Invalid("the last enabled admin cannot be disabled or given another role".into()))
+            }
+        }
     }
 
     pub async fn report(pool: &SqlitePool, username: &str) -> Result<ReviewerReport, AppError> {

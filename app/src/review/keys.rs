@@ -85,3 +85,23 @@ impl TaskTimer {
         self.shown_at.get_value().map(|t| (now_ms() - t - self.hidden_ms.get_value()).max(0.0) as u64)
     }
 }
+
+/// A new item starts at its question: the page goes back to the top (the progress line and
+/// the question) instead of staying where the last, long answer was scrolled to.
+pub fn new_item_in_view() {
+    leptos::prelude::window().scroll_to_with_x_and_y(0.0, 0.0);
+}
+
+/// Brings what a key just opened (the rating grid, the skip menu, the reasons) into view,
+/// centred, when it is off screen below a long answer.
+pub fn reveal(selector: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        let Ok(Some(el)) = leptos::prelude::document().query_selector(selector) else { return };
+        let options = web_sys::ScrollIntoViewOptions::new();
+        options.set_block(web_sys::ScrollLogicalPosition::Center);
+        el.scroll_into_view_with_scroll_into_view_options(&options);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = selector; // the server renders; it never scrolls
+}

@@ -105,6 +105,53 @@ impl QueueSession {
     }
 }
 
+/// A queue page's data: the first load, which the page's `Suspend` waits for, and the
+/// reloads after each decision, which it does not. Were the reloads awaited there, each one
+/// would rebuild the page and the form the reviewer is already typing into (the next item
+/// is shown from the prefetch before the reload lands): keys typed in between were lost.
+pub struct QueueData<T: Send + Sync + 'static> {
+    pub first: Resource<Result<T, AppError>>,
+    reload: Resource<Option<Result<T, AppError>>>,
+}
+
+impl<T: Send + Sync + 'static> Clone for QueueData<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T: Send + Sync + 'static> Copy for QueueData<T> {}
+
+impl<T> QueueData<T>
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+{
+    pub fn new<Fut>(session: QueueSession, dataset: Memo<String>, fetch: fn(String) -> Fut) -> Self
+    where
+        Fut: Future<Output = Result<T, AppError>> + Send + 'static,
+    {
+        let first = Resource::new(move || dataset.get(), fetch);
+        let reload = Resource::new(
+            move || {
+                let round = session.refresh.get();
+                (round > 0).then(|| (dataset.get(), round))
+            },
+            move |key| async move {
+                match key {
+                    Some((d, _)) => Some(fetch(d).await),
+                    None => None,
+                }
+            },
+        );
+        QueueData { first, reload }
+    }
+
+    /// The newest answer: the last reload's, else the first load's (also while a reload
+    /// is under way, which hides finished items through `QueueSession::finished`).
+    pub fn latest(&self) -> Option<Result<T, AppError>> {
+        self.reload.get().flatten().or_else(|| self.first.get())
+    }
+}
+
 /// The progress line of a queue page, with its links.
 #[component]
 pub fn ProgressBar(

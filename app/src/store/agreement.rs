@@ -90,3 +90,52 @@ pub async fn scored_items(pool: &SqlitePool, dataset: i64) -> Result<Vec<(i64, S
     .fetch_all(pool)
     .await
 }
+
+/// One judgment as a researcher reads it: answers by source position (1-based), never screen
+/// sides; JSON columns hold the lists.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RawJudgmentRow {
+    pub item_id: i64,
+    pub source_line: Option<i64>,
+    pub user_id: i64,
+    pub reviewer: String,
+    /// The answers' positions in the order shown (left to right, or top to bottom), JSON.
+    pub shown: String,
+    pub outcome: String,
+    pub better: Option<i64>,
+    /// `[[position, rank], …]`, JSON.
+    pub ranks: String,
+    pub strength: Option<String>,
+    /// `[[position, axis, value], …]`, JSON.
+    pub ratings: String,
+    pub rationale: Option<String>,
+    pub time_ms: Option<i64>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// Every judgment on a dataset's items (excluded items left out), by item, oldest first.
+pub async fn raw_judgments(pool: &SqlitePool, dataset: i64) -> Result<Vec<RawJudgmentRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT j.item_id, i.source_line, j.user_id, u.username AS reviewer,
+                (SELECT json_group_array(pos) FROM
+                   (SELECT c.position + 1 AS pos FROM json_each(a.presentation) p
+                      JOIN candidates c ON c.id = p.value ORDER BY p.key)) AS shown,
+                j.outcome, (SELECT position + 1 FROM candidates WHERE id = j.winner_id) AS better,
+                (SELECT json_group_array(json_array(c.position + 1, r.rank)) FROM
+                   (SELECT * FROM judgment_ranks WHERE judgment_id = j.id) r
+                   JOIN candidates c ON c.id = r.candidate_id) AS ranks,
+                j.strength,
+                (SELECT json_group_array(json_array(c.position + 1, r.axis, r.value)) FROM
+                   (SELECT * FROM ratings WHERE judgment_id = j.id) r
+                   JOIN candidates c ON c.id = r.candidate_id) AS ratings,
+                j.rationale, j.time_on_task_ms AS time_ms, j.created_at, j.updated_at
+           FROM judgments j JOIN items i ON i.id = j.item_id JOIN users u ON u.id = j.user_id
+           JOIN assignments a ON a.id = j.assignment_id
+          WHERE i.dataset_id = ? AND i.excluded_at IS NULL
+          ORDER BY j.item_id, j.id",
+    )
+    .bind(dataset)
+    .fetch_all(pool)
+    .await
+}

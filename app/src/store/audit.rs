@@ -21,3 +21,18 @@ pub async fn record(
         .await?;
     Ok(())
 }
+
+/// Appends one entry in a write transaction of its own (for actions that write nothing else,
+/// such as a download).
+pub async fn append(
+    pool: &sqlx::SqlitePool,
+    actor: Option<UserId>,
+    action: &str,
+    entity: &str,
+    entity_id: Option<i64>,
+    detail: serde_json::Value,
+) -> Result<(), sqlx::Error> {
+    let mut tx = super::begin_write(pool).await?;
+    record(&mut tx, actor, action, entity, entity_id, detail).await?;
+    tx.commit().await
+}

@@ -1,6 +1,6 @@
 //! Corrections of QA pairs: each reviewer's accept / edit / reject, final versions, and the
 //! cases where reviewers disagree and an adjudicator decides.
-use crate::correct::rules::{Correction, CorrectionInput, CorrectionProblem, ItemFacts, Reason, Verdict, validate};
+use crate::correct::rules::{Correction, CorrectionInput, CorrectionProblem, ItemFacts, Verdict, validate};
 use crate::domain::{AssignmentId, ItemId, UserId};
 use crate::flag::TextRef;
 use sqlx::{SqliteConnection, SqlitePool};
@@ -101,8 +101,8 @@ async fn record_on(
     let (verdict, question, answer, reasons, note) = columns(input);
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO corrections (assignment_id, item_id, user_id, candidate_id, decision, corrected_question,
-                                  corrected_answer, reasons, reject_reason)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                                  corrected_answer, reasons, reject_reason, time_on_task_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(assignment.0)
     .bind(item_id)
@@ -113,6 +113,7 @@ async fn record_on(
     .bind(answer)
     .bind(&reasons)
     .bind(note)
+    .bind(input.time_on_task_ms.map(|t| i64::try_from(t).unwrap_or(i64::MAX)))
     .fetch_one(&mut *tx)
     .await?;
     if super::queue::complete(&mut *tx, assignment, &lease).await? == super::queue::Completion::LeaseLost {
@@ -124,14 +125,14 @@ async fn record_on(
     Ok(id)
 }
 
-pub(super) type Row = (i64, i64, i64, String, Option<String>, Option<String>, String, Option<String>);
+pub(super) type Row = (i64, i64, i64, String, Option<String>, Option<String>, String, Option<String>, Option<i64>);
 pub(super) const SELECT: &str =
     "SELECT c.id, c.item_id, i.dataset_id, c.decision, c.corrected_question, c.corrected_answer,
-                             c.reasons, c.reject_reason
+                             c.reasons, c.reject_reason, c.time_on_task_ms
                         FROM corrections c JOIN items i ON i.id = c.item_id";
 
 pub(super) fn to_input(row: &Row) -> Result<CorrectionInput, sqlx::Error> {
-    let (_, _, _, decision, question, answer, reasons, note) = row;
+    let (_, _, _, decision, question, answer, reasons, note, time) = row;
     let verdict: Verdict = decision.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))?;
     let correction = match verdict {
         Verdict::Accept => Correction::Accept,
@@ -142,7 +143,7 @@ pub(super) fn to_input(row: &Row) -> Result<CorrectionInput, sqlx::Error> {
         correction,
         reasons: decode(reasons)?,
         note: note.clone().unwrap_or_default(),
-        time_on_task_ms: None,
+        time_on_task_ms: time.and_then(|t| u64::try_from(t).ok()),
     })
 }
 
@@ -337,9 +338,4 @@ impl CorrectedItem {
         let first = &self.decisions.first()?.correction;
         self.decisions.iter().all(|d| &d.correction == first).then(|| first.clone())
     }
-}
-
-/// Whether a reason list is only about wording.
-pub fn style_only(reasons: &[Reason]) -> bool {
-    reasons.iter().all(|r| *r == Reason::LanguageStyle)
 }

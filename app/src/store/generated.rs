@@ -94,7 +94,7 @@ impl Parent {
 
 type ParentRow =
     (i64, Option<i64>, Option<i64>, Option<String>, String, String, Option<String>, Option<String>, String);
-type AnswerRow = (String, Option<String>, Option<String>, Option<f64>, Option<String>, Option<i64>);
+type AnswerRow = (String, Option<String>, Option<String>, Option<String>, Option<f64>, Option<String>, Option<i64>);
 
 pub async fn parent(conn: &mut SqliteConnection, item: ItemId) -> Result<Option<Parent>, sqlx::Error> {
     let row: Option<ParentRow> = sqlx::query_as(
@@ -108,7 +108,8 @@ pub async fn parent(conn: &mut SqliteConnection, item: ItemId) -> Result<Option<
         return Ok(None);
     };
     let answers: Vec<AnswerRow> = sqlx::query_as(
-        "SELECT body, model, generation, score, score_kind, job_id FROM candidates WHERE item_id = ? ORDER BY position",
+        "SELECT body, model, prior_label, generation, score, score_kind, job_id
+           FROM candidates WHERE item_id = ? ORDER BY position",
     )
     .bind(item.0)
     .fetch_all(&mut *conn)
@@ -116,13 +117,16 @@ pub async fn parent(conn: &mut SqliteConnection, item: ItemId) -> Result<Option<
     let decode = |e: serde_json::Error| sqlx::Error::Decode(e.into());
     let candidates = answers
         .into_iter()
-        .map(|(body, model, generation, score, score_kind, job)| NewCandidate {
-            body,
-            model,
-            prior_label: None,
-            generated: generation.map(|generation| Generated { generation, score, score_kind, job }),
+        .map(|(body, model, prior_label, generation, score, score_kind, job)| {
+            // A copied answer keeps the label its source file gave it (chosen / rejected).
+            Ok(NewCandidate {
+                body,
+                model,
+                prior_label: prior_label.as_deref().map(items::PriorLabel::from_stored).transpose()?,
+                generated: generation.map(|generation| Generated { generation, score, score_kind, job }),
+            })
         })
-        .collect();
+        .collect::<Result<_, sqlx::Error>>()?;
     Ok(Some(Parent {
         id: item,
         dataset: DatasetId(dataset),
@@ -160,4 +164,23 @@ pub async fn derive(
         .collect();
     let origin = Origin { import_id: parent.import_id, derived_from: Some(parent.id), created_by };
     items::insert_batch(conn, parent.dataset, origin, &scanned).await
+}
+
+/// An item's answers that have no score yet: (candidate id, body).
+pub async fn unscored(conn: &mut SqliteConnection, item: ItemId) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT id, body FROM candidates WHERE item_id = ? AND score IS NULL ORDER BY position")
+        .bind(item.0)
+        .fetch_all(conn)
+        .await
+}
+
+/// Stores a score on an answer that had none (a score already there is kept).
+pub async fn set_score(conn: &mut SqliteConnection, candidate: i64, score: f64, kind: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE candidates SET score = ?, score_kind = ? WHERE id = ? AND score IS NULL")
+        .bind(score)
+        .bind(kind)
+        .bind(candidate)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

@@ -22,6 +22,13 @@ impl PriorLabel {
             PriorLabel::Rejected => "rejected",
         }
     }
+
+    pub(super) fn from_stored(s: &str) -> Result<Self, sqlx::Error> {
+        [PriorLabel::Chosen, PriorLabel::Rejected]
+            .into_iter()
+            .find(|l| l.as_str() == s)
+            .ok_or_else(|| sqlx::Error::Decode(format!("unknown prior label `{s}`").into()))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

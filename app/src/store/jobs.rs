@@ -89,6 +89,17 @@ pub async fn of_dataset(pool: &SqlitePool, dataset: DatasetId) -> Result<Vec<Job
         .await
 }
 
+/// Why a job's items failed: each reason with its count, most frequent first (ten at most).
+pub async fn failures(pool: &SqlitePool, job: i64) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT COALESCE(error, ''), COUNT(*) FROM generation_job_items WHERE job_id = ? AND state = 'failed'
+          GROUP BY error ORDER BY 2 DESC, 1 LIMIT 10",
+    )
+    .bind(job)
+    .fetch_all(pool)
+    .await
+}
+
 pub async fn get(pool: &SqlitePool, job: i64) -> Result<Option<JobRow>, sqlx::Error> {
     sqlx::query_as(&format!("{JOB_ROW} WHERE g.id = ?")).bind(job).fetch_optional(pool).await
 }

@@ -43,6 +43,7 @@ const SELECT: &str =
 /// Creates an account; `Ok(None)` when the username is taken.
 pub async fn create(
     pool: &SqlitePool,
+    actor: Option<UserId>,
     username: &Username,
     password_hash: &str,
     role: Role,
@@ -59,7 +60,7 @@ pub async fn create(
     .await?;
     if let Some(id) = id {
         let detail = serde_json::json!({ "username": username.as_str(), "role": role.as_str() });
-        super::audit::record(&mut tx, None, "user.create", "user", Some(id), detail).await?;
+        super::audit::record(&mut tx, actor, "user.create", "user", Some(id), detail).await?;
     }
     tx.commit().await?;
     Ok(id.map(UserId))
@@ -151,14 +152,23 @@ pub struct AccountChanges {
     pub password_hash: Option<String>,
 }
 
-/// Applies the changes in one transaction and logs them (never the password); `false` if
-/// there is no such account.
+/// What [`update`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Updated {
+    Done,
+    NoSuchAccount,
+    /// Refused: no enabled admin would be left. Checked inside the write transaction, so two
+    /// admins demoting each other at once cannot both pass.
+    LastAdmin,
+}
+
+/// Applies the changes in one transaction and logs them (never the password).
 pub async fn update(
     pool: &SqlitePool,
     username: &Username,
     changes: &AccountChanges,
     actor: Option<UserId>,
-) -> Result<bool, sqlx::Error> {
+) -> Result<Updated, sqlx::Error> {
     let mut tx = super::begin_write(pool).await?;
     let specialties = changes.specialties.as_ref().map(|s| serde_json::to_string(s).expect("strings serialise"));
     let ends_sessions = changes.disabled == Some(true) || changes.password_hash.is_some();
@@ -178,17 +188,19 @@ pub async fn update(
     .bind(username.as_str())
     .fetch_optional(&mut *tx)
     .await?;
-    let Some(id) = id else { return Ok(false) };
+    let Some(id) = id else { return Ok(Updated::NoSuchAccount) };
+    let admins: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL")
+        .fetch_one(&mut *tx)
+        .await?;
+    if admins == 0 {
+        drop(tx); // rolls back
+        return Ok(Updated::LastAdmin);
+    }
     let detail = serde_json::json!({
         "role": changes.role, "specialties": changes.specialties, "disabled": changes.disabled,
         "password_reset": changes.password_hash.is_some(),
     });
     super::audit::record(&mut tx, actor, "user.update", "user", Some(id), detail).await?;
     tx.commit().await?;
-    Ok(true)
-}
-
-/// How many enabled admins there are (the last one may not be disabled or demoted).
-pub async fn enabled_admins(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL").fetch_one(pool).await
+    Ok(Updated::Done)
 }

@@ -68,6 +68,7 @@ impl TestApp {
         let password = format!("pw-{name}-0123456789");
         app::auth::accounts::create(
             &self.pool,
+            None,
             &Username::parse(name).unwrap(),
             &NewPassword::parse(password.clone()).unwrap(),
             role,
@@ -162,6 +163,19 @@ impl TestApp {
     }
 
     /// Signs in and returns the session cookie.
+    /// A sign-in as it arrives from the TCP peer `ip` (the throttle counts per client).
+    pub async fn login_from(&self, ip: &str, name: &str, password: &str) -> Response {
+        let body = format!("username={}&password={}", urlencode(name), urlencode(password));
+        let peer: std::net::SocketAddr = format!("{ip}:40000").parse().expect("an IP address");
+        let req = Request::post("/api/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json")
+            .extension(axum::extract::ConnectInfo(peer))
+            .body(Body::from(body))
+            .unwrap();
+        self.request(req).await
+    }
+
     pub async fn login(&self, name: &str, password: &str) -> String {
         let res = self.call("login", &[("username", name), ("password", password)], None).await;
         assert_eq!(res.status, StatusCode::OK, "login {name}: {}", res.body);

@@ -42,6 +42,11 @@ pub struct JobSpec {
     /// Answer i of item x is sampled with seed `seed + x * 1_000_003 + i`: a resumed job
     /// writes the same answers, and every answer's seed is stored with it.
     pub seed: u64,
+    /// Generate nothing: score the selected items' answers that have no score yet (imported
+    /// ones) with the dataset's reward model, so the reward-model-vs-clinician report covers
+    /// every judged item.
+    #[serde(default)]
+    pub score_only: bool,
 }
 
 pub const MAX_N: u32 = 16;
@@ -100,6 +105,52 @@ pub struct JobView {
     pub spec: JobSpec,
     #[serde(flatten)]
     pub status: JobStatus,
+    /// Why items failed, most frequent reason first (the job list fills it in).
+    #[serde(default)]
+    pub failures: Vec<JobFailure>,
+}
+
+/// One reason items of a job failed, and on how many. Stored as `kind: details`, the
+/// details in the model's or endpoint's own words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobFailure {
+    pub reason: String,
+    pub items: i64,
+}
+
+crate::named_enum! {
+    /// What went wrong with a job's item.
+    pub enum FailureKind("failure") {
+        /// The item was deleted while the job ran.
+        Gone = "gone",
+        /// The model or endpoint gave no answer.
+        Model = "model",
+        /// The reward model could not score the answer.
+        Score = "score",
+    }
+}
+
+impl FailureKind {
+    /// The stored reason: the kind's code, then the details.
+    pub fn reason(self, details: &str) -> String {
+        const MAX: usize = 300;
+        let mut short: String = details.chars().take(MAX).collect();
+        if details.chars().nth(MAX).is_some() {
+            short.push('…');
+        }
+        format!("{}: {short}", self.as_str())
+    }
+}
+
+impl JobFailure {
+    /// The kind (`None` for a reason stored by an older version) and the details.
+    pub fn parts(&self) -> (Option<FailureKind>, &str) {
+        let (code, details) = self.reason.split_once(": ").unwrap_or((&self.reason, ""));
+        match code.parse() {
+            Ok(kind) => (Some(kind), details),
+            Err(_) => (None, &self.reason),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -143,7 +194,7 @@ pub mod ssr {
 
     pub fn view(row: JobRow) -> Result<JobView, AppError> {
         let spec = serde_json::from_str(&row.settings).map_err(|e| crate::error::internal("job settings", e))?;
-        Ok(JobView { spec, status: row.status })
+        Ok(JobView { spec, status: row.status, failures: Vec::new() })
     }
 
     pub async fn start(dataset: String, spec: JobSpec) -> Result<JobView, AppError> {
@@ -152,7 +203,11 @@ pub mod ssr {
         spec.check().map_err(AppError::Invalid)?;
         let record = crate::review::compare::ssr::dataset(&state.pool, dataset.clone()).await?;
         // Refuse at once what the runner would fail on: no model, or one not there.
-        super::super::regenerate::engine_for(&state, record.review_settings()?.model).await?;
+        let settings = record.review_settings()?;
+        if spec.score_only && settings.reward_model.is_none() {
+            return Err(AppError::Invalid("a score-only job needs the dataset's reward model".into()));
+        }
+        super::super::regenerate::engine_for(&state, settings.model).await?;
         let job = create(&state.pool, Some(user.id), dataset, &spec).await?;
         state.jobs.notify_one();
         Ok(job)
@@ -187,7 +242,15 @@ pub mod ssr {
     pub async fn of_dataset(pool: &sqlx::SqlitePool, dataset: String) -> Result<JobsView, AppError> {
         let record = crate::review::compare::ssr::dataset(pool, dataset).await?;
         let settings = record.review_settings()?;
-        let jobs = jobs::of_dataset(pool, record.id()).await?.into_iter().map(view).collect::<Result<_, _>>()?;
+        let mut jobs = Vec::new();
+        for row in jobs::of_dataset(pool, record.id()).await? {
+            let mut job = view(row)?;
+            if job.status.failed > 0 {
+                let reasons = jobs::failures(pool, job.status.id).await?;
+                job.failures = reasons.into_iter().map(|(reason, items)| JobFailure { reason, items }).collect();
+            }
+            jobs.push(job);
+        }
         Ok(JobsView { model: settings.model, reward_model: settings.reward_model, jobs })
     }
 

@@ -57,7 +57,7 @@ pub fn GeneratePage() -> impl IntoView {
 
 #[component]
 fn JobRow(job: JobView, on_change: Callback<()>) -> impl IntoView {
-    let JobView { spec, status: job } = job;
+    let JobView { spec, status: job, failures } = job;
     let i18n = use_i18n();
     let t = move || i18n.t().generate;
     let id = job.id;
@@ -92,6 +92,20 @@ fn JobRow(job: JobView, on_change: Callback<()>) -> impl IntoView {
             </td>
             <td>{t().created} " " <b class="job-created">{job.created}</b>
                 {(job.failed > 0).then(|| view! { " · " {t().failed_items} " " {job.failed} })}
+                {(!failures.is_empty()).then(|| view! {
+                    <ul class="job-failures">
+                        {failures.into_iter().map(|f| {
+                            let (kind, details) = f.parts();
+                            let details = details.to_string();
+                            view! {
+                                <li>
+                                    {move || kind.map(|k| t().failure(k))} {(!details.is_empty()).then(|| format!("（{details}）"))}
+                                    " × " {f.items}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                })}
             </td>
             <td class="actions">
                 {can_pause.then(|| view! { <button type="button" class="job-pause" on:click=move |_| { control.dispatch(JobAction::Pause); }>{t().pause}</button> })}
@@ -133,6 +147,7 @@ fn JobForm(dataset: Signal<String>, on_started: Callback<()>) -> impl IntoView {
     let temperature = RwSignal::new("0.7".to_string());
     let top_p = RwSignal::new("0.9".to_string());
     let seed = RwSignal::new("1".to_string());
+    let score_only = RwSignal::new(false);
     let start = Action::new(move |_: &()| {
         let number = |s: RwSignal<String>| s.get_untracked().trim().parse::<f64>().unwrap_or(-1.0);
         let spec = JobSpec {
@@ -144,6 +159,7 @@ fn JobForm(dataset: Signal<String>, on_started: Callback<()>) -> impl IntoView {
             temperature: number(temperature) as f32,
             top_p: number(top_p) as f32,
             seed: seed.get_untracked().trim().parse().unwrap_or(0),
+            score_only: score_only.get_untracked(),
         };
         let dataset = dataset.get_untracked();
         async move {
@@ -181,6 +197,7 @@ fn JobForm(dataset: Signal<String>, on_started: Callback<()>) -> impl IntoView {
                 <label>{move || t().temperature}<input id="job-temperature" type="number" min="0" max="5" step="0.05" bind:value=temperature/></label>
                 <label>{move || t().top_p}<input id="job-top-p" type="number" min="0.01" max="1" step="0.01" bind:value=top_p/></label>
                 <label>{move || t().seed}<input id="job-seed" type="number" min="0" bind:value=seed/></label>
+                <label class="check"><input id="job-score-only" type="checkbox" bind:checked=score_only/>{move || t().score_only}</label>
                 <button type="submit" class="primary" id="job-start" disabled=move || start.pending().get()>{move || t().start}</button>
             </form>
             {move || start.value().get().map(|r| match r {

@@ -3,7 +3,7 @@
 //! are written in one transaction, so a server killed mid-item redoes that item (with the same
 //! seeds) and nothing else. Pause and cancel take effect between answers; a paused item's
 //! answers so far are dropped and written again on resume.
-use super::JobSpec;
+use super::{FailureKind, JobSpec};
 use crate::domain::ItemId;
 use crate::error::AppError;
 use crate::generate::derive::answer_sets;
@@ -108,7 +108,10 @@ async fn do_item(state: &AppState, job: &Job, item: ItemId) -> Result<(), String
         let mut conn = state.pool.acquire().await.map_err(db)?;
         generated::parent(&mut conn, item).await.map_err(db)?
     };
-    let Some(parent) = parent else { return fail_item(state, job.id, item, "the item is gone").await };
+    let Some(parent) = parent else { return fail_item(state, job.id, item, &FailureKind::Gone.reason("")).await };
+    if job.spec.score_only {
+        return score_item(state, job, item, &parent).await;
+    }
     let keeper = &job.keeper;
     let conversation = Conversation {
         system: parent.item.system.as_deref(),
@@ -123,14 +126,14 @@ async fn do_item(state: &AppState, job: &Job, item: ItemId) -> Result<(), String
             Ok(a) => a,
             Err(e) => {
                 tracing::warn!("job {} item {}: {e}", job.id, item.0);
-                return fail_item(state, job.id, item, "the model could not answer").await;
+                return fail_item(state, job.id, item, &FailureKind::Model.reason(&e)).await;
             }
         };
         match keeper.candidate(&prompt, &sampling, &answer, Some(job.id)).await {
             Ok((c, _)) => answers.push(c),
             Err(e) => {
                 tracing::warn!("job {} item {}: scoring: {e:?}", job.id, item.0);
-                return fail_item(state, job.id, item, "the answer could not be scored").await;
+                return fail_item(state, job.id, item, &FailureKind::Score.reason(&format!("{e:?}"))).await;
             }
         }
         if !running(state, job.id).await? {
@@ -147,6 +150,46 @@ async fn do_item(state: &AppState, job: &Job, item: ItemId) -> Result<(), String
     }
     let created = generated::derive(&mut tx, &parent, None, sets).await.map_err(db)?;
     if jobs::finish_item(&mut tx, job.id, item, created.len(), None).await.map_err(db)? {
+        tx.commit().await.map_err(db)?;
+    }
+    Ok(())
+}
+
+/// A score-only job's item: its answers without a score get the reward model's; nothing new
+/// is made. The scores and the item's "done" mark are written together.
+async fn score_item(state: &AppState, job: &Job, item: ItemId, parent: &generated::Parent) -> Result<(), String> {
+    let db = |e: sqlx::Error| e.to_string();
+    let keeper = &job.keeper;
+    let Some(reward) = keeper.reward_model.as_deref() else {
+        return fail_item(state, job.id, item, &FailureKind::Score.reason("the dataset has no reward model")).await;
+    };
+    let conversation = Conversation {
+        system: parent.item.system.as_deref(),
+        history: &parent.item.history,
+        question: &parent.item.question,
+    };
+    let prompt = keeper.template.render(&conversation);
+    let unscored = {
+        let mut conn = state.pool.acquire().await.map_err(db)?;
+        generated::unscored(&mut conn, item).await.map_err(db)?
+    };
+    let mut scores = Vec::with_capacity(unscored.len());
+    for (candidate, body) in unscored {
+        match crate::generate::score::by_reward_model(&state.models, reward, format!("{prompt}{body}")).await {
+            Ok(score) => scores.push((candidate, score)),
+            Err(e) => return fail_item(state, job.id, item, &FailureKind::Score.reason(&format!("{e:?}"))).await,
+        }
+    }
+    let mut tx = begin_write(&state.pool).await.map_err(db)?;
+    if jobs::state(&mut tx, job.id).await.map_err(db)?.as_deref() != Some("running") {
+        return Ok(());
+    }
+    for (candidate, score) in scores {
+        generated::set_score(&mut tx, candidate, score, crate::generate::reward::ScoreKind::RewardModel.as_str())
+            .await
+            .map_err(db)?;
+    }
+    if jobs::finish_item(&mut tx, job.id, item, 0, None).await.map_err(db)? {
         tx.commit().await.map_err(db)?;
     }
     Ok(())

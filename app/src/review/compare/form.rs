@@ -136,6 +136,14 @@ pub fn JudgmentForm(
     let cells = axes.len() * n;
 
     let timer = keys::TaskTimer::start();
+    // Effects run in the browser only (never while rendering on the server).
+    Effect::new(move |_| keys::new_item_in_view());
+    // A key that opens the rating grid or the skip menu shows it, however long the answers.
+    Effect::new(move |_| match state.mode.get() {
+        Mode::Rate(_) => keys::reveal(".review .ratings"),
+        Mode::Skip => keys::reveal(".review .skip-menu"),
+        Mode::Main => {}
+    });
 
     let submit = move || {
         if pending.get_untracked() {

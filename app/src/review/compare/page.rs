@@ -5,7 +5,7 @@ use super::{JudgmentForm, guidelines, judge, review_queue, skip_item};
 use crate::generate::panel::RegeneratePanel;
 use crate::i18n::use_i18n;
 use crate::review::judgment::{JudgmentInput, SkipReason};
-use crate::review::session::{ProgressBar, QueueSession, load_failed};
+use crate::review::session::{ProgressBar, QueueData, QueueSession, load_failed};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -15,7 +15,7 @@ pub fn ComparePage() -> impl IntoView {
     let params = use_params_map();
     let dataset = Memo::new(move |_| params.read().get("dataset").unwrap_or_default());
     let session = QueueSession::new();
-    let queue = Resource::new(move || (dataset.get(), session.refresh.get()), |(d, _)| review_queue(d));
+    let queue = QueueData::new(session, dataset, review_queue);
     let judge_action = session.action(|a, input: JudgmentInput| async move { judge(a, input).await.map(Some) });
     let skip_action = session.action(|a, reason: SkipReason| async move { skip_item(a, reason).await.map(|_| None) });
     let pending = Signal::derive(move || judge_action.pending().get() || skip_action.pending().get());
@@ -50,7 +50,7 @@ pub fn ComparePage() -> impl IntoView {
     );
 
     let current = move || {
-        let q = queue.get()?.ok()?;
+        let q = queue.latest()?.ok()?;
         let f = session.finished.get();
         let item = q.items.into_iter().find(|i| !f.contains(&i.assignment))?;
         Some((item, q.settings))
@@ -61,11 +61,11 @@ pub fn ComparePage() -> impl IntoView {
         <GuidelinesPanel open=guide_open html=Signal::derive(move || guide.get().flatten())/>
         <Transition fallback=move || view! { <p>{move || i18n.t().loading}</p> }>
             {move || Suspend::new(async move {
-                if let Err(e) = queue.await {
+                if let Err(e) = queue.first.await {
                     return load_failed(e);
                 }
-                let progress = move || queue.get().and_then(Result::ok).map(|q| (q.done, q.done + q.open)).unwrap_or_default();
-                let all_done = move || queue.get().and_then(Result::ok).is_some_and(|q| q.items.is_empty());
+                let progress = move || queue.latest().and_then(Result::ok).map(|q| (q.done, q.done + q.open)).unwrap_or_default();
+                let all_done = move || queue.latest().and_then(Result::ok).is_some_and(|q| q.items.is_empty());
                 let history = format!("/review/{}/history", dataset.get_untracked());
                 view! {
                     <ProgressBar progress=Signal::derive(progress) history=history history_label=i18n.t().history_link help=help_open>
