@@ -157,9 +157,25 @@ impl BothBadRule {
     }
 }
 
+/// A real calendar day written `YYYY-MM-DD` (`2026-13-45` and `2026-02-30` are not).
 fn is_day(s: &str) -> bool {
     let b = s.as_bytes();
-    b.len() == 10 && b.iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() })
+    let shape = b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() });
+    if !shape {
+        return false;
+    }
+    let number = |r: std::ops::Range<usize>| s[r].parse::<u32>().unwrap_or(0);
+    let (year, month, day) = (number(0..4), number(5..7), number(8..10));
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&day)
 }
 
 impl ExportPolicy {
@@ -183,6 +199,11 @@ impl ExportPolicy {
         for (name, day) in [("from", &self.from), ("to", &self.to)] {
             if let Some(d) = day.as_deref().filter(|d| !is_day(d)) {
                 return Err(format!("{name} must be a day as YYYY-MM-DD, not `{d}`"));
+            }
+        }
+        if let (Some(from), Some(to)) = (&self.from, &self.to) {
+            if from > to {
+                return Err(format!("from ({from}) is after to ({to})"));
             }
         }
         self.reviewer_names()?;
@@ -236,6 +257,14 @@ mod tests {
         let bad = |p: ExportPolicy| p.check().unwrap_err();
         assert!(bad(ExportPolicy { min_agreement: 1.5, ..Default::default() }).contains("min_agreement"));
         assert!(bad(ExportPolicy { from: Some("2026-13".into()), ..Default::default() }).contains("YYYY-MM-DD"));
+        for impossible in ["2026-13-45", "2026-02-29", "2026-04-31", "2026-00-10", "2026-01-00"] {
+            let p = ExportPolicy { to: Some(impossible.into()), ..Default::default() };
+            assert!(bad(p).contains("YYYY-MM-DD"), "{impossible}");
+        }
+        assert!(ExportPolicy { from: Some("2024-02-29".into()), ..Default::default() }.check().is_ok(), "a leap day");
+        let backwards =
+            ExportPolicy { from: Some("2026-03-02".into()), to: Some("2026-03-01".into()), ..Default::default() };
+        assert!(bad(backwards).contains("after"));
         assert!(bad(ExportPolicy { margin_clear: f64::NAN, ..Default::default() }).contains("margin_clear"));
         assert!(bad(ExportPolicy { reviewers: Some("a/b".into()), ..Default::default() }).contains("username"));
     }
