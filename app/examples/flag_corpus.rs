@@ -6,7 +6,21 @@ use std::time::Instant;
 fn main() {
     let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
     let (texts, labels) = corpus::load(&fixtures).unwrap_or_else(|e| panic!("corpus: {e}"));
-    if std::env::args().any(|a| a == "--dump") {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().is_some_and(|a| a == "--dump") {
+        // `--dump [name=file.jsonl …]`: every detection in the corpus, or in the files named.
+        let texts = if args.len() > 1 {
+            args[1..]
+                .iter()
+                .flat_map(|a| {
+                    let (name, path) = a.split_once('=').unwrap_or_else(|| panic!("{a}: expected name=file"));
+                    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+                    corpus::sample_texts(name, &text)
+                })
+                .collect()
+        } else {
+            texts
+        };
         for t in &texts {
             for s in app::flag::detect::detect(&t.text) {
                 println!("{}\t{}\t{}", t.source, s.category.as_str(), s.text);
@@ -14,8 +28,13 @@ fn main() {
         }
         return;
     }
-    for (title, synthetic) in [("real samples (reward + sft)", false), ("synthetic", true)] {
-        let (t, l) = corpus::part(&texts, &labels, synthetic);
+    let heldout = corpus::heldout(&fixtures).unwrap_or_else(|e| panic!("held-out sample: {e}"));
+    let parts = [
+        ("tuning corpus: real samples (reward + sft)", corpus::part(&texts, &labels, false)),
+        ("tuning corpus: synthetic", corpus::part(&texts, &labels, true)),
+        ("held-out sample, not used for tuning (rag Q&A + fever textbook + glaive tool dialogues)", heldout),
+    ];
+    for (title, (t, l)) in parts {
         let started = Instant::now();
         let report = corpus::evaluate(&t, &l);
         let elapsed = started.elapsed();
