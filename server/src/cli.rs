@@ -2,6 +2,7 @@
 use app::datasets::admin::DatasetConfig;
 use app::domain::{DatasetName, NewPassword, Role, Username};
 use app::export::{ExportFormat, ExportPolicy, ExportRequest};
+use app::flag::{Category, FlagStatus, Verdict};
 use app::import::qa::FieldMapping;
 use app::import::{ImportFailure, ImportFormat, ImportOptions, OnError};
 use app::review::judgment::{AxisSetting, GoldVote, RationaleRule};
@@ -92,6 +93,9 @@ pub enum Command {
     /// Set up how a dataset is reviewed.
     #[command(subcommand)]
     Dataset(DatasetCommand),
+    /// Act on a dataset's flags by category.
+    #[command(subcommand)]
+    Flags(FlagsCommand),
     /// Mark an item as gold (known answer), or unmark it with `--answer none`.
     Gold {
         #[arg(long)]
@@ -208,6 +212,37 @@ pub enum DatasetCommand {
         /// … the most new tokens per answer.
         #[arg(long)]
         max_new_tokens: Option<usize>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum FlagsCommand {
+    /// Open spans per category, and whether each keeps texts out of exports.
+    List {
+        #[arg(long)]
+        dataset: DatasetName,
+    },
+    /// Confirm or dismiss every open span of one category. Without `--yes` it only says how
+    /// many spans it would change.
+    Bulk {
+        #[arg(long)]
+        dataset: DatasetName,
+        #[arg(long)]
+        category: Category,
+        /// `confirm` or `dismiss`.
+        #[arg(long)]
+        verdict: Verdict,
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Turn gating by one category on or off for a dataset (`--gates on` / `off`).
+    Gate {
+        #[arg(long)]
+        dataset: DatasetName,
+        #[arg(long)]
+        category: Category,
+        #[arg(long, value_parser = ["on", "off"])]
+        gates: String,
     },
 }
 
@@ -348,6 +383,7 @@ pub async fn run(cli: Cli) -> CliResult {
             say!("{}", text.trim_end_matches('\n'));
             Ok(())
         }
+        Command::Flags(command) => flags(&cli.data_dir, command).await,
         Command::Gold { dataset, item, answer } => {
             let pool = crate::open_store(&cli.data_dir).await?;
             let answer = if answer == "none" { None } else { Some(answer.parse::<GoldVote>()?) };
@@ -549,3 +585,45 @@ fn read_password() -> Result<String, Box<dyn std::error::Error>> {
         Ok(line.trim_end_matches(['\r', '\n']).to_string())
     }
 }
+
+async fn flags(data_dir: &std::path::Path, command: FlagsCommand) -> CliResult {
+    let pool = crate::open_store(data_dir).await?;
+    let dataset = async |name: &DatasetName| -> Result<i64, CliError> {
+        Ok(app::store::datasets::by_name(&pool, name).await?.ok_or(format!("no dataset `{name}`"))?.id)
+    };
+    let print = |states: Vec<app::flag::CategoryState>| {
+        for s in states {
+            say!("{:<18} {:>7} open  {}", s.category.as_str(), s.open, if s.gates { "gates" } else { "does not gate" });
+        }
+    };
+    match command {
+        FlagsCommand::List { dataset: name } => {
+            print(app::flag::bulk::ssr::state(&pool, dataset(&name).await?).await?);
+        }
+        FlagsCommand::Bulk { dataset: name, category, verdict, yes } => {
+            let id = dataset(&name).await?;
+            let open = app::store::flags::open_by_category(&pool, id).await?;
+            let n = open.iter().find(|(c, _)| *c == category).map_or(0, |(_, n)| *n);
+            if !yes || n == 0 {
+                say!("{n} open `{category}` spans in `{name}` would be {verdict}ed; add --yes to do it");
+                return Ok(());
+            }
+            let status = if verdict == Verdict::Confirm { FlagStatus::Confirmed } else { FlagStatus::Dismissed };
+            let done = app::store::flags::review_category(&pool, id, category, status, n, None)
+                .await?
+                .ok_or("the count changed while it ran; run it again")?;
+            say!("{done} `{category}` spans in `{name}`: {status}");
+        }
+        FlagsCommand::Gate { dataset: name, category, gates } => {
+            let id = dataset(&name).await?;
+            if !category.gates_export() {
+                return Err(format!("`{category}` never gates exports").into());
+            }
+            app::store::flags::set_gating(&pool, id, category, gates == "on", None).await?;
+            print(app::flag::bulk::ssr::state(&pool, id).await?);
+        }
+    }
+    Ok(())
+}
+
+type CliError = Box<dyn std::error::Error>;

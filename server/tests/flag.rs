@@ -272,3 +272,87 @@ async fn a_dismissal_with_an_unknown_flag_changes_nothing() {
         sqlx::query_scalar("SELECT status FROM flags WHERE id = ?").bind(first).fetch_one(&app.pool).await.unwrap();
     assert_eq!(status, "open");
 }
+
+/// Three voted pairs whose chosen answers hold a URL (`url`) and one a phone (`phone`).
+async fn voted_with_urls(app: &TestApp, admin: &str, dataset: &str) {
+    let pairs: Vec<String> = (1..=3)
+        .map(|n| {
+            json!({ "question": format!("问题{n}：怎么查资料？"), "response_chosen": format!("参见 https://med{n}.example.cn/guide 第{n}章，电话13812345678"),
+                    "response_rejected": "不知道。" })
+            .to_string()
+        })
+        .collect();
+    assert_eq!(app.import(admin, dataset, &pairs.join("\n")).await.status, StatusCode::OK);
+    app.configure(admin, dataset, json!({ "overlap_target": 1 })).await;
+    let doctor = app.signed_in(&format!("doc-{dataset}"), Role::Annotator).await;
+    for _ in 0..3 {
+        let queue = app.queue(&doctor, dataset).await;
+        let item = &queue["items"][0];
+        let vote = if answer_with(item, "参见") == 0 { "a" } else { "b" };
+        let res = app.judge(&doctor, item["assignment"].as_i64().unwrap(), common::vote(vote)).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    }
+}
+
+fn open_of(states: &Value, category: &str) -> (i64, bool) {
+    let s = states.as_array().unwrap().iter().find(|s| s["category"] == category).unwrap();
+    (s["open"].as_i64().unwrap(), s["gates"].as_bool().unwrap())
+}
+
+/// Issue 16, item 9: a whole category of a dataset is dismissed after a preview of how many,
+/// and a category can stop gating one dataset's exports; both are audit-logged, the
+/// manifest says which categories were off, and only admins may do either.
+#[tokio::test]
+async fn a_category_is_resolved_in_bulk_and_can_stop_gating_one_dataset() {
+    let app = TestApp::new().await;
+    let admin = app.signed_in("admin", Role::Admin).await;
+    voted_with_urls(&app, &admin, "web").await;
+    voted_with_urls(&app, &admin, "other").await;
+    let doctor = app.signed_in("doctor", Role::Annotator).await;
+
+    let states = app.call("flag_categories", &[("dataset", "web")], Some(&admin)).await.json();
+    assert_eq!((open_of(&states, "url"), open_of(&states, "phone")), ((3, true), (3, true)), "{states}");
+    assert!(!states.as_array().unwrap().iter().any(|s| s["category"] == "redaction_marker"));
+    let file = export(&app, &admin, "web", "trl-dpo", None).await;
+    assert_eq!((file["summary"]["written"].clone(), left_out(&file, "flagged")), (json!(0), 3));
+
+    // Only admins; a stale preview (2, while there are 3) changes nothing.
+    let bulk = |expected: &'static str| [("dataset", "web"), ("category", "url"), ("verdict", "dismiss"), ("expected", expected)];
+    assert_eq!(app.call("flag_bulk", &bulk("3"), Some(&doctor)).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.call("flag_categories", &[("dataset", "web")], Some(&doctor)).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.call("flag_bulk", &bulk("2"), Some(&admin)).await.json(), json!({ "Flag": "CountChanged" }));
+    let states = app.call("flag_categories", &[("dataset", "web")], Some(&admin)).await.json();
+    assert_eq!(open_of(&states, "url").0, 3, "nothing changed");
+    let res = app.call("flag_bulk", &bulk("3"), Some(&admin)).await;
+    assert_eq!((res.status, res.json()), (StatusCode::OK, json!(3)));
+    let states = app.call("flag_categories", &[("dataset", "web")], Some(&admin)).await.json();
+    assert_eq!((open_of(&states, "url").0, open_of(&states, "phone").0), (0, 3));
+    let other = app.call("flag_categories", &[("dataset", "other")], Some(&admin)).await.json();
+    assert_eq!(open_of(&other, "url").0, 3, "another dataset's spans are untouched");
+
+    // The phones still gate; turned off for this dataset only, the items go out with them.
+    let file = export(&app, &admin, "web", "trl-dpo", None).await;
+    assert_eq!((file["summary"]["written"].clone(), left_out(&file, "flagged")), (json!(0), 3));
+    let gate = [("dataset", "web"), ("category", "phone"), ("gates", "false")];
+    assert_eq!(app.call("flag_gating", &gate, Some(&doctor)).await.status, StatusCode::FORBIDDEN);
+    let states = app.call("flag_gating", &gate, Some(&admin)).await.json();
+    assert_eq!(open_of(&states, "phone"), (3, false), "{states}");
+    let never = [("dataset", "web"), ("category", "age_sex"), ("gates", "false")];
+    assert_eq!(app.call("flag_gating", &never, Some(&admin)).await.json(), json!({ "Flag": "NeverGates" }));
+    let file = export(&app, &admin, "web", "trl-dpo", None).await;
+    assert_eq!((file["summary"]["written"].clone(), left_out(&file, "flagged")), (json!(3), 0));
+    assert!(file["content"].as_str().unwrap().contains("13812345678"));
+    assert_eq!(file["manifest"]["ungated_categories"], json!(["phone"]), "{}", file["manifest"]);
+    let file = export(&app, &admin, "other", "trl-dpo", None).await;
+    assert_eq!(left_out(&file, "flagged"), 3, "the other dataset still gates");
+    assert_eq!(file["manifest"]["ungated_categories"], json!([]));
+
+    let logged: Vec<(String, String)> = sqlx::query_as(
+        "SELECT action, detail FROM audit_log WHERE action IN ('flag.review_category', 'flag.gating') ORDER BY id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(logged.len(), 2, "{logged:?}");
+    assert!(logged[0].1.contains("\"flags\":3") && logged[1].1.contains("\"gates\":false"), "{logged:?}");
+}

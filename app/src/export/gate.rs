@@ -9,10 +9,12 @@ use crate::flag::{Category, FlagKind, FlagView, TextRef};
 use crate::store::corrections::CorrectedItem;
 use std::borrow::Cow;
 
-/// The active flags of one item, and the admin's policy.
+/// The active flags of one item, the admin's policy, and the categories the dataset's admin
+/// turned off for gating.
 pub struct Gate<'a> {
     flags: &'a [FlagView<TextRef>],
     policy: FlagPolicy,
+    ungated: &'a [Category],
 }
 
 /// A text that may go out: as stored or redacted, and whether it still holds age and sex.
@@ -23,8 +25,8 @@ pub struct Passed<'t> {
 }
 
 impl<'a> Gate<'a> {
-    pub fn new(flags: Option<&'a Vec<FlagView<TextRef>>>, policy: FlagPolicy) -> Self {
-        Gate { flags: flags.map(Vec::as_slice).unwrap_or(&[]), policy }
+    pub fn new(flags: Option<&'a Vec<FlagView<TextRef>>>, policy: FlagPolicy, ungated: &'a [Category]) -> Self {
+        Gate { flags: flags.map(Vec::as_slice).unwrap_or(&[]), policy, ungated }
     }
 
     fn on<'f>(&'f self, refs: &'f [TextRef]) -> impl Iterator<Item = &'f FlagView<TextRef>> + 'f {
@@ -54,7 +56,9 @@ impl<'a> Gate<'a> {
             match (f.kind, f.span) {
                 (FlagKind::Concern(c), _) if !c.bars_chosen() => return Err(LeftOut::Flagged),
                 (FlagKind::Span(Category::AgeSex), Some(_)) => quasi = true,
-                (FlagKind::Span(c), Some((s, e))) if c.gates_export() => spans.push((s, e, c)),
+                (FlagKind::Span(c), Some((s, e))) if c.gates_export() && !self.ungated.contains(&c) => {
+                    spans.push((s, e, c))
+                }
                 _ => {}
             }
         }
@@ -113,11 +117,11 @@ mod tests {
     fn spans_leave_out_or_redact_as_chosen() {
         let flags = vec![flag(Some(A), Some((2, 13)), FlagKind::Span(Category::Phone))];
         let text = "电话13812345678";
-        assert_eq!(Gate::new(Some(&flags), FlagPolicy::LeaveOut).pass(&[A], text).err(), Some(LeftOut::Flagged));
-        let passed = Gate::new(Some(&flags), FlagPolicy::Redact).pass(&[A], text).ok().unwrap();
+        assert_eq!(Gate::new(Some(&flags), FlagPolicy::LeaveOut, &[]).pass(&[A], text).err(), Some(LeftOut::Flagged));
+        let passed = Gate::new(Some(&flags), FlagPolicy::Redact, &[]).pass(&[A], text).ok().unwrap();
         assert_eq!((passed.text.as_ref(), passed.redacted), ("电话〔电话〕", true));
         // Other texts of the item are not affected.
-        assert!(Gate::new(Some(&flags), FlagPolicy::LeaveOut).pass(&[TextRef::Question], text).is_ok());
+        assert!(Gate::new(Some(&flags), FlagPolicy::LeaveOut, &[]).pass(&[TextRef::Question], text).is_ok());
     }
 
     #[test]
@@ -126,12 +130,12 @@ mod tests {
             flag(Some(A), None, FlagKind::Concern(Concern::Unsafe)),
             flag(Some(A), Some((0, 5)), FlagKind::Span(Category::AgeSex)),
         ];
-        let gate = Gate::new(Some(&flags), FlagPolicy::LeaveOut);
+        let gate = Gate::new(Some(&flags), FlagPolicy::LeaveOut, &[]);
         assert!(!gate.may_be_chosen(&[A]));
         assert!(gate.may_be_chosen(&[TextRef::Question]));
         let passed = gate.pass(&[A], "女，42岁，头痛").ok().unwrap();
         assert!(passed.quasi && !passed.redacted, "age+sex goes out, counted");
         let whole = vec![flag(None, None, FlagKind::Concern(Concern::Political))];
-        assert_eq!(Gate::new(Some(&whole), FlagPolicy::Redact).whole_item(), Some(LeftOut::Flagged));
+        assert_eq!(Gate::new(Some(&whole), FlagPolicy::Redact, &[]).whole_item(), Some(LeftOut::Flagged));
     }
 }

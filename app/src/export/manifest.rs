@@ -22,6 +22,10 @@ pub struct Manifest {
     /// template, sampling, seed, score); `sha256` of its text matches it to the data lines.
     #[serde(default)]
     pub generated: Vec<GeneratedAnswer>,
+    /// Detector categories the dataset's admin turned off for gating: their open spans did
+    /// not keep texts out of this export (and were not redacted).
+    #[serde(default)]
+    pub ungated_categories: Vec<crate::flag::Category>,
     /// LLaMA-Factory formats: the entry to add to its `data/dataset_info.json`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dataset_info: Option<serde_json::Value>,

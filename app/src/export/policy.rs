@@ -201,10 +201,10 @@ impl ExportPolicy {
                 return Err(format!("{name} must be a day as YYYY-MM-DD, not `{d}`"));
             }
         }
-        if let (Some(from), Some(to)) = (&self.from, &self.to) {
-            if from > to {
-                return Err(format!("from ({from}) is after to ({to})"));
-            }
+        if let (Some(from), Some(to)) = (&self.from, &self.to)
+            && from > to
+        {
+            return Err(format!("from ({from}) is after to ({to})"));
         }
         self.reviewer_names()?;
         Ok(())

@@ -177,6 +177,7 @@ impl Prepared {
             // A compare dataset has no QA pairs to fine-tune on, and so on: nothing to write.
             _ => Reads::Nothing,
         };
+        let ungated = crate::store::flags::ungated(&mut *pool.acquire().await?, self.dataset.id).await?;
         let mut batches = read_ahead(pool.clone(), self.scope.clone(), reads, policy.exclude_gold);
         while let Some(batch) = batches.recv().await {
             let Batch { gold, flags, content } = batch?;
@@ -186,13 +187,13 @@ impl Prepared {
             match content {
                 Content::Voted(items) => {
                     for item in items {
-                        let gate = Gate::new(flags.get(&item.prompt.id), policy.flagged);
+                        let gate = Gate::new(flags.get(&item.prompt.id), policy.flagged, &ungated);
                         vote_records(&writer, &gate, &item, policy, &mut tally);
                     }
                 }
                 Content::Corrected(items) => {
                     for item in items {
-                        let gate = Gate::new(flags.get(&item.item), policy.flagged);
+                        let gate = Gate::new(flags.get(&item.item), policy.flagged, &ungated);
                         tally.agreement.add(&verdict_counts(&item));
                         if shape == Shape::Sft {
                             tally.take(writer.sft(&item, &gate));
@@ -229,6 +230,7 @@ impl Prepared {
             counts: tally.summary,
             agreement: tally.agreement.finish(),
             generated: generated_answers(pool, &self.scope).await?,
+            ungated_categories: ungated,
         };
         stored::finish(pool, self.id, &serde_json::to_value(&manifest).expect("manifest serialises")).await?;
         Ok(manifest)

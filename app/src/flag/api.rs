@@ -28,6 +28,10 @@ pub enum FlagProblem {
     NothingChosen,
     #[error("the text is limited to 1 MB")]
     TooLong,
+    #[error("the count changed since the preview")]
+    CountChanged,
+    #[error("this category never gates exports")]
+    NeverGates,
 }
 
 /// An item's texts as highlighted HTML (question first, then the answers as shown) and its flags.

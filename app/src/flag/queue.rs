@@ -1,6 +1,6 @@
 //! The admin's flag queue (`/flags`): items with unresolved flags, filterable by kind and
 //! harm severity; and one item (`/flags/:item`) to resolve by redacting, editing or excluding.
-use super::{FlagKind, FlagView, FlaggedItem, Harm, Resolve, TextRef};
+use super::{BulkPanel, FlagKind, FlagView, FlaggedItem, Harm, Resolve, TextRef};
 use super::{flag_queue, get_flagged_item, resolve_flags};
 use crate::i18n::use_i18n;
 use crate::review::session::load_failed;
@@ -33,15 +33,32 @@ pub fn FlagQueuePage() -> impl IntoView {
     let query = use_query_map();
     let kind = RwSignal::new(query.with_untracked(|q| q.get("kind")).unwrap_or_default());
     let severity = RwSignal::new(query.with_untracked(|q| q.get("severity")).unwrap_or_default());
+    let dataset = RwSignal::new(query.with_untracked(|q| q.get("dataset")).unwrap_or_default());
+    // Bumped after a bulk action, so the list shows what is left.
+    let version = RwSignal::new(0u32);
     let entries = Resource::new(
-        move || (kind.get(), severity.get()),
-        |(k, s)| flag_queue(None, Some(k).filter(|k| !k.is_empty()), s.parse().ok()),
+        move || (dataset.get(), kind.get(), severity.get(), version.get()),
+        |(d, k, s, _)| flag_queue(Some(d).filter(|d| !d.is_empty()), Some(k).filter(|k| !k.is_empty()), s.parse().ok()),
     );
+    let datasets = Resource::new(|| (), |_| crate::datasets::my_datasets());
     let kinds = FlagKind::findings();
     view! {
         <section class="card">
             <h1>{move || t().queue_title}</h1>
             <div class="filters">
+                <label>{move || t().dataset}
+                    <select id="filter-dataset" on:change=move |e| dataset.set(event_target_value(&e))>
+                        <option value="">{move || t().all}</option>
+                        <Transition>
+                            {move || Suspend::new(async move {
+                                datasets.await.unwrap_or_default().into_iter().map(|d| {
+                                    let (value, label, name) = (d.name.clone(), d.name.clone(), d.name);
+                                    view! { <option value=value selected=move || dataset.get() == name>{label}</option> }
+                                }).collect_view()
+                            })}
+                        </Transition>
+                    </select>
+                </label>
                 <label>{move || t().filter} " " {move || t().category}
                     <select id="filter-kind" on:change=move |e| kind.set(event_target_value(&e))>
                         <option value="">{move || t().all}</option>
@@ -60,6 +77,10 @@ pub fn FlagQueuePage() -> impl IntoView {
                 </label>
             </div>
         </section>
+        {move || match dataset.get() {
+            d if d.is_empty() => view! { <p class="muted" id="bulk-pick">{t().bulk_pick_dataset}</p> }.into_any(),
+            d => view! { <BulkPanel dataset=d changed=move |_| version.update(|v| *v += 1) /> }.into_any(),
+        }}
         <Transition fallback=move || view! { <p>{move || i18n.t().loading}</p> }>
             {move || Suspend::new(async move {
                 match entries.await {

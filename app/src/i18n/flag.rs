@@ -37,12 +37,27 @@ pub struct FlagText {
     pub exclude: &'static str,
     pub excluded: &'static str,
     pub back: &'static str,
+    pub bulk_title: &'static str,
+    pub bulk_hint: &'static str,
+    pub bulk_open: &'static str,
+    pub bulk_actions: &'static str,
+    pub bulk_gating: &'static str,
+    pub bulk_confirm_all: &'static str,
+    pub bulk_dismiss_all: &'static str,
+    pub bulk_will_confirm: &'static str,
+    pub bulk_will_dismiss: &'static str,
+    pub bulk_yes: &'static str,
+    pub bulk_done: &'static str,
+    pub bulk_pick_dataset: &'static str,
+    pub dataset: &'static str,
+    pub gates_on: &'static str,
+    pub gates_off: &'static str,
     /// Indexed like `Category::ALL`, `Concern::ALL`, `Harm::ALL`, `FlagStatus::ALL`, `FlagProblem` variants.
     categories: [&'static str; 14],
     concerns: [&'static str; 6],
     harms: [&'static str; 5],
     statuses: [&'static str; 4],
-    problems: [&'static str; 8],
+    problems: [&'static str; 10],
 }
 
 impl FlagText {
@@ -75,7 +90,15 @@ impl FlagText {
             NotRedactable => 5,
             NothingChosen => 6,
             TooLong => 7,
+            CountChanged => 8,
+            NeverGates => 9,
         }]
+    }
+    pub fn bulk_will(&self, v: crate::flag::Verdict) -> &'static str {
+        match v {
+            crate::flag::Verdict::Confirm => self.bulk_will_confirm,
+            crate::flag::Verdict::Dismiss => self.bulk_will_dismiss,
+        }
     }
 }
 
@@ -115,6 +138,21 @@ pub static ZH_CN: FlagText = FlagText {
     exclude: "排除此条",
     excluded: "已排除",
     back: "返回列表",
+    bulk_title: "批量处理",
+    bulk_hint: "按类别确认或驳回本数据集中所有待处理的自动检测片段；关闭某类别的导出拦截后，该类片段不再使条目被排除在导出之外（记入审计日志和导出清单）。",
+    bulk_open: "待处理",
+    bulk_actions: "批量操作",
+    bulk_gating: "导出拦截",
+    bulk_confirm_all: "全部确认",
+    bulk_dismiss_all: "全部驳回",
+    bulk_will_confirm: "将确认",
+    bulk_will_dismiss: "将驳回",
+    bulk_yes: "确定",
+    bulk_done: "已处理片段：",
+    bulk_pick_dataset: "选择一个数据集可按类别批量处理。",
+    dataset: "数据集",
+    gates_on: "拦截",
+    gates_off: "不拦截",
     categories: [
         "身份证号",
         "电话",
@@ -143,6 +181,8 @@ pub static ZH_CN: FlagText = FlagText {
         "只能脱敏待处理或已确认的文字片段。",
         "请至少选择一个标记。",
         "文本最多 1 MB。",
+        "预览之后数量有变化，请核对新的数量后再操作。",
+        "该类别本来就不拦截导出。",
     ],
 };
 
@@ -182,6 +222,21 @@ pub static EN: FlagText = FlagText {
     exclude: "Exclude item",
     excluded: "excluded",
     back: "Back to the list",
+    bulk_title: "Bulk actions",
+    bulk_hint: "Confirm or dismiss every open detected span of a category in this dataset; with gating off for a category, its spans no longer keep items out of exports (recorded in the audit log and the export manifest).",
+    bulk_open: "Open",
+    bulk_actions: "Bulk action",
+    bulk_gating: "Gates exports",
+    bulk_confirm_all: "Confirm all",
+    bulk_dismiss_all: "Dismiss all",
+    bulk_will_confirm: "Confirm",
+    bulk_will_dismiss: "Dismiss",
+    bulk_yes: "Yes",
+    bulk_done: "Spans changed:",
+    bulk_pick_dataset: "Choose a dataset to act on a whole category.",
+    dataset: "Dataset",
+    gates_on: "on",
+    gates_off: "off",
     categories: [
         "ID number",
         "phone",
@@ -217,5 +272,7 @@ pub static EN: FlagText = FlagText {
         "Only open or confirmed spans can be redacted.",
         "Choose at least one flag.",
         "The text is limited to 1 MB.",
+        "The count changed since the preview; check the new count and try again.",
+        "This category never gates exports.",
     ],
 };

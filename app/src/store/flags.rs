@@ -565,3 +565,96 @@ pub async fn queue(
     }
     Ok(out)
 }
+
+/// Open spans per detector category in a dataset (markers aside): what a bulk confirm or
+/// dismiss would touch.
+pub async fn open_by_category(pool: &SqlitePool, dataset: i64) -> Result<Vec<(Category, i64)>, sqlx::Error> {
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT f.category, COUNT(*) FROM flags f JOIN items i ON i.id = f.item_id
+          WHERE i.dataset_id = ? AND f.status = 'open' AND f.span_start IS NOT NULL
+            AND f.category <> 'redaction_marker'
+          GROUP BY f.category",
+    )
+    .bind(dataset)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().filter_map(|(c, n)| Some((c.parse().ok()?, n))).collect())
+}
+
+/// Confirms or dismisses every open span of `category` in `dataset` in one write, if there
+/// are exactly `expected` of them (what the admin was shown); `None` and nothing changed
+/// otherwise. One audit entry for the whole action.
+pub async fn review_category(
+    pool: &SqlitePool,
+    dataset: i64,
+    category: Category,
+    status: FlagStatus,
+    expected: i64,
+    by: Option<UserId>,
+) -> Result<Option<u64>, sqlx::Error> {
+    let mut tx = super::begin_write(pool).await?;
+    let done = sqlx::query(&format!(
+        "UPDATE flags SET status = ?, reviewed_by = ?, reviewed_at = {}
+          WHERE status = 'open' AND span_start IS NOT NULL AND category = ?
+            AND item_id IN (SELECT id FROM items WHERE dataset_id = ?)",
+        super::NOW
+    ))
+    .bind(status.as_str())
+    .bind(by.map(|u| u.0))
+    .bind(category.as_str())
+    .bind(dataset)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if i64::try_from(done).ok() != Some(expected) {
+        return Ok(None); // dropping the transaction rolls the update back
+    }
+    let detail = serde_json::json!({ "category": category, "status": status, "flags": done });
+    super::audit::record(&mut tx, by, "flag.review_category", "dataset", Some(dataset), detail).await?;
+    tx.commit().await?;
+    Ok(Some(done))
+}
+
+/// The categories turned off for gating in a dataset.
+pub async fn ungated(conn: &mut SqliteConnection, dataset: i64) -> Result<Vec<Category>, sqlx::Error> {
+    let rows: Vec<(String,)> =
+        sqlx::query_as("SELECT category FROM ungated_categories WHERE dataset_id = ? ORDER BY category")
+            .bind(dataset)
+            .fetch_all(conn)
+            .await?;
+    Ok(rows.into_iter().filter_map(|(c,)| c.parse().ok()).collect())
+}
+
+/// Turns gating by `category` on or off for a dataset, with an audit entry; `false` when it
+/// already was so.
+pub async fn set_gating(
+    pool: &SqlitePool,
+    dataset: i64,
+    category: Category,
+    gates: bool,
+    by: Option<UserId>,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = super::begin_write(pool).await?;
+    let changed = if gates {
+        sqlx::query("DELETE FROM ungated_categories WHERE dataset_id = ? AND category = ?")
+            .bind(dataset)
+            .bind(category.as_str())
+            .execute(&mut *tx)
+            .await?
+    } else {
+        sqlx::query("INSERT OR IGNORE INTO ungated_categories (dataset_id, category, set_by) VALUES (?, ?, ?)")
+            .bind(dataset)
+            .bind(category.as_str())
+            .bind(by.map(|u| u.0))
+            .execute(&mut *tx)
+            .await?
+    }
+    .rows_affected()
+        == 1;
+    if changed {
+        let detail = serde_json::json!({ "category": category, "gates": gates });
+        super::audit::record(&mut tx, by, "flag.gating", "dataset", Some(dataset), detail).await?;
+    }
+    tx.commit().await?;
+    Ok(changed)
+}
