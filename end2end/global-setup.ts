@@ -73,6 +73,8 @@ export default async function globalSetup() {
   })).join("\n"));
   medpref(dataDir, ["import", "--dataset", "long", "--format", "cmd-reward", longFile]);
   medpref(dataDir, ["dataset", "configure", "--dataset", "long", "--overlap", "1", "--axes", "correctness,safety"]);
+  // Bulk actions: flags by category, gold and exclusion on a selection (bulk.spec.ts).
+  medpref(dataDir, ["import", "--dataset", "bulk", "--format", "cmd-reward", join(root, "fixtures/medicalgpt-reward-test-100.jsonl")]);
   // One pair with a phone number (found on import) and a name only a reviewer can spot.
   medpref(dataDir, ["import", "--dataset", "pii", "--format", "cmd-reward", join(__dirname, "fixtures/pii.jsonl")]);
   medpref(dataDir, ["dataset", "configure", "--dataset", "pii", "--overlap", "1"]);

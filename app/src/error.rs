@@ -40,6 +40,9 @@ pub enum AppError {
     /// A flag request was refused; nothing changed.
     #[error("{0}")]
     Flag(crate::flag::FlagProblem),
+    /// An action on items was refused; nothing changed.
+    #[error("{0}")]
+    ItemAction(crate::items::ItemActionProblem),
     /// The item was already judged by this reviewer (a repeated submit); nothing changed.
     #[error("already submitted")]
     AlreadySubmitted,
@@ -84,6 +87,7 @@ impl AppError {
             | AppError::Judgment(_)
             | AppError::Correction(_)
             | AppError::Flag(_)
+            | AppError::ItemAction(_)
             | AppError::Request(_) => 400,
             AppError::AlreadySubmitted | AppError::LeaseLost => 409,
             AppError::Internal => 500,

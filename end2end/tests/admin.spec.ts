@@ -59,6 +59,10 @@ test("an admin creates a dataset, uploads the sample, adds reviewers, watches th
   await expect(page.locator("#upload-errors li")).toHaveCount(2);
   await expect(page.locator('#upload-errors li[data-line="2"]')).toBeVisible();
   await expect(page.locator('#upload-errors li[data-line="3"]')).toBeVisible();
+  // Each reason in Chinese, with the field named as the file has it (issue 16, item 4).
+  await expect(page.locator('#upload-errors li[data-line="2"]')).toContainText("不是有效的 JSON");
+  await expect(page.locator('#upload-errors li[data-line="3"]')).toContainText("字段 `question` 应为字符串，实际为数字");
+  await expect(page.locator("#upload-errors")).not.toContainText(/invalid JSON|must be|found a/);
   await expect(page.locator("#figure-items b")).toHaveText("0");
 
   // The real sample: a progress bar while it goes, then the result.

@@ -224,3 +224,56 @@ async fn departments_and_corrections_of_a_qa_dataset() {
     // The search finds corrected items by their original text, and the state counts corrections.
     assert_eq!(search(&app, &admin, &[("dataset", "qa"), ("state", "in-progress")]).await["total"], 1);
 }
+
+/// Issue 16, item 7: gold items and exclusions from the browse list and the item record, one
+/// item or a selection, all or none, admins only.
+#[tokio::test]
+async fn a_selection_is_marked_gold_unmarked_and_excluded_all_or_none() {
+    let app = TestApp::new().await;
+    let admin = app.signed_in("admin", Role::Admin).await;
+    let auditor = app.signed_in("auditor", Role::Auditor).await;
+    assert_eq!(app.import(&admin, "d", &format!("{}\n{CHEST}", pairs(5))).await.status, StatusCode::OK);
+    assert_eq!(app.import(&admin, "other", &pairs(1)).await.status, StatusCode::OK);
+    let all = ids(&search(&app, &admin, &[("dataset", "d")]).await);
+    let other = ids(&search(&app, &admin, &[("dataset", "other")]).await)[0];
+    assert_eq!(search(&app, &admin, &[("dataset", "d")]).await["can_manage"], true);
+    assert_eq!(search(&app, &auditor, &[("dataset", "d")]).await["can_manage"], false);
+    let act = |items: Vec<i64>, action: Value| json!({ "dataset": "d", "items": items, "action": action });
+    let gold = json!({ "type": "gold", "answer": "1" });
+    let gold_items = async |app: &TestApp| ids(&search(app, &admin, &[("dataset", "d"), ("state", "gold")]).await);
+
+    assert_eq!(app.call_json("item_action", act(all[..2].to_vec(), gold.clone()), Some(&auditor)).await.status, StatusCode::FORBIDDEN);
+    // One item of another dataset in the selection: refused by name, nothing marked.
+    let res = app.call_json("item_action", act(vec![all[0], other], gold.clone()), Some(&admin)).await;
+    assert_eq!((res.status, res.json()), (StatusCode::BAD_REQUEST, json!({ "ItemAction": { "NotApplicable": other } })));
+    assert!(gold_items(&app).await.is_empty(), "nothing was marked");
+    assert_eq!(app.call_json("item_action", act(vec![], gold.clone()), Some(&admin)).await.json(), json!({ "ItemAction": "NothingChosen" }));
+
+    let res = app.call_json("item_action", act(all[..3].to_vec(), gold.clone()), Some(&admin)).await;
+    assert_eq!((res.status, res.json()), (StatusCode::OK, json!(3)), "{}", res.body);
+    assert_eq!(gold_items(&app).await, all[..3].to_vec());
+    let record = app.call("item", &[("item", &all[0].to_string())], Some(&admin)).await.json();
+    assert!(record["gold"].as_str().unwrap().contains("decisive"), "{}", record["gold"]);
+    assert_eq!(record["can_manage"], true);
+    let res = app.call_json("item_action", act(vec![all[1]], json!({ "type": "ungold" })), Some(&admin)).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(gold_items(&app).await, vec![all[0], all[2]]);
+
+    // Excluding the chest-pain item resolves its phone flag and takes it out of the queue.
+    let chest = *all.last().unwrap();
+    let res = app.call_json("item_action", act(vec![chest, all[3]], json!({ "type": "exclude" })), Some(&admin)).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let excluded = ids(&search(&app, &admin, &[("dataset", "d"), ("state", "excluded")]).await);
+    assert_eq!(excluded, vec![all[3], chest]);
+    let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM flags WHERE item_id = ? AND status IN ('open', 'confirmed')")
+        .bind(chest)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(open, 0);
+    let logged: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action IN ('item.gold', 'item.exclude')")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(logged, 3 + 1 + 2, "one entry per item changed");
+}

@@ -284,3 +284,61 @@ async fn every_format_loads_in_hugging_face_datasets_and_repeats_byte_for_byte()
     assert!(out.status.success(), "{report}");
     assert_eq!(report.matches(": ok").count(), 18, "{report}");
 }
+
+/// Issue 16, item 11: per-axis ratings leave the system in preference exports, HelpSteer
+/// style — each answer's mean over the reviewers who rated it, every axis on every line.
+#[tokio::test]
+async fn preference_exports_carry_each_answers_mean_ratings_when_asked() {
+    let app = TestApp::new().await;
+    let admin = app.signed_in("admin", Role::Admin).await;
+    app.import(&admin, "d", &pairs(1)).await;
+    let axes = json!([{ "axis": "correctness", "required": false }, { "axis": "safety", "required": false }]);
+    let res = app.configure(&admin, "d", json!({ "overlap_target": 2, "settings": { "axes": axes } })).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    // Both reviewers prefer the answer with 甲; one rates it correctness 4, the other 5 and safety 3.
+    for (name, ratings) in [("r1", json!([[0, "correctness", 4], [1, "correctness", 2]])), ("r2", json!([[0, "correctness", 5], [0, "safety", 3]]))] {
+        let doctor = app.signed_in(name, Role::Annotator).await;
+        let item = app.queue(&doctor, "d").await["items"][0].clone();
+        let shown: Vec<String> =
+            item["answers"].as_array().unwrap().iter().map(|a| a["html"].as_str().unwrap().to_string()).collect();
+        let good = if shown[0].contains("甲") { 0 } else { 1 };
+        let ratings: Vec<Value> = ratings
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                let answer = if r[0] == 0 { good } else { 1 - good };
+                json!({ "answer": answer, "axis": r[1], "value": r[2] })
+            })
+            .collect();
+        let vote = if good == 0 { "a" } else { "b" };
+        let judgment = json!({ "decision": { "Pairwise": { "vote": vote, "strength": "clear" } }, "ratings": ratings });
+        let res = app.judge(&doctor, item["assignment"].as_i64().unwrap(), judgment).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    }
+    let plain = app.export(&[("dataset", "d"), ("format", "trl-dpo")], &admin).await;
+    let line: Value = serde_json::from_str(plain["content"].as_str().unwrap().lines().next().unwrap()).unwrap();
+    assert!(line.get("chosen_ratings").is_none(), "off by default: {line}");
+
+    let rated = app.export(&[("dataset", "d"), ("format", "trl-dpo"), ("ratings", "on")], &admin).await;
+    let line: Value = serde_json::from_str(rated["content"].as_str().unwrap().lines().next().unwrap()).unwrap();
+    assert!(line["chosen"].as_str().unwrap().contains("甲"), "{line}");
+    let empty = json!({ "correctness": null, "safety": null, "completeness": null, "empathy": null, "caution": null, "fluency": null });
+    let mut chosen = empty.clone();
+    chosen["correctness"] = json!(4.5);
+    chosen["safety"] = json!(3.0);
+    let mut rejected = empty;
+    rejected["correctness"] = json!(2.0);
+    assert_eq!((line["chosen_ratings"].clone(), line["rejected_ratings"].clone()), (chosen.clone(), rejected));
+    assert_eq!(rated["manifest"]["policy"]["ratings"], true);
+    let kto = app.export(&[("dataset", "d"), ("format", "trl-kto"), ("ratings", "on")], &admin).await;
+    let desirable: Vec<Value> = kto["content"]
+        .as_str()
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|l| l["label"] == true)
+        .collect();
+    assert_eq!(desirable.len(), 1);
+    assert_eq!(desirable[0]["ratings"], chosen);
+}

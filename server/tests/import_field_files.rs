@@ -195,6 +195,22 @@ async fn fields_the_format_does_not_read_are_kept_and_shown_on_the_item_record()
     assert_eq!(dossier.status, StatusCode::OK, "{}", dossier.body);
     let extra = &dossier.json()["extra"];
     assert_eq!(extra, &json!([["id", "toolcall-7"], ["tools", tools]]), "{}", dossier.body);
+    // … and carried to the exports with a place for them: LLaMA-Factory's ShareGPT `tools`.
+    app.configure(&admin, "tools", json!({ "overlap_target": 1 })).await;
+    let doctor = app.signed_in("doctor", Role::Annotator).await;
+    let q = app.call("correct_queue", &[("dataset", "tools")], Some(&doctor)).await.json();
+    let assignment = q["items"][0]["assignment"].as_i64().unwrap();
+    let res = app
+        .call_json("correct", json!({ "assignment": assignment, "correction": { "correction": "Accept" } }), Some(&doctor))
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let file = app.export(&[("dataset", "tools"), ("format", "sft-sharegpt")], &admin).await;
+    let record: serde_json::Value = serde_json::from_str(file["content"].as_str().unwrap().trim()).unwrap();
+    assert_eq!(record["tools"], tools, "{record}");
+    assert_eq!(file["manifest"]["dataset_info"]["columns"]["tools"], "tools");
+    let alpaca = app.export(&[("dataset", "tools"), ("format", "sft-alpaca")], &admin).await;
+    let record: serde_json::Value = serde_json::from_str(alpaca["content"].as_str().unwrap().trim()).unwrap();
+    assert!(record.get("tools").is_none(), "alpaca has no tools column: {record}");
     // A function-call turn is refused by name, not silently read.
     let call = json!({"conversations": [{"from": "human", "value": "q"}, {"from": "function_call", "value": "{}"}, {"from": "observation", "value": "{}"}, {"from": "gpt", "value": "a"}]});
     let res = upload(&app, &admin, "dataset=tools&format=sharegpt&file_name=c.jsonl", &call.to_string()).await;

@@ -109,8 +109,8 @@ pub fn UploadForm(
                     <div class="result error" id="upload-errors" role="alert">
                         <b>{t().nothing_imported}</b>
                         <ul>
-                            <li data-line=e.line>{e.line.map(|l| format!("{} {l}: ", t().line))}{e.message.clone()}</li>
-                            {e.more.iter().map(|(l, m)| view! { <li data-line=*l>{format!("{} {l}: {m}", t().line)}</li> }).collect_view()}
+                            <li data-line=e.line>{e.line.map(|l| format!("{} {l}: ", t().line))}{(i18n.t().import_problem)(&e.problem)}</li>
+                            {e.more.iter().map(|(l, p)| view! { <li data-line=*l>{format!("{} {l}: {}", t().line, (i18n.t().import_problem)(p))}</li> }).collect_view()}
                             {(e.omitted > 0).then(|| view! { <li id="upload-omitted">{t().more_bad_lines} " " {e.omitted}</li> })}
                         </ul>
                     </div>

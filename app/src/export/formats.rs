@@ -131,8 +131,15 @@ pub fn render(format: ExportFormat, line: &Line, context: bool) -> Value {
     }
 }
 
-/// The LLaMA-Factory `dataset_info.json` entry for a file in `format`, if LLaMA-Factory reads it.
-pub fn dataset_info(format: ExportFormat, file_name: &str, context: bool) -> Option<Value> {
+/// The column that holds tool definitions (JSON text), in the formats that have one: LLaMA-
+/// Factory's ShareGPT `tools`.
+pub fn tools_column(format: ExportFormat) -> Option<&'static str> {
+    matches!(format, ExportFormat::LlamafactorySharegpt | ExportFormat::SftSharegpt).then_some("tools")
+}
+
+/// The LLaMA-Factory `dataset_info.json` entry for a file in `format`, if LLaMA-Factory reads
+/// it. `tools`: the file has a tools column.
+pub fn dataset_info(format: ExportFormat, file_name: &str, context: bool, tools: bool) -> Option<Value> {
     use ExportFormat as F;
     let mut entry = match format {
         F::LlamafactoryAlpaca => json!({ "file_name": file_name, "ranking": true, "columns":
@@ -152,6 +159,9 @@ pub fn dataset_info(format: ExportFormat, file_name: &str, context: bool) -> Opt
         if matches!(format, F::LlamafactoryAlpaca | F::SftAlpaca) {
             entry["columns"]["history"] = json!("history");
         }
+    }
+    if let Some(column) = tools_column(format).filter(|_| tools) {
+        entry["columns"][column] = json!(column);
     }
     Some(entry)
 }
@@ -236,8 +246,11 @@ mod tests {
         assert_eq!(roles, ["system", "user", "assistant", "user"]);
         let alpaca = render(ExportFormat::LlamafactoryAlpaca, &line, true);
         assert_eq!(alpaca["history"], json!([["q0", "a0"]]));
-        let info = dataset_info(ExportFormat::LlamafactoryAlpaca, "x.jsonl", true).unwrap();
+        let info = dataset_info(ExportFormat::LlamafactoryAlpaca, "x.jsonl", true, true).unwrap();
         assert_eq!(info["columns"]["history"], "history");
-        assert_eq!(dataset_info(ExportFormat::TrlDpo, "x.jsonl", true), None);
+        assert_eq!(info["columns"].get("tools"), None, "alpaca has no tools column");
+        assert_eq!(dataset_info(ExportFormat::TrlDpo, "x.jsonl", true, true), None);
+        let share = dataset_info(ExportFormat::SftSharegpt, "x.jsonl", false, true).unwrap();
+        assert_eq!(share["columns"]["tools"], "tools");
     }
 }

@@ -88,6 +88,7 @@ pub fn ExportPanel(dataset: String, kind: DatasetKind) -> impl IntoView {
                 <label>{move || t().to}<input name="to" type="date"/></label>
                 <label>{move || t().reviewers}<input name="reviewers" placeholder="doctor1,doctor2"/></label>
                 <label class="check"><input name="exclude_gold" type="checkbox"/>{move || t().exclude_gold}</label>
+                <label class="check"><input name="ratings" type="checkbox" id="export-ratings"/>{move || t().export_ratings}</label>
                 <button type="submit" class="primary" id="export-button">{move || t().download}</button>
             </form>
             <Transition fallback=|| ()>

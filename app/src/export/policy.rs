@@ -123,6 +123,11 @@ pub struct ExportPolicy {
     /// Leave gold (known-answer) items out.
     #[serde(default, deserialize_with = "flag")]
     pub exclude_gold: bool,
+    /// Add each answer's per-axis ratings (the mean over the reviewers who rated it, `null`
+    /// for an axis nobody rated), HelpSteer-style: `chosen_ratings` and `rejected_ratings`
+    /// on pairs, `ratings` on KTO lines.
+    #[serde(default, deserialize_with = "flag")]
+    pub ratings: bool,
 }
 
 impl Default for ExportPolicy {

@@ -1,6 +1,6 @@
 //! From decisions to output records: every text passes the item's flags first (see
 //! `gate`), then takes the format's shape (see `formats`).
-use super::formats::{Line, Prompt, render};
+use super::formats::{Line, Prompt, render, tools_column};
 use super::gate::{Gate, final_refs};
 use super::{ExportFormat, LeftOut, Shape};
 use crate::correct::rules::{Correction, yields_preference_pair};
@@ -20,18 +20,30 @@ pub enum Record {
     Skip(LeftOut),
 }
 
-/// How records are written: the format, and whether the export holds context columns.
+/// How records are written: the format, whether the export holds context columns, and
+/// whether answers carry their per-axis ratings.
 #[derive(Debug, Clone, Copy)]
 pub struct Writer {
     pub format: ExportFormat,
     pub context: bool,
+    pub ratings: bool,
+    /// Some item in the export carries tool definitions: formats with a tools column write it.
+    pub tools: bool,
 }
 
-/// A stored text: where it lives (its flags point there) and what it says.
+/// A stored text: where it lives (its flags point there), what it says, and (answers of
+/// compare items) its mean rating per axis.
 #[derive(Debug, Clone, Copy)]
 pub struct Text<'a> {
     pub refs: &'a [TextRef],
     pub text: &'a str,
+    pub ratings: Option<&'a serde_json::Value>,
+}
+
+impl<'a> Text<'a> {
+    pub fn new(refs: &'a [TextRef], text: &'a str) -> Self {
+        Text { refs, text, ratings: None }
+    }
 }
 
 /// The prompt of an item; only the question is checked against flags (system texts and
@@ -41,11 +53,23 @@ pub struct Ask<'a> {
     pub system: Option<&'a str>,
     pub history: &'a [(String, String)],
     pub question: Text<'a>,
+    /// Tool definitions (JSON text) the imported record carried.
+    pub tools: Option<&'a str>,
 }
 
 impl Writer {
-    fn line(&self, line: &Line) -> String {
-        render(self.format, line, self.context).to_string()
+    /// The line in the format's shape, with the answers' ratings as extra columns when asked.
+    fn line(&self, line: &Line, tools: Option<&str>, ratings: &[(&str, Option<&serde_json::Value>)]) -> String {
+        let mut value = render(self.format, line, self.context);
+        if let Some(column) = tools_column(self.format).filter(|_| self.tools) {
+            value[column] = serde_json::Value::String(tools.unwrap_or_default().to_string());
+        }
+        if self.ratings {
+            for (column, r) in ratings {
+                value[*column] = r.cloned().unwrap_or(serde_json::Value::Null);
+            }
+        }
+        value.to_string()
     }
 
     /// A preference: one pairwise record, or for KTO a desirable and an undesirable one.
@@ -69,7 +93,11 @@ impl Writer {
         vec![match passed {
             Ok((q, c, r)) => {
                 let prompt = Prompt { system: ask.system, history: ask.history, question: &q.text };
-                let line = self.line(&Line::Pair { prompt, chosen: &c.text, rejected: &r.text, margin });
+                let line = self.line(
+                    &Line::Pair { prompt, chosen: &c.text, rejected: &r.text, margin },
+                    ask.tools,
+                    &[("chosen_ratings", chosen.ratings), ("rejected_ratings", rejected.ratings)],
+                );
                 Record::Write(Written {
                     line,
                     redacted: q.redacted || c.redacted || r.redacted,
@@ -91,7 +119,7 @@ impl Writer {
         match (gate.pass(ask.question.refs, ask.question.text), gate.pass(answer.refs, answer.text)) {
             (Ok(q), Ok(a)) => {
                 let prompt = Prompt { system: ask.system, history: ask.history, question: &q.text };
-                let line = self.line(&Line::Unpaired { prompt, completion: &a.text, label });
+                let line = self.line(&Line::Unpaired { prompt, completion: &a.text, label }, ask.tools, &[("ratings", answer.ratings)]);
                 Record::Write(Written { line, redacted: q.redacted || a.redacted, quasi: q.quasi || a.quasi })
             }
             (Err(reason), _) | (_, Err(reason)) => Record::Skip(reason),
@@ -118,7 +146,7 @@ impl Writer {
         match (gate.pass(&question_refs, &question), gate.pass(&answer_refs, &answer)) {
             (Ok(q), Ok(a)) => {
                 let prompt = Prompt { system: item.system.as_deref(), history: &item.history, question: &q.text };
-                let line = self.line(&Line::Sft { prompt, answer: &a.text });
+                let line = self.line(&Line::Sft { prompt, answer: &a.text }, item.tools.as_deref(), &[]);
                 Record::Write(Written { line, redacted: q.redacted || a.redacted, quasi: q.quasi || a.quasi })
             }
             (Err(reason), _) | (_, Err(reason)) => Record::Skip(reason),
@@ -140,11 +168,11 @@ impl Writer {
             return vec![Record::Skip(LeftOut::StyleOnly)];
         }
         let (question_refs, answer_refs) = final_refs(item);
-        let asked = Text { refs: &question_refs, text: question.as_deref().unwrap_or(&item.question) };
-        let ask = Ask { system: item.system.as_deref(), history: &item.history, question: asked };
+        let asked = Text::new(&question_refs, question.as_deref().unwrap_or(&item.question));
+        let ask = Ask { system: item.system.as_deref(), history: &item.history, question: asked, tools: item.tools.as_deref() };
         let original_refs = [TextRef::Answer(item.original_id)];
-        let original = Text { refs: &original_refs, text: &item.original };
-        self.pair(gate, ask, Text { refs: &answer_refs, text: &answer }, original, margin)
+        let original = Text::new(&original_refs, &item.original);
+        self.pair(gate, ask, Text::new(&answer_refs, &answer), original, margin)
     }
 }
 

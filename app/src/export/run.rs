@@ -1,6 +1,7 @@
 //! Writing an export: items in id order, a batch at a time (read one batch ahead, see
 //! `read.rs`), each batch's lines written and hashed in turn; then the manifest. Same data
 //! and policy, same bytes.
+use crate::review::judgment::Axis;
 use super::Manifest;
 use super::aggregate::{Decision, decide, outcome_counts, pair_votes};
 use super::agreement::AgreementTally;
@@ -157,7 +158,12 @@ impl Prepared {
         let format = self.request.format;
         let policy = &self.request.policy;
         let shape = format.shape();
-        let writer = Writer { format, context: stored::has_context(pool, &self.scope).await? };
+        let writer = Writer {
+            format,
+            context: stored::has_context(pool, &self.scope).await?,
+            ratings: policy.ratings,
+            tools: stored::has_tools(pool, &self.scope).await?,
+        };
         let mut tally = Tally {
             summary: ExportSummary {
                 left_out: reasons(shape, self.kind, policy.source).into_iter().map(|r| (r, 0)).collect(),
@@ -216,7 +222,7 @@ impl Prepared {
             created_at: stored::now(pool).await?,
             dataset: self.dataset.name.clone(),
             format,
-            dataset_info: dataset_info(format, &self.file_name, context),
+            dataset_info: dataset_info(format, &self.file_name, context, writer.tools),
             data_file: self.file_name,
             sha256: hex::encode(tally.sha.finalize()),
             bytes: tally.bytes,
@@ -254,15 +260,18 @@ fn verdict_counts(item: &crate::store::corrections::CorrectedItem) -> [usize; 3]
 fn vote_records(writer: &Writer, gate: &Gate, item: &VotedItem, policy: &ExportPolicy, tally: &mut Tally) {
     let ids: Vec<CandidateId> = item.candidates.iter().map(|(id, _)| *id).collect();
     let refs: Vec<[TextRef; 1]> = ids.iter().map(|&c| [TextRef::Answer(c)]).collect();
+    let ratings: Vec<serde_json::Value> =
+        if writer.ratings { ids.iter().map(|&c| mean_ratings(&item.ratings, c)).collect() } else { vec![] };
     let text = |id: CandidateId| {
         let i = ids.iter().position(|c| *c == id).expect("a pair is of the item's answers");
-        Text { refs: &refs[i], text: &item.candidates[i].1 }
+        Text { refs: &refs[i], text: &item.candidates[i].1, ratings: ratings.get(i) }
     };
     let p = &item.prompt;
     let ask = Ask {
         system: p.system.as_deref(),
         history: &p.history,
-        question: Text { refs: &[TextRef::Question], text: &p.question },
+        question: Text::new(&[TextRef::Question], &p.question),
+        tools: p.tools.as_deref(),
     };
     let decisions: Vec<([CandidateId; 2], Decision)> = pair_votes(&ids, &item.ballots)
         .into_iter()
@@ -292,6 +301,21 @@ fn vote_records(writer: &Writer, gate: &Gate, item: &VotedItem, policy: &ExportP
             Decision::LeftOut(reason) => tally.take(Record::Skip(reason)),
         }
     }
+}
+
+/// An answer's mean rating on every axis (`null` where nobody rated it), so every line has
+/// the same columns whatever was rated.
+fn mean_ratings(ratings: &[(CandidateId, Axis, u8)], answer: CandidateId) -> serde_json::Value {
+    Axis::ALL
+        .iter()
+        .map(|&axis| {
+            let values: Vec<f64> =
+                ratings.iter().filter(|(c, a, _)| *c == answer && *a == axis).map(|(_, _, v)| f64::from(*v)).collect();
+            let mean = (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64);
+            (axis.as_str().to_string(), serde_json::json!(mean))
+        })
+        .collect::<serde_json::Map<_, _>>()
+        .into()
 }
 
 /// KTO labels each answer once: desirable if it won every decided pair it is in (or tied,

@@ -2,7 +2,7 @@
 //! one category in a dataset after a preview of how many, and turn a category off for
 //! gating in one dataset (a general-domain dataset's URLs, say). Both are audit-logged; the
 //! export manifest lists the categories off.
-use super::{Category, FlagProblem, Verdict};
+use super::{Category, Verdict};
 use crate::error::AppError;
 use crate::i18n::use_i18n;
 use leptos::prelude::*;
@@ -40,7 +40,7 @@ pub mod ssr {
     use super::*;
     use crate::auth::session::require;
     use crate::domain::Role;
-    use crate::flag::FlagStatus;
+    use crate::flag::{FlagProblem, FlagStatus};
     use crate::state::app_state;
     use crate::store::flags;
 

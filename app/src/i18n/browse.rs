@@ -56,9 +56,35 @@ pub struct BrowseText {
     pub complete: &'static str,
     pub gold: &'static str,
     pub excluded: &'static str,
+    pub select_page: &'static str,
+    pub selected: &'static str,
+    pub mark_gold: &'static str,
+    pub gold_answer: &'static str,
+    pub unmark_gold: &'static str,
+    pub exclude: &'static str,
+    pub exclude_confirm: &'static str,
+    pub done_items: &'static str,
+    /// Indexed like `GoldVote::ALL`.
+    pub gold_votes: [&'static str; 4],
+    /// Indexed like the `ItemActionProblem` variants.
+    pub problems: [&'static str; 3],
 }
 
 impl BrowseText {
+    pub fn gold_vote(&self, v: crate::review::judgment::GoldVote) -> &'static str {
+        use crate::review::judgment::GoldVote;
+        self.gold_votes[GoldVote::ALL.iter().position(|x| *x == v).unwrap_or(0)]
+    }
+
+    pub fn problem(&self, p: crate::items::ItemActionProblem) -> String {
+        use crate::items::ItemActionProblem::*;
+        match p {
+            NothingChosen => self.problems[0].to_string(),
+            TooMany => self.problems[1].replace("{}", &crate::items::MAX_SELECTION.to_string()),
+            NotApplicable(item) => self.problems[2].replace("{}", &item.to_string()),
+        }
+    }
+
     /// What a stored score is.
     pub fn score_kind<'a>(&self, kind: &'a str) -> &'a str {
         match kind {
@@ -134,6 +160,16 @@ pub static ZH_CN: BrowseText = BrowseText {
     complete: "已完成",
     gold: "金标准",
     excluded: "已排除",
+    select_page: "全选本页",
+    selected: "已选",
+    mark_gold: "标为金标准",
+    gold_answer: "已知答案",
+    unmark_gold: "取消金标准",
+    exclude: "排除",
+    exclude_confirm: "确定排除所选条目？排除后它们不再进入任何队列和导出。",
+    done_items: "已处理条目：",
+    gold_votes: ["第 1 个回答更好", "第 2 个回答更好", "一样好", "都不好"],
+    problems: ["请至少选择一个条目。", "一次最多 {} 个条目。", "条目 #{} 不能执行此操作（不在本数据集，或金标准需要恰好两个回答）；未做任何修改。"],
 };
 
 pub static EN: BrowseText = BrowseText {
@@ -191,4 +227,14 @@ pub static EN: BrowseText = BrowseText {
     complete: "complete",
     gold: "gold",
     excluded: "excluded",
+    select_page: "Select this page",
+    selected: "selected",
+    mark_gold: "Mark gold",
+    gold_answer: "Known answer",
+    unmark_gold: "Unmark gold",
+    exclude: "Exclude",
+    exclude_confirm: "Exclude the selected items? They leave every queue and export.",
+    done_items: "Items changed:",
+    gold_votes: ["answer 1 is better", "answer 2 is better", "tie", "both bad"],
+    problems: ["Choose at least one item.", "At most {} items at once.", "Item #{} cannot take this action (not in this dataset, or gold needs exactly two answers); nothing changed."],
 };

@@ -47,6 +47,7 @@ pub const CATALOG: Catalog = Catalog {
     err_not_found: "Not found.",
     err_invalid: "Invalid input",
     err_import: "Import failed, nothing was written",
+    line_word: "line",
     err_already_submitted: "This item was already submitted.",
     err_lease_lost: "Your hold on this item ran out and other reviewers have since completed it; your answer was not saved.",
     err_internal: "Internal server error; please try again later.",
@@ -173,6 +174,7 @@ pub const CATALOG: Catalog = Catalog {
     flag: &super::flag::EN,
     admin: &super::admin::EN,
     browse: &super::browse::EN,
+    import_problem: super::import::en,
     generate: &super::generate::EN,
     audit: &super::audit::EN,
 };

@@ -12,6 +12,7 @@ mod browse;
 mod en;
 mod flag;
 mod generate;
+pub mod import;
 mod zh_cn;
 pub use admin::AdminText;
 pub use audit::AuditText;
@@ -120,6 +121,8 @@ pub struct Catalog {
     pub err_not_found: &'static str,
     pub err_invalid: &'static str,
     pub err_import: &'static str,
+    /// "line" / "行", before a line number.
+    pub line_word: &'static str,
     pub err_already_submitted: &'static str,
     pub err_lease_lost: &'static str,
     pub err_internal: &'static str,
@@ -220,6 +223,8 @@ pub struct Catalog {
     pub flag: &'static FlagText,
     pub admin: &'static AdminText,
     pub browse: &'static BrowseText,
+    /// Says an import problem in this language.
+    pub import_problem: import::SayProblem,
     pub generate: &'static GenerateText,
     pub audit: &'static AuditText,
 }
@@ -375,12 +380,20 @@ impl Catalog {
             AppError::Busy => self.err_busy.into(),
             AppError::NotFound => self.err_not_found.into(),
             AppError::Invalid(m) => format!("{}: {m}", self.err_invalid),
-            AppError::Import(ie) => format!("{}: {ie}", self.err_import),
+            AppError::Import(ie) => {
+                let at = |line: Option<usize>| line.map(|l| format!("{} {l}: ", self.line_word)).unwrap_or_default();
+                let mut text = format!("{}: {}{}", self.err_import, at(ie.line), (self.import_problem)(&ie.problem));
+                for (line, p) in &ie.more {
+                    text.push_str(&format!("\n{}{}", at(Some(*line)), (self.import_problem)(p)));
+                }
+                text
+            }
             AppError::AlreadySubmitted => self.err_already_submitted.into(),
             AppError::LeaseLost => self.err_lease_lost.into(),
             AppError::Judgment(p) => format!("{} {}", self.err_judgment, self.problem(p)),
             AppError::Correction(p) => format!("{} {}", self.err_correction, self.correction_problem(p)),
             AppError::Flag(p) => self.flag.problem(*p).into(),
+            AppError::ItemAction(p) => self.browse.problem(*p),
             AppError::Internal => self.err_internal.into(),
             AppError::Request(_) => self.err_request.into(),
         }

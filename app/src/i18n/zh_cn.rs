@@ -47,6 +47,7 @@ pub const CATALOG: Catalog = Catalog {
     err_not_found: "未找到。",
     err_invalid: "输入无效",
     err_import: "导入失败，未写入任何数据",
+    line_word: "行",
     err_already_submitted: "该条目已提交过。",
     err_lease_lost: "这条的领取已超时，其间已由其他审阅者完成，你的提交未保存。",
     err_internal: "服务器内部错误，请稍后再试。",
@@ -173,6 +174,7 @@ pub const CATALOG: Catalog = Catalog {
     flag: &super::flag::ZH_CN,
     admin: &super::admin::ZH_CN,
     browse: &super::browse::ZH_CN,
+    import_problem: super::import::zh_cn,
     generate: &super::generate::ZH_CN,
     audit: &super::audit::ZH_CN,
 };

@@ -3,23 +3,23 @@
 //!
 //! `{"question", "answers": ["…" | {"text": "…", "model": "…"}, …], "system"?, "history"?, "department"?}`
 use super::lines::{Prompt, extra_fields, kind, optional_string_field, required_text};
+use super::problem::Problem;
 use crate::store::items::{NewCandidate, NewItem};
 use serde_json::Value;
 
-pub const MIN_ANSWERS: usize = 2;
-pub const MAX_ANSWERS: usize = 8;
+pub use super::{MAX_ANSWERS, MIN_ANSWERS};
 
-pub fn parse_record(line: usize, text: &str) -> Result<NewItem, String> {
-    let value: Value = serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
+pub fn parse_record(line: usize, text: &str) -> Result<NewItem, Problem> {
+    let value: Value = serde_json::from_str(text).map_err(|e| Problem::invalid_json(&e))?;
     let Value::Object(obj) = value else {
-        return Err(format!("expected a JSON object, found {}", kind(&value)));
+        return Err(Problem::NotAnObject { found: kind(&value) });
     };
     let prompt = Prompt::from_fields(&obj)?;
-    let answers = obj.get("answers").ok_or("missing field `answers`")?;
+    let answers = obj.get("answers").ok_or_else(|| Problem::MissingField { path: "answers".into() })?;
     let answers =
-        answers.as_array().ok_or_else(|| format!("field `answers` must be an array, found {}", kind(answers)))?;
+        answers.as_array().ok_or_else(|| Problem::NotAnArray { path: "answers".into(), found: kind(answers) })?;
     if !(MIN_ANSWERS..=MAX_ANSWERS).contains(&answers.len()) {
-        return Err(format!("`answers` has {} entries; an item takes {MIN_ANSWERS} to {MAX_ANSWERS}", answers.len()));
+        return Err(Problem::AnswerCount { count: answers.len() });
     }
     let candidates = answers
         .iter()
@@ -28,14 +28,17 @@ pub fn parse_record(line: usize, text: &str) -> Result<NewItem, String> {
             let name = format!("answers[{i}]");
             match a {
                 Value::Object(o) => Ok(NewCandidate::imported(
-                    required_text(&format!("{name}.text"), o.get("text").ok_or(format!("`{name}.text` is missing"))?)?,
+                    required_text(
+                        &format!("{name}.text"),
+                        o.get("text").ok_or_else(|| Problem::Missing { path: format!("{name}.text") })?,
+                    )?,
                     optional_string_field(o, "model")?,
                     None,
                 )),
                 other => Ok(NewCandidate::imported(required_text(&name, other)?, None, None)),
             }
         })
-        .collect::<Result<Vec<_>, String>>()?;
+        .collect::<Result<Vec<_>, Problem>>()?;
     let extra = extra_fields(&obj, &["question", "answers", "system", "history", "department"]);
     Ok(prompt.into_item(line, candidates).with_extra(extra))
 }
@@ -67,7 +70,7 @@ mod tests {
             (r#"{"answers":["a","b"]}"#, "missing field `question`"),
         ] {
             let err = parse_record(1, line).unwrap_err();
-            assert!(err.contains(expected), "{line}: {err}");
+            assert!(err.to_string().contains(expected), "{line}: {err}");
         }
     }
 }

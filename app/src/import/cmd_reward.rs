@@ -11,21 +11,22 @@
 use super::lines::{
     Prompt, conversation, extra_fields, kind, one_system, optional_string_field, pairs, required_text, string_field,
 };
+use super::problem::Problem;
 use crate::store::items::{NewCandidate, NewItem, PriorLabel};
 use serde_json::Value;
 
 /// Parses one record; the error text names the field and what is wrong with it.
-pub fn parse_record(line: usize, text: &str) -> Result<NewItem, String> {
-    let value: Value = serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
+pub fn parse_record(line: usize, text: &str) -> Result<NewItem, Problem> {
+    let value: Value = serde_json::from_str(text).map_err(|e| Problem::invalid_json(&e))?;
     let Value::Object(obj) = value else {
-        return Err(format!("expected a JSON object, found {}", kind(&value)));
+        return Err(Problem::NotAnObject { found: kind(&value) });
     };
     let department = optional_string_field(&obj, "department")?;
     let (system, history, question, chosen, rejected, read) = match conversation(&obj)? {
         Some((field, conversation)) => {
             let mut texts = conversation.turns;
             if texts.len() % 2 == 0 {
-                return Err(format!("`{field}` must end with the human turn to be answered"));
+                return Err(Problem::MustEndWithQuestion { field: field.into() });
             }
             let question = texts.pop().expect("odd length");
             let system = one_system(optional_string_field(&obj, "system")?, conversation.system)?;
@@ -50,12 +51,12 @@ pub fn parse_record(line: usize, text: &str) -> Result<NewItem, String> {
 
 /// An answer as the conversational files write it: a string, one assistant turn
 /// (`{"from": "gpt", "value"}` or `{"role": "assistant", "content"}`), or a list holding one.
-fn answer_field(obj: &serde_json::Map<String, Value>, name: &str) -> Result<String, String> {
-    let value = obj.get(name).ok_or(format!("missing field `{name}`"))?;
+fn answer_field(obj: &serde_json::Map<String, Value>, name: &str) -> Result<String, Problem> {
+    let value = obj.get(name).ok_or_else(|| Problem::MissingField { path: name.into() })?;
     let turn = match value {
         Value::Array(list) if list.len() == 1 => &list[0],
         Value::Array(list) => {
-            return Err(format!("field `{name}` holds {} turns; an answer is one assistant turn", list.len()));
+            return Err(Problem::AnswerTurns { field: name.into(), turns: list.len() });
         }
         other => other,
     };
@@ -63,10 +64,13 @@ fn answer_field(obj: &serde_json::Map<String, Value>, name: &str) -> Result<Stri
     let (speaker, text) = if t.contains_key("role") { ("role", "content") } else { ("from", "value") };
     match t.get(speaker).and_then(Value::as_str) {
         Some("gpt" | "assistant") => {}
-        Some(other) => return Err(format!("`{name}.{speaker}` is `{other}`; an answer is a `gpt`/`assistant` turn")),
-        None => return Err(format!("`{name}.{speaker}` is missing")),
+        Some(other) => {
+            return Err(Problem::NotAnAnswerTurn { path: format!("{name}.{speaker}"), speaker: other.into() });
+        }
+        None => return Err(Problem::Missing { path: format!("{name}.{speaker}") }),
     }
-    required_text(&format!("{name}.{text}"), t.get(text).ok_or(format!("`{name}.{text}` is missing"))?)
+    let path = format!("{name}.{text}");
+    required_text(&path, t.get(text).ok_or_else(|| Problem::Missing { path: path.clone() })?)
 }
 
 #[cfg(test)]
@@ -176,7 +180,7 @@ mod tests {
         ];
         for (line, expected) in cases {
             let err = parse_record(1, line).unwrap_err();
-            assert!(err.contains(expected), "{line}: {err}");
+            assert!(err.to_string().contains(expected), "{line}: {err}");
         }
     }
 
@@ -184,7 +188,7 @@ mod tests {
     fn oversized_field_is_refused() {
         let big = "药".repeat(400_000); // 1.2 MB of UTF-8
         let line = format!(r#"{{"question":"q","response_chosen":"{big}","response_rejected":"r"}}"#);
-        assert!(parse_record(1, &line).unwrap_err().contains("the limit is 1 MB"));
+        assert!(parse_record(1, &line).unwrap_err().to_string().contains("the limit is 1 MB"));
     }
 
     #[test]

@@ -1,15 +1,14 @@
 //! Splitting an uploaded file into numbered JSON Lines records.
 use super::ImportError;
+use super::problem::{JsonKind, Problem};
 use crate::store::items::{NewCandidate, NewItem};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-/// The largest text field accepted: far above any real answer, small enough that one
-/// runaway record cannot fill the store.
-pub const MAX_FIELD_BYTES: usize = 1 << 20;
+pub use super::MAX_FIELD_BYTES;
 
 /// A numbered line of a file: its text, or why it is not text.
-pub type Line<'a> = (usize, Result<&'a str, String>);
+pub type Line<'a> = (usize, Result<&'a str, Problem>);
 
 /// Yields (line number, text) for each non-blank line. Accepts a UTF-8 BOM and CRLF ends; a
 /// line that is not UTF-8 is a bad line like any other (its error names the byte).
@@ -21,20 +20,19 @@ pub fn numbered<'a>(source: &str, bytes: &'a [u8]) -> Result<Vec<Line<'a>>, Impo
         match std::str::from_utf8(raw) {
             Ok(text) if text.trim().is_empty() => {}
             Ok(text) => out.push((i + 1, Ok(text))),
-            Err(e) => out.push((i + 1, Err(format!("not valid UTF-8 (byte {})", e.valid_up_to() + 1)))),
+            Err(e) => out.push((i + 1, Err(Problem::NotUtf8 { byte: e.valid_up_to() + 1 }))),
         }
     }
     if out.is_empty() {
-        let message = "the file has no records".into();
-        return Err(ImportError { source: source.into(), line: None, message, more: vec![], omitted: 0 });
+        return Err(ImportError::of_file(source, Problem::NoRecords));
     }
     Ok(out)
 }
 
 /// Reads a required, non-empty string field of a JSON object.
-pub fn string_field(obj: &serde_json::Map<String, serde_json::Value>, name: &str) -> Result<String, String> {
+pub fn string_field(obj: &serde_json::Map<String, serde_json::Value>, name: &str) -> Result<String, Problem> {
     match obj.get(name) {
-        None => Err(format!("missing field `{name}`")),
+        None => Err(Problem::MissingField { path: name.into() }),
         Some(v) => required_text(name, v),
     }
 }
@@ -43,32 +41,28 @@ pub fn string_field(obj: &serde_json::Map<String, serde_json::Value>, name: &str
 pub fn optional_string_field(
     obj: &serde_json::Map<String, serde_json::Value>,
     name: &str,
-) -> Result<Option<String>, String> {
+) -> Result<Option<String>, Problem> {
     obj.get(name).map_or(Ok(None), |v| optional_text(name, v))
 }
 
 /// A value that must be a non-empty string of bounded size.
-pub fn required_text(name: &str, v: &serde_json::Value) -> Result<String, String> {
-    let s = v.as_str().ok_or_else(|| format!("field `{name}` must be a string, found {}", kind(v)))?;
+pub fn required_text(name: &str, v: &serde_json::Value) -> Result<String, Problem> {
+    let s = v.as_str().ok_or_else(|| Problem::NotAString { path: name.into(), found: kind(v) })?;
     if s.trim().is_empty() {
-        return Err(format!("field `{name}` is empty"));
+        return Err(Problem::EmptyField { path: name.into() });
     }
     if s.len() > MAX_FIELD_BYTES {
-        return Err(format!(
-            "field `{name}` is {:.1} MB; the limit is {} MB",
-            s.len() as f64 / 1e6,
-            MAX_FIELD_BYTES >> 20
-        ));
+        return Err(Problem::TooLarge { path: name.into(), bytes: s.len() });
     }
     Ok(s.to_string())
 }
 
 /// `history`: absent/null, or an array of `[question, answer]` string pairs.
-pub fn history(obj: &Map<String, Value>) -> Result<Vec<(String, String)>, String> {
+pub fn history(obj: &Map<String, Value>) -> Result<Vec<(String, String)>, Problem> {
     let Some(v) = obj.get("history").filter(|v| !v.is_null()) else {
         return Ok(vec![]);
     };
-    let turns = v.as_array().ok_or("field `history` must be an array of [question, answer] pairs")?;
+    let turns = v.as_array().ok_or(Problem::HistoryNotPairs)?;
     turns
         .iter()
         .enumerate()
@@ -76,7 +70,7 @@ pub fn history(obj: &Map<String, Value>) -> Result<Vec<(String, String)>, String
             Some([q, a]) => {
                 Ok((required_text(&format!("history[{i}][0]"), q)?, required_text(&format!("history[{i}][1]"), a)?))
             }
-            _ => Err(format!("`history[{i}]` must be a [question, answer] pair")),
+            _ => Err(Problem::HistoryTurn { index: i }),
         })
         .collect()
 }
@@ -93,19 +87,20 @@ pub struct Conversation {
 
 /// Reads `conversations` (or, OpenAI style, `messages`) from a record. Returns the field name
 /// read, so that it can be counted as known.
-pub fn conversation(obj: &Map<String, Value>) -> Result<Option<(&'static str, Conversation)>, String> {
+pub fn conversation(obj: &Map<String, Value>) -> Result<Option<(&'static str, Conversation)>, Problem> {
     let Some((field, list)) = ["conversations", "messages"].into_iter().find_map(|f| obj.get(f).map(|v| (f, v))) else {
         return Ok(None);
     };
-    let turns = list.as_array().ok_or_else(|| format!("field `{field}` must be an array, found {}", kind(list)))?;
+    let turns = list.as_array().ok_or_else(|| Problem::NotAnArray { path: field.into(), found: kind(list) })?;
     let mut system = None;
     let mut texts = Vec::with_capacity(turns.len());
     for (i, turn) in turns.iter().enumerate() {
         let name = format!("{field}[{i}]");
-        let t = turn.as_object().ok_or(format!("`{name}` must be an object"))?;
+        let t = turn.as_object().ok_or_else(|| Problem::NotATurnObject { path: name.clone() })?;
         let (speaker_key, text_key) = if t.contains_key("role") { ("role", "content") } else { ("from", "value") };
-        let speaker = t.get(speaker_key).and_then(Value::as_str).ok_or(format!("`{name}.{speaker_key}` is missing"))?;
-        let text = t.get(text_key).ok_or(format!("`{name}.{text_key}` is missing"))?;
+        let missing = |key: &str| Problem::Missing { path: format!("{name}.{key}") };
+        let speaker = t.get(speaker_key).and_then(Value::as_str).ok_or_else(|| missing(speaker_key))?;
+        let text = t.get(text_key).ok_or_else(|| missing(text_key))?;
         let asking = texts.len() % 2 == 0;
         match speaker {
             "system" if i == 0 => {
@@ -113,20 +108,16 @@ pub fn conversation(obj: &Map<String, Value>) -> Result<Option<(&'static str, Co
                 system = optional_text(&format!("{name}.{text_key}"), text)?;
                 continue;
             }
-            "system" => return Err(format!("`{name}` is a system turn; only the first turn may be one")),
+            "system" => return Err(Problem::LateSystemTurn { path: name }),
             "human" | "user" if asking => {}
             "gpt" | "assistant" if !asking => {}
             "human" | "user" | "gpt" | "assistant" => {
                 let expected = if asking { "human" } else { "gpt" };
-                return Err(format!(
-                    "`{name}.{speaker_key}` is `{speaker}`; expected `{expected}` (turns must alternate)"
-                ));
+                let path = format!("{name}.{speaker_key}");
+                return Err(Problem::TurnOutOfOrder { path, speaker: speaker.into(), expected: expected.into() });
             }
             other => {
-                return Err(format!(
-                    "`{name}.{speaker_key}` is `{other}`: medpref reads system, human/user and gpt/assistant turns; \
-                     tool and function-call turns are not supported yet"
-                ));
+                return Err(Problem::UnsupportedTurn { path: format!("{name}.{speaker_key}"), speaker: other.into() });
             }
         }
         texts.push(required_text(&format!("{name}.{text_key}"), text)?);
@@ -136,11 +127,9 @@ pub fn conversation(obj: &Map<String, Value>) -> Result<Option<(&'static str, Co
 
 /// The system prompt of a record that may give it twice: as a `system` field and as the
 /// conversation's first turn. Both may be given only when they agree.
-pub fn one_system(field: Option<String>, turn: Option<String>) -> Result<Option<String>, String> {
+pub fn one_system(field: Option<String>, turn: Option<String>) -> Result<Option<String>, Problem> {
     match (field, turn) {
-        (Some(f), Some(t)) if f.trim() != t.trim() => {
-            Err("`system` and the conversation's system turn differ; give the system prompt once".into())
-        }
+        (Some(f), Some(t)) if f.trim() != t.trim() => Err(Problem::SystemTwice),
         (f, t) => Ok(f.or(t)),
     }
 }
@@ -163,7 +152,7 @@ pub fn extra_fields(obj: &Map<String, Value>, known: &[&str]) -> Map<String, Val
 }
 
 /// A text that may be absent, null or empty ("not given"), or else a bounded string.
-fn optional_text(name: &str, v: &Value) -> Result<Option<String>, String> {
+fn optional_text(name: &str, v: &Value) -> Result<Option<String>, Problem> {
     match v {
         Value::Null => Ok(None),
         Value::String(s) if s.trim().is_empty() => Ok(None),
@@ -181,7 +170,7 @@ pub struct Prompt {
 
 impl Prompt {
     /// The optional `system`, `history` and `department` fields plus a required `question`.
-    pub fn from_fields(obj: &Map<String, Value>) -> Result<Prompt, String> {
+    pub fn from_fields(obj: &Map<String, Value>) -> Result<Prompt, Problem> {
         Ok(Prompt {
             system: optional_string_field(obj, "system")?,
             history: history(obj)?,
@@ -225,15 +214,9 @@ pub fn hash_content(system: &Option<String>, history: &[(String, String)], quest
     hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
 }
 
-pub fn kind(v: &serde_json::Value) -> &'static str {
-    match v {
-        serde_json::Value::Null => "null",
-        serde_json::Value::Bool(_) => "a boolean",
-        serde_json::Value::Number(_) => "a number",
-        serde_json::Value::String(_) => "a string",
-        serde_json::Value::Array(_) => "an array",
-        serde_json::Value::Object(_) => "an object",
-    }
+/// The JSON type of a value, for error texts.
+pub fn kind(v: &serde_json::Value) -> JsonKind {
+    JsonKind::of(v)
 }
 
 #[cfg(test)]
@@ -249,7 +232,7 @@ mod tests {
     #[test]
     fn names_the_line_with_bad_utf8() {
         let lines = numbered("f.jsonl", b"{}\n{\"a\":\"\xff\"}\n").unwrap();
-        assert_eq!(lines[1], (2, Err("not valid UTF-8 (byte 7)".to_string())));
+        assert_eq!(lines[1], (2, Err(crate::import::Problem::NotUtf8 { byte: 7 })));
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod candidates;
 mod cmd_reward;
 #[cfg(feature = "ssr")]
 pub(crate) mod lines;
+pub mod problem;
 #[cfg(feature = "ssr")]
 pub mod qa;
 #[cfg(feature = "ssr")]
@@ -18,6 +19,14 @@ pub mod upload;
 pub use run::{ImportFailure, ImportOptions, import};
 
 use crate::error::AppError;
+pub use problem::{JsonKind, Problem};
+
+/// The largest text field accepted: far above any real answer, small enough that one
+/// runaway record cannot fill the store.
+pub const MAX_FIELD_BYTES: usize = 1 << 20;
+/// How many answers a `candidates` item takes.
+pub const MIN_ANSWERS: usize = 2;
+pub const MAX_ANSWERS: usize = 8;
 
 /// Where the browser sends a file for import (see `upload`).
 pub const UPLOAD_PATH: &str = "/api/upload";
@@ -85,30 +94,73 @@ impl ImportFormat {
 
 /// Why a file was rejected: where, and what is wrong there.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "ImportErrorWire", from = "ImportErrorWire")]
 pub struct ImportError {
     pub source: String,
     /// 1-based; `None` when the problem is the file as a whole.
     pub line: Option<usize>,
-    pub message: String,
+    pub problem: Problem,
     /// Further bad lines (up to [`MORE_ERRORS`]), so that one round of fixes covers them.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub more: Vec<(usize, String)>,
+    pub more: Vec<(usize, Problem)>,
     /// Bad lines beyond those reported.
-    #[serde(default)]
     pub omitted: usize,
 }
 
 /// How many bad lines beyond the first an import reports.
 pub const MORE_ERRORS: usize = 19;
 
+impl ImportError {
+    /// A problem with the file as a whole.
+    pub fn of_file(source: &str, problem: Problem) -> ImportError {
+        ImportError { source: source.into(), line: None, problem, more: vec![], omitted: 0 }
+    }
+}
+
+/// An import error as the API sends it: each problem typed (the UI says it in its language)
+/// and as the server's English text (`message`, `more`), for scripts and the command line.
+#[derive(Serialize, Deserialize)]
+struct ImportErrorWire {
+    source: String,
+    line: Option<usize>,
+    message: String,
+    problem: Problem,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    more: Vec<(usize, String)>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    more_problems: Vec<Problem>,
+    #[serde(default)]
+    omitted: usize,
+}
+
+impl From<ImportError> for ImportErrorWire {
+    fn from(e: ImportError) -> Self {
+        ImportErrorWire {
+            message: e.problem.to_string(),
+            more: e.more.iter().map(|(l, p)| (*l, p.to_string())).collect(),
+            more_problems: e.more.into_iter().map(|(_, p)| p).collect(),
+            source: e.source,
+            line: e.line,
+            problem: e.problem,
+            omitted: e.omitted,
+        }
+    }
+}
+
+impl From<ImportErrorWire> for ImportError {
+    fn from(w: ImportErrorWire) -> Self {
+        let more = w.more.iter().map(|(l, _)| *l).zip(w.more_problems).collect();
+        ImportError { source: w.source, line: w.line, problem: w.problem, more, omitted: w.omitted }
+    }
+}
+
 impl fmt::Display for ImportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.line {
-            Some(line) => write!(f, "{}:{}: {}", self.source, line, self.message)?,
-            None => write!(f, "{}: {}", self.source, self.message)?,
+            Some(line) => write!(f, "{}:{}: {}", self.source, line, self.problem)?,
+            None => write!(f, "{}: {}", self.source, self.problem)?,
         }
-        for (line, message) in &self.more {
-            write!(f, "\n{}:{}: {}", self.source, line, message)?;
+        for (line, problem) in &self.more {
+            write!(f, "\n{}:{}: {}", self.source, line, problem)?;
         }
         if self.omitted > 0 {
             write!(f, "\n{}: {} more bad lines", self.source, self.omitted)?;

@@ -12,13 +12,14 @@
 use super::lines::{
     Prompt, conversation, extra_fields, kind, one_system, optional_string_field, pairs, required_text, string_field,
 };
+use super::problem::Problem;
 use crate::store::items::{NewCandidate, NewItem};
 use serde_json::{Map, Value, json};
 
-fn object(text: &str) -> Result<Map<String, Value>, String> {
-    match serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))? {
+fn object(text: &str) -> Result<Map<String, Value>, Problem> {
+    match serde_json::from_str(text).map_err(|e| Problem::invalid_json(&e))? {
         Value::Object(obj) => Ok(obj),
-        other => Err(format!("expected a JSON object, found {}", kind(&other))),
+        other => Err(Problem::NotAnObject { found: kind(&other) }),
     }
 }
 
@@ -29,12 +30,13 @@ fn qa_item(line: usize, prompt: Prompt, answer: String, task: Option<String>, me
     item
 }
 
-pub fn sharegpt(line: usize, text: &str) -> Result<NewItem, String> {
+pub fn sharegpt(line: usize, text: &str) -> Result<NewItem, Problem> {
     let obj = object(text)?;
-    let (field, conversation) = conversation(&obj)?.ok_or("missing field `conversations`")?;
+    let (field, conversation) =
+        conversation(&obj)?.ok_or_else(|| Problem::MissingField { path: "conversations".into() })?;
     let mut texts = conversation.turns;
     if texts.len() < 2 || texts.len() % 2 == 1 {
-        return Err(format!("`{field}` must end with the answer (a `gpt` turn) after at least one question"));
+        return Err(Problem::MustEndWithAnswer { field: field.into() });
     }
     let answer = texts.pop().expect("even, non-empty");
     let question = texts.pop().expect("even, non-empty");
@@ -45,7 +47,7 @@ pub fn sharegpt(line: usize, text: &str) -> Result<NewItem, String> {
     Ok(qa_item(line, prompt, answer, None, json!({})).with_extra(extra))
 }
 
-pub fn alpaca(line: usize, text: &str) -> Result<NewItem, String> {
+pub fn alpaca(line: usize, text: &str) -> Result<NewItem, Problem> {
     let obj = object(text)?;
     let instruction = string_field(&obj, "instruction")?;
     let question = match optional_string_field(&obj, "input")? {
@@ -63,19 +65,19 @@ pub fn alpaca(line: usize, text: &str) -> Result<NewItem, String> {
     Ok(qa_item(line, prompt, answer, None, json!({})).with_extra(extra))
 }
 
-pub fn chatmed(line: usize, text: &str) -> Result<NewItem, String> {
+pub fn chatmed(line: usize, text: &str) -> Result<NewItem, Problem> {
     let obj = object(text)?;
     let prompt = Prompt { system: None, history: vec![], question: string_field(&obj, "query")?, department: None };
     let extra = extra_fields(&obj, &["query", "response"]);
     Ok(qa_item(line, prompt, string_field(&obj, "response")?, None, json!({})).with_extra(extra))
 }
 
-pub fn promptcblue(line: usize, text: &str) -> Result<NewItem, String> {
+pub fn promptcblue(line: usize, text: &str) -> Result<NewItem, Problem> {
     let obj = object(text)?;
     let question = string_field(&obj, "input")?;
     let target = match obj.get("target") {
         Some(Value::String(s)) if s.trim().is_empty() => {
-            return Err("`target` is empty: a record without a model answer has nothing to correct".into());
+            return Err(Problem::EmptyTarget);
         }
         _ => string_field(&obj, "target")?,
     };
@@ -87,7 +89,9 @@ pub fn promptcblue(line: usize, text: &str) -> Result<NewItem, String> {
                 .map(|(i, c)| required_text(&format!("answer_choices[{i}]"), c))
                 .collect::<Result<Vec<_>, _>>()?,
         ),
-        Some(other) => return Err(format!("field `answer_choices` must be an array or null, found {}", kind(other))),
+        Some(other) => {
+            return Err(Problem::NotArrayOrNull { path: "answer_choices".into(), found: kind(other) });
+        }
     };
     // The README names the task field `type`; the shipped files use `task_type`.
     let task_type = match optional_string_field(&obj, "task_type")? {
@@ -139,7 +143,7 @@ impl std::str::FromStr for FieldMapping {
     }
 }
 
-pub fn mapped(mapping: &FieldMapping, line: usize, text: &str) -> Result<NewItem, String> {
+pub fn mapped(mapping: &FieldMapping, line: usize, text: &str) -> Result<NewItem, Problem> {
     let obj = object(text)?;
     let optional =
         |f: &Option<String>| f.as_deref().map(|f| optional_string_field(&obj, f)).transpose().map(Option::flatten);
@@ -183,7 +187,7 @@ mod tests {
                 "`conversations[0].value` is missing",
             ),
         ] {
-            assert!(sharegpt(1, bad).unwrap_err().contains(expected), "{bad}");
+            assert!(sharegpt(1, bad).unwrap_err().to_string().contains(expected), "{bad}");
         }
     }
 
@@ -199,7 +203,7 @@ mod tests {
         assert_eq!((item.system.as_deref(), item.candidates[0].body.as_str()), (Some("s"), "a2"));
         assert_eq!(item.meta, json!({}));
         let ends_on_human = r#"{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":"a"},{"role":"user","content":"q2"}]}"#;
-        assert!(sharegpt(1, ends_on_human).unwrap_err().contains("`messages` must end with the answer"));
+        assert!(sharegpt(1, ends_on_human).unwrap_err().to_string().contains("`messages` must end with the answer"));
     }
 
     #[test]
@@ -218,14 +222,14 @@ mod tests {
         assert_eq!(item.question, "解释\n高血压");
         let item = alpaca(1, r#"{"instruction":"什么是感冒","input":"","output":"上呼吸道感染"}"#).unwrap();
         assert_eq!(item.question, "什么是感冒");
-        assert!(alpaca(1, r#"{"instruction":"x"}"#).unwrap_err().contains("missing field `output`"));
+        assert!(alpaca(1, r#"{"instruction":"x"}"#).unwrap_err().to_string().contains("missing field `output`"));
     }
 
     #[test]
     fn chatmed_reads_query_and_response() {
         let item = chatmed(1, r#"{"query":"失眠怎么办","response":"规律作息"}"#).unwrap();
         assert_eq!((item.question.as_str(), item.candidates[0].body.as_str()), ("失眠怎么办", "规律作息"));
-        assert!(chatmed(1, r#"{"query":"q","response":7}"#).unwrap_err().contains("must be a string, found a number"));
+        assert!(chatmed(1, r#"{"query":"q","response":7}"#).unwrap_err().to_string().contains("must be a string, found a number"));
     }
 
     #[test]
@@ -239,9 +243,9 @@ mod tests {
         let item = promptcblue(1, readme_shape).unwrap();
         assert_eq!(item.task.as_deref(), Some("ner"));
         assert!(item.meta["answer_choices"].is_null());
-        assert!(promptcblue(1, r#"{"input":"x","target":""}"#).unwrap_err().contains("nothing to correct"));
+        assert!(promptcblue(1, r#"{"input":"x","target":""}"#).unwrap_err().to_string().contains("nothing to correct"));
         assert!(
-            promptcblue(1, r#"{"input":"x","target":"y","answer_choices":"a"}"#).unwrap_err().contains("array or null")
+            promptcblue(1, r#"{"input":"x","target":"y","answer_choices":"a"}"#).unwrap_err().to_string().contains("array or null")
         );
     }
 
@@ -251,8 +255,8 @@ mod tests {
         let item = mapped(&m, 5, r#"{"ask":"胸闷","reply":"做心电图","科室":"心内科"}"#).unwrap();
         assert_eq!(item.department.as_deref(), Some("心内科"));
         assert_eq!(item.source_line, 5);
-        assert!(mapped(&m, 1, r#"{"ask":"胸闷"}"#).unwrap_err().contains("missing field `reply`"));
-        assert!("question=a".parse::<FieldMapping>().unwrap_err().contains("answer=FIELD"));
-        assert!("q=a,answer=b".parse::<FieldMapping>().unwrap_err().contains("unknown part `q`"));
+        assert!(mapped(&m, 1, r#"{"ask":"胸闷"}"#).unwrap_err().to_string().contains("missing field `reply`"));
+        assert!("question=a".parse::<FieldMapping>().unwrap_err().to_string().contains("answer=FIELD"));
+        assert!("q=a,answer=b".parse::<FieldMapping>().unwrap_err().to_string().contains("unknown part `q`"));
     }
 }

@@ -1,6 +1,6 @@
 //! An import: parse and stage everything, then publish everything or nothing.
 use super::qa::{self, FieldMapping};
-use super::{ImportError, ImportFormat, ImportSummary, OnError, candidates, cmd_reward, lines};
+use super::{ImportError, ImportFormat, ImportSummary, OnError, Problem, candidates, cmd_reward, lines};
 use crate::domain::{DatasetId, DatasetName, UserId};
 use crate::import::DatasetKind;
 use crate::store::items::{NewItem, ScannedItem};
@@ -50,7 +50,7 @@ struct Reader {
 }
 
 /// A bad line: its number, what is wrong, and its text (kept in a quarantine's reject file).
-pub type BadLine = (usize, String, String);
+pub type BadLine = (usize, Problem, String);
 
 /// A batch's items with their detector findings, and its bad lines.
 struct Batch {
@@ -59,7 +59,7 @@ struct Batch {
 }
 
 impl Reader {
-    fn parse(&self, line: usize, text: &str) -> Result<NewItem, String> {
+    fn parse(&self, line: usize, text: &str) -> Result<NewItem, Problem> {
         match self.format {
             ImportFormat::CmdReward => cmd_reward::parse_record(line, text),
             ImportFormat::Candidates => candidates::parse_record(line, text),
@@ -73,7 +73,7 @@ impl Reader {
 
     /// Parses the records and runs the detectors on every text. When the file is refused on
     /// any bad line, and `failed` says an earlier batch had one, only the bad lines matter.
-    fn read(&self, records: Vec<(usize, Result<String, String>)>, on_error: OnError, failed: &AtomicBool) -> Batch {
+    fn read(&self, records: Vec<(usize, Result<String, Problem>)>, on_error: OnError, failed: &AtomicBool) -> Batch {
         let mut items = Vec::with_capacity(records.len());
         let mut bad = Vec::new();
         for (line, text) in records {
@@ -111,12 +111,9 @@ pub async fn import(
     bytes: &[u8],
     actor: Option<UserId>,
 ) -> Result<ImportSummary, ImportFailure> {
-    let rejected = |line: Option<usize>, message: String| {
-        ImportFailure::Rejected(ImportError { source: source.into(), line, message, more: vec![], omitted: 0 })
-    };
     let format = options.format;
     if format == ImportFormat::Jsonl && options.mapping.is_none() {
-        return Err(rejected(None, "the jsonl format needs a field mapping".into()));
+        return Err(ImportFailure::Rejected(ImportError::of_file(source, Problem::NeedsMapping)));
     }
     let reader = Reader { format, mapping: options.mapping.cloned(), generator: options.generator.map(str::to_owned) };
     let records = lines::numbered(source, bytes).map_err(ImportFailure::Rejected)?;
@@ -169,14 +166,8 @@ pub async fn import(
 }
 
 fn kind_mismatch(source: &str, dataset: &DatasetName, existing: DatasetKind, format: ImportFormat) -> ImportFailure {
-    let kind = format.dataset_kind();
-    ImportFailure::Rejected(ImportError {
-        source: source.into(),
-        line: None,
-        message: format!("`{dataset}` is a {existing} dataset; {} records need a {kind} dataset", format.as_str()),
-        more: vec![],
-        omitted: 0,
-    })
+    let problem = Problem::WrongKind { dataset: dataset.to_string(), existing, format };
+    ImportFailure::Rejected(ImportError::of_file(source, problem))
 }
 
 /// What staging did: records read well, items staged (repeats within the file are not),
@@ -203,13 +194,13 @@ async fn stage(
 ) -> Result<Result<Staged, ImportError>, sqlx::Error> {
     let failed = Arc::new(AtomicBool::new(false));
     let mut batches = records.chunks(items::BATCH).map(|chunk| {
-        let owned: Vec<(usize, Result<String, String>)> =
+        let owned: Vec<(usize, Result<String, Problem>)> =
             chunk.iter().map(|(line, text)| (*line, text.clone().map(str::to_string))).collect();
         let (reader, failed) = (reader.clone(), failed.clone());
         tokio::task::spawn_blocking(move || reader.read(owned, on_error, &failed))
     });
     let mut counts = Staged { read: 0, staged: 0, quarantined: 0 };
-    let mut bad: Vec<(usize, String)> = Vec::new();
+    let mut bad: Vec<(usize, Problem)> = Vec::new();
     let mut bad_count = 0;
     let mut next = batches.next();
     while let Some(reading) = next {
@@ -219,7 +210,10 @@ async fn stage(
             OnError::Quarantine => {
                 counts.read += batch.items.len();
                 counts.quarantined += batch.bad.len();
-                counts.staged += staging::write(pool, conn, staging, &batch.items, &batch.bad).await?;
+                // The reject file says each reason in the server's words, beside the line itself.
+                let bad: Vec<(usize, String, String)> =
+                    batch.bad.into_iter().map(|(line, problem, text)| (line, problem.to_string(), text)).collect();
+                counts.staged += staging::write(pool, conn, staging, &batch.items, &bad).await?;
             }
             OnError::Reject if batch.bad.is_empty() && bad_count == 0 => {
                 counts.read += batch.items.len();
@@ -233,12 +227,12 @@ async fn stage(
         }
     }
     if on_error == OnError::Quarantine && counts.read == 0 {
-        let message = format!("none of the file's {} records is valid; nothing to import", counts.quarantined);
-        return Ok(Err(ImportError { source: String::new(), line: None, message, more: vec![], omitted: 0 }));
+        let problem = Problem::NothingValid { quarantined: counts.quarantined };
+        return Ok(Err(ImportError::of_file("", problem)));
     }
-    if let Some(((line, message), more)) = bad.split_first() {
-        let (line, message, more) = (Some(*line), message.clone(), more.to_vec());
-        let error = ImportError { source: String::new(), line, message, more, omitted: bad_count - bad.len() };
+    if let Some(((line, problem), more)) = bad.split_first() {
+        let (line, problem, more) = (Some(*line), problem.clone(), more.to_vec());
+        let error = ImportError { source: String::new(), line, problem, more, omitted: bad_count - bad.len() };
         return Ok(Err(error));
     }
     Ok(Ok(counts))

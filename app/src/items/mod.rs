@@ -3,10 +3,12 @@
 //! with everything that happened to it (judgments, corrections, flags, history).
 //!
 //! Admins and auditors only: reviewers never see each other's decisions.
+mod actions;
 mod page;
 #[cfg(feature = "ssr")]
 mod search;
 
+pub use actions::{ItemAction, ItemActionProblem, MAX_SELECTION, act_on_items};
 pub use page::{ItemPage, ItemsPage};
 #[cfg(feature = "ssr")]
 pub use search::hits;
@@ -133,6 +135,9 @@ pub struct ItemHits {
     /// What the department and reviewer filters can choose from.
     pub departments: Vec<String>,
     pub reviewers: Vec<String>,
+    /// The caller may change items (admins): the page shows the selection and its actions.
+    #[serde(default)]
+    pub can_manage: bool,
 }
 
 /// An answer of an item, with its provenance (never shown to reviewers).
@@ -213,6 +218,9 @@ pub struct ItemDossier {
     pub judgments: Vec<ItemJudgment>,
     pub corrections: Vec<ItemCorrection>,
     pub log: Vec<HistoryEntry>,
+    /// The caller may change the item (admins): the record shows the gold and exclude controls.
+    #[serde(default)]
+    pub can_manage: bool,
 }
 
 /// Items of a dataset matching a search, `PAGE_SIZE` at a time after item id `after`.
@@ -228,9 +236,10 @@ pub async fn search_items(
     #[server(default)] after: Option<i64>,
 ) -> Result<ItemHits, AppError> {
     let result = async {
-        search::require_browser().await?;
+        let can_manage = search::require_browser().await?;
         let filter = parse_filter(q, state, flag, department, reviewer)?;
-        search::hits(&crate::state::app_state()?.pool, dataset, filter, after.unwrap_or(0)).await
+        let hits = search::hits(&crate::state::app_state()?.pool, dataset, filter, after.unwrap_or(0)).await?;
+        Ok(ItemHits { can_manage, ..hits })
     };
     crate::error::with_status(result.await)
 }

@@ -2,9 +2,11 @@
 //! search can be bookmarked and shared), results a page at a time; `/admin/items/:item`:
 //! one item's record.
 use super::{
-    DepartmentFilter, FlagFilter, ItemCorrection, ItemDossier, ItemHit, ItemHits, ItemJudgment, ItemState, Snippet,
-    get_item_dossier, search_items,
+    DepartmentFilter, FlagFilter, ItemAction, ItemCorrection, ItemDossier, ItemHit, ItemHits, ItemJudgment, ItemState,
+    Snippet, act_on_items, get_item_dossier, search_items,
 };
+use crate::import::DatasetKind;
+use crate::review::judgment::GoldVote;
 use crate::flag::{FlagKind, TextRef, text_label};
 use crate::i18n::use_i18n;
 use crate::review::judgment::Decision;
@@ -24,9 +26,14 @@ pub fn ItemsPage() -> impl IntoView {
     let query = use_query_map();
     let dataset = move || params.with(|p| p.get("dataset").unwrap_or_default());
     let field = move |name: &str| query.with(|q| q.get(name).unwrap_or_default());
+    // Bumped after an action on items, so the page shows them as they are now.
+    let version = RwSignal::new(0u32);
     let hits = Resource::new(
-        move || (dataset(), FIELDS.map(field), query.with(|q| q.get("after").and_then(|a| a.parse::<i64>().ok()))),
-        |(d, [q, state, flag, department, reviewer], after)| {
+        move || {
+            let after = query.with(|q| q.get("after").and_then(|a| a.parse::<i64>().ok()));
+            (dataset(), FIELDS.map(field), after, version.get())
+        },
+        |(d, [q, state, flag, department, reviewer], after, _)| {
             search_items(d, q, state, flag, department, reviewer, after)
         },
     );
@@ -38,7 +45,8 @@ pub fn ItemsPage() -> impl IntoView {
                     Err(e) => load_failed(e),
                     Ok(h) => {
                         let paged = field("after").is_empty().not();
-                        view! { <Results hits=h current=FIELDS.map(field) paged=paged/> }.into_any()
+                        let reload = Callback::new(move |_| version.update(|v| *v += 1));
+                        view! { <Results hits=h current=FIELDS.map(field) paged=paged reload=reload/> }.into_any()
                     }
                 }
             })}
@@ -49,7 +57,7 @@ pub fn ItemsPage() -> impl IntoView {
 /// The search form and one page of results. `current` holds the address's fields; `paged`:
 /// this is not the first page.
 #[component]
-fn Results(hits: ItemHits, current: [String; 5], paged: bool) -> impl IntoView {
+fn Results(hits: ItemHits, current: [String; 5], paged: bool, reload: Callback<()>) -> impl IntoView {
     let i18n = use_i18n();
     let t = i18n.t().browse;
     let [q, state, flag, department, reviewer] = current.clone();
@@ -64,6 +72,9 @@ fn Results(hits: ItemHits, current: [String; 5], paged: bool) -> impl IntoView {
     };
     let next_href = hits.next.map(|after| href(Some(after)));
     let first_href = href(None);
+    let selected = RwSignal::new(std::collections::BTreeSet::<i64>::new());
+    let page_ids: Vec<i64> = hits.items.iter().map(|h| h.id).collect();
+    let manage = hits.can_manage;
     let option = move |value: String, label: String, chosen: &str| {
         let selected = value == chosen;
         view! { <option value=value selected=selected>{label}</option> }
@@ -104,14 +115,20 @@ fn Results(hits: ItemHits, current: [String; 5], paged: bool) -> impl IntoView {
                 <button type="submit" class="primary" id="search">{t.search}</button>
             </Form>
             <p id="item-total" data-total=hits.total><b>{hits.total}</b> " " {t.matches}</p>
+            {manage.then(|| view! {
+                <SelectionBar dataset=hits.dataset.clone() kind=hits.kind selected=selected page=page_ids.clone() reload=reload/>
+            })}
         </section>
         {if hits.items.is_empty() {
             view! { <p class="card" id="no-items">{t.none_match}</p> }.into_any()
         } else {
             view! {
                 <table class="card items-table">
-                    <thead><tr><th>"#"</th><th></th><th>{t.department}</th><th>{t.decisions}</th><th>{t.flags}</th></tr></thead>
-                    <tbody>{hits.items.into_iter().map(hit_row).collect_view()}</tbody>
+                    <thead><tr>
+                        {manage.then(|| view! { <th></th> })}
+                        <th>"#"</th><th></th><th>{t.department}</th><th>{t.decisions}</th><th>{t.flags}</th>
+                    </tr></thead>
+                    <tbody>{hits.items.into_iter().map(|h| hit_row(h, manage.then_some(selected))).collect_view()}</tbody>
                 </table>
             }.into_any()
         }}
@@ -123,10 +140,19 @@ fn Results(hits: ItemHits, current: [String; 5], paged: bool) -> impl IntoView {
     }
 }
 
-fn hit_row(h: ItemHit) -> impl IntoView {
+fn hit_row(h: ItemHit, selected: Option<RwSignal<std::collections::BTreeSet<i64>>>) -> impl IntoView {
     let t = use_i18n().t().browse;
+    let id = h.id;
     view! {
         <tr data-item=h.id>
+            {selected.map(|sel| view! {
+                <td><input type="checkbox" class="pick" aria-label=format!("#{id}")
+                    prop:checked=move || sel.with(|s| s.contains(&id))
+                    on:change=move |e| {
+                        let on = event_target_checked(&e);
+                        sel.update(|s| { if on { s.insert(id); } else { s.remove(&id); } });
+                    }/></td>
+            })}
             <td><A href=format!("/admin/items/{}", h.id)>"#" {h.id}</A></td>
             <td>
                 {snippet(h.question)}
@@ -141,6 +167,109 @@ fn hit_row(h: ItemHit) -> impl IntoView {
     }
 }
 
+/// One item's gold and exclude controls on its record (admins).
+#[component]
+fn ItemControls(
+    dataset: String,
+    kind: DatasetKind,
+    gold: bool,
+    selected: RwSignal<std::collections::BTreeSet<i64>>,
+    reload: Callback<()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let t = i18n.t().browse;
+    let dataset = StoredValue::new(dataset);
+    let answer = RwSignal::new(GoldVote::First);
+    let message = RwSignal::new(None::<String>);
+    let act = Action::new(move |&action: &ItemAction| {
+        let items: Vec<i64> = selected.get_untracked().into_iter().collect();
+        async move { act_on_items(dataset.get_value(), items, action).await }
+    });
+    Effect::new(move |_| match act.value().get() {
+        Some(Ok(_)) => reload.run(()),
+        Some(Err(e)) => message.set(Some(i18n.t().error(&e))),
+        None => {}
+    });
+    let busy = move || act.pending().get();
+    view! {
+        <div class="item-controls" id="item-controls">
+            {(kind == DatasetKind::Compare).then(|| view! {
+                <label>{t.gold_answer} " "
+                    <select id="gold-answer" on:change=move |e| if let Ok(v) = event_target_value(&e).parse() { answer.set(v) }>
+                        {GoldVote::ALL.iter().map(|v| view! { <option value=v.as_str()>{t.gold_vote(*v)}</option> }).collect_view()}
+                    </select>
+                </label>
+                <button id="mark-gold" disabled=busy on:click=move |_| { act.dispatch(ItemAction::Gold { answer: answer.get_untracked() }); }>{t.mark_gold}</button>
+                {gold.then(|| view! {
+                    <button id="unmark-gold" disabled=busy on:click=move |_| { act.dispatch(ItemAction::Ungold); }>{t.unmark_gold}</button>
+                })}
+            })}
+            <button id="exclude-items" class="danger" disabled=busy on:click=move |_| {
+                if window().confirm_with_message(t.exclude_confirm).unwrap_or(false) { act.dispatch(ItemAction::Exclude); }
+            }>{t.exclude}</button>
+            {move || message.get().map(|m| view! { <span class="error" role="alert">{m}</span> })}
+        </div>
+    }
+}
+
+/// The admin's actions on the chosen items: gold with a known answer (compare datasets),
+/// unmark, exclude. All or none; the page reloads after.
+#[component]
+fn SelectionBar(
+    dataset: String,
+    kind: DatasetKind,
+    selected: RwSignal<std::collections::BTreeSet<i64>>,
+    page: Vec<i64>,
+    reload: Callback<()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let t = i18n.t().browse;
+    let dataset = StoredValue::new(dataset);
+    let answer = RwSignal::new(GoldVote::First);
+    let message = RwSignal::new(None::<String>);
+    let act = Action::new(move |&action: &ItemAction| {
+        let items: Vec<i64> = selected.get_untracked().into_iter().collect();
+        async move { act_on_items(dataset.get_value(), items, action).await }
+    });
+    Effect::new(move |_| {
+        if let Some(result) = act.value().get() {
+            message.set(Some(match result {
+                Ok(n) => {
+                    selected.set(Default::default());
+                    reload.run(());
+                    format!("{} {n}", t.done_items)
+                }
+                Err(e) => i18n.t().error(&e),
+            }));
+        }
+    });
+    let none = move || selected.with(|s| s.is_empty()) || act.pending().get();
+    view! {
+        <div class="selection-bar" id="selection-bar">
+            <label><input type="checkbox" id="select-page"
+                prop:checked={let page = page.clone(); move || !page.is_empty() && selected.with(|s| page.iter().all(|i| s.contains(i)))}
+                on:change=move |e| {
+                    let on = event_target_checked(&e);
+                    selected.update(|s| for i in &page { if on { s.insert(*i); } else { s.remove(i); } });
+                }/> {t.select_page}</label>
+            <span id="selected-count">{t.selected} " " {move || selected.with(|s| s.len())}</span>
+            {(kind == DatasetKind::Compare).then(|| view! {
+                <label>{t.gold_answer} " "
+                    <select id="gold-answer" on:change=move |e| if let Ok(v) = event_target_value(&e).parse() { answer.set(v) }>
+                        {GoldVote::ALL.iter().map(|v| view! { <option value=v.as_str()>{t.gold_vote(*v)}</option> }).collect_view()}
+                    </select>
+                </label>
+                <button id="mark-gold" disabled=none on:click=move |_| { act.dispatch(ItemAction::Gold { answer: answer.get_untracked() }); }>{t.mark_gold}</button>
+                <button id="unmark-gold" disabled=none on:click=move |_| { act.dispatch(ItemAction::Ungold); }>{t.unmark_gold}</button>
+            })}
+            <button id="exclude-items" class="danger" disabled=none on:click=move |_| {
+                if window().confirm_with_message(t.exclude_confirm).unwrap_or(false) { act.dispatch(ItemAction::Exclude); }
+            }>{t.exclude}</button>
+            {move || message.get().map(|m| view! { <span class="notice" role="status" id="items-message">{m}</span> })}
+        </div>
+    }
+}
+
 fn snippet(s: Snippet) -> impl IntoView {
     view! { <span class="snippet">{s.before}{(!s.hit.is_empty()).then(|| view! { <mark>{s.hit}</mark> })}{s.after}</span> }
 }
@@ -150,13 +279,17 @@ pub fn ItemPage() -> impl IntoView {
     let i18n = use_i18n();
     let params = use_params_map();
     let item = move || params.with(|p| p.get("item").and_then(|i| i.parse::<i64>().ok()).unwrap_or(0));
-    let dossier = Resource::new(item, get_item_dossier);
+    let version = RwSignal::new(0u32);
+    let dossier = Resource::new(move || (item(), version.get()), |(item, _)| get_item_dossier(item));
     view! {
         <Transition fallback=move || view! { <p>{move || i18n.t().loading}</p> }>
             {move || Suspend::new(async move {
                 match dossier.await {
                     Err(e) => load_failed(e),
-                    Ok(d) => view! { <Dossier id=item() d=d/> }.into_any(),
+                    Ok(d) => {
+                        let reload = Callback::new(move |_| version.update(|v| *v += 1));
+                        view! { <Dossier id=item() d=d reload=reload/> }.into_any()
+                    }
                 }
             })}
         </Transition>
@@ -164,7 +297,7 @@ pub fn ItemPage() -> impl IntoView {
 }
 
 #[component]
-fn Dossier(id: i64, d: ItemDossier) -> impl IntoView {
+fn Dossier(id: i64, d: ItemDossier, reload: Callback<()>) -> impl IntoView {
     let i18n = use_i18n();
     let t = i18n.t().browse;
     let flag_text = i18n.t().flag;
@@ -195,6 +328,10 @@ fn Dossier(id: i64, d: ItemDossier) -> impl IntoView {
                 <p id="derived-from">{t.derived_from} " " <A href=format!("/admin/items/{p}")>"#" {p}</A></p>
             })}
             {has_flags.then(|| view! { <p><A href=format!("/flags/{id}") attr:id="resolve-link">{t.resolve_flags}</A></p> })}
+            {(d.can_manage && !d.texts.excluded).then(|| {
+                let selected = RwSignal::new(std::collections::BTreeSet::from([id]));
+                view! { <ItemControls dataset=d.dataset.clone() kind=d.kind gold=d.gold.is_some() selected=selected reload=reload/> }
+            })}
         </section>
         {d.system.clone().map(|s| view! { <section class="card"><h3>{t.system}</h3><p class="pre">{s}</p></section> })}
         {(!d.history.is_empty()).then(|| view! {

@@ -10,8 +10,9 @@ use sqlx::SqlitePool;
 /// Who may browse items and read their records.
 const BROWSER_ROLES: [Role; 2] = [Role::Admin, Role::Auditor];
 
-pub async fn require_browser() -> Result<(), AppError> {
-    require(&BROWSER_ROLES).await.map(|_| ())
+/// The caller, if they may browse; `true` when they may also change items (admins).
+pub async fn require_browser() -> Result<bool, AppError> {
+    require(&BROWSER_ROLES).await.map(|u| u.role == Role::Admin)
 }
 
 fn decode_error(e: impl std::fmt::Display) -> AppError {
@@ -49,6 +50,7 @@ pub async fn hits(pool: &SqlitePool, name: String, filter: ItemFilter, after: i6
         next,
         departments: browse::departments(pool, d.id).await?,
         reviewers: stats::per_reviewer(pool, d.id).await?.into_iter().map(|(name, _)| name).collect(),
+        can_manage: false,
     })
 }
 
@@ -116,7 +118,7 @@ fn extra_fields(meta: &str) -> Result<Vec<(String, String)>, AppError> {
 }
 
 pub async fn dossier(id: i64) -> Result<ItemDossier, AppError> {
-    require_browser().await?;
+    let can_manage = require_browser().await?;
     let pool = app_state()?.pool;
     let item = ItemId(id);
     let facts = browse::item(&pool, item).await?.ok_or(AppError::NotFound)?;
@@ -163,6 +165,7 @@ pub async fn dossier(id: i64) -> Result<ItemDossier, AppError> {
         judgments,
         corrections,
         log: browse::history(&pool, item).await?,
+        can_manage,
     })
 }
 

@@ -319,6 +319,8 @@ pub struct CorrectedItem {
     pub original_id: crate::domain::CandidateId,
     pub system: Option<String>,
     pub history: Vec<(String, String)>,
+    /// Tool definitions from the imported record (JSON text).
+    pub tools: Option<String>,
     pub question: String,
     pub original: String,
     /// Every reviewer's decision, and the id of each (same order).

@@ -59,12 +59,12 @@ fn bind_scope<'q, O>(
 }
 
 /// The columns of a [`PromptRow`] of items `i`.
-const PROMPT: &str = "i.id, i.system, i.history, i.question, i.gold IS NOT NULL";
-type PromptColumns = (i64, Option<String>, String, String, bool);
+const PROMPT: &str = "i.id, i.system, i.history, i.question, i.gold IS NOT NULL, json_extract(i.meta, '$.extra.tools')";
+type PromptColumns = (i64, Option<String>, String, String, bool, Option<String>);
 
-fn prompt_row((id, system, history, question, gold): PromptColumns) -> Result<PromptRow, sqlx::Error> {
+fn prompt_row((id, system, history, question, gold, tools): PromptColumns) -> Result<PromptRow, sqlx::Error> {
     let history = serde_json::from_str(&history).map_err(|e| sqlx::Error::Decode(e.into()))?;
-    Ok(PromptRow { id: ItemId(id), system, history, question, gold })
+    Ok(PromptRow { id: ItemId(id), system, history, question, gold, tools })
 }
 
 /// An item in scope: its prompt, and whether it is gold.
@@ -75,6 +75,9 @@ pub struct PromptRow {
     pub history: Vec<(String, String)>,
     pub question: String,
     pub gold: bool,
+    /// The tool definitions the imported record carried (`tools`, kept in the item's
+    /// metadata), as JSON text, for the formats with a place for them.
+    pub tools: Option<String>,
 }
 
 /// The next `limit` items after `after` (by id) in scope; excluded items never count.
@@ -87,6 +90,19 @@ pub async fn next_items(
     let sql = format!("SELECT {PROMPT} FROM items i WHERE {ITEMS_IN_SCOPE}");
     let rows: Vec<PromptColumns> = bind_scope(sqlx::query_as(&sql), scope, after, limit).fetch_all(pool).await?;
     rows.into_iter().map(prompt_row).collect()
+}
+
+/// Whether any item in scope carries tool definitions.
+pub async fn has_tools(pool: &SqlitePool, scope: &Scope) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM items WHERE dataset_id = ? AND excluded_at IS NULL
+                          AND (? IS NULL OR department = ?) AND json_extract(meta, '$.extra.tools') IS NOT NULL)",
+    )
+    .bind(scope.dataset)
+    .bind(&scope.department)
+    .bind(&scope.department)
+    .fetch_one(pool)
+    .await
 }
 
 /// Whether any item in scope has a system text or earlier turns (formats with optional
@@ -121,10 +137,12 @@ pub struct VotedItem {
     pub prompt: PromptRow,
     pub candidates: Vec<(CandidateId, String)>,
     pub ballots: Vec<Ballot>,
+    /// The per-axis ratings of the judgments in scope: (answer, axis, 1–5).
+    pub ratings: Vec<(CandidateId, crate::review::judgment::Axis, u8)>,
 }
 
 /// A prompt row, then the item's candidates and votes as JSON arrays.
-type VotedRow = (i64, Option<String>, String, String, bool, String, String);
+type VotedRow = (i64, Option<String>, String, String, bool, Option<String>, String, String);
 /// A vote as that JSON array lists it: judgment, reviewer, outcome, winner, strength.
 type VoteCells = (i64, i64, String, Option<i64>, Option<String>);
 
@@ -154,18 +172,33 @@ pub async fn next_voted(
     .fetch_all(pool)
     .await?;
 
+    let ratings: Vec<(i64, i64, String, i64)> = sqlx::query_as(
+        "SELECT r.judgment_id, r.candidate_id, r.axis, r.value FROM ratings r JOIN judgments j ON j.id = r.judgment_id
+          WHERE j.item_id IN (SELECT value FROM json_each(?)) ORDER BY r.judgment_id, r.candidate_id, r.axis",
+    )
+    .bind(&ids)
+    .fetch_all(pool)
+    .await?;
+
     let bad = |e: String| sqlx::Error::Decode(e.into());
     let json = |e: serde_json::Error| sqlx::Error::Decode(e.into());
     let mut ranks_of: HashMap<i64, Vec<(CandidateId, u8)>> = HashMap::new();
     for (j, c, r) in ranks {
         ranks_of.entry(j).or_default().push((CandidateId(c), r as u8));
     }
+    type Rated = (CandidateId, crate::review::judgment::Axis, u8);
+    let mut ratings_of: HashMap<i64, Vec<Rated>> = HashMap::new();
+    for (j, c, axis, value) in ratings {
+        ratings_of.entry(j).or_default().push((CandidateId(c), axis.parse().map_err(bad)?, value as u8));
+    }
     let mut out = Vec::with_capacity(rows.len());
-    for (id, system, history, question, gold, candidates, votes) in rows {
+    for (id, system, history, question, gold, tools, candidates, votes) in rows {
         let candidates: Vec<(i64, String)> = serde_json::from_str(&candidates).map_err(json)?;
         let votes: Vec<VoteCells> = serde_json::from_str(&votes).map_err(json)?;
         let mut ballots = Vec::with_capacity(votes.len());
+        let mut rated = Vec::new();
         for (judgment, user, outcome, winner, strength) in votes {
+            rated.extend(ratings_of.remove(&judgment).unwrap_or_default());
             let cast = match ranks_of.remove(&judgment) {
                 Some(ranking) => CastVote::Ranking(ranking),
                 None => CastVote::Pairwise(outcome.parse::<Outcome>().map_err(bad)?, winner.map(CandidateId)),
@@ -174,9 +207,10 @@ pub async fn next_voted(
             ballots.push(Ballot { reviewer: UserId(user), cast, strength });
         }
         out.push(VotedItem {
-            prompt: prompt_row((id, system, history, question, gold))?,
+            prompt: prompt_row((id, system, history, question, gold, tools))?,
             candidates: candidates.into_iter().map(|(id, body)| (CandidateId(id), body)).collect(),
             ballots,
+            ratings: rated,
         });
     }
     Ok(out)
@@ -243,6 +277,7 @@ pub async fn corrected(
                 original_id,
                 system: p.system,
                 history: p.history,
+                tools: p.tools,
                 question: p.question,
                 original,
                 decisions,

@@ -489,23 +489,59 @@ pub async fn edit_text(
 /// Takes an item out of every queue and export; its active flags are resolved as excluded.
 pub async fn exclude_item(pool: &SqlitePool, item: ItemId, by: UserId) -> Result<(), ResolveError> {
     let mut tx = super::begin_write(pool).await?;
-    let done = sqlx::query(&format!("UPDATE items SET excluded_at = IFNULL(excluded_at, {}) WHERE id = ?", super::NOW))
-        .bind(item.0)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    if done == 0 {
+    if !exclude_in(&mut tx, item, None, by).await? {
         return Err(ResolveError::NotFound);
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Takes several items of a dataset out of every queue and export in one write, all or
+/// none: `Err(item)` names the first that is not an item of the dataset.
+pub async fn exclude_many(
+    pool: &SqlitePool,
+    dataset: i64,
+    items: &[ItemId],
+    by: UserId,
+) -> Result<Result<(), ItemId>, sqlx::Error> {
+    let mut tx = super::begin_write(pool).await?;
+    for &item in items {
+        if !exclude_in(&mut tx, item, Some(dataset), by).await? {
+            return Ok(Err(item)); // dropping the transaction rolls back the earlier ones
+        }
+    }
+    tx.commit().await?;
+    Ok(Ok(()))
+}
+
+/// Excludes one item (of `dataset`, if given) and resolves its active flags as excluded;
+/// `false` when there is no such item.
+async fn exclude_in(
+    conn: &mut SqliteConnection,
+    item: ItemId,
+    dataset: Option<i64>,
+    by: UserId,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(&format!(
+        "UPDATE items SET excluded_at = IFNULL(excluded_at, {}) WHERE id = ? AND (?2 IS NULL OR dataset_id = ?2)",
+        super::NOW
+    ))
+    .bind(item.0)
+    .bind(dataset)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if done == 0 {
+        return Ok(false);
     }
     let ids: Vec<i64> = sqlx::query_scalar(&format!("SELECT id FROM flags WHERE item_id = ? AND status IN {ACTIVE}"))
         .bind(item.0)
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut *conn)
         .await?;
-    mark_resolved(&mut tx, &ids, Resolution::Excluded, by).await?;
-    super::audit::record(&mut tx, Some(by), "item.exclude", "item", Some(item.0), serde_json::json!({ "flags": ids }))
+    mark_resolved(conn, &ids, Resolution::Excluded, by).await?;
+    super::audit::record(conn, Some(by), "item.exclude", "item", Some(item.0), serde_json::json!({ "flags": ids }))
         .await?;
-    tx.commit().await?;
-    Ok(())
+    Ok(true)
 }
 
 /// One item of the admin's flag queue.

@@ -290,15 +290,43 @@ pub async fn set_gold(
     answer: Option<crate::review::judgment::GoldVote>,
     actor: Option<UserId>,
 ) -> Result<bool, sqlx::Error> {
+    set_gold_many(pool, dataset, &[item], answer, actor).await.map(|r| r.is_ok())
+}
+
+/// [`set_gold`] for several items in one write, all or none: `Err(item)` names the first
+/// that is not a two-answer item of the dataset, and then nothing changed.
+pub async fn set_gold_many(
+    pool: &sqlx::SqlitePool,
+    dataset: DatasetId,
+    items: &[ItemId],
+    answer: Option<crate::review::judgment::GoldVote>,
+    actor: Option<UserId>,
+) -> Result<Result<(), ItemId>, sqlx::Error> {
+    let mut tx = super::begin_write(pool).await?;
+    for &item in items {
+        if !set_gold_in(&mut tx, dataset, item, answer, actor).await? {
+            return Ok(Err(item)); // dropping the transaction rolls back the earlier ones
+        }
+    }
+    tx.commit().await?;
+    Ok(Ok(()))
+}
+
+async fn set_gold_in(
+    conn: &mut sqlx::SqliteConnection,
+    dataset: DatasetId,
+    item: ItemId,
+    answer: Option<crate::review::judgment::GoldVote>,
+    actor: Option<UserId>,
+) -> Result<bool, sqlx::Error> {
     use crate::domain::Outcome;
     use crate::review::judgment::GoldVote;
-    let mut tx = super::begin_write(pool).await?;
     let candidates: Vec<i64> = sqlx::query_scalar(
         "SELECT c.id FROM candidates c JOIN items i ON i.id = c.item_id WHERE i.id = ? AND i.dataset_id = ? ORDER BY c.position",
     )
     .bind(item.0)
     .bind(dataset.0)
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut *conn)
     .await?;
     if candidates.len() != 2 {
         return Ok(false);
@@ -310,9 +338,8 @@ pub async fn set_gold(
         GoldVote::BothBad => GoldAnswer { outcome: Outcome::BothBad, winner: None },
     });
     let json = gold.map(|g| serde_json::to_string(&g).expect("gold serialises"));
-    sqlx::query("UPDATE items SET gold = ? WHERE id = ?").bind(&json).bind(item.0).execute(&mut *tx).await?;
+    sqlx::query("UPDATE items SET gold = ? WHERE id = ?").bind(&json).bind(item.0).execute(&mut *conn).await?;
     let detail = serde_json::json!({ "gold": gold });
-    super::audit::record(&mut tx, actor, "item.gold", "item", Some(item.0), detail).await?;
-    tx.commit().await?;
+    super::audit::record(conn, actor, "item.gold", "item", Some(item.0), detail).await?;
     Ok(true)
 }
