@@ -24,8 +24,10 @@ test("dismiss a whole category after its preview, and stop one category gating a
   await expect(url.locator("input[data-gates]")).toBeChecked();
   await url.locator("input[data-gates]").uncheck();
   await expect(url.locator("label")).toContainText("不拦截");
+  // The choice is in the address: a reload shows the same panel, the switch still off.
+  await expect(page).toHaveURL(/\/flags\?dataset=bulk$/);
   await page.reload();
-  await expect(page.locator("#filter-dataset")).toBeVisible();
+  await expect(page.locator('#bulk-flags tr[data-category="url"] input[data-gates]')).not.toBeChecked();
   const file = await exportFile(page, "dataset=bulk&format=trl-dpo&source=votes");
   expect(file.manifest.ungated_categories).toEqual(["url"]);
   await page.screenshot({ path: "test-results/bulk-flags.png", fullPage: true });

@@ -3,6 +3,7 @@ mod common;
 use app::domain::Role;
 use common::TestApp;
 use http::StatusCode;
+use serde_json::json;
 use std::time::{Duration, Instant};
 
 /// `"- " × 8000` took 34 s to preview and two such requests kept `/api/me` from answering
@@ -194,4 +195,44 @@ async fn a_copy_of_the_database_hands_out_no_session_and_its_files_are_private()
             assert_eq!(mode(&path), 0o600, "{}", path.display());
         }
     }
+}
+
+/// Issue 17, item 10: what files and settings from the field got wrong, each refused by name.
+#[tokio::test]
+async fn arrays_identical_answers_path_like_model_names_and_cr_lf_file_names_are_refused_or_cleaned() {
+    let app = TestApp::new().await;
+    let admin = app.signed_in("admin", Role::Admin).await;
+
+    // A pretty-printed JSON array: one clear error, not a bad line per line.
+    let array = "[\n  {\"question\": \"头痛怎么办？\",\n   \"response_chosen\": \"休息\", \"response_rejected\": \"不知道\"}\n]\n";
+    let res = app.upload(&admin, "dataset=d&format=cmd-reward&file_name=a.json", array).await;
+    let err = &res.json()["Import"];
+    assert_eq!((res.status, err["problem"].clone()), (StatusCode::BAD_REQUEST, json!({ "problem": "json_array" })), "{err}");
+    assert!(err["more"].is_null() && err["line"].is_null(), "{err}");
+
+    // Chosen and rejected the same text: nothing to compare.
+    let same = r#"{"question": "头痛怎么办？", "response_chosen": "多休息。", "response_rejected": " 多休息。"}"#;
+    let res = app.upload(&admin, "dataset=d&format=cmd-reward&file_name=s.jsonl", same).await;
+    let err = &res.json()["Import"];
+    assert_eq!(err["problem"], json!({ "problem": "same_answers", "first": 1, "second": 2 }), "{err}");
+    assert_eq!(err["line"], 1);
+    let ranked = r#"{"question": "q", "answers": ["甲", "乙", "甲"]}"#;
+    let res = app.upload(&admin, "dataset=r&format=candidates&file_name=r.jsonl", ranked).await;
+    assert_eq!(res.json()["Import"]["problem"], json!({ "problem": "same_answers", "first": 1, "second": 3 }));
+
+    // A CR/LF in the file name does not reach the stored provenance.
+    let good = r#"{"question": "头痛怎么办？", "response_chosen": "多休息。", "response_rejected": "不知道。"}"#;
+    let res = app.upload(&admin, "dataset=d&format=cmd-reward&file_name=a%0D%0AINFO%20forged.jsonl", good).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let name: String = sqlx::query_scalar("SELECT source_name FROM imports").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(name, "aINFO forged.jsonl");
+
+    // Model names are names, not paths.
+    for model in ["../../etc", "..", "a/b"] {
+        let config = json!({ "settings": { "model": model } });
+        let res = app.configure(&admin, "d", config).await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST, "{model}: {}", res.body);
+    }
+    let endpoint = json!({ "endpoint": { "name": "..", "base_url": "https://llm.example.cn/v1", "model": "m", "timeout_secs": 30, "retries": 0 } });
+    assert_eq!(app.call_json("save_endpoint", endpoint, Some(&admin)).await.status, StatusCode::BAD_REQUEST);
 }

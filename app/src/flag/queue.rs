@@ -6,7 +6,8 @@ use crate::i18n::use_i18n;
 use crate::review::session::load_failed;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use std::collections::HashSet;
 
 /// How a text of an item is named on admin pages.
@@ -41,13 +42,26 @@ pub fn FlagQueuePage() -> impl IntoView {
         |(d, k, s, _)| flag_queue(Some(d).filter(|d| !d.is_empty()), Some(k).filter(|k| !k.is_empty()), s.parse().ok()),
     );
     let datasets = Resource::new(|| (), |_| crate::datasets::my_datasets());
+    // The filters live in the address too, so a reload or a shared link shows the same list.
+    let navigate = use_navigate();
+    let set = move |signal: RwSignal<String>, value: String| {
+        signal.set(value);
+        let pairs: Vec<(&str, String)> = [("dataset", dataset), ("kind", kind), ("severity", severity)]
+            .into_iter()
+            .map(|(k, s)| (k, s.get_untracked()))
+            .filter(|(_, v)| !v.is_empty())
+            .collect();
+        let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+        let path = if query.is_empty() { "/flags".to_string() } else { format!("/flags?{query}") };
+        navigate(&path, NavigateOptions { replace: true, scroll: false, ..Default::default() });
+    };
     let kinds = FlagKind::findings();
     view! {
         <section class="card">
             <h1>{move || t().queue_title}</h1>
             <div class="filters">
                 <label>{move || t().dataset}
-                    <select id="filter-dataset" on:change=move |e| dataset.set(event_target_value(&e))>
+                    <select id="filter-dataset" on:change={let set = set.clone(); move |e| set(dataset, event_target_value(&e))}>
                         <option value="">{move || t().all}</option>
                         <Transition>
                             {move || Suspend::new(async move {
@@ -60,7 +74,7 @@ pub fn FlagQueuePage() -> impl IntoView {
                     </select>
                 </label>
                 <label>{move || t().filter} " " {move || t().category}
-                    <select id="filter-kind" on:change=move |e| kind.set(event_target_value(&e))>
+                    <select id="filter-kind" on:change={let set = set.clone(); move |e| set(kind, event_target_value(&e))}>
                         <option value="">{move || t().all}</option>
                         {kinds.into_iter().map(|k| view! {
                             <option value=k.as_str() selected=move || kind.get() == k.as_str()>{move || t().kind(k)}</option>
@@ -68,7 +82,7 @@ pub fn FlagQueuePage() -> impl IntoView {
                     </select>
                 </label>
                 <label>{move || t().severity} " ≥ "
-                    <select id="filter-severity" on:change=move |e| severity.set(event_target_value(&e))>
+                    <select id="filter-severity" on:change=move |e| set(severity, event_target_value(&e))>
                         <option value="">{move || t().all}</option>
                         {Harm::ALL.iter().copied().map(|h| view! {
                             <option value=h.as_str() selected=move || severity.get() == h.as_str()>{move || t().harm(h)}</option>

@@ -38,7 +38,8 @@ pub struct EndpointInput {
 impl EndpointInput {
     pub fn check(&self) -> Result<(), String> {
         let name_ok = (1..=64).contains(&self.name.len())
-            && self.name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+            && self.name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+            && crate::review::judgment::check_model_name(&self.name).is_ok();
         if !name_ok {
             return Err("an endpoint name is 1 to 64 letters, digits, `.`, `_` or `-`".into());
         }

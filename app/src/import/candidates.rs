@@ -40,7 +40,7 @@ pub fn parse_record(line: usize, text: &str) -> Result<NewItem, Problem> {
         })
         .collect::<Result<Vec<_>, Problem>>()?;
     let extra = extra_fields(&obj, &["question", "answers", "system", "history", "department"]);
-    Ok(prompt.into_item(line, candidates).with_extra(extra))
+    Ok(prompt.into_compared_item(line, candidates)?.with_extra(extra))
 }
 
 #[cfg(test)]

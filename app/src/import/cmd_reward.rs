@@ -46,7 +46,7 @@ pub fn parse_record(line: usize, text: &str) -> Result<NewItem, Problem> {
     let candidate = |body, label| NewCandidate::imported(body, None, Some(label));
     let prompt = Prompt { system, history, question, department };
     let candidates = vec![candidate(chosen, PriorLabel::Chosen), candidate(rejected, PriorLabel::Rejected)];
-    Ok(prompt.into_item(line, candidates).with_extra(extra))
+    Ok(prompt.into_compared_item(line, candidates)?.with_extra(extra))
 }
 
 /// An answer as the conversational files write it: a string, one assistant turn

@@ -26,6 +26,12 @@ pub fn numbered<'a>(source: &str, bytes: &'a [u8]) -> Result<Vec<Line<'a>>, Impo
     if out.is_empty() {
         return Err(ImportError::of_file(source, Problem::NoRecords));
     }
+    // A file that opens with `[` and reads whole as a JSON array is an export of another tool,
+    // not JSON Lines: say so once instead of a bad line per line.
+    let opens_array = matches!(out.first(), Some((_, Ok(t))) if t.trim_start().starts_with('['));
+    if opens_array && matches!(serde_json::from_slice::<Value>(bytes), Ok(Value::Array(_))) {
+        return Err(ImportError::of_file(source, Problem::JsonArray));
+    }
     Ok(out)
 }
 
@@ -177,6 +183,16 @@ impl Prompt {
             question: string_field(obj, "question")?,
             department: optional_string_field(obj, "department")?,
         })
+    }
+
+    /// The item, unless two of its answers are the same text (nothing to compare).
+    pub fn into_compared_item(self, line: usize, candidates: Vec<NewCandidate>) -> Result<NewItem, Problem> {
+        for (i, a) in candidates.iter().enumerate() {
+            if let Some(j) = candidates[i + 1..].iter().position(|b| b.body.trim() == a.body.trim()) {
+                return Err(Problem::SameAnswers { first: i + 1, second: i + j + 2 });
+            }
+        }
+        Ok(self.into_item(line, candidates))
     }
 
     pub fn into_item(self, line: usize, candidates: Vec<NewCandidate>) -> NewItem {

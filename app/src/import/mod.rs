@@ -243,8 +243,10 @@ pub async fn import_request(
     actor: crate::domain::UserId,
 ) -> Result<ImportSummary, AppError> {
     let dataset = crate::domain::DatasetName::parse(request.dataset).map_err(AppError::Invalid)?;
-    // Only the base name is kept: it is provenance, never a path to open.
-    let file_name = request.file_name.rsplit(['/', '\\']).next().unwrap_or_default().to_string();
+    // Only the base name is kept: it is provenance, never a path to open; control characters
+    // (a CR/LF would forge lines in logs and reject files) are dropped, the length bounded.
+    let base = request.file_name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let file_name: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
     let mapping = request
         .mapping
         .filter(|m| !m.trim().is_empty())

@@ -105,6 +105,12 @@ pub enum Problem {
     WrongKind { dataset: String, existing: DatasetKind, format: ImportFormat },
     #[error("none of the file's {quarantined} records is valid; nothing to import")]
     NothingValid { quarantined: usize },
+    /// The file is one JSON array (pretty-printed or not), not one record per line.
+    #[error("the file is a JSON array, not JSON Lines: write one record per line (e.g. `jq -c '.[]' FILE`)")]
+    JsonArray,
+    /// Two answers of the record are the same text: there is nothing to compare.
+    #[error("answers {first} and {second} are the same text; a comparison needs different answers")]
+    SameAnswers { first: usize, second: usize },
 }
 
 impl Problem {

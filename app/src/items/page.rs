@@ -26,8 +26,10 @@ pub fn ItemsPage() -> impl IntoView {
     let query = use_query_map();
     let dataset = move || params.with(|p| p.get("dataset").unwrap_or_default());
     let field = move |name: &str| query.with(|q| q.get(name).unwrap_or_default());
-    // Bumped after an action on items, so the page shows them as they are now.
+    // Bumped after an action on items, so the page shows them as they are now; the action's
+    // outcome lives here, above the results that the reload rebuilds.
     let version = RwSignal::new(0u32);
+    let message = RwSignal::new(None::<String>);
     let hits = Resource::new(
         move || {
             let after = query.with(|q| q.get("after").and_then(|a| a.parse::<i64>().ok()));
@@ -46,7 +48,7 @@ pub fn ItemsPage() -> impl IntoView {
                     Ok(h) => {
                         let paged = field("after").is_empty().not();
                         let reload = Callback::new(move |_| version.update(|v| *v += 1));
-                        view! { <Results hits=h current=FIELDS.map(field) paged=paged reload=reload/> }.into_any()
+                        view! { <Results hits=h current=FIELDS.map(field) paged=paged reload=reload message=message/> }.into_any()
                     }
                 }
             })}
@@ -57,7 +59,13 @@ pub fn ItemsPage() -> impl IntoView {
 /// The search form and one page of results. `current` holds the address's fields; `paged`:
 /// this is not the first page.
 #[component]
-fn Results(hits: ItemHits, current: [String; 5], paged: bool, reload: Callback<()>) -> impl IntoView {
+fn Results(
+    hits: ItemHits,
+    current: [String; 5],
+    paged: bool,
+    reload: Callback<()>,
+    message: RwSignal<Option<String>>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let t = i18n.t().browse;
     let [q, state, flag, department, reviewer] = current.clone();
@@ -116,7 +124,7 @@ fn Results(hits: ItemHits, current: [String; 5], paged: bool, reload: Callback<(
             </Form>
             <p id="item-total" data-total=hits.total><b>{hits.total}</b> " " {t.matches}</p>
             {manage.then(|| view! {
-                <SelectionBar dataset=hits.dataset.clone() kind=hits.kind selected=selected page=page_ids.clone() reload=reload/>
+                <SelectionBar dataset=hits.dataset.clone() kind=hits.kind selected=selected page=page_ids.clone() reload=reload message=message/>
             })}
         </section>
         {if hits.items.is_empty() {
@@ -221,12 +229,12 @@ fn SelectionBar(
     selected: RwSignal<std::collections::BTreeSet<i64>>,
     page: Vec<i64>,
     reload: Callback<()>,
+    message: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let t = i18n.t().browse;
     let dataset = StoredValue::new(dataset);
     let answer = RwSignal::new(GoldVote::First);
-    let message = RwSignal::new(None::<String>);
     let act = Action::new(move |&action: &ItemAction| {
         let items: Vec<i64> = selected.get_untracked().into_iter().collect();
         async move { act_on_items(dataset.get_value(), items, action).await }

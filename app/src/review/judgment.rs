@@ -114,6 +114,18 @@ impl Default for ReviewSettings {
     }
 }
 
+/// A model is named by a directory of the models folder or an endpoint's name: one plain
+/// name, never a path (`../../etc`), nothing invisible.
+pub fn check_model_name(name: &str) -> Result<(), String> {
+    let plain = !name.is_empty()
+        && name.len() <= 100
+        && name != "."
+        && name != ".."
+        && !name.contains(['/', '\\'])
+        && !name.chars().any(char::is_control);
+    if plain { Ok(()) } else { Err(format!("`{}` is not a model name (one directory or endpoint name, no path)", name.escape_default())) }
+}
+
 impl ReviewSettings {
     pub fn check(&self) -> Result<(), String> {
         if !(0.0..=0.5).contains(&self.gold_rate) {
@@ -122,6 +134,9 @@ impl ReviewSettings {
         let mut seen = std::collections::HashSet::new();
         if let Some(dup) = self.axes.iter().find(|a| !seen.insert(a.axis)) {
             return Err(format!("the axis `{}` is listed twice", dup.axis));
+        }
+        for name in [&self.model, &self.reward_model].into_iter().flatten() {
+            check_model_name(name)?;
         }
         self.regeneration.check().map_err(|e| format!("regeneration: {e}"))
     }
