@@ -30,7 +30,7 @@ pub enum AppError {
     Invalid(String),
     /// An import file was rejected; nothing was written.
     #[error("{0}")]
-    Import(crate::import::ImportError),
+    Import(Box<crate::import::ImportError>),
     /// A judgment breaks its dataset's rules; nothing was stored.
     #[error("{0}")]
     Judgment(crate::review::judgment::Problem),

@@ -12,7 +12,7 @@ pub type Line<'a> = (usize, Result<&'a str, Problem>);
 
 /// Yields (line number, text) for each non-blank line. Accepts a UTF-8 BOM and CRLF ends; a
 /// line that is not UTF-8 is a bad line like any other (its error names the byte).
-pub fn numbered<'a>(source: &str, bytes: &'a [u8]) -> Result<Vec<Line<'a>>, ImportError> {
+pub fn numbered<'a>(source: &str, bytes: &'a [u8]) -> Result<Vec<Line<'a>>, Box<ImportError>> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut out = Vec::new();
     for (i, raw) in bytes.split(|b| *b == b'\n').enumerate() {
@@ -24,13 +24,13 @@ pub fn numbered<'a>(source: &str, bytes: &'a [u8]) -> Result<Vec<Line<'a>>, Impo
         }
     }
     if out.is_empty() {
-        return Err(ImportError::of_file(source, Problem::NoRecords));
+        return Err(Box::new(ImportError::of_file(source, Problem::NoRecords)));
     }
     // A file that opens with `[` and reads whole as a JSON array is an export of another tool,
     // not JSON Lines: say so once instead of a bad line per line.
     let opens_array = matches!(out.first(), Some((_, Ok(t))) if t.trim_start().starts_with('['));
     if opens_array && matches!(serde_json::from_slice::<Value>(bytes), Ok(Value::Array(_))) {
-        return Err(ImportError::of_file(source, Problem::JsonArray));
+        return Err(Box::new(ImportError::of_file(source, Problem::JsonArray)));
     }
     Ok(out)
 }

@@ -66,6 +66,7 @@ crate::named_enum! {
     }
 }
 
+#[allow(clippy::derivable_impls)] // `named_enum!` writes the enum, so `#[default]` cannot go on it
 impl Default for OnError {
     fn default() -> Self {
         OnError::Reject

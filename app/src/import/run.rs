@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 #[derive(Debug)]
 pub enum ImportFailure {
     /// The file is not acceptable; the error says where and why.
-    Rejected(ImportError),
+    Rejected(Box<ImportError>),
     Db(sqlx::Error),
 }
 
@@ -113,7 +113,7 @@ pub async fn import(
 ) -> Result<ImportSummary, ImportFailure> {
     let format = options.format;
     if format == ImportFormat::Jsonl && options.mapping.is_none() {
-        return Err(ImportFailure::Rejected(ImportError::of_file(source, Problem::NeedsMapping)));
+        return Err(ImportFailure::Rejected(Box::new(ImportError::of_file(source, Problem::NeedsMapping))));
     }
     let reader = Reader { format, mapping: options.mapping.cloned(), generator: options.generator.map(str::to_owned) };
     let records = lines::numbered(source, bytes).map_err(ImportFailure::Rejected)?;
@@ -142,7 +142,7 @@ pub async fn import(
         Ok(Ok(counts)) => counts,
         Ok(Err(error)) => {
             staging::discard(pool, &mut conn, staging).await?;
-            return Err(ImportFailure::Rejected(ImportError { source: source.into(), ..error }));
+            return Err(ImportFailure::Rejected(Box::new(ImportError { source: source.into(), ..*error })));
         }
         Err(e) => {
             if let Err(cleanup) = staging::discard(pool, &mut conn, staging).await {
@@ -167,7 +167,7 @@ pub async fn import(
 
 fn kind_mismatch(source: &str, dataset: &DatasetName, existing: DatasetKind, format: ImportFormat) -> ImportFailure {
     let problem = Problem::WrongKind { dataset: dataset.to_string(), existing, format };
-    ImportFailure::Rejected(ImportError::of_file(source, problem))
+    ImportFailure::Rejected(Box::new(ImportError::of_file(source, problem)))
 }
 
 /// What staging did: records read well, items staged (repeats within the file are not),
@@ -191,7 +191,7 @@ async fn stage(
     reader: &Reader,
     on_error: OnError,
     records: &[lines::Line<'_>],
-) -> Result<Result<Staged, ImportError>, sqlx::Error> {
+) -> Result<Result<Staged, Box<ImportError>>, sqlx::Error> {
     let failed = Arc::new(AtomicBool::new(false));
     let mut batches = records.chunks(items::BATCH).map(|chunk| {
         let owned: Vec<(usize, Result<String, Problem>)> =
@@ -228,12 +228,12 @@ async fn stage(
     }
     if on_error == OnError::Quarantine && counts.read == 0 {
         let problem = Problem::NothingValid { quarantined: counts.quarantined };
-        return Ok(Err(ImportError::of_file("", problem)));
+        return Ok(Err(Box::new(ImportError::of_file("", problem))));
     }
     if let Some(((line, problem), more)) = bad.split_first() {
         let (line, problem, more) = (Some(*line), problem.clone(), more.to_vec());
         let error = ImportError { source: String::new(), line, problem, more, omitted: bad_count - bad.len() };
-        return Ok(Err(error));
+        return Ok(Err(Box::new(error)));
     }
     Ok(Ok(counts))
 }
