@@ -61,7 +61,7 @@ pub fn zh_cn(p: &Problem) -> String {
             kind_name(format.dataset_kind())
         ),
         NothingValid { quarantined } => format!("文件中的 {quarantined} 条记录都无效；没有可导入的内容"),
-        JsonArray => "文件是一个 JSON 数组，而不是 JSON Lines：请每行写一条记录（例如 `jq -c '.[]' FILE`）".into(),
+        JsonArray => "文件是一个 JSON 数组，而不是 `JSON Lines`：请每行写一条记录（例如 `jq -c '.[]' FILE`）".into(),
         SameAnswers { first, second } => format!("第 {first} 个和第 {second} 个回答完全相同，无从比较"),
     }
 }
