@@ -96,6 +96,22 @@ pub enum Command {
     /// Act on a dataset's flags by category.
     #[command(subcommand)]
     Flags(FlagsCommand),
+    /// Check the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Write a consistent copy of the database while the server runs (SQLite's `VACUUM
+    /// INTO`), then check the copy: integrity, the audit log's links, rows per table.
+    Backup {
+        /// The new file; it must not exist yet.
+        dest: PathBuf,
+    },
+    /// Replace the database with a backup, after checking it as `backup` does. Stop the
+    /// server first; `--replace` is needed when the data directory already has a database.
+    Restore {
+        source: PathBuf,
+        #[arg(long)]
+        replace: bool,
+    },
     /// Mark an item as gold (known answer), or unmark it with `--answer none`.
     Gold {
         #[arg(long)]
@@ -213,6 +229,12 @@ pub enum DatasetCommand {
         #[arg(long)]
         max_new_tokens: Option<usize>,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Checks every link of the hash-chained audit log; names the first broken one (exit 1).
+    Verify,
 }
 
 #[derive(Subcommand, Debug)]
@@ -384,6 +406,35 @@ pub async fn run(cli: Cli) -> CliResult {
             Ok(())
         }
         Command::Flags(command) => flags(&cli.data_dir, command).await,
+        Command::Backup { dest } => {
+            if dest.exists() {
+                return Err(format!("{} exists; name a new file", dest.display()).into());
+            }
+            let pool = crate::open_store(&cli.data_dir).await?;
+            sqlx::query("VACUUM INTO ?").bind(dest.to_string_lossy().as_ref()).execute(&pool).await?;
+            let report = crate::backup::check(&dest).await?;
+            say!("backup {}: {report}", dest.display());
+            Ok(())
+        }
+        Command::Restore { source, replace } => {
+            let report = crate::backup::check(&source).await?;
+            crate::backup::restore(&source, &cli.data_dir, replace)?;
+            say!("restored {} into {}: {report}", source.display(), cli.data_dir.display());
+            Ok(())
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let pool = crate::open_store(&cli.data_dir).await?;
+            let v = app::store::audit::verify(&pool).await?;
+            let head = v.head.as_deref().unwrap_or("none");
+            say!("audit log: {} entries ({} before the chain began), head {head}", v.entries, v.unchained);
+            match v.broken {
+                None => {
+                    say!("every link holds");
+                    Ok(())
+                }
+                Some((id, why)) => Err(format!("broken at entry {id}: {why}").into()),
+            }
+        }
         Command::Gold { dataset, item, answer } => {
             let pool = crate::open_store(&cli.data_dir).await?;
             let answer = if answer == "none" { None } else { Some(answer.parse::<GoldVote>()?) };

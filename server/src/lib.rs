@@ -6,6 +6,7 @@ macro_rules! say {
     ($($arg:tt)*) => { $crate::say_line(format_args!($($arg)*)) };
 }
 
+pub mod backup;
 pub mod cli;
 pub mod csrf;
 pub mod demo;

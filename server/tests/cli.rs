@@ -187,3 +187,78 @@ fn import_quarantines_bad_lines_into_a_reject_file_when_asked() {
     assert_eq!(rejects[1]["record"], "{");
     assert!(rejects[1]["reason"].as_str().unwrap().starts_with("invalid JSON"));
 }
+
+/// Issue 17, item 9 (and the `medpref flags` commands of issue 16, item 9): the audit log is
+/// hash-chained; `medpref audit verify` passes on the real log and names the first broken
+/// entry on copies where one was edited, one removed, or one forged without its link.
+#[test]
+fn audit_verify_finds_an_edited_a_removed_and_a_forged_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |dir: &std::path::Path, args: &[&str]| medpref(dir, args, None);
+    assert!(medpref(dir.path(), &["user", "add", "--role", "admin", "wang"], Some("a-long-password-1\n")).status.success());
+    let import = run(dir.path(), &["import", "--dataset", "reward", "--format", "cmd-reward", SAMPLE]);
+    assert!(import.status.success(), "{}", text(&import));
+    let preview = run(dir.path(), &["flags", "bulk", "--dataset", "reward", "--category", "hospital", "--verdict", "dismiss"]);
+    assert!(text(&preview).contains("5 open `hospital` spans"), "{}", text(&preview));
+    let bulk = run(dir.path(), &["flags", "bulk", "--dataset", "reward", "--category", "hospital", "--verdict", "dismiss", "--yes"]);
+    assert!(text(&bulk).contains("5 `hospital` spans"), "{}", text(&bulk));
+    let gate = run(dir.path(), &["flags", "gate", "--dataset", "reward", "--category", "url", "--gates", "off"]);
+    assert!(text(&gate).contains("url") && text(&gate).contains("does not gate"), "{}", text(&gate));
+    let ok = run(dir.path(), &["audit", "verify"]);
+    assert!(ok.status.success(), "{}", text(&ok));
+    assert!(text(&ok).contains("every link holds") && text(&ok).contains("(0 before the chain began)"), "{}", text(&ok));
+    let entries: i64 = text(&ok).split("audit log: ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+    assert!(entries >= 4, "user, import, bulk dismissal, gating: {}", text(&ok));
+
+    // Each tampering on its own copy of the database, as someone with the file would do it.
+    let tamper = |sql: &'static str| {
+        let copy = tempfile::tempdir().unwrap();
+        let backup = run(dir.path(), &["backup", copy.path().join("medpref.db").to_str().unwrap()]);
+        assert!(backup.status.success(), "{}", text(&backup));
+        let url = format!("sqlite://{}", copy.path().join("medpref.db").display());
+        tokio::runtime::Runtime::new().unwrap().block_on(async {
+            let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+            sqlx::raw_sql(sql).execute(&pool).await.unwrap();
+            pool.close().await;
+        });
+        let out = run(copy.path(), &["audit", "verify"]);
+        assert!(!out.status.success(), "{sql}: {}", text(&out));
+        text(&out)
+    };
+    let edited = tamper(
+        "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET detail = '{\"dataset\":\"forged\"}' WHERE id = 2;",
+    );
+    assert!(edited.contains("broken at entry 2: the entry or the one before it was changed"), "{edited}");
+    let removed = tamper("DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE id = 2;");
+    assert!(removed.contains("broken at entry 3: entries before this one were removed"), "{removed}");
+    let forged = tamper("INSERT INTO audit_log (actor_id, action, entity, detail) VALUES (NULL, 'user.create', 'user', '{}');");
+    assert!(forged.contains(&format!("broken at entry {}: an entry without a link", entries + 1)), "{forged}");
+}
+
+/// Issue 17: `medpref backup` writes a checked copy while a server could be running, and
+/// `medpref restore` puts it back (refusing to overwrite without `--replace`); the restored
+/// database has the same rows and a verified audit log.
+#[test]
+fn a_backup_is_checked_and_restores_to_the_same_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |dir: &std::path::Path, args: &[&str]| medpref(dir, args, None);
+    assert!(run(dir.path(), &["import", "--dataset", "reward", "--format", "cmd-reward", SAMPLE]).status.success());
+    let out = tempfile::tempdir().unwrap();
+    let file = out.path().join("copy.db");
+    let backup = run(dir.path(), &["backup", file.to_str().unwrap()]);
+    assert!(backup.status.success(), "{}", text(&backup));
+    assert!(text(&backup).contains("integrity ok") && text(&backup).contains("items 100"), "{}", text(&backup));
+    let again = run(dir.path(), &["backup", file.to_str().unwrap()]);
+    assert!(!again.status.success() && text(&again).contains("exists"), "{}", text(&again));
+
+    let target = tempfile::tempdir().unwrap();
+    assert!(run(target.path(), &["migrate"]).status.success());
+    let refused = run(target.path(), &["restore", file.to_str().unwrap()]);
+    assert!(!refused.status.success() && text(&refused).contains("--replace"), "{}", text(&refused));
+    let restored = run(target.path(), &["restore", "--replace", file.to_str().unwrap()]);
+    assert!(restored.status.success(), "{}", text(&restored));
+    let verify = run(target.path(), &["audit", "verify"]);
+    assert!(verify.status.success(), "{}", text(&verify));
+    let items = run(target.path(), &["items", "--dataset", "reward"]);
+    assert!(text(&items).contains("100"), "{}", text(&items));
+}

@@ -126,3 +126,51 @@ async fn an_admin_configured_endpoint_streams_answers_with_retries_timeouts_and_
     assert_eq!(lines.last().unwrap(), &json!({ "error": "the model could not answer" }));
     assert!(started.elapsed() < std::time::Duration::from_secs(10), "{:?}", started.elapsed());
 }
+
+/// Issue 17, item 6: the stored key stays with the address it was entered for, redirects are
+/// not followed (the key and the prompt never reach a host nobody checked), and metadata and
+/// link-local addresses are refused however they are written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_key_stays_with_its_address_and_redirects_are_not_followed() {
+    let models = tempfile::tempdir().unwrap();
+    let app = TestApp::with_models(models.path()).await;
+    let admin = app.signed_in("admin", Role::Admin).await;
+    let doctor = app.signed_in("doctor", Role::Annotator).await;
+    let elsewhere: Shared = Arc::default();
+    let elsewhere_url = upstream(elsewhere.clone()).await;
+    // A server that answers every request with a redirect to `elsewhere`.
+    let target = format!("{elsewhere_url}/chat/completions");
+    let redirect = axum::Router::new().route(
+        "/v1/chat/completions",
+        axum::routing::post(move || {
+            let target = target.clone();
+            async move { Response::builder().status(307).header(header::LOCATION, target).body(Body::empty()).unwrap() }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let redirect_url = format!("http://{}/v1", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, redirect).await.unwrap() });
+    let endpoint = |url: &str, key: Option<&str>| {
+        json!({ "endpoint": { "name": "gpu", "base_url": url, "model": "m", "api_key": key, "timeout_secs": 5, "retries": 0 } })
+    };
+    let save = async |body: Value| app.call_json("save_endpoint", body, Some(&admin)).await;
+
+    for bad in ["http://169.254.169.254/latest", "http://2852039166/v1", "http://[fe80::1]/v1", "http://gpu:8000/v1#"] {
+        let res = save(endpoint(bad, Some("k"))).await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST, "{bad}: {}", res.body);
+    }
+    assert_eq!(save(endpoint(&elsewhere_url, Some("sk-secret"))).await.status, StatusCode::OK);
+    // A new address without the key: refused, the stored endpoint unchanged.
+    let res = save(endpoint(&redirect_url, None)).await;
+    assert!(res.status == StatusCode::BAD_REQUEST && res.body.contains("enter the key again"), "{}", res.body);
+    let listed = app.call("models", &[], Some(&admin)).await.json();
+    assert_eq!(listed["endpoints"][0]["base_url"], json!(elsewhere_url));
+    // With a key typed for it, the new address is saved; its redirect is not followed.
+    assert_eq!(save(endpoint(&redirect_url, Some("sk-other"))).await.status, StatusCode::OK);
+    app.import(&admin, "d", &pairs(1)).await;
+    app.configure(&admin, "d", json!({ "settings": { "model": "gpu" } })).await;
+    let assignment = app.queue(&doctor, "d").await["items"][0]["assignment"].as_i64().unwrap();
+    let lines = regenerate(&app, &doctor, assignment).await;
+    assert_eq!(lines.last().unwrap(), &json!({ "error": "the model could not answer" }));
+    assert!(elsewhere.lock().unwrap().requests.is_empty(), "the redirect was not followed");
+}

@@ -109,6 +109,19 @@ mod ssr {
         if state.models.names().contains(&input.name) {
             return Err(AppError::Invalid(format!("`{}` is the name of a local model", input.name)));
         }
+        // The stored key belongs to the address it was entered for: a new address needs it again,
+        // or re-saving with a new address and no key would send the key to the new host.
+        let stored = crate::store::endpoints::by_name(&state.pool, &input.name).await?;
+        let no_key = input.api_key.as_deref().is_none_or(|k| k.trim().is_empty());
+        let new_url = url.as_str().trim_end_matches('/');
+        if let Some(old) = stored.filter(|s| s.api_key.is_some() && s.base_url != new_url)
+            && no_key
+        {
+            return Err(AppError::Invalid(format!(
+                "the address changed from `{}`: enter the key again for the new address",
+                old.base_url
+            )));
+        }
         let config = EndpointConfig {
             name: input.name,
             base_url: url.as_str().trim_end_matches('/').to_string(),

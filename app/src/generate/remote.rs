@@ -29,14 +29,56 @@ pub struct Endpoint {
     client: reqwest::Client,
 }
 
-/// Checks an admin's base address: http(s) with a host, no credentials or query in it.
+/// The hosts endpoints may use when a deployment restricts them: `MEDPREF_ENDPOINT_HOSTS`,
+/// comma-separated `host` or `host:port`. Unset: any host but the never-allowed ones.
+pub const ENDPOINT_HOSTS_VAR: &str = "MEDPREF_ENDPOINT_HOSTS";
+
+/// Checks an admin's base address against the deployment's allow-list, if it has one.
 pub fn check_base_url(url: &str) -> Result<reqwest::Url, String> {
+    let allowed = std::env::var(ENDPOINT_HOSTS_VAR).ok().filter(|v| !v.trim().is_empty());
+    let allowed: Option<Vec<String>> = allowed.map(|v| v.split(',').map(|h| h.trim().to_ascii_lowercase()).collect());
+    check_base_url_with(url, allowed.as_deref())
+}
+
+/// An address is http(s) with a host and nothing that lets it be something else: no
+/// credentials, query or fragment (a trailing `#` let the admin choose the whole path), and
+/// never a link-local, cloud-metadata, unspecified or multicast address — however written
+/// (`http://2852039166/` is 169.254.169.254). Loopback and private addresses are allowed (a
+/// model server on the same machine or network is the usual set-up) unless `allowed` lists
+/// the hosts a deployment accepts.
+pub fn check_base_url_with(url: &str, allowed: Option<&[String]>) -> Result<reqwest::Url, String> {
+    use std::net::IpAddr;
     let parsed = reqwest::Url::parse(url.trim()).map_err(|e| format!("`{url}` is not an address: {e}"))?;
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
         return Err("the address must start with http:// or https:// and name a host".into());
     }
     if !parsed.username().is_empty() || parsed.password().is_some() || parsed.query().is_some() {
         return Err("put the key in the key field, not in the address".into());
+    }
+    if parsed.fragment().is_some() {
+        return Err("the address may not have a `#` part".into());
+    }
+    let host = parsed.host_str().unwrap_or_default().trim_matches(['[', ']']).to_ascii_lowercase();
+    let never = match host.parse::<IpAddr>() {
+        Ok(IpAddr::V4(ip)) => ip.is_link_local() || ip.is_unspecified() || ip.is_multicast() || ip.is_broadcast(),
+        Ok(IpAddr::V6(ip)) => {
+            let mapped = ip.to_ipv4_mapped();
+            (ip.segments()[0] & 0xffc0) == 0xfe80
+                || ip.is_unspecified()
+                || ip.is_multicast()
+                || mapped.is_some_and(|v4| v4.is_link_local() || v4.is_unspecified())
+        }
+        Err(_) => ["metadata.google.internal", "metadata", "instance-data"].contains(&host.as_str()),
+    };
+    if never {
+        return Err(format!("`{host}` is a link-local or metadata address, never a model server"));
+    }
+    if let Some(list) = allowed {
+        let port = parsed.port_or_known_default().unwrap_or_default();
+        let with_port = format!("{host}:{port}");
+        if !list.iter().any(|h| *h == host || *h == with_port) {
+            return Err(format!("`{host}` is not among the hosts this server allows for endpoints ({ENDPOINT_HOSTS_VAR})"));
+        }
     }
     Ok(parsed)
 }
@@ -59,6 +101,8 @@ impl Endpoint {
         check_base_url(&config.base_url)?;
         let client = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
+            // A redirect would take the key and the prompt to an address nobody checked.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| format!("HTTP client: {e}"))?;
         Ok(Endpoint { name: config.name.clone(), config, client })
@@ -236,5 +280,25 @@ mod tests {
         assert!(check_base_url("file:///etc/passwd").is_err());
         assert!(check_base_url("https://user:pw@host/v1").is_err());
         assert!(check_base_url("not a url").is_err());
+        // The SSRF class of Label Studio's and doccano's advisories (issue 17, item 6).
+        for bad in [
+            "http://169.254.169.254/latest/meta-data",
+            "http://2852039166/v1",
+            "http://[fe80::1]/v1",
+            "http://[::ffff:169.254.169.254]/v1",
+            "http://0.0.0.0:8000/v1",
+            "http://metadata.google.internal/computeMetadata/v1",
+            "http://gpu-01:8000/v1#",
+            "http://gpu-01:8000/v1#/admin",
+        ] {
+            assert!(check_base_url_with(bad, None).is_err(), "{bad}");
+        }
+        assert!(check_base_url_with("http://127.0.0.1:8000/v1", None).is_ok(), "a local model server");
+        let list = ["gpu-01:8000".to_string(), "llm.example.cn".to_string()];
+        assert!(check_base_url_with("http://gpu-01:8000/v1", Some(&list)).is_ok());
+        assert!(check_base_url_with("https://llm.example.cn/v1", Some(&list)).is_ok());
+        assert!(check_base_url_with("http://gpu-01:22/v1", Some(&list)).is_err(), "another port");
+        assert!(check_base_url_with("http://localhost:22/", Some(&list)).is_err());
+        assert!(check_base_url_with("http://2130706433:8000/v1", Some(&list)).is_err(), "127.0.0.1 in disguise");
     }
 }
