@@ -9,6 +9,7 @@ macro_rules! say {
 pub mod backup;
 pub mod cli;
 pub mod csrf;
+pub mod limits;
 pub mod demo;
 pub mod jobs;
 pub mod sessions;
@@ -175,7 +176,9 @@ pub async fn router(pool: SqlitePool, config: ServerConfig) -> Result<Router, sq
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .merge(uploads)
+        .layer(axum::middleware::map_response(limits::json_413))
         .layer(axum::middleware::from_fn(csrf::same_origin))
+        .layer(axum::middleware::from_fn(limits::signed_in_first))
         .layer(sessions)
         .layer(fixed("x-content-type-options", "nosniff"))
         .layer(fixed("x-frame-options", "DENY"))

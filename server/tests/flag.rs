@@ -356,3 +356,29 @@ async fn a_category_is_resolved_in_bulk_and_can_stop_gating_one_dataset() {
     assert_eq!(logged.len(), 2, "{logged:?}");
     assert!(logged[0].1.contains("\"flags\":3") && logged[1].1.contains("\"gates\":false"), "{logged:?}");
 }
+
+/// Issue 17, item 10: reviewers see each other's flags on an item, not each other's notes;
+/// the note's author and the admin do.
+#[tokio::test]
+async fn a_reviewers_flag_note_is_theirs_and_the_admins() {
+    let app = TestApp::new().await;
+    let admin = app.signed_in("admin", Role::Admin).await;
+    assert_eq!(app.import(&admin, "d", PAIR).await.status, StatusCode::OK);
+    app.configure(&admin, "d", json!({ "overlap_target": 2 })).await;
+    let a = app.signed_in("a", Role::Annotator).await;
+    let b = app.signed_in("b", Role::Annotator).await;
+    let assignment = app.queue(&a, "d").await["items"][0]["assignment"].as_i64().unwrap();
+    let concern = json!({ "assignment": assignment, "flag": { "type": "concern", "field": null, "concern": "other",
+                                                             "note": "患者可能是我的邻居" } });
+    let res = app.call_json("flag", concern, Some(&a)).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let note_of = |state: &Value| {
+        state["flags"].as_array().unwrap().iter().find(|f| f["kind"] == json!({ "concern": "other" })).unwrap()["note"].clone()
+    };
+    assert_eq!(note_of(&res.json()), json!("患者可能是我的邻居"), "the author sees it");
+    let item = &app.queue(&b, "d").await["items"][0];
+    assert_eq!(note_of(&item["flags"]), Value::Null, "another reviewer does not: {}", item["flags"]);
+    let id = app.call("flag_queue", &[], Some(&admin)).await.json()[0]["item"].as_i64().unwrap();
+    let flagged = app.call("flagged_item", &[("item", &id.to_string())], Some(&admin)).await.json();
+    assert_eq!(note_of(&flagged), json!("患者可能是我的邻居"), "the admin does");
+}

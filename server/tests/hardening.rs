@@ -236,3 +236,34 @@ async fn arrays_identical_answers_path_like_model_names_and_cr_lf_file_names_are
     let endpoint = json!({ "endpoint": { "name": "..", "base_url": "https://llm.example.cn/v1", "model": "m", "timeout_secs": 30, "retries": 0 } });
     assert_eq!(app.call_json("save_endpoint", endpoint, Some(&admin)).await.status, StatusCode::BAD_REQUEST);
 }
+
+/// Issue 17, item 10: an anonymous request with a bad body is told to sign in (401, was 400),
+/// a body over the limit gets the API's JSON error (was plain text), and the production CSP
+/// allows no websocket to a development reload server.
+#[tokio::test]
+async fn anonymous_bad_bodies_get_401_oversized_bodies_json_and_the_csp_no_websocket() {
+    use axum::body::Body;
+    use http::{Request, header};
+    let app = TestApp::new().await;
+    let admin = app.signed_in("admin", Role::Admin).await;
+    let res = app.call_json("judge", json!("not a judgment"), None).await;
+    assert_eq!((res.status, res.json()), (StatusCode::UNAUTHORIZED, json!("Unauthenticated")));
+    let res = app.call("items", &[("nonsense", "1")], None).await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.call("me", &[], None).await.status, StatusCode::OK, "who am I stays public");
+
+    let big = vec![b'a'; (64 << 20) + 1];
+    let req = Request::post("/api/preview")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::CONTENT_LENGTH, big.len())
+        .header(header::COOKIE, &admin)
+        .body(Body::from(big))
+        .unwrap();
+    let res = app.request(req).await;
+    assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(res.json(), json!({ "Invalid": "the request body is larger than 64 MiB" }), "{}", res.body);
+
+    let page = app.get("/login", None).await;
+    let csp = page.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_string();
+    assert!(csp.contains("connect-src 'self';") && !csp.contains("ws:"), "{csp}");
+}

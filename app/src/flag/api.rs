@@ -219,7 +219,18 @@ pub mod ssr {
         rendered: &[Option<String>],
     ) -> Result<FlagState, AppError> {
         let all = flags::of_item(&mut *pool.acquire().await?, item).await?;
-        Ok(render(all.into_iter().map(|f| f.view), shown, question, answers, rendered))
+        // A reviewer sees the flags on the item, but another reviewer's note stays theirs
+        // (the caller is looked up only when some flag has a person's note).
+        let noted = all.iter().any(|f| f.view.note.is_some() && f.created_by.is_some());
+        let viewer = if noted { crate::auth::session::current_user().await.ok().flatten() } else { None };
+        let sees_notes = |by: Option<crate::domain::UserId>| {
+            viewer.as_ref().is_some_and(|v| v.role == Role::Admin || by == Some(v.id))
+        };
+        let views = all.into_iter().map(|f| {
+            let note = if sees_notes(f.created_by) { f.view.note } else { None };
+            FlagView { note, ..f.view }
+        });
+        Ok(render(views, shown, question, answers, rendered))
     }
 
     /// An item's flags on the texts a screen shows (others left out), with the question and

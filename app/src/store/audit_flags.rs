@@ -28,7 +28,7 @@ pub async fn snapshot(conn: &mut SqliteConnection, audit: i64) -> Result<(), sql
 /// count as a person's (source 'reviewer'), copies as the detector's.
 const SELECT: &str = "SELECT af.id, x.item_id, af.field, af.candidate_id, NULL, af.span_start, af.span_end,
         af.span_text, af.category, af.severity, af.status,
-        CASE WHEN af.flag_id IS NULL THEN 'reviewer' ELSE 'detector' END, af.note
+        CASE WHEN af.flag_id IS NULL THEN 'reviewer' ELSE 'detector' END, af.note, NULL
    FROM audit_flags af JOIN audit_items x ON x.audit_id = af.audit_id AND x.position = af.position";
 
 /// The auditor's flags on a sampled item, in text order.

@@ -240,23 +240,28 @@ pub(super) type Row = (
     String,
     String,
     Option<String>,
+    Option<i64>,
 );
 const SELECT: &str =
     "SELECT id, item_id, field, candidate_id, correction_id, span_start, span_end, span_text, category,
-                             severity, status, source, note FROM flags";
+                             severity, status, source, note, created_by FROM flags";
 
-/// A stored flag with the item it belongs to.
+/// A stored flag with the item it belongs to and who made it (`None`: the detectors, or an
+/// audit's copy).
 #[derive(Debug, Clone)]
 pub struct Flag {
     pub item: ItemId,
+    pub created_by: Option<UserId>,
     pub view: FlagView<TextRef>,
 }
 
 pub(super) fn to_flag(row: Row) -> Result<Flag, sqlx::Error> {
-    let (id, item, field, candidate, correction, start, end, span_text, category, severity, status, source, note) = row;
+    let (id, item, field, candidate, correction, start, end, span_text, category, severity, status, source, note, by) =
+        row;
     let bad = |e: String| sqlx::Error::Decode(e.into());
     Ok(Flag {
         item: ItemId(item),
+        created_by: by.map(UserId),
         view: FlagView {
             id,
             field: field.map(|f| from_columns(&f, candidate, correction)).transpose()?,
