@@ -43,6 +43,9 @@ pub enum AppError {
     /// An action on items was refused; nothing changed.
     #[error("{0}")]
     ItemAction(crate::items::ItemActionProblem),
+    /// An audit has yet to label this item: its earlier decisions are hidden from auditors.
+    #[error("an audit has yet to label this item")]
+    AuditBlind,
     /// The item was already judged by this reviewer (a repeated submit); nothing changed.
     #[error("already submitted")]
     AlreadySubmitted,
@@ -77,7 +80,7 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::Unauthenticated => 401,
-            AppError::Forbidden => 403,
+            AppError::Forbidden | AppError::AuditBlind => 403,
             AppError::InvalidCredentials => 401,
             AppError::TooManyAttempts => 429,
             AppError::Busy => 503,

@@ -162,11 +162,25 @@ async fn agreement_bias_model_agreement_and_a_blind_spot_audit() {
         let item = &task["item"]["Compare"][0];
         let question = item["question_html"].as_str().unwrap();
         let index: usize = question.split("问题").nth(1).unwrap().split('：').next().unwrap().parse().unwrap();
+        // Blind on the server too: the item's record (with every judgment) is closed to the
+        // auditor until the audit has labelled it (issue 17, item 10); admins still see it.
+        let (sampled,): (i64,) = sqlx::query_as("SELECT item_id FROM audit_items WHERE audit_id = ? AND position = ?")
+            .bind(task["audit"].as_i64().unwrap())
+            .bind(task["position"].as_i64().unwrap())
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        let record = app.call("item", &[("item", &sampled.to_string())], Some(&auditor)).await;
+        assert_eq!((record.status, record.json()), (StatusCode::FORBIDDEN, json!("AuditBlind")));
+        assert_eq!(app.call("item", &[("item", &sampled.to_string())], Some(&admin)).await.status, StatusCode::OK);
         let first_on_left = item["answers"][0]["html"].as_str().unwrap().contains("回答甲");
         let decision = json!({ "Judgment": vote(side(index.is_multiple_of(2), first_on_left)) });
         let body = json!({ "audit": task["audit"], "position": task["position"], "decision": decision });
         let res = app.call_json("audit_decide", body.clone(), Some(&auditor)).await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        // Still closed while the second audit (the same seed, the same sample) has it to label.
+        let record = app.call("item", &[("item", &sampled.to_string())], Some(&auditor)).await;
+        assert_eq!(record.status, StatusCode::FORBIDDEN, "{}", record.body);
         assert_eq!(app.call_json("audit_decide", body, Some(&auditor)).await.status, StatusCode::CONFLICT);
         decided += 1;
     }

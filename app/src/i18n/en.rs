@@ -47,6 +47,7 @@ pub const CATALOG: Catalog = Catalog {
     err_not_found: "Not found.",
     err_invalid: "Invalid input",
     err_import: "Import failed, nothing was written",
+    err_audit_blind: "An audit has yet to label this item: its earlier decisions stay hidden until then.",
     line_word: "line",
     err_already_submitted: "This item was already submitted.",
     err_lease_lost: "Your hold on this item ran out and other reviewers have since completed it; your answer was not saved.",

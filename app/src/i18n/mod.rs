@@ -121,6 +121,7 @@ pub struct Catalog {
     pub err_not_found: &'static str,
     pub err_invalid: &'static str,
     pub err_import: &'static str,
+    pub err_audit_blind: &'static str,
     /// "line" / "行", before a line number.
     pub line_word: &'static str,
     pub err_already_submitted: &'static str,
@@ -394,6 +395,7 @@ impl Catalog {
             AppError::Correction(p) => format!("{} {}", self.err_correction, self.correction_problem(p)),
             AppError::Flag(p) => self.flag.problem(*p).into(),
             AppError::ItemAction(p) => self.browse.problem(*p),
+            AppError::AuditBlind => self.err_audit_blind.into(),
             AppError::Internal => self.err_internal.into(),
             AppError::Request(_) => self.err_request.into(),
         }

@@ -47,6 +47,7 @@ pub const CATALOG: Catalog = Catalog {
     err_not_found: "未找到。",
     err_invalid: "输入无效",
     err_import: "导入失败，未写入任何数据",
+    err_audit_blind: "该条目正在盲审中：审核人标注之前不显示原有的评审记录。",
     line_word: "行",
     err_already_submitted: "该条目已提交过。",
     err_lease_lost: "这条的领取已超时，其间已由其他审阅者完成，你的提交未保存。",

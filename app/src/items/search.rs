@@ -120,6 +120,11 @@ fn extra_fields(meta: &str) -> Result<Vec<(String, String)>, AppError> {
 pub async fn dossier(id: i64) -> Result<ItemDossier, AppError> {
     let can_manage = require_browser().await?;
     let pool = app_state()?.pool;
+    // Blindness is the server's to keep: an auditor does not see the reviewers' decisions on
+    // an item an audit has yet to label, whatever page asks.
+    if !can_manage && crate::store::audits::awaits_label(&pool, id).await? {
+        return Err(AppError::AuditBlind);
+    }
     let item = ItemId(id);
     let facts = browse::item(&pool, item).await?.ok_or(AppError::NotFound)?;
     let candidates = browse::candidates(&pool, item).await?;

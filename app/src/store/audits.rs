@@ -60,6 +60,15 @@ const AUDIT_ROW: &str = "SELECT a.id, a.dataset_id, d.name AS dataset, d.kind, a
         (SELECT COUNT(*) FROM audit_items x WHERE x.audit_id = a.id AND x.decision IS NOT NULL) AS decided
    FROM audits a JOIN datasets d ON d.id = a.dataset_id LEFT JOIN users u ON u.id = a.created_by";
 
+/// Whether an audit still has to label `item`: until then its earlier decisions stay hidden
+/// from auditors (blind re-labelling).
+pub async fn awaits_label(pool: &SqlitePool, item: i64) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM audit_items WHERE item_id = ? AND decided_at IS NULL)")
+        .bind(item)
+        .fetch_one(pool)
+        .await
+}
+
 pub async fn all(pool: &SqlitePool) -> Result<Vec<AuditRow>, sqlx::Error> {
     sqlx::query_as(&format!("{AUDIT_ROW} ORDER BY a.id DESC")).fetch_all(pool).await
 }
