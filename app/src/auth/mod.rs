@@ -42,7 +42,13 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
             };
             // argon2 takes tens of milliseconds of CPU and 19 MiB: a few at a time, off the
             // async workers.
-            let slot = state.throttle.check_slot().await.map_err(refused)?;
+            let slot = match state.throttle.check_slot().await {
+                Ok(slot) => slot,
+                Err(r) => {
+                    state.throttle.withdraw(Some(username.as_str()), client);
+                    return Err(refused(r));
+                }
+            };
             let ok = tokio::task::spawn_blocking(move || password::verify(&password, &phc))
                 .await
                 .map_err(|e| crate::error::internal("verify task", e))?;

@@ -169,6 +169,18 @@ impl LoginThrottle {
         Ok(())
     }
 
+    /// The attempt never reached the password check (the server was busy): it does not count
+    /// against its name or client, so a flood of others' guesses cannot run up their delays.
+    pub fn withdraw(&self, name: Option<&str>, client: Option<IpAddr>) {
+        let mut t = self.lock();
+        if let Some(f) = name.map(Self::key).and_then(|n| t.names.0.get_mut(&n)) {
+            f.count = f.count.saturating_sub(1);
+        }
+        if let Some(f) = client.and_then(|ip| t.clients.0.get_mut(&ip)) {
+            f.count = f.count.saturating_sub(1);
+        }
+    }
+
     /// The attempt was right: its name and client start afresh, and the client is trusted for
     /// the name from now on.
     pub fn succeeded(&self, name: &str, client: Option<IpAddr>) {
@@ -232,6 +244,16 @@ mod tests {
         }
         assert!(matches!(t.begin(Some("admin"), AWAY), Err(Refused::Wait(_))));
         assert_eq!(t.begin(Some("admin"), HOME), Ok(()), "the admin's own machine is not delayed");
+    }
+
+    #[test]
+    fn attempts_refused_as_busy_do_not_count() {
+        let t = LoginThrottle::new(1);
+        for _ in 0..(FREE_FAILURES * 3) {
+            t.begin(Some("li"), HOME).unwrap();
+            t.withdraw(Some("li"), HOME);
+        }
+        assert_eq!(t.begin(Some("li"), HOME), Ok(()), "no delay for attempts that were never checked");
     }
 
     #[test]
