@@ -36,18 +36,27 @@ pub struct Batch {
     pub content: Content,
 }
 
+/// What the policy asks the reading to do beyond the scope.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadOptions {
+    /// Leave gold (known-answer) items out.
+    pub exclude_gold: bool,
+    /// Read the per-axis ratings of the votes (only when the export writes them).
+    pub ratings: bool,
+}
+
 /// Starts reading; batches arrive in item order, then the channel closes (after an error, if any).
 pub fn read_ahead(
     pool: SqlitePool,
     scope: Scope,
     reads: Reads,
-    exclude_gold: bool,
+    options: ReadOptions,
 ) -> mpsc::Receiver<Result<Batch, sqlx::Error>> {
     let (tx, rx) = mpsc::channel(1);
     tokio::spawn(async move {
         let mut after = 0;
         loop {
-            let batch = match read(&pool, &scope, reads, exclude_gold, &mut after).await {
+            let batch = match read(&pool, &scope, reads, options, &mut after).await {
                 Ok(Some(b)) => Ok(b),
                 Ok(None) => return,
                 Err(e) => Err(e),
@@ -66,13 +75,13 @@ async fn read(
     pool: &SqlitePool,
     scope: &Scope,
     reads: Reads,
-    exclude_gold: bool,
+    options: ReadOptions,
     after: &mut i64,
 ) -> Result<Option<Batch>, sqlx::Error> {
     // Gold items (known answers) are left out when the policy says so.
-    let keep = |gold: bool| !(exclude_gold && gold);
+    let keep = |gold: bool| !(options.exclude_gold && gold);
     if reads == Reads::Votes {
-        let items = stored::next_voted(pool, scope, *after, BATCH).await?;
+        let items = stored::next_voted(pool, scope, *after, BATCH, options.ratings).await?;
         let Some(last) = items.last() else { return Ok(None) };
         *after = last.prompt.id.0;
         let (items, gold): (Vec<_>, Vec<_>) = items.into_iter().partition(|i| keep(i.prompt.gold));

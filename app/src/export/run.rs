@@ -8,7 +8,7 @@ use super::agreement::AgreementTally;
 use super::formats::dataset_info;
 use super::gate::Gate;
 use super::policy::{BothBadRule, ExportPolicy, TieRule};
-use super::read::{Batch, Content, Reads, read_ahead};
+use super::read::{Batch, Content, ReadOptions, Reads, read_ahead};
 use super::records::{Ask, Record, Text, Writer};
 use super::{ExportFormat, ExportSummary, LeftOut, PairSource, Shape};
 use crate::correct::rules::Correction;
@@ -184,7 +184,8 @@ impl Prepared {
             _ => Reads::Nothing,
         };
         let ungated = crate::store::flags::ungated(&mut *pool.acquire().await?, self.dataset.id).await?;
-        let mut batches = read_ahead(pool.clone(), self.scope.clone(), reads, policy.exclude_gold);
+        let options = ReadOptions { exclude_gold: policy.exclude_gold, ratings: policy.ratings };
+        let mut batches = read_ahead(pool.clone(), self.scope.clone(), reads, options);
         while let Some(batch) = batches.recv().await {
             let Batch { gold, flags, content } = batch?;
             for _ in 0..gold {

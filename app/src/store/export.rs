@@ -154,6 +154,7 @@ pub async fn next_voted(
     scope: &Scope,
     after: i64,
     limit: i64,
+    with_ratings: bool,
 ) -> Result<Vec<VotedItem>, sqlx::Error> {
     let sql = format!(
         "SELECT {PROMPT},
@@ -172,13 +173,18 @@ pub async fn next_voted(
     .fetch_all(pool)
     .await?;
 
-    let ratings: Vec<(i64, i64, String, i64)> = sqlx::query_as(
-        "SELECT r.judgment_id, r.candidate_id, r.axis, r.value FROM ratings r JOIN judgments j ON j.id = r.judgment_id
-          WHERE j.item_id IN (SELECT value FROM json_each(?)) ORDER BY r.judgment_id, r.candidate_id, r.axis",
-    )
-    .bind(&ids)
-    .fetch_all(pool)
-    .await?;
+    // Ratings are read only for an export that writes them.
+    let ratings: Vec<(i64, i64, String, i64)> = if with_ratings {
+        sqlx::query_as(
+            "SELECT r.judgment_id, r.candidate_id, r.axis, r.value FROM ratings r JOIN judgments j ON j.id = r.judgment_id
+              WHERE j.item_id IN (SELECT value FROM json_each(?)) ORDER BY r.judgment_id, r.candidate_id, r.axis",
+        )
+        .bind(&ids)
+        .fetch_all(pool)
+        .await?
+    } else {
+        vec![]
+    };
 
     let bad = |e: String| sqlx::Error::Decode(e.into());
     let json = |e: serde_json::Error| sqlx::Error::Decode(e.into());
