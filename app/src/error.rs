@@ -52,6 +52,10 @@ pub enum AppError {
     /// The lease ran out and other reviewers have since completed the item; nothing stored.
     #[error("lease lost")]
     LeaseLost,
+    /// The server's disk is full: nothing was written; reads still work, and writes do again
+    /// once space is freed (no restart needed).
+    #[error("the server's disk is full; nothing was saved")]
+    DiskFull,
     #[error("internal error")]
     Internal,
     /// The request never reached the function (network, encoding); from server_fn.
@@ -93,6 +97,7 @@ impl AppError {
             | AppError::ItemAction(_)
             | AppError::Request(_) => 400,
             AppError::AlreadySubmitted | AppError::LeaseLost => 409,
+            AppError::DiskFull => 507,
             AppError::Internal => 500,
         }
     }
@@ -110,12 +115,21 @@ mod ssr {
 
     impl From<sqlx::Error> for AppError {
         fn from(e: sqlx::Error) -> Self {
+            if crate::store::is_disk_full(&e) {
+                tracing::error!("database: {e}");
+                return AppError::DiskFull;
+            }
             internal("database", e)
         }
     }
 
     impl From<tower_sessions::session::Error> for AppError {
         fn from(e: tower_sessions::session::Error) -> Self {
+            // The session store hands back the database's error as text only.
+            if e.to_string().contains(crate::store::DISK_FULL_TEXT) {
+                tracing::error!("session: {e}");
+                return AppError::DiskFull;
+            }
             internal("session", e)
         }
     }

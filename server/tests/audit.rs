@@ -173,6 +173,18 @@ async fn agreement_bias_model_agreement_and_a_blind_spot_audit() {
         let record = app.call("item", &[("item", &sampled.to_string())], Some(&auditor)).await;
         assert_eq!((record.status, record.json()), (StatusCode::FORBIDDEN, json!("AuditBlind")));
         assert_eq!(app.call("item", &[("item", &sampled.to_string())], Some(&admin)).await.status, StatusCode::OK);
+        // The item search does not tell the auditor how many decisions it has either.
+        let decisions_in_search = |who: &str| {
+            let who = who.to_string();
+            let app = &app;
+            async move {
+                let hits = app.call("items", &[("dataset", "d")], Some(&who)).await.json();
+                let hit = hits["items"].as_array().unwrap().iter().find(|h| h["id"] == json!(sampled)).cloned();
+                hit.unwrap()["decisions"].clone()
+            }
+        };
+        assert_eq!(decisions_in_search(&auditor).await, Value::Null, "hidden from the auditor");
+        assert!(decisions_in_search(&admin).await.as_i64().unwrap() >= 1, "shown to admins");
         let first_on_left = item["answers"][0]["html"].as_str().unwrap().contains("回答甲");
         let decision = json!({ "Judgment": vote(side(index.is_multiple_of(2), first_on_left)) });
         let body = json!({ "audit": task["audit"], "position": task["position"], "decision": decision });

@@ -3,37 +3,13 @@
 //! no chance to tidy up) three times mid-load and started again on the same data. Every vote
 //! the server acknowledged is in the database, once; the database passes SQLite's integrity
 //! check; no item holds more votes than its overlap; the queue's counters match a recount.
+mod common;
 use app::domain::{NewPassword, Role, Username};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use common::process::{NO_ANSWER, free_port, login, serve, vote_once, wait_up};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_medpref");
 const REVIEWERS: usize = 32;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn serve(data: &Path, port: u16) -> Child {
-    Command::new(BIN)
-        .arg("--data-dir")
-        .arg(data)
-        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
-}
-
-async fn wait_up(client: &reqwest::Client, url: &str) {
-    let started = Instant::now();
-    while client.post(format!("{url}/api/me")).send().await.is_err() {
-        assert!(started.elapsed() < Duration::from_secs(60), "the server did not start");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
 
 fn pairs(n: usize) -> String {
     (0..n)
@@ -49,39 +25,11 @@ fn pairs(n: usize) -> String {
 /// One reviewer voting until the server stops answering; every acknowledged vote is kept.
 async fn vote_until_down(client: reqwest::Client, url: String, cookie: String, acked: Arc<Mutex<Vec<(i64, i64)>>>) {
     loop {
-        let Ok(res) = client
-            .post(format!("{url}/api/queue"))
-            .header("cookie", &cookie)
-            .header("accept", "application/json")
-            .form(&[("dataset", "d")])
-            .send()
-            .await
-        else {
-            return;
-        };
-        let Ok(view) = res.json::<serde_json::Value>().await else { return };
-        let Some(assignment) = view["items"][0]["assignment"].as_i64() else {
-            eprintln!("queue: {view}");
-            return;
-        };
-        let vote = serde_json::json!({ "assignment": assignment,
-            "judgment": { "decision": { "Pairwise": { "vote": "a", "strength": "clear" } } } });
-        let Ok(res) = client
-            .post(format!("{url}/api/judge"))
-            .header("cookie", &cookie)
-            .header("accept", "application/json")
-            .json(&vote)
-            .send()
-            .await
-        else {
-            return;
-        };
-        if res.status() != reqwest::StatusCode::OK {
-            eprintln!("judge: HTTP {}: {}", res.status(), res.text().await.unwrap_or_default());
-            return;
+        match vote_once(&client, &url, &cookie).await {
+            Ok(vote) => acked.lock().unwrap().push(vote),
+            Err((NO_ANSWER, _)) => return, // the kill
+            Err((status, body)) => return eprintln!("vote refused: HTTP {status}: {body}"),
         }
-        let Ok(id) = res.json::<i64>().await else { return };
-        acked.lock().unwrap().push((assignment, id));
     }
 }
 
@@ -110,26 +58,8 @@ async fn every_acknowledged_vote_survives_sigkill_under_load() {
         wait_up(&client, &url).await;
         if round == 0 {
             for i in 0..REVIEWERS {
-                let res = client
-                    .post(format!("{url}/api/login"))
-                    .header("accept", "application/json")
-                    .form(&[("username", format!("r{i}")), ("password", format!("pw-r{i}-0123456789"))])
-                    .send()
-                    .await
-                    .unwrap();
-                assert!(res.status().is_success(), "login r{i}: {}", res.status());
-                let cookie = res
-                    .headers()
-                    .get_all("set-cookie")
-                    .iter()
-                    .filter_map(|v| v.to_str().ok())
-                    .find(|v| v.starts_with("medpref_session="))
-                    .expect("a session cookie")
-                    .split(';')
-                    .next()
-                    .unwrap()
-                    .to_string();
-                cookies.push(cookie);
+                let cookie = login(&client, &url, &format!("r{i}"), &format!("pw-r{i}-0123456789")).await;
+                cookies.push(cookie.unwrap_or_else(|e| panic!("login r{i}: {e:?}")));
             }
         }
         let before = acked.lock().unwrap().len();

@@ -150,9 +150,7 @@ async fn the_key_stays_with_its_address_and_redirects_are_not_followed() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let redirect_url = format!("http://{}/v1", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, redirect).await.unwrap() });
-    let endpoint = |url: &str, key: Option<&str>| {
-        json!({ "endpoint": { "name": "gpu", "base_url": url, "model": "m", "api_key": key, "timeout_secs": 5, "retries": 0 } })
-    };
+    let endpoint = |url: &str, key: Option<&str>| json!({ "endpoint": { "name": "gpu", "base_url": url, "model": "m", "api_key": key, "timeout_secs": 5, "retries": 0 } });
     let save = async |body: Value| app.call_json("save_endpoint", body, Some(&admin)).await;
 
     for bad in ["http://169.254.169.254/latest", "http://2852039166/v1", "http://[fe80::1]/v1", "http://gpu:8000/v1#"] {
@@ -173,4 +171,47 @@ async fn the_key_stays_with_its_address_and_redirects_are_not_followed() {
     let lines = regenerate(&app, &doctor, assignment).await;
     assert_eq!(lines.last().unwrap(), &json!({ "error": "the model could not answer" }));
     assert!(elsewhere.lock().unwrap().requests.is_empty(), "the redirect was not followed");
+}
+
+/// Issue 17, item 8: endpoint keys are sealed at rest. The database (and its WAL) never holds
+/// a key in clear; the sealing key is a file beside it, 0600; keys stored before sealing are
+/// sealed when the store opens; a copy of the database without the key file gives no key.
+#[tokio::test]
+async fn endpoint_keys_are_sealed_with_a_key_file_beside_the_database() {
+    use std::os::unix::fs::PermissionsExt;
+    let models = tempfile::tempdir().unwrap();
+    let app = TestApp::with_models(models.path()).await;
+    let admin = app.signed_in("admin", Role::Admin).await;
+    let body = json!({ "endpoint": { "name": "gpu", "base_url": "http://127.0.0.1:9/v1", "model": "m",
+                                     "api_key": "sk-at-rest-4242", "timeout_secs": 5, "retries": 0 } });
+    assert_eq!(app.call_json("save_endpoint", body, Some(&admin)).await.status, StatusCode::OK);
+
+    let stored: String = sqlx::query_scalar("SELECT api_key FROM model_endpoints").fetch_one(&app.pool).await.unwrap();
+    assert!(stored.starts_with("sealed1:") && !stored.contains("sk-at-rest"), "{stored}");
+    for file in ["medpref.db", "medpref.db-wal"] {
+        let bytes = std::fs::read(app.dir.path().join(file)).unwrap_or_default();
+        assert!(!bytes.windows(15).any(|w| w == b"sk-at-rest-4242"), "{file} holds the key in clear");
+    }
+    let key_file = app.dir.path().join(app::store::sealed::KEY_FILE);
+    assert_eq!(std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777, 0o600);
+    let opened = app::store::endpoints::by_name(&app.pool, "gpu").await.unwrap().unwrap();
+    assert_eq!(opened.api_key.as_deref(), Some("sk-at-rest-4242"), "the server still uses the key");
+
+    // A key written in clear by an earlier version is sealed when the store next opens.
+    sqlx::query("UPDATE model_endpoints SET api_key = 'sk-legacy-77'").execute(&app.pool).await.unwrap();
+    let reopened = server::open_store(app.dir.path()).await.unwrap();
+    let stored: String = sqlx::query_scalar("SELECT api_key FROM model_endpoints").fetch_one(&reopened).await.unwrap();
+    assert!(stored.starts_with("sealed1:"), "{stored}");
+    let legacy = app::store::endpoints::by_name(&reopened, "gpu").await.unwrap().unwrap();
+    assert_eq!(legacy.api_key.as_deref(), Some("sk-legacy-77"));
+
+    // The database copied without its key file: the endpoint is there, its key is not.
+    let copy = tempfile::tempdir().unwrap();
+    sqlx::query(&format!("VACUUM INTO '{}'", copy.path().join("medpref.db").display()))
+        .execute(&reopened)
+        .await
+        .unwrap();
+    let elsewhere = server::open_store(copy.path()).await.unwrap();
+    let copied = app::store::endpoints::by_name(&elsewhere, "gpu").await.unwrap().unwrap();
+    assert_eq!((copied.base_url.as_str(), copied.api_key), ("http://127.0.0.1:9/v1", None));
 }

@@ -271,3 +271,77 @@ fn an_import_killed_midway_leaves_nothing_and_the_retry_imports_exactly_once() {
     assert_eq!(count("SELECT COUNT(*) FROM imports WHERE state = 'done'"), 2);
     assert_eq!(query("PRAGMA integrity_check"), "ok");
 }
+
+/// The same through the server (issue 17): an HTTP upload killed with the server midway
+/// leaves nothing visible; after a restart the retry imports exactly once; a third adds 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_killed_with_the_server_leaves_nothing_and_the_retry_imports_exactly_once() {
+    use common::process::{free_port, login, serve, wait_up};
+    let data = tempfile::tempdir().unwrap();
+    {
+        let pool = server::open_store(data.path()).await.unwrap();
+        let (name, pw) = (app::domain::Username::parse("admin").unwrap(), "pw-admin-0123456789");
+        let pw = app::domain::NewPassword::parse(pw.to_string()).unwrap();
+        app::auth::accounts::create(&pool, None, &name, &pw, app::domain::Role::Admin).await.unwrap();
+        pool.close().await;
+    }
+    let body = other_pairs(0, 30_000);
+    let client = reqwest::Client::new();
+    let upload = |url: String, cookie: String| {
+        let (client, body) = (client.clone(), body.clone());
+        async move {
+            client
+                .post(format!("{url}/api/upload?dataset=big&format=cmd-reward&file_name=big.jsonl"))
+                .header("cookie", cookie)
+                .header("accept", "application/json")
+                .body(body)
+                .send()
+                .await
+        }
+    };
+    let count = |sql: &'static str| {
+        let path = data.path().to_owned();
+        async move {
+            let pool = server::open_store(&path).await.unwrap();
+            let n: i64 = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
+            pool.close().await;
+            n
+        }
+    };
+    let start = || async {
+        let url = format!("http://127.0.0.1:{}", free_port());
+        let port = url.rsplit(':').next().unwrap().parse().unwrap();
+        let child = serve(data.path(), port);
+        wait_up(&client, &url).await;
+        let cookie = login(&client, &url, "admin", "pw-admin-0123456789").await.unwrap();
+        (child, url, cookie)
+    };
+    let (mut server, url, cookie) = start().await;
+    let sent = tokio::spawn(upload(url, cookie));
+    let started = Instant::now();
+    while count("SELECT COUNT(*) FROM items WHERE import_id = (SELECT MAX(id) FROM imports)").await < 2_000 {
+        assert!(started.elapsed() < Duration::from_secs(120), "the upload did not start staging");
+        assert!(!sent.is_finished(), "the upload finished before it could be killed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    server.kill().unwrap(); // SIGKILL, mid-upload
+    server.wait().unwrap();
+    assert!(sent.await.unwrap().is_err(), "the killed upload got no answer");
+    assert_eq!(count("SELECT COUNT(*) FROM datasets WHERE staging_of IS NULL").await, 0, "no dataset appeared");
+    assert_eq!(count("SELECT COUNT(*) FROM imports WHERE state = 'done'").await, 0);
+
+    let (mut server, url, cookie) = start().await;
+    for run in 0..2 {
+        let res = upload(url.clone(), cookie.clone()).await.unwrap();
+        assert_eq!(res.status(), 200, "run {run}: {}", res.text().await.unwrap_or_default());
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let in_big = "SELECT COUNT(*) FROM items i JOIN datasets d ON d.id = i.dataset_id WHERE d.name = 'big'";
+    assert_eq!(count(in_big).await, 30_000, "imported exactly once; the third run added 0");
+    // The killed upload's staging stays hidden until recovery discards it (after its heartbeat stops).
+    assert_eq!(count("SELECT COUNT(*) FROM datasets WHERE staging_of IS NULL").await, 1, "one dataset, `big`");
+    let pool = server::open_store(data.path()).await.unwrap();
+    let integrity: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&pool).await.unwrap();
+    assert_eq!(integrity, "ok");
+}

@@ -20,6 +20,9 @@ pub async fn sign_in(session: &Session, user: &crate::store::users::UserRecord) 
     session.cycle_id().await?;
     session.insert(USER_KEY, user.id.0).await?;
     session.insert(EPOCH_KEY, user.session_epoch).await?;
+    // Stored now rather than by the session layer after the answer, so that a store that
+    // cannot write (a full disk) refuses the sign-in with its reason instead of a bare 500.
+    session.save().await?;
     Ok(())
 }
 

@@ -60,14 +60,7 @@ pub fn check_base_url_with(url: &str, allowed: Option<&[String]>) -> Result<reqw
     }
     let host = parsed.host_str().unwrap_or_default().trim_matches(['[', ']']).to_ascii_lowercase();
     let never = match host.parse::<IpAddr>() {
-        Ok(IpAddr::V4(ip)) => ip.is_link_local() || ip.is_unspecified() || ip.is_multicast() || ip.is_broadcast(),
-        Ok(IpAddr::V6(ip)) => {
-            let mapped = ip.to_ipv4_mapped();
-            (ip.segments()[0] & 0xffc0) == 0xfe80
-                || ip.is_unspecified()
-                || ip.is_multicast()
-                || mapped.is_some_and(|v4| v4.is_link_local() || v4.is_unspecified())
-        }
+        Ok(ip) => never_a_model_server(ip),
         Err(_) => ["metadata.google.internal", "metadata", "instance-data"].contains(&host.as_str()),
     };
     if never {
@@ -81,6 +74,49 @@ pub fn check_base_url_with(url: &str, allowed: Option<&[String]>) -> Result<reqw
         }
     }
     Ok(parsed)
+}
+
+/// Link-local (cloud metadata services live there), unspecified, multicast and broadcast
+/// addresses: never where a model server is. Loopback and private networks stay allowed (a
+/// model server on the same machine or the hospital's network is the common case).
+fn never_a_model_server(ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V4(ip) => ip.is_link_local() || ip.is_unspecified() || ip.is_multicast() || ip.is_broadcast(),
+        IpAddr::V6(ip) => {
+            let mapped = ip.to_ipv4_mapped();
+            (ip.segments()[0] & 0xffc0) == 0xfe80
+                || ip.is_unspecified()
+                || ip.is_multicast()
+                || mapped.is_some_and(|v4| v4.is_link_local() || v4.is_unspecified() || v4.is_broadcast())
+        }
+    }
+}
+
+/// The addresses a host name resolved to that a request may go to; an error when none may.
+fn reachable(host: &str, resolved: impl Iterator<Item = std::net::SocketAddr>) -> Result<Vec<std::net::SocketAddr>, String> {
+    let resolved: Vec<_> = resolved.collect();
+    let usable: Vec<_> = resolved.iter().copied().filter(|a| !never_a_model_server(a.ip())).collect();
+    if usable.is_empty() && !resolved.is_empty() {
+        return Err(format!("`{host}` resolves only to link-local or metadata addresses, never a model server"));
+    }
+    Ok(usable)
+}
+
+/// Resolves host names at connection time and drops the addresses [`check_base_url_with`]
+/// refuses as literals, so a name pointing at a metadata service (or re-pointed there after
+/// the check) is never connected to.
+struct CheckedResolver;
+
+impl reqwest::dns::Resolve for CheckedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        Box::pin(async move {
+            let host = name.as_str().to_owned();
+            let resolved = tokio::net::lookup_host((host.as_str(), 0)).await?;
+            let usable = reachable(&host, resolved)?;
+            Ok(Box::new(usable.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
 }
 
 /// The conversation as chat messages, owned so that it can travel to the request's task.
@@ -103,6 +139,7 @@ impl Endpoint {
             .connect_timeout(Duration::from_secs(10))
             // A redirect would take the key and the prompt to an address nobody checked.
             .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(std::sync::Arc::new(CheckedResolver))
             .build()
             .map_err(|e| format!("HTTP client: {e}"))?;
         Ok(Endpoint { name: config.name.clone(), config, client })
@@ -254,6 +291,28 @@ impl SseReader {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 17, 6: a host *name* that resolves to a metadata or link-local address is not
+    /// connected to (the literal is refused when the endpoint is saved; the name only at
+    /// connection time, which also covers a name re-pointed after the check).
+    #[test]
+    fn names_resolving_to_link_local_or_metadata_addresses_are_never_connected_to() {
+        let at = |ips: &[&str]| ips.iter().map(|ip| std::net::SocketAddr::new(ip.parse().unwrap(), 443)).collect::<Vec<_>>();
+        let only_metadata = reachable("evil.example", at(&["169.254.169.254"]).into_iter());
+        assert!(only_metadata.unwrap_err().contains("link-local or metadata"));
+        let v6 = reachable("evil.example", at(&["fe80::1", "::ffff:169.254.169.254", "ff02::1"]).into_iter());
+        assert!(v6.is_err());
+        let mixed = reachable("mixed.example", at(&["169.254.169.254", "10.0.0.7", "127.0.0.1"]).into_iter()).unwrap();
+        assert_eq!(mixed, at(&["10.0.0.7", "127.0.0.1"]), "the link-local address is dropped, the rest kept");
+    }
+
+    #[tokio::test]
+    async fn the_client_resolves_names_through_the_check() {
+        use reqwest::dns::Resolve;
+        let name: reqwest::dns::Name = "localhost".parse().unwrap();
+        let addrs: Vec<_> = CheckedResolver.resolve(name).await.unwrap().collect();
+        assert!(!addrs.is_empty() && addrs.iter().all(|a| a.ip().is_loopback()), "{addrs:?}");
+    }
 
     #[test]
     fn events_split_across_reads_give_the_whole_answer() {

@@ -44,6 +44,7 @@ pub const CATALOG: Catalog = Catalog {
     err_invalid_credentials: "Wrong username or password.",
     err_too_many_attempts: "Too many failed sign-ins; try again in a few minutes.",
     err_busy: "The server is busy; try again in a moment.",
+    err_disk_full: "The server's disk is full; nothing was saved. Ask an administrator to free space, then try again.",
     err_not_found: "Not found.",
     err_invalid: "Invalid input",
     err_import: "Import failed, nothing was written",

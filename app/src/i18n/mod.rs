@@ -118,6 +118,7 @@ pub struct Catalog {
     pub err_invalid_credentials: &'static str,
     pub err_too_many_attempts: &'static str,
     pub err_busy: &'static str,
+    pub err_disk_full: &'static str,
     pub err_not_found: &'static str,
     pub err_invalid: &'static str,
     pub err_import: &'static str,
@@ -396,6 +397,7 @@ impl Catalog {
             AppError::Flag(p) => self.flag.problem(*p).into(),
             AppError::ItemAction(p) => self.browse.problem(*p),
             AppError::AuditBlind => self.err_audit_blind.into(),
+            AppError::DiskFull => self.err_disk_full.into(),
             AppError::Internal => self.err_internal.into(),
             AppError::Request(_) => self.err_request.into(),
         }

@@ -44,6 +44,7 @@ pub const CATALOG: Catalog = Catalog {
     err_invalid_credentials: "用户名或密码错误。",
     err_too_many_attempts: "登录失败次数过多，请几分钟后再试。",
     err_busy: "服务器繁忙，请稍后再试。",
+    err_disk_full: "服务器磁盘已满，本次操作没有保存。请通知管理员释放空间后重试。",
     err_not_found: "未找到。",
     err_invalid: "输入无效",
     err_import: "导入失败，未写入任何数据",

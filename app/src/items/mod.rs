@@ -116,8 +116,9 @@ pub struct ItemHit {
     /// The first answer with the search text, when the question does not have it.
     pub answer: Option<Snippet>,
     pub department: Option<String>,
-    /// Votes and corrections.
-    pub decisions: i64,
+    /// Votes and corrections; `None` to an auditor while an audit has yet to label the item
+    /// (its decisions are hidden from auditors until then, as on its record).
+    pub decisions: Option<i64>,
     pub active_flags: i64,
     pub gold: bool,
     pub excluded: bool,
@@ -238,7 +239,8 @@ pub async fn search_items(
     let result = async {
         let can_manage = search::require_browser().await?;
         let filter = parse_filter(q, state, flag, department, reviewer)?;
-        let hits = search::hits(&crate::state::app_state()?.pool, dataset, filter, after.unwrap_or(0)).await?;
+        let pool = crate::state::app_state()?.pool;
+        let hits = search::hits(&pool, dataset, filter, after.unwrap_or(0), !can_manage).await?;
         Ok(ItemHits { can_manage, ..hits })
     };
     crate::error::with_status(result.await)

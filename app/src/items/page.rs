@@ -169,9 +169,43 @@ fn hit_row(h: ItemHit, selected: Option<RwSignal<std::collections::BTreeSet<i64>
                 {h.excluded.then(|| view! { " " <span class="badge">{t.excluded}</span> })}
             </td>
             <td class="muted">{h.department}</td>
-            <td class="num">{h.decisions}</td>
+            <td class="num">{h.decisions.map_or_else(|| "—".to_string(), |d| d.to_string())}</td>
             <td class="num">{(h.active_flags > 0).then_some(h.active_flags)}</td>
         </tr>
+    }
+}
+
+/// An action on the chosen items, sent for all of them at once.
+type ItemsAction = Action<ItemAction, Result<usize, crate::error::AppError>>;
+
+fn items_action(dataset: String, selected: RwSignal<std::collections::BTreeSet<i64>>) -> ItemsAction {
+    let dataset = StoredValue::new(dataset);
+    Action::new(move |&action: &ItemAction| {
+        let items: Vec<i64> = selected.get_untracked().into_iter().collect();
+        async move { act_on_items(dataset.get_value(), items, action).await }
+    })
+}
+
+/// The gold answer, mark and unmark (compare datasets only), and exclude (after a confirm).
+#[component]
+fn ActionButtons(kind: DatasetKind, act: ItemsAction, disabled: Signal<bool>, ungold: bool) -> impl IntoView {
+    let t = use_i18n().t().browse;
+    let answer = RwSignal::new(GoldVote::First);
+    view! {
+        {(kind == DatasetKind::Compare).then(|| view! {
+            <label>{t.gold_answer} " "
+                <select id="gold-answer" on:change=move |e| if let Ok(v) = event_target_value(&e).parse() { answer.set(v) }>
+                    {GoldVote::ALL.iter().map(|v| view! { <option value=v.as_str()>{t.gold_vote(*v)}</option> }).collect_view()}
+                </select>
+            </label>
+            <button id="mark-gold" disabled=disabled on:click=move |_| { act.dispatch(ItemAction::Gold { answer: answer.get_untracked() }); }>{t.mark_gold}</button>
+            {ungold.then(|| view! {
+                <button id="unmark-gold" disabled=disabled on:click=move |_| { act.dispatch(ItemAction::Ungold); }>{t.unmark_gold}</button>
+            })}
+        })}
+        <button id="exclude-items" class="danger" disabled=disabled on:click=move |_| {
+            if window().confirm_with_message(t.exclude_confirm).unwrap_or(false) { act.dispatch(ItemAction::Exclude); }
+        }>{t.exclude}</button>
     }
 }
 
@@ -185,36 +219,17 @@ fn ItemControls(
     reload: Callback<()>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let t = i18n.t().browse;
-    let dataset = StoredValue::new(dataset);
-    let answer = RwSignal::new(GoldVote::First);
     let message = RwSignal::new(None::<String>);
-    let act = Action::new(move |&action: &ItemAction| {
-        let items: Vec<i64> = selected.get_untracked().into_iter().collect();
-        async move { act_on_items(dataset.get_value(), items, action).await }
-    });
+    let act = items_action(dataset, selected);
     Effect::new(move |_| match act.value().get() {
         Some(Ok(_)) => reload.run(()),
         Some(Err(e)) => message.set(Some(i18n.t().error(&e))),
         None => {}
     });
-    let busy = move || act.pending().get();
+    let busy = Signal::derive(move || act.pending().get());
     view! {
         <div class="item-controls" id="item-controls">
-            {(kind == DatasetKind::Compare).then(|| view! {
-                <label>{t.gold_answer} " "
-                    <select id="gold-answer" on:change=move |e| if let Ok(v) = event_target_value(&e).parse() { answer.set(v) }>
-                        {GoldVote::ALL.iter().map(|v| view! { <option value=v.as_str()>{t.gold_vote(*v)}</option> }).collect_view()}
-                    </select>
-                </label>
-                <button id="mark-gold" disabled=busy on:click=move |_| { act.dispatch(ItemAction::Gold { answer: answer.get_untracked() }); }>{t.mark_gold}</button>
-                {gold.then(|| view! {
-                    <button id="unmark-gold" disabled=busy on:click=move |_| { act.dispatch(ItemAction::Ungold); }>{t.unmark_gold}</button>
-                })}
-            })}
-            <button id="exclude-items" class="danger" disabled=busy on:click=move |_| {
-                if window().confirm_with_message(t.exclude_confirm).unwrap_or(false) { act.dispatch(ItemAction::Exclude); }
-            }>{t.exclude}</button>
+            <ActionButtons kind=kind act=act disabled=busy ungold=gold/>
             {move || message.get().map(|m| view! { <span class="error" role="alert">{m}</span> })}
         </div>
     }
@@ -233,12 +248,7 @@ fn SelectionBar(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let t = i18n.t().browse;
-    let dataset = StoredValue::new(dataset);
-    let answer = RwSignal::new(GoldVote::First);
-    let act = Action::new(move |&action: &ItemAction| {
-        let items: Vec<i64> = selected.get_untracked().into_iter().collect();
-        async move { act_on_items(dataset.get_value(), items, action).await }
-    });
+    let act = items_action(dataset, selected);
     Effect::new(move |_| {
         if let Some(result) = act.value().get() {
             message.set(Some(match result {
@@ -251,7 +261,7 @@ fn SelectionBar(
             }));
         }
     });
-    let none = move || selected.with(|s| s.is_empty()) || act.pending().get();
+    let none = Signal::derive(move || selected.with(|s| s.is_empty()) || act.pending().get());
     view! {
         <div class="selection-bar" id="selection-bar">
             <label><input type="checkbox" id="select-page"
@@ -261,18 +271,7 @@ fn SelectionBar(
                     selected.update(|s| for i in &page { if on { s.insert(*i); } else { s.remove(i); } });
                 }/> {t.select_page}</label>
             <span id="selected-count">{t.selected} " " {move || selected.with(|s| s.len())}</span>
-            {(kind == DatasetKind::Compare).then(|| view! {
-                <label>{t.gold_answer} " "
-                    <select id="gold-answer" on:change=move |e| if let Ok(v) = event_target_value(&e).parse() { answer.set(v) }>
-                        {GoldVote::ALL.iter().map(|v| view! { <option value=v.as_str()>{t.gold_vote(*v)}</option> }).collect_view()}
-                    </select>
-                </label>
-                <button id="mark-gold" disabled=none on:click=move |_| { act.dispatch(ItemAction::Gold { answer: answer.get_untracked() }); }>{t.mark_gold}</button>
-                <button id="unmark-gold" disabled=none on:click=move |_| { act.dispatch(ItemAction::Ungold); }>{t.unmark_gold}</button>
-            })}
-            <button id="exclude-items" class="danger" disabled=none on:click=move |_| {
-                if window().confirm_with_message(t.exclude_confirm).unwrap_or(false) { act.dispatch(ItemAction::Exclude); }
-            }>{t.exclude}</button>
+            <ActionButtons kind=kind act=act disabled=none ungold=true/>
             {move || message.get().map(|m| view! { <span class="notice" role="status" id="items-message">{m}</span> })}
         </div>
     }

@@ -20,7 +20,8 @@ fn decode_error(e: impl std::fmt::Display) -> AppError {
 }
 
 /// A page of items matching `filter` after item id `after` (the CLI calls this directly).
-pub async fn hits(pool: &SqlitePool, name: String, filter: ItemFilter, after: i64) -> Result<ItemHits, AppError> {
+/// `blind`: the caller is an auditor, who sees no decisions of items an audit has yet to label.
+pub async fn hits(pool: &SqlitePool, name: String, filter: ItemFilter, after: i64, blind: bool) -> Result<ItemHits, AppError> {
     let d = dataset(pool, name).await?;
     let kind = d.kind.parse().map_err(decode_error)?;
     let mut rows = browse::page(pool, d.id, d.overlap_target, &filter, after, PAGE_SIZE + 1).await?;
@@ -28,12 +29,17 @@ pub async fn hits(pool: &SqlitePool, name: String, filter: ItemFilter, after: i6
         rows.truncate(PAGE_SIZE as usize);
         rows.last().map(|r| r.0).unwrap_or(after)
     });
+    let hidden = match blind {
+        true => crate::store::audits::awaiting_label_among(pool, rows.iter().map(|r| r.0)).await?,
+        false => Default::default(),
+    };
     let items: Vec<ItemHit> = rows
         .into_iter()
         .map(|(id, question, answer, department, decisions, active_flags, gold, excluded)| {
             let in_question = snippet(&question, &filter.text);
             let answer = if in_question.is_some() { None } else { answer.and_then(|a| snippet(&a, &filter.text)) };
             let question = in_question.unwrap_or_else(|| excerpt(&question));
+            let decisions = (!hidden.contains(&id)).then_some(decisions);
             ItemHit { id, question, answer, department, decisions, active_flags, gold, excluded }
         })
         .collect();

@@ -69,6 +69,22 @@ pub async fn awaits_label(pool: &SqlitePool, item: i64) -> Result<bool, sqlx::Er
         .await
 }
 
+/// Which of `items` an audit has yet to label.
+pub async fn awaiting_label_among(
+    pool: &SqlitePool,
+    items: impl Iterator<Item = i64>,
+) -> Result<std::collections::HashSet<i64>, sqlx::Error> {
+    let ids = serde_json::Value::from(items.collect::<Vec<i64>>()).to_string();
+    let found: Vec<i64> = sqlx::query_scalar(
+        "SELECT DISTINCT item_id FROM audit_items
+          WHERE decided_at IS NULL AND item_id IN (SELECT value FROM json_each(?))",
+    )
+    .bind(ids)
+    .fetch_all(pool)
+    .await?;
+    Ok(found.into_iter().collect())
+}
+
 pub async fn all(pool: &SqlitePool) -> Result<Vec<AuditRow>, sqlx::Error> {
     sqlx::query_as(&format!("{AUDIT_ROW} ORDER BY a.id DESC")).fetch_all(pool).await
 }

@@ -5,20 +5,50 @@ use sqlx::SqlitePool;
 
 const COLUMNS: &str = "name, base_url, model, api_key, timeout_secs, retries";
 
+/// The stored row with its key opened (see [`super::sealed`]).
+fn opened(pool: &SqlitePool, mut c: EndpointConfig) -> EndpointConfig {
+    c.api_key = c.api_key.and_then(|k| super::sealed::open(pool, &k));
+    c
+}
+
 pub async fn by_name(pool: &SqlitePool, name: &str) -> Result<Option<EndpointConfig>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM model_endpoints WHERE name = ?"))
+    let row: Option<EndpointConfig> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM model_endpoints WHERE name = ?"))
         .bind(name)
         .fetch_optional(pool)
-        .await
+        .await?;
+    Ok(row.map(|c| opened(pool, c)))
 }
 
 pub async fn all(pool: &SqlitePool) -> Result<Vec<EndpointConfig>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM model_endpoints ORDER BY name")).fetch_all(pool).await
+    let rows: Vec<EndpointConfig> =
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM model_endpoints ORDER BY name")).fetch_all(pool).await?;
+    Ok(rows.into_iter().map(|c| opened(pool, c)).collect())
+}
+
+/// Seals keys stored before sealing existed (run when the store opens).
+pub async fn seal_plain_keys(pool: &SqlitePool) -> Result<(), sqlx::Error> {
+    let keys: Vec<(String, String)> =
+        sqlx::query_as("SELECT name, api_key FROM model_endpoints WHERE api_key IS NOT NULL").fetch_all(pool).await?;
+    let plain: Vec<_> = keys.into_iter().filter(|(_, k)| !super::sealed::is_sealed(k)).collect();
+    if plain.is_empty() {
+        return Ok(());
+    }
+    let mut tx = super::begin_write(pool).await?;
+    for (name, key) in plain {
+        sqlx::query("UPDATE model_endpoints SET api_key = ? WHERE name = ? AND api_key = ?")
+            .bind(super::sealed::seal(pool, &key)?)
+            .bind(&name)
+            .bind(&key)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await
 }
 
 /// Adds or replaces the endpoint `c.name`. A `None` key keeps the stored one (the console
 /// never shows keys, so leaving the field empty must not erase it).
 pub async fn save(pool: &SqlitePool, c: &EndpointConfig, actor: UserId) -> Result<(), sqlx::Error> {
+    let sealed = c.api_key.as_deref().map(|k| super::sealed::seal(pool, k)).transpose()?;
     let mut tx = super::begin_write(pool).await?;
     sqlx::query(
         "INSERT INTO model_endpoints (name, base_url, model, api_key, timeout_secs, retries, created_by)
@@ -30,7 +60,7 @@ pub async fn save(pool: &SqlitePool, c: &EndpointConfig, actor: UserId) -> Resul
     .bind(&c.name)
     .bind(&c.base_url)
     .bind(&c.model)
-    .bind(&c.api_key)
+    .bind(&sealed)
     .bind(c.timeout_secs)
     .bind(c.retries)
     .bind(actor.0)

@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod judgments;
 pub mod queue;
 pub mod render;
+pub mod sealed;
 pub mod staging;
 pub mod stats;
 pub mod users;
@@ -58,9 +59,41 @@ pub async fn open(path: &Path) -> Result<SqlitePool, sqlx::Error> {
         .pragma("mmap_size", MMAP_BYTES.to_string())
         .pragma("cache_size", format!("-{CACHE_KIB}"))
         .busy_timeout(Duration::from_secs(10));
-    let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+    let pool = SqlitePoolOptions::new()
+        .max_connections(8)
+        // A connection whose transaction could not end (a COMMIT refused by a full disk, after
+        // which SQLite may already have rolled back and sqlx's ROLLBACK fails) must not go back
+        // to the pool: every later `BEGIN` on it would fail. Such connections are closed.
+        .after_release(|conn, _| Box::pin(async move { Ok(out_of_transaction(conn).await) }))
+        .connect_with(options)
+        .await?;
     migrate(&pool).await?;
+    endpoints::seal_plain_keys(&pool).await?;
     Ok(pool)
+}
+
+/// Whether a released connection is back out of any transaction. A dropped transaction's
+/// ROLLBACK is queued on the connection; a ping runs after it, so its outcome is known.
+async fn out_of_transaction(conn: &mut SqliteConnection) -> bool {
+    if !conn.is_in_transaction() {
+        return true;
+    }
+    conn.ping().await.is_ok() && !conn.is_in_transaction()
+}
+
+/// SQLite's text for SQLITE_FULL, as it reaches callers that only get the error as text.
+pub const DISK_FULL_TEXT: &str = "database or disk is full";
+
+/// Whether a database error means the disk (or the database's size limit) is full: SQLite's
+/// SQLITE_FULL, its shared-memory file failing to grow, or the writer's report of either.
+pub fn is_disk_full(e: &sqlx::Error) -> bool {
+    const SQLITE_FULL: &str = "13";
+    const SQLITE_IOERR_SHMSIZE: &str = "4874";
+    match e {
+        sqlx::Error::Database(db) => matches!(db.code().as_deref(), Some(SQLITE_FULL | SQLITE_IOERR_SHMSIZE)),
+        sqlx::Error::Io(io) => io.kind() == std::io::ErrorKind::StorageFull,
+        _ => false,
+    }
 }
 
 /// Applies the migrations in `migrations/` (embedded at compile time).

@@ -16,13 +16,20 @@ use tokio::sync::{mpsc, oneshot};
 /// Most jobs in one transaction.
 const MOST_PER_COMMIT: usize = 64;
 
-/// What the writer does with a job once the group's commit is known: `None` committed, or the
-/// commit's error.
-type Finish = Box<dyn FnOnce(Option<&sqlx::Error>) + Send>;
+/// How a job's caller is answered once its group ended: `None` if the group committed (the
+/// job's own result stands), else the error that ended the group (its writes are gone).
+type Answer = Box<dyn FnOnce(Option<&sqlx::Error>) + Send>;
 
-/// A job run on the writer's connection inside the group's transaction; it tells whether it
-/// succeeded (else its savepoint is rolled back) and how to answer its caller.
-type Job = Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, (bool, Finish)> + Send>;
+/// Runs on the writer's connection inside the group's transaction and tells whether it
+/// succeeded (else its savepoint is rolled back).
+type Run = Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, bool> + Send>;
+
+/// A caller's work and how to answer it. Every job is answered, even one whose group failed
+/// before it ran.
+struct Job {
+    run: Run,
+    answer: Answer,
+}
 
 pub(crate) struct Writer {
     jobs: mpsc::UnboundedSender<Job>,
@@ -50,9 +57,10 @@ impl Writer {
                         conn = match pool.acquire().await {
                             Ok(c) => Some(c.detach()),
                             Err(e) => {
-                                // Dropping the jobs unanswered makes each caller's write fail.
                                 tracing::error!("writer has no connection: {e}");
-                                drop(group);
+                                for job in group {
+                                    (job.answer)(Some(&e));
+                                }
                                 continue;
                             }
                         };
@@ -74,32 +82,35 @@ impl Writer {
     }
 }
 
-/// Runs a group in one transaction and answers every job after the commit.
+/// Runs a group in one transaction and answers every job after the commit (or its failure).
 async fn run_group(conn: &mut SqliteConnection, group: Vec<Job>) -> Result<(), sqlx::Error> {
-    let mut finishes = Vec::with_capacity(group.len());
+    let (runs, answers): (Vec<Run>, Vec<Answer>) = group.into_iter().map(|j| (j.run, j.answer)).unzip();
+    let outcome = run_all(conn, runs).await;
+    for answer in answers {
+        answer(outcome.as_ref().err());
+    }
+    outcome
+}
+
+async fn run_all(conn: &mut SqliteConnection, runs: Vec<Run>) -> Result<(), sqlx::Error> {
     let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
-    for job in group {
+    for run in runs {
         sqlx::query("SAVEPOINT job").execute(&mut *tx).await?;
-        let (ok, finish) = job(&mut tx).await;
-        if !ok {
+        if !run(&mut tx).await {
             sqlx::query("ROLLBACK TO job").execute(&mut *tx).await?;
         }
         sqlx::query("RELEASE job").execute(&mut *tx).await?;
-        finishes.push(finish);
     }
-    match tx.commit().await {
-        Ok(()) => {
-            for finish in finishes {
-                finish(None);
-            }
-            Ok(())
-        }
-        Err(e) => {
-            for finish in finishes {
-                finish(Some(&e));
-            }
-            Err(e)
-        }
+    tx.commit().await
+}
+
+/// The error a caller gets when its group failed: a full disk stays recognisable as one.
+fn group_failed(e: &sqlx::Error) -> sqlx::Error {
+    let text = format!("the writer's transaction failed: {e}");
+    if super::is_disk_full(e) {
+        sqlx::Error::Io(std::io::Error::new(std::io::ErrorKind::StorageFull, text))
+    } else {
+        sqlx::Error::Protocol(text)
     }
 }
 
@@ -112,24 +123,29 @@ where
     E: From<sqlx::Error> + Send + 'static,
     F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, E>> + Send + 'static,
 {
-    let (answer, answered) = oneshot::channel::<Result<T, E>>();
-    let job: Job = Box::new(move |conn| {
+    let (reply, replied) = oneshot::channel::<Result<T, E>>();
+    let slot = Arc::new(std::sync::Mutex::new(None::<Result<T, E>>));
+    let filled = slot.clone();
+    let run: Run = Box::new(move |conn| {
         Box::pin(async move {
             let result = work(conn).await;
             let ok = result.is_ok();
-            let finish: Finish = Box::new(move |commit| {
-                let result = match commit {
-                    None => result,
-                    Some(e) => Err(E::from(sqlx::Error::Protocol(format!("commit failed: {e}")))),
-                };
-                let _ = answer.send(result);
-            });
-            (ok, finish)
+            *filled.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(result);
+            ok
         })
     });
+    let answer: Answer = Box::new(move |failure| {
+        let result = slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+        let result = match (failure, result) {
+            (None, Some(result)) => result,
+            (Some(e), _) => Err(E::from(group_failed(e))),
+            (None, None) => Err(E::from(sqlx::Error::WorkerCrashed)),
+        };
+        let _ = reply.send(result);
+    });
     let writer = super::local(pool).writer(pool);
-    writer.jobs.send(job).map_err(|_| E::from(sqlx::Error::PoolClosed))?;
-    answered.await.map_err(|_| E::from(sqlx::Error::WorkerCrashed))?
+    writer.jobs.send(Job { run, answer }).map_err(|_| E::from(sqlx::Error::PoolClosed))?;
+    replied.await.map_err(|_| E::from(sqlx::Error::WorkerCrashed))?
 }
 
 impl super::Local {

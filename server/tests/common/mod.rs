@@ -10,6 +10,8 @@ use sqlx::SqlitePool;
 use tempfile::TempDir;
 use tower::ServiceExt;
 
+pub mod process;
+
 pub const REWARD_SAMPLE: &str = include_str!("../../../fixtures/medicalgpt-reward-test-100.jsonl");
 
 pub struct TestApp {
