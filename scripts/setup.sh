@@ -15,6 +15,11 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+if ! cargo clippy --version >/dev/null 2>&1 || ! cargo fmt --version >/dev/null 2>&1; then
+  step "adding clippy and rustfmt (the test command's lint step)"
+  rustup component add clippy rustfmt
+fi
+
 if ! cargo leptos --version 2>/dev/null | grep -q " $LEPTOS_VERSION"; then
   step "installing cargo-leptos $LEPTOS_VERSION (builds from source: about 20 minutes on 2 cores, once)"
   # no_downloads: take wasm-bindgen from PATH instead of downloading it (there is no internet here).

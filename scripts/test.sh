@@ -7,6 +7,12 @@ bash scripts/setup.sh
 source scripts/env.sh
 step() { printf '\n== %s\n' "$*"; }
 
+step "lints: rustfmt, and clippy with warnings as errors (server side, browser side, tests, benches)"
+cargo fmt --check
+cargo clippy -p app --features ssr --lib --tests --examples -- -D warnings
+cargo clippy -p app --features hydrate --target wasm32-unknown-unknown --lib -- -D warnings
+cargo clippy -p server --lib --bins --tests --examples -- -D warnings
+
 step "building the app (server + WebAssembly bundle)"
 cargo leptos build
 

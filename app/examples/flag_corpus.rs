@@ -1,5 +1,6 @@
 //! Precision and recall of the sensitive-content detectors on the labelled corpus in
 //! `fixtures/` (`scripts/bench.sh` runs this). `--dump` lists every detection instead.
+#![allow(clippy::unwrap_used)] // a test or bench: a failed step panics with its reason
 use app::flag::corpus;
 use std::time::Instant;
 

@@ -1,6 +1,7 @@
 //! Rendering time of pathological markdown (`scripts/bench.sh markdown`): each case through
 //! the same `render` that imports, corrections and the preview use, next to the parser alone
 //! on the same text (the floor). Goal (issue 17): each under 50 ms in a release build.
+#![allow(clippy::unwrap_used)] // a test or bench: a failed step panics with its reason
 use std::time::{Duration, Instant};
 
 fn corpus() -> Vec<(&'static str, String)> {

@@ -74,7 +74,7 @@ impl FromServerFnError for AppError {
         };
         // On the server this runs when a request could not be decoded: answer 400, not 500.
         #[cfg(feature = "ssr")]
-        let error = with_status::<()>(Err(error)).unwrap_err();
+        set_status(&error);
         error
     }
 }
@@ -148,10 +148,16 @@ pub fn respond(e: AppError) -> axum::response::Response {
 /// Sets the response status for an error, so API clients see 401/403/… rather than 500.
 #[cfg(feature = "ssr")]
 pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
-    if let Err(e) = &result
-        && let Some(opts) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
-    {
-        opts.set_status(http::StatusCode::from_u16(e.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR));
+    if let Err(e) = &result {
+        set_status(e);
     }
     result
+}
+
+/// Sets the status of the response being built for this request to the error's.
+#[cfg(feature = "ssr")]
+fn set_status(e: &AppError) {
+    if let Some(opts) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        opts.set_status(http::StatusCode::from_u16(e.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR));
+    }
 }

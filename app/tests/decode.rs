@@ -2,6 +2,7 @@
 //! independent reference: onnxruntime's own Python loop (scripts/reference_decode.py) on the same
 //! tiny random-weight decoder, which the test builds itself (scripts/tiny_model.py).
 //! Needs the Python environment of scripts/setup.sh (MEDPREF_PYTHON overrides it).
+#![allow(clippy::unwrap_used)] // a test: a failed step panics with its reason
 #![cfg(feature = "ssr")]
 use app::generate::model::LocalModel;
 use app::generate::runtime;

@@ -9,6 +9,7 @@
 //!   (rusqlite, same journal and durability settings, no HTTP): the store's physical limit.
 //! - `hello ADDR`: an axum hello-world answering the two calls with fixed bodies, to measure
 //!   what the same client gets from HTTP alone.
+#![allow(clippy::unwrap_used)] // a test or bench: a failed step panics with its reason
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::sync::Arc;

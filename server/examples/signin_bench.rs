@@ -4,6 +4,7 @@
 //! is given. Prints the answers by status and the server's peak and final resident memory
 //! beside the floor: its memory before the flood plus one argon2 block (19 MiB) per
 //! concurrent password check.
+#![allow(clippy::unwrap_used)] // a test or bench: a failed step panics with its reason
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 

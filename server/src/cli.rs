@@ -506,10 +506,11 @@ pub async fn run(cli: Cli) -> CliResult {
             let filter = app::items::parse_filter(q, state, flag, department, reviewer).map_err(|e| e.to_string())?;
             let pool = crate::open_store(&cli.data_dir).await?;
             // The CLI runs with the database file's owner's rights: an operator, not a blind auditor.
-            let hits = app::items::hits(&pool, dataset.to_string(), filter, after, false).await.map_err(|e| match e {
-                app::error::AppError::NotFound => format!("no dataset named `{dataset}`"),
-                other => other.to_string(),
-            })?;
+            let hits =
+                app::items::hits(&pool, dataset.to_string(), filter, after, false).await.map_err(|e| match e {
+                    app::error::AppError::NotFound => format!("no dataset named `{dataset}`"),
+                    other => other.to_string(),
+                })?;
             say!("{} matching items", hits.total);
             for h in &hits.items {
                 let snippet = |s: &app::items::Snippet| match s.hit.as_str() {

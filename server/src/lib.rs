@@ -9,9 +9,9 @@ macro_rules! say {
 pub mod backup;
 pub mod cli;
 pub mod csrf;
-pub mod limits;
 pub mod demo;
 pub mod jobs;
+pub mod limits;
 pub mod sessions;
 
 use app::auth::throttle::LoginThrottle;
@@ -185,7 +185,34 @@ pub async fn router(pool: SqlitePool, config: ServerConfig) -> Result<Router, sq
         .layer(fixed("referrer-policy", "same-origin"))
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .layer(compression())
+        .layer(request_log())
         .with_state(state))
+}
+
+/// Answers slower than this are logged as warnings, with their method, path and status.
+const SLOW_REQUEST: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Every request in its own span (method and path; never the body), its answer logged at debug
+/// level (`RUST_LOG=server=debug,tower_http=debug`), a slow one as a warning, so that it can be found.
+fn request_log() -> tower_http::trace::TraceLayer<
+    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
+    tower_http::trace::DefaultMakeSpan,
+    tower_http::trace::DefaultOnRequest,
+    impl Fn(&axum::response::Response, std::time::Duration, &tracing::Span) + Clone,
+> {
+    // The span at info level, so that the warning (and any error logged inside the request)
+    // carries the method and path with the default filter.
+    let span = tower_http::trace::DefaultMakeSpan::new().level(tracing::Level::INFO);
+    tower_http::trace::TraceLayer::new_for_http().make_span_with(span).on_response(
+        |res: &axum::response::Response, latency: std::time::Duration, _: &tracing::Span| {
+            let status = res.status().as_u16();
+            if latency >= SLOW_REQUEST {
+                tracing::warn!(status, latency_ms = latency.as_millis() as u64, "slow request");
+            } else {
+                tracing::debug!(status, latency_ms = latency.as_millis() as u64, "answered");
+            }
+        },
+    )
 }
 
 /// Pages, API answers, exports and the static bundle go out brotli- or gzip-compressed to a

@@ -1,4 +1,5 @@
 //! The admin console's API: datasets, uploads, people, and the reviewer report.
+#![allow(clippy::unwrap_used)] // a test or bench: a failed step panics with its reason
 mod common;
 use app::domain::Role;
 use common::{REWARD_SAMPLE, TestApp, vote};

@@ -1,5 +1,6 @@
 //! Audits through the real router: agreement and bias from real judgments, the reward model
 //! against the clinicians, and a spot-audit drawn, re-labelled blind and reported.
+#![allow(clippy::unwrap_used)] // a test or bench: a failed step panics with its reason
 mod common;
 use app::domain::Role;
 use common::{TestApp, pairs, vote};

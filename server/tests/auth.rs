@@ -1,4 +1,5 @@
 //! Sign-in, sessions and role checks, through the real router.
+#![allow(clippy::unwrap_used)] // a test or bench: a failed step panics with its reason
 mod common;
 use app::domain::Role;
 use common::TestApp;

@@ -1,5 +1,6 @@
 //! Browsing items through the API: substring search in Chinese, filters, paging, and one
 //! item's record with its judgments, corrections, flags and history.
+#![allow(clippy::unwrap_used)] // a test or bench: a failed step panics with its reason
 mod common;
 use app::domain::Role;
 use common::{TestApp, pairs, vote};
@@ -242,12 +243,21 @@ async fn a_selection_is_marked_gold_unmarked_and_excluded_all_or_none() {
     let gold = json!({ "type": "gold", "answer": "1" });
     let gold_items = async |app: &TestApp| ids(&search(app, &admin, &[("dataset", "d"), ("state", "gold")]).await);
 
-    assert_eq!(app.call_json("item_action", act(all[..2].to_vec(), gold.clone()), Some(&auditor)).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.call_json("item_action", act(all[..2].to_vec(), gold.clone()), Some(&auditor)).await.status,
+        StatusCode::FORBIDDEN
+    );
     // One item of another dataset in the selection: refused by name, nothing marked.
     let res = app.call_json("item_action", act(vec![all[0], other], gold.clone()), Some(&admin)).await;
-    assert_eq!((res.status, res.json()), (StatusCode::BAD_REQUEST, json!({ "ItemAction": { "NotApplicable": other } })));
+    assert_eq!(
+        (res.status, res.json()),
+        (StatusCode::BAD_REQUEST, json!({ "ItemAction": { "NotApplicable": other } }))
+    );
     assert!(gold_items(&app).await.is_empty(), "nothing was marked");
-    assert_eq!(app.call_json("item_action", act(vec![], gold.clone()), Some(&admin)).await.json(), json!({ "ItemAction": "NothingChosen" }));
+    assert_eq!(
+        app.call_json("item_action", act(vec![], gold.clone()), Some(&admin)).await.json(),
+        json!({ "ItemAction": "NothingChosen" })
+    );
 
     let res = app.call_json("item_action", act(all[..3].to_vec(), gold.clone()), Some(&admin)).await;
     assert_eq!((res.status, res.json()), (StatusCode::OK, json!(3)), "{}", res.body);
@@ -265,15 +275,17 @@ async fn a_selection_is_marked_gold_unmarked_and_excluded_all_or_none() {
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     let excluded = ids(&search(&app, &admin, &[("dataset", "d"), ("state", "excluded")]).await);
     assert_eq!(excluded, vec![all[3], chest]);
-    let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM flags WHERE item_id = ? AND status IN ('open', 'confirmed')")
-        .bind(chest)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let open: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM flags WHERE item_id = ? AND status IN ('open', 'confirmed')")
+            .bind(chest)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
     assert_eq!(open, 0);
-    let logged: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action IN ('item.gold', 'item.exclude')")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let logged: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action IN ('item.gold', 'item.exclude')")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
     assert_eq!(logged, 3 + 1 + 2, "one entry per item changed");
 }

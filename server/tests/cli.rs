@@ -1,4 +1,5 @@
 //! The `medpref` binary, run as a user would run it.
+#![allow(clippy::unwrap_used)] // a test or bench: a failed step panics with its reason
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
@@ -195,18 +196,28 @@ fn import_quarantines_bad_lines_into_a_reject_file_when_asked() {
 fn audit_verify_finds_an_edited_a_removed_and_a_forged_entry() {
     let dir = tempfile::tempdir().unwrap();
     let run = |dir: &std::path::Path, args: &[&str]| medpref(dir, args, None);
-    assert!(medpref(dir.path(), &["user", "add", "--role", "admin", "wang"], Some("a-long-password-1\n")).status.success());
+    assert!(
+        medpref(dir.path(), &["user", "add", "--role", "admin", "wang"], Some("a-long-password-1\n")).status.success()
+    );
     let import = run(dir.path(), &["import", "--dataset", "reward", "--format", "cmd-reward", SAMPLE]);
     assert!(import.status.success(), "{}", text(&import));
-    let preview = run(dir.path(), &["flags", "bulk", "--dataset", "reward", "--category", "hospital", "--verdict", "dismiss"]);
+    let preview =
+        run(dir.path(), &["flags", "bulk", "--dataset", "reward", "--category", "hospital", "--verdict", "dismiss"]);
     assert!(text(&preview).contains("5 open `hospital` spans"), "{}", text(&preview));
-    let bulk = run(dir.path(), &["flags", "bulk", "--dataset", "reward", "--category", "hospital", "--verdict", "dismiss", "--yes"]);
+    let bulk = run(
+        dir.path(),
+        &["flags", "bulk", "--dataset", "reward", "--category", "hospital", "--verdict", "dismiss", "--yes"],
+    );
     assert!(text(&bulk).contains("5 `hospital` spans"), "{}", text(&bulk));
     let gate = run(dir.path(), &["flags", "gate", "--dataset", "reward", "--category", "url", "--gates", "off"]);
     assert!(text(&gate).contains("url") && text(&gate).contains("does not gate"), "{}", text(&gate));
     let ok = run(dir.path(), &["audit", "verify"]);
     assert!(ok.status.success(), "{}", text(&ok));
-    assert!(text(&ok).contains("every link holds") && text(&ok).contains("(0 before the chain began)"), "{}", text(&ok));
+    assert!(
+        text(&ok).contains("every link holds") && text(&ok).contains("(0 before the chain began)"),
+        "{}",
+        text(&ok)
+    );
     let entries: i64 = text(&ok).split("audit log: ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
     assert!(entries >= 4, "user, import, bulk dismissal, gating: {}", text(&ok));
 
@@ -231,7 +242,8 @@ fn audit_verify_finds_an_edited_a_removed_and_a_forged_entry() {
     assert!(edited.contains("broken at entry 2: the entry or the one before it was changed"), "{edited}");
     let removed = tamper("DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE id = 2;");
     assert!(removed.contains("broken at entry 3: entries before this one were removed"), "{removed}");
-    let forged = tamper("INSERT INTO audit_log (actor_id, action, entity, detail) VALUES (NULL, 'user.create', 'user', '{}');");
+    let forged =
+        tamper("INSERT INTO audit_log (actor_id, action, entity, detail) VALUES (NULL, 'user.create', 'user', '{}');");
     assert!(forged.contains(&format!("broken at entry {}: an entry without a link", entries + 1)), "{forged}");
 }
 

@@ -1,4 +1,5 @@
 //! Correcting QA pairs through the API: import in every shape, decide, adjudicate, export.
+#![allow(clippy::unwrap_used)] // a test or bench: a failed step panics with its reason
 mod common;
 use app::domain::Role;
 use common::TestApp;

@@ -3,6 +3,7 @@
 //! no chance to tidy up) three times mid-load and started again on the same data. Every vote
 //! the server acknowledged is in the database, once; the database passes SQLite's integrity
 //! check; no item holds more votes than its overlap; the queue's counters match a recount.
+#![allow(clippy::unwrap_used)] // a test or bench: a failed step panics with its reason
 mod common;
 use app::domain::{NewPassword, Role, Username};
 use common::process::{NO_ANSWER, free_port, login, serve, vote_once, wait_up};

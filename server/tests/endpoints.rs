@@ -1,5 +1,6 @@
 //! The OpenAI-compatible backend through the real router, against a stand-in chat-completions
 //! server on a local port (the wire format of vLLM / llama.cpp / Ollama: server-sent events).
+#![allow(clippy::unwrap_used)] // a test or bench: a failed step panics with its reason
 mod common;
 use app::domain::Role;
 use axum::body::Body;

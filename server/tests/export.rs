@@ -1,5 +1,6 @@
 //! Exports through the HTTP download: the aggregation policy, the manifest, determinism, and
 //! every format loaded by Hugging Face `datasets` (scripts/check_exports.py).
+#![allow(clippy::unwrap_used)] // a test or bench: a failed step panics with its reason
 mod common;
 use app::domain::Role;
 use common::{REWARD_SAMPLE, TestApp, pairs};
@@ -296,7 +297,10 @@ async fn preference_exports_carry_each_answers_mean_ratings_when_asked() {
     let res = app.configure(&admin, "d", json!({ "overlap_target": 2, "settings": { "axes": axes } })).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     // Both reviewers prefer the answer with 甲; one rates it correctness 4, the other 5 and safety 3.
-    for (name, ratings) in [("r1", json!([[0, "correctness", 4], [1, "correctness", 2]])), ("r2", json!([[0, "correctness", 5], [0, "safety", 3]]))] {
+    for (name, ratings) in [
+        ("r1", json!([[0, "correctness", 4], [1, "correctness", 2]])),
+        ("r2", json!([[0, "correctness", 5], [0, "safety", 3]])),
+    ] {
         let doctor = app.signed_in(name, Role::Annotator).await;
         let item = app.queue(&doctor, "d").await["items"][0].clone();
         let shown: Vec<String> =

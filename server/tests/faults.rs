@@ -1,5 +1,6 @@
 //! Faults the server must come through by itself (issue 17): a full disk, and a backup taken
 //! while reviewers vote. The real `medpref` binary over real HTTP, on a real file system.
+#![allow(clippy::unwrap_used)] // a test or bench: a failed step panics with its reason
 mod common;
 use app::domain::{NewPassword, Role, Username};
 use common::process::{call, free_port, login, serve, vote_once, wait_up};
@@ -138,6 +139,7 @@ async fn a_full_disk_refuses_writes_clearly_keeps_reads_and_recovers_when_space_
         }
         assert!(acked.len() < 1_500, "the full disk never refused a write");
     };
+    let before_full = acked.len();
     assert_eq!(refused.0, 507, "a full disk answers 507: {refused:?}");
     assert!(refused.1.contains("DiskFull"), "{refused:?}");
     for _ in 0..5 {
@@ -181,6 +183,10 @@ async fn a_full_disk_refuses_writes_clearly_keeps_reads_and_recovers_when_space_
     server.kill().unwrap();
     server.wait().unwrap();
     consistent(&data, &acked).await;
+    eprintln!(
+        "full disk: {before_full} votes acknowledged before the disk refused, {} in all, every one stored",
+        acked.len()
+    );
 }
 
 /// Issue 17: `medpref backup` while reviewers vote gives a consistent copy (integrity, audit
@@ -247,6 +253,7 @@ async fn a_backup_taken_while_reviewers_vote_is_consistent_and_restores() {
     assert_eq!(unmatched, 0, "the copy is one moment of the source: each judgment with its done assignment");
     let copied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM judgments").fetch_one(&copy).await.unwrap();
     let total = acked.lock().unwrap().len() as i64;
+    eprintln!("backup while voting: {copied} judgments in the copy, {total} acknowledged by the end");
     assert!(
         copied >= 100 && copied < total,
         "{copied} judgments copied of {total} acknowledged: not a moment mid-vote"

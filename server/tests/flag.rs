@@ -1,5 +1,6 @@
 //! Sensitive content end to end through the API: detection on import and on corrections,
 //! reviewers' flags, the admin's resolution, and what exports do with flagged text.
+#![allow(clippy::unwrap_used)] // a test or bench: a failed step panics with its reason
 mod common;
 use app::domain::Role;
 use common::TestApp;
@@ -317,7 +318,9 @@ async fn a_category_is_resolved_in_bulk_and_can_stop_gating_one_dataset() {
     assert_eq!((file["summary"]["written"].clone(), left_out(&file, "flagged")), (json!(0), 3));
 
     // Only admins; a stale preview (2, while there are 3) changes nothing.
-    let bulk = |expected: &'static str| [("dataset", "web"), ("category", "url"), ("verdict", "dismiss"), ("expected", expected)];
+    let bulk = |expected: &'static str| {
+        [("dataset", "web"), ("category", "url"), ("verdict", "dismiss"), ("expected", expected)]
+    };
     assert_eq!(app.call("flag_bulk", &bulk("3"), Some(&doctor)).await.status, StatusCode::FORBIDDEN);
     assert_eq!(app.call("flag_categories", &[("dataset", "web")], Some(&doctor)).await.status, StatusCode::FORBIDDEN);
     assert_eq!(app.call("flag_bulk", &bulk("2"), Some(&admin)).await.json(), json!({ "Flag": "CountChanged" }));
@@ -373,7 +376,8 @@ async fn a_reviewers_flag_note_is_theirs_and_the_admins() {
     let res = app.call_json("flag", concern, Some(&a)).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     let note_of = |state: &Value| {
-        state["flags"].as_array().unwrap().iter().find(|f| f["kind"] == json!({ "concern": "other" })).unwrap()["note"].clone()
+        state["flags"].as_array().unwrap().iter().find(|f| f["kind"] == json!({ "concern": "other" })).unwrap()["note"]
+            .clone()
     };
     assert_eq!(note_of(&res.json()), json!("患者可能是我的邻居"), "the author sees it");
     let item = &app.queue(&b, "d").await["items"][0];

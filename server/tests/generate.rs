@@ -1,5 +1,6 @@
 //! Regenerating an answer through the real router with a real (tiny, random-weight) local
 //! model run by ONNX Runtime (`MEDPREF_ORT_DYLIB`, set by scripts/env.sh).
+#![allow(clippy::unwrap_used)] // a test or bench: a failed step panics with its reason
 mod common;
 use app::domain::Role;
 use axum::body::Body;

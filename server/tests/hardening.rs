@@ -1,4 +1,5 @@
 //! Requests an attacker would send (issue 17), each reproduced against the real router.
+#![allow(clippy::unwrap_used)] // a test or bench: a failed step panics with its reason
 mod common;
 use app::domain::Role;
 use common::TestApp;
@@ -207,7 +208,11 @@ async fn arrays_identical_answers_path_like_model_names_and_cr_lf_file_names_are
     let array = "[\n  {\"question\": \"头痛怎么办？\",\n   \"response_chosen\": \"休息\", \"response_rejected\": \"不知道\"}\n]\n";
     let res = app.upload(&admin, "dataset=d&format=cmd-reward&file_name=a.json", array).await;
     let err = &res.json()["Import"];
-    assert_eq!((res.status, err["problem"].clone()), (StatusCode::BAD_REQUEST, json!({ "problem": "json_array" })), "{err}");
+    assert_eq!(
+        (res.status, err["problem"].clone()),
+        (StatusCode::BAD_REQUEST, json!({ "problem": "json_array" })),
+        "{err}"
+    );
     assert!(err["more"].is_null() && err["line"].is_null(), "{err}");
 
     // Chosen and rejected the same text: nothing to compare.

@@ -1,6 +1,7 @@
 //! Files from the field (issue 16, items 1–3): the shapes MedicalGPT and LLaMA-Factory write
 //! (a leading system turn, OpenAI-style messages), crawled data with a few bad lines
 //! (quarantine mode), and records with fields medpref does not read (kept, never dropped).
+#![allow(clippy::unwrap_used)] // a test or bench: a failed step panics with its reason
 mod common;
 use app::domain::Role;
 use common::{REWARD_SAMPLE, TestApp};
@@ -201,7 +202,11 @@ async fn fields_the_format_does_not_read_are_kept_and_shown_on_the_item_record()
     let q = app.call("correct_queue", &[("dataset", "tools")], Some(&doctor)).await.json();
     let assignment = q["items"][0]["assignment"].as_i64().unwrap();
     let res = app
-        .call_json("correct", json!({ "assignment": assignment, "correction": { "correction": "Accept" } }), Some(&doctor))
+        .call_json(
+            "correct",
+            json!({ "assignment": assignment, "correction": { "correction": "Accept" } }),
+            Some(&doctor),
+        )
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     let file = app.export(&[("dataset", "tools"), ("format", "sft-sharegpt")], &admin).await;

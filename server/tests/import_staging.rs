@@ -1,6 +1,7 @@
 //! Imports never hold the write lock for a whole file (issue 15: reviewers got "database is
 //! locked" behind an admin's 200,000-record upload), and stay all-or-nothing: staged in a
 //! hidden dataset batch by batch, published at the end, cleaned up or finished after a crash.
+#![allow(clippy::unwrap_used)] // a test or bench: a failed step panics with its reason
 mod common;
 use app::domain::{DatasetName, UserId};
 use app::import::ImportFormat;

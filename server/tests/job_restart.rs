@@ -2,6 +2,7 @@
 //! (SIGKILL, no chance to tidy up) in the middle of a job, and is started again; the job
 //! resumes and every item is done exactly once. Uses the tiny test model (scripts/tiny_model.py)
 //! and ONNX Runtime from `MEDPREF_ORT_DYLIB` (scripts/env.sh).
+#![allow(clippy::unwrap_used)] // a test or bench: a failed step panics with its reason
 mod common;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

@@ -1,4 +1,5 @@
 //! Pages, headers and static files as a browser gets them.
+#![allow(clippy::unwrap_used)] // a test or bench: a failed step panics with its reason
 mod common;
 use app::domain::Role;
 use common::TestApp;

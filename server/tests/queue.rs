@@ -1,4 +1,5 @@
 //! The queue under concurrent requests, against a real SQLite file.
+#![allow(clippy::unwrap_used)] // a test or bench: a failed step panics with its reason
 mod common;
 use app::domain::{DatasetName, UserId};
 use app::import::ImportFormat;

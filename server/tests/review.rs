@@ -1,4 +1,5 @@
 //! Import → review → export through the API, as the browser and the CLI use it.
+#![allow(clippy::unwrap_used)] // a test or bench: a failed step panics with its reason
 mod common;
 use app::domain::Role;
 use common::{REWARD_SAMPLE, TestApp, pairs, ranking, vote};

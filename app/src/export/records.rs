@@ -119,7 +119,11 @@ impl Writer {
         match (gate.pass(ask.question.refs, ask.question.text), gate.pass(answer.refs, answer.text)) {
             (Ok(q), Ok(a)) => {
                 let prompt = Prompt { system: ask.system, history: ask.history, question: &q.text };
-                let line = self.line(&Line::Unpaired { prompt, completion: &a.text, label }, ask.tools, &[("ratings", answer.ratings)]);
+                let line = self.line(
+                    &Line::Unpaired { prompt, completion: &a.text, label },
+                    ask.tools,
+                    &[("ratings", answer.ratings)],
+                );
                 Record::Write(Written { line, redacted: q.redacted || a.redacted, quasi: q.quasi || a.quasi })
             }
             (Err(reason), _) | (_, Err(reason)) => Record::Skip(reason),
@@ -169,7 +173,12 @@ impl Writer {
         }
         let (question_refs, answer_refs) = final_refs(item);
         let asked = Text::new(&question_refs, question.as_deref().unwrap_or(&item.question));
-        let ask = Ask { system: item.system.as_deref(), history: &item.history, question: asked, tools: item.tools.as_deref() };
+        let ask = Ask {
+            system: item.system.as_deref(),
+            history: &item.history,
+            question: asked,
+            tools: item.tools.as_deref(),
+        };
         let original_refs = [TextRef::Answer(item.original_id)];
         let original = Text::new(&original_refs, &item.original);
         self.pair(gate, ask, Text::new(&answer_refs, &answer), original, margin)

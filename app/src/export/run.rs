@@ -1,7 +1,6 @@
 //! Writing an export: items in id order, a batch at a time (read one batch ahead, see
 //! `read.rs`), each batch's lines written and hashed in turn; then the manifest. Same data
 //! and policy, same bytes.
-use crate::review::judgment::Axis;
 use super::Manifest;
 use super::aggregate::{Decision, decide, outcome_counts, pair_votes};
 use super::agreement::AgreementTally;
@@ -15,6 +14,7 @@ use crate::correct::rules::Correction;
 use crate::domain::{CandidateId, DatasetName, UserId};
 use crate::flag::TextRef;
 use crate::import::DatasetKind;
+use crate::review::judgment::Axis;
 use crate::store::datasets::DatasetRecord;
 use crate::store::export::{Scope, VotedItem};
 use crate::store::{self, export as stored};

@@ -78,13 +78,17 @@ static REDACTION: LazyLock<Regex> = LazyLock::new(|| re(r"图片因隐私问题�
 const SURNAMES: &str = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝";
 
 /// Compound surnames (two characters).
-const COMPOUND_SURNAMES: &[&str] = &["欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "慕容", "令狐", "夏侯", "公孙", "尉迟", "长孙", "宇文", "司徒", "西门"];
+const COMPOUND_SURNAMES: &[&str] = &[
+    "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "慕容", "令狐", "夏侯", "公孙", "尉迟", "长孙", "宇文", "司徒",
+    "西门",
+];
 
 /// Words that start like a surname but are not names ("谢谢大夫", "高级医师", "高中教授").
 const NOT_NAMES: &[&str] = &[
-    "谢谢", "高级", "常规", "方便", "请问", "应该", "江湖", "全科", "专家", "主任", "高中", "初中", "大学", "中医", "西医",
-    "家庭", "私人", "普通", "成为", "时候", "明白", "安全", "和蔼", "包括", "单位", "文化", "宁可", "任何", "于是",
-    "项目", "管理", "路过", "连续", "齐全", "毕业", "卫生", "万一", "严格", "华人", "师傅", "钱财", "江苏", "段时", "麻醉", "药剂", "营养", "康复", "心理", "牙科",
+    "谢谢", "高级", "常规", "方便", "请问", "应该", "江湖", "全科", "专家", "主任", "高中", "初中", "大学", "中医",
+    "西医", "家庭", "私人", "普通", "成为", "时候", "明白", "安全", "和蔼", "包括", "单位", "文化", "宁可", "任何",
+    "于是", "项目", "管理", "路过", "连续", "齐全", "毕业", "卫生", "万一", "严格", "华人", "师傅", "钱财", "江苏",
+    "段时", "麻醉", "药剂", "营养", "康复", "心理", "牙科",
 ];
 /// Provinces and large cities: a hospital name usually starts with one.
 const PLACES: &[&str] = &[
@@ -228,7 +232,9 @@ const TRANSLITERATION: &str = "斯尔诺姆瑟丝娜莉";
 /// Characters that may stand right before a name: the start, punctuation, or a word that
 /// leads into one ("由张医生", "找王医生", "骨科李主任").
 fn before_name(c: Option<char>) -> bool {
-    c.is_none_or(|c| !is_cjk(c) || "由找请是向和与及给问谢的位科院室诊者让被把对跟同经约挂叫称即见听据在为了".contains(c))
+    c.is_none_or(|c| {
+        !is_cjk(c) || "由找请是向和与及给问谢的位科院室诊者让被把对跟同经约挂叫称即见听据在为了".contains(c)
+    })
 }
 
 fn is_cjk(c: char) -> bool {
@@ -250,18 +256,15 @@ fn plausible_name(name: &[char]) -> bool {
 /// plausible one (surname and 0–2 characters) whose first character is not better read as
 /// the word leading into it ("向王医生" is "王医生"; "向橡树博士" no name).
 fn name_before(chars: &[char], end: usize) -> Option<usize> {
-    (1..=3.min(end))
-        .rev()
-        .map(|k| end - k)
-        .find(|&start| {
-            let prev = start.checked_sub(1).map(|i| chars[i]);
-            // "谢谢大夫": the character before and the surname make a word.
-            let word: String = prev.into_iter().chain([chars[start]]).collect();
-            plausible_name(&chars[start..end])
-                && before_name(prev)
-                && !NOT_NAMES.contains(&word.as_str())
-                && !before_name(Some(chars[start]))
-        })
+    (1..=3.min(end)).rev().map(|k| end - k).find(|&start| {
+        let prev = start.checked_sub(1).map(|i| chars[i]);
+        // "谢谢大夫": the character before and the surname make a word.
+        let word: String = prev.into_iter().chain([chars[start]]).collect();
+        plausible_name(&chars[start..end])
+            && before_name(prev)
+            && !NOT_NAMES.contains(&word.as_str())
+            && !before_name(Some(chars[start]))
+    })
 }
 
 /// Where a particular hospital's name starts within `name` (after any lead-in), or `None`
@@ -342,7 +345,9 @@ fn reserved_domain(s: &str) -> bool {
     let host = s.rsplit('@').next().unwrap_or(s);
     let host = host.split_once("//").map_or(host, |(_, h)| h);
     let host = host.split(['/', ':', '?', '#']).next().unwrap_or(host).to_ascii_lowercase();
-    ["example.com", "example.org", "example.net", "localhost"].iter().any(|d| host == *d || host.ends_with(&format!(".{d}")))
+    ["example.com", "example.org", "example.net", "localhost"]
+        .iter()
+        .any(|d| host == *d || host.ends_with(&format!(".{d}")))
         || [".example", ".test", ".invalid", ".localhost"].iter().any(|t| host.ends_with(t))
 }
 
@@ -370,7 +375,8 @@ fn handle(c: &regex::Captures) -> Option<(usize, usize)> {
     if ascii.len() < 3 || !(marked || colon && strong) {
         return None;
     }
-    let whole = colon && strong && marked && ascii_len < t.len() && ["回答者", "提问者", "网友", "昵称"].contains(&label);
+    let whole =
+        colon && strong && marked && ascii_len < t.len() && ["回答者", "提问者", "网友", "昵称"].contains(&label);
     Some((token.start(), token.start() + if whole { t.len() } else { ascii.len() }))
 }
 
@@ -469,11 +475,8 @@ pub fn detect(text: &str) -> Vec<Span> {
     for m in HOSPITAL.find_iter(text) {
         let s = m.as_str();
         // A lead-in character inside a known name (the 和 of 协和) leads into nothing.
-        let known: Vec<std::ops::Range<usize>> = PLACES
-            .iter()
-            .chain(INSTITUTIONS)
-            .flat_map(|w| s.match_indices(w).map(|(i, w)| i..i + w.len()))
-            .collect();
+        let known: Vec<std::ops::Range<usize>> =
+            PLACES.iter().chain(INSTITUTIONS).flat_map(|w| s.match_indices(w).map(|(i, w)| i..i + w.len())).collect();
         let after_lead_in = s
             .char_indices()
             .filter(|(i, c)| LEAD_IN.contains(c) && !known.iter().any(|r| r.contains(i)))
@@ -700,7 +703,8 @@ mod tests {
     fn hospitals_phones_and_code_from_the_field() {
         assert!(has("去北京协和医院复查", Category::Hospital, "北京协和医院"), "{:?}", cats("去北京协和医院复查"));
         assert!(has("电话010-8357-2916", Category::Phone, "010-8357-2916"));
-        let code = "```python\nrequests.get(\"https://api.openweathermap.org/data/2.5\")\n```\n用 `www.python.org` 的文档";
+        let code =
+            "```python\nrequests.get(\"https://api.openweathermap.org/data/2.5\")\n```\n用 `www.python.org` 的文档";
         assert!(!cats(code).iter().any(|(c, _)| *c == Category::Url), "{:?}", cats(code));
         assert!(!has("\"number\": \"4242424242424242\"", Category::BankCard, "4242424242424242"));
         assert!(cats("发邮件到 john.doe@example.com 或 git@github.com").is_empty());

@@ -5,8 +5,8 @@ use super::{flag_queue, get_flagged_item, resolve_flags};
 use crate::i18n::use_i18n;
 use crate::review::session::load_failed;
 use leptos::prelude::*;
-use leptos_router::components::A;
 use leptos_router::NavigateOptions;
+use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use std::collections::HashSet;
 

@@ -70,7 +70,9 @@ pub fn check_base_url_with(url: &str, allowed: Option<&[String]>) -> Result<reqw
         let port = parsed.port_or_known_default().unwrap_or_default();
         let with_port = format!("{host}:{port}");
         if !list.iter().any(|h| *h == host || *h == with_port) {
-            return Err(format!("`{host}` is not among the hosts this server allows for endpoints ({ENDPOINT_HOSTS_VAR})"));
+            return Err(format!(
+                "`{host}` is not among the hosts this server allows for endpoints ({ENDPOINT_HOSTS_VAR})"
+            ));
         }
     }
     Ok(parsed)
@@ -94,7 +96,10 @@ fn never_a_model_server(ip: std::net::IpAddr) -> bool {
 }
 
 /// The addresses a host name resolved to that a request may go to; an error when none may.
-fn reachable(host: &str, resolved: impl Iterator<Item = std::net::SocketAddr>) -> Result<Vec<std::net::SocketAddr>, String> {
+fn reachable(
+    host: &str,
+    resolved: impl Iterator<Item = std::net::SocketAddr>,
+) -> Result<Vec<std::net::SocketAddr>, String> {
     let resolved: Vec<_> = resolved.collect();
     let usable: Vec<_> = resolved.iter().copied().filter(|a| !never_a_model_server(a.ip())).collect();
     if usable.is_empty() && !resolved.is_empty() {
@@ -297,7 +302,8 @@ mod tests {
     /// connection time, which also covers a name re-pointed after the check).
     #[test]
     fn names_resolving_to_link_local_or_metadata_addresses_are_never_connected_to() {
-        let at = |ips: &[&str]| ips.iter().map(|ip| std::net::SocketAddr::new(ip.parse().unwrap(), 443)).collect::<Vec<_>>();
+        let at =
+            |ips: &[&str]| ips.iter().map(|ip| std::net::SocketAddr::new(ip.parse().unwrap(), 443)).collect::<Vec<_>>();
         let only_metadata = reachable("evil.example", at(&["169.254.169.254"]).into_iter());
         assert!(only_metadata.unwrap_err().contains("link-local or metadata"));
         let v6 = reachable("evil.example", at(&["fe80::1", "::ffff:169.254.169.254", "ff02::1"]).into_iter());

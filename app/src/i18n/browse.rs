@@ -169,7 +169,11 @@ pub static ZH_CN: BrowseText = BrowseText {
     exclude_confirm: "确定排除所选条目？排除后它们不再进入任何队列和导出。",
     done_items: "已处理条目：",
     gold_votes: ["第 1 个回答更好", "第 2 个回答更好", "一样好", "都不好"],
-    problems: ["请至少选择一个条目。", "一次最多 {} 个条目。", "条目 #{} 不能执行此操作（不在本数据集，或金标准需要恰好两个回答）；未做任何修改。"],
+    problems: [
+        "请至少选择一个条目。",
+        "一次最多 {} 个条目。",
+        "条目 #{} 不能执行此操作（不在本数据集，或金标准需要恰好两个回答）；未做任何修改。",
+    ],
 };
 
 pub static EN: BrowseText = BrowseText {
@@ -236,5 +240,9 @@ pub static EN: BrowseText = BrowseText {
     exclude_confirm: "Exclude the selected items? They leave every queue and export.",
     done_items: "Items changed:",
     gold_votes: ["answer 1 is better", "answer 2 is better", "tie", "both bad"],
-    problems: ["Choose at least one item.", "At most {} items at once.", "Item #{} cannot take this action (not in this dataset, or gold needs exactly two answers); nothing changed."],
+    problems: [
+        "Choose at least one item.",
+        "At most {} items at once.",
+        "Item #{} cannot take this action (not in this dataset, or gold needs exactly two answers); nothing changed.",
+    ],
 };

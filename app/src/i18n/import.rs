@@ -124,7 +124,11 @@ mod tests {
             let outside_code: String = zh.split('`').step_by(2).collect();
             let english = outside_code
                 .split(|c: char| !c.is_ascii_alphabetic())
-                .filter(|w| w.len() >= 3 && !["JSON", "UTF", "null", "medpref", "system", "human", "user", "gpt", "assistant", "jsonl"].contains(w))
+                .filter(|w| {
+                    w.len() >= 3
+                        && !["JSON", "UTF", "null", "medpref", "system", "human", "user", "gpt", "assistant", "jsonl"]
+                            .contains(w)
+                })
                 .collect::<Vec<_>>();
             assert!(english.is_empty(), "{p:?}: {zh} ({english:?})");
             assert_ne!(zh, en(&p));

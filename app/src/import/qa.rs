@@ -229,7 +229,12 @@ mod tests {
     fn chatmed_reads_query_and_response() {
         let item = chatmed(1, r#"{"query":"失眠怎么办","response":"规律作息"}"#).unwrap();
         assert_eq!((item.question.as_str(), item.candidates[0].body.as_str()), ("失眠怎么办", "规律作息"));
-        assert!(chatmed(1, r#"{"query":"q","response":7}"#).unwrap_err().to_string().contains("must be a string, found a number"));
+        assert!(
+            chatmed(1, r#"{"query":"q","response":7}"#)
+                .unwrap_err()
+                .to_string()
+                .contains("must be a string, found a number")
+        );
     }
 
     #[test]
@@ -245,7 +250,10 @@ mod tests {
         assert!(item.meta["answer_choices"].is_null());
         assert!(promptcblue(1, r#"{"input":"x","target":""}"#).unwrap_err().to_string().contains("nothing to correct"));
         assert!(
-            promptcblue(1, r#"{"input":"x","target":"y","answer_choices":"a"}"#).unwrap_err().to_string().contains("array or null")
+            promptcblue(1, r#"{"input":"x","target":"y","answer_choices":"a"}"#)
+                .unwrap_err()
+                .to_string()
+                .contains("array or null")
         );
     }
 

@@ -71,7 +71,9 @@ pub mod ssr {
         chosen.sort_by_key(|i| i.0);
         chosen.dedup();
         let done = match action {
-            ItemAction::Gold { answer } => items::set_gold_many(pool, dataset.id(), &chosen, Some(answer), Some(actor)).await?,
+            ItemAction::Gold { answer } => {
+                items::set_gold_many(pool, dataset.id(), &chosen, Some(answer), Some(actor)).await?
+            }
             ItemAction::Ungold => items::set_gold_many(pool, dataset.id(), &chosen, None, Some(actor)).await?,
             ItemAction::Exclude => flags::exclude_many(pool, dataset.id, &chosen, actor).await?,
         };

@@ -21,7 +21,13 @@ fn decode_error(e: impl std::fmt::Display) -> AppError {
 
 /// A page of items matching `filter` after item id `after` (the CLI calls this directly).
 /// `blind`: the caller is an auditor, who sees no decisions of items an audit has yet to label.
-pub async fn hits(pool: &SqlitePool, name: String, filter: ItemFilter, after: i64, blind: bool) -> Result<ItemHits, AppError> {
+pub async fn hits(
+    pool: &SqlitePool,
+    name: String,
+    filter: ItemFilter,
+    after: i64,
+    blind: bool,
+) -> Result<ItemHits, AppError> {
     let d = dataset(pool, name).await?;
     let kind = d.kind.parse().map_err(decode_error)?;
     let mut rows = browse::page(pool, d.id, d.overlap_target, &filter, after, PAGE_SIZE + 1).await?;

@@ -123,7 +123,11 @@ pub fn check_model_name(name: &str) -> Result<(), String> {
         && name != ".."
         && !name.contains(['/', '\\'])
         && !name.chars().any(char::is_control);
-    if plain { Ok(()) } else { Err(format!("`{}` is not a model name (one directory or endpoint name, no path)", name.escape_default())) }
+    if plain {
+        Ok(())
+    } else {
+        Err(format!("`{}` is not a model name (one directory or endpoint name, no path)", name.escape_default()))
+    }
 }
 
 impl ReviewSettings {

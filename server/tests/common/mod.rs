@@ -1,4 +1,5 @@
 //! A real medpref for each test: a fresh SQLite file in a temp dir and the real router.
+#![allow(clippy::unwrap_used)] // a test or bench: a failed step panics with its reason
 #![allow(dead_code)]
 use app::domain::{NewPassword, Role, Username};
 use axum::Router;

@@ -1,4 +1,5 @@
 //! The real `medpref` binary as a process, spoken to over real HTTP.
+#![allow(clippy::unwrap_used)] // a test or bench: a failed step panics with its reason
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
