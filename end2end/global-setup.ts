@@ -41,6 +41,7 @@ export default async function globalSetup() {
     doctor8: ["annotator", "e2e-doctor8-password"],
     doctor9: ["annotator", "e2e-doctor9-password"],
     doctor10: ["annotator", "e2e-doctor10-password"],
+    doctor11: ["annotator", "e2e-doctor11-password"],
     auditor1: ["auditor", "e2e-auditor1-password"],
     fast1: ["annotator", "e2e-fast1-password-1"],
   };

@@ -37,8 +37,12 @@ pub async fn user_of(session: &Session, pool: &SqlitePool) -> Result<Option<Curr
             Ok(Some(CurrentUser { id: u.id, username: u.username, role: u.role }))
         }
         _ => {
-            // Ended: forget it, so that a later re-enable does not revive it.
-            session.flush().await?;
+            // Ended: forget it, so that a later re-enable does not revive it. Its data is cleared
+            // and its record deleted, but its id is kept for the rest of the request: a page
+            // streams while the session layer stores the session, and a `flush` (which drops the
+            // id) racing that store made the layer answer 500 "missing session id".
+            session.clear().await;
+            session.delete().await?;
             Ok(None)
         }
     }

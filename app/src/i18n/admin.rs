@@ -1,6 +1,8 @@
 //! Strings of the admin console (datasets, uploads, exports, people), per language.
 use crate::import::DatasetKind;
 
+// Serialised only by the tests, to check every string.
+#[cfg_attr(test, derive(serde::Serialize))]
 pub struct AdminText {
     pub title: &'static str,
     pub people: &'static str,
@@ -91,6 +93,8 @@ pub struct AdminText {
 }
 
 /// Words for the codes an admin picks from (export policy, rationale rule).
+// Serialised only by the tests, to check every string.
+#[cfg_attr(test, derive(serde::Serialize))]
 pub struct Choices {
     pub source_votes: &'static str,
     pub source_corrections: &'static str,

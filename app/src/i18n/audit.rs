@@ -1,5 +1,7 @@
 //! Strings of the audit pages (agreement, bias, spot-audits), per language.
 
+// Serialised only by the tests, to check every string.
+#[cfg_attr(test, derive(serde::Serialize))]
 pub struct AuditText {
     pub link: &'static str,
     pub title: &'static str,

@@ -1,6 +1,8 @@
 //! Strings of item browsing and the item record, per language.
 use crate::items::ItemState;
 
+// Serialised only by the tests, to check every string.
+#[cfg_attr(test, derive(serde::Serialize))]
 pub struct BrowseText {
     pub link: &'static str,
     pub title: &'static str,

@@ -1,6 +1,8 @@
 //! Strings of the flag panel and the flag queue, per language.
 use crate::flag::{Category, Concern, FlagProblem, FlagStatus, Harm};
 
+// Serialised only by the tests, to check every string.
+#[cfg_attr(test, derive(serde::Serialize))]
 pub struct FlagText {
     pub title: &'static str,
     pub hint: &'static str,
@@ -62,16 +64,16 @@ pub struct FlagText {
 
 impl FlagText {
     pub fn category(&self, c: Category) -> &'static str {
-        self.categories[Category::ALL.iter().position(|x| *x == c).unwrap_or(0)]
+        self.categories[category_index(c)]
     }
     pub fn concern(&self, c: Concern) -> &'static str {
-        self.concerns[Concern::ALL.iter().position(|x| *x == c).unwrap_or(0)]
+        self.concerns[concern_index(c)]
     }
     pub fn harm(&self, h: Harm) -> &'static str {
-        self.harms[Harm::ALL.iter().position(|x| *x == h).unwrap_or(0)]
+        self.harms[harm_index(h)]
     }
     pub fn status(&self, s: FlagStatus) -> &'static str {
-        self.statuses[FlagStatus::ALL.iter().position(|x| *x == s).unwrap_or(0)]
+        self.statuses[status_index(s)]
     }
     pub fn kind(&self, k: crate::flag::FlagKind) -> &'static str {
         match k {
@@ -99,6 +101,57 @@ impl FlagText {
             crate::flag::Verdict::Confirm => self.bulk_will_confirm,
             crate::flag::Verdict::Dismiss => self.bulk_will_dismiss,
         }
+    }
+}
+
+/// Where each variant's label sits in the arrays above: exhaustive, so a new variant does not
+/// compile until it has a label (the old lookup fell back to the first label).
+const fn category_index(v: Category) -> usize {
+    match v {
+        Category::IdNumber => 0,
+        Category::Phone => 1,
+        Category::Email => 2,
+        Category::Url => 3,
+        Category::Handle => 4,
+        Category::Hospital => 5,
+        Category::DoctorName => 6,
+        Category::Name => 7,
+        Category::Address => 8,
+        Category::RecordNumber => 9,
+        Category::BankCard => 10,
+        Category::AgeSex => 11,
+        Category::Advertising => 12,
+        Category::RedactionMarker => 13,
+    }
+}
+
+const fn concern_index(v: Concern) -> usize {
+    match v {
+        Concern::Pii => 0,
+        Concern::Unsafe => 1,
+        Concern::Referral => 2,
+        Concern::Political => 3,
+        Concern::Hallucination => 4,
+        Concern::Other => 5,
+    }
+}
+
+const fn harm_index(v: Harm) -> usize {
+    match v {
+        Harm::None => 0,
+        Harm::Minor => 1,
+        Harm::Moderate => 2,
+        Harm::Severe => 3,
+        Harm::LifeThreatening => 4,
+    }
+}
+
+const fn status_index(v: FlagStatus) -> usize {
+    match v {
+        FlagStatus::Open => 0,
+        FlagStatus::Confirmed => 1,
+        FlagStatus::Dismissed => 2,
+        FlagStatus::Resolved => 3,
     }
 }
 
@@ -276,3 +329,32 @@ pub static EN: FlagText = FlagText {
         "This category never gates exports.",
     ],
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The label arrays are in the order of each enum's `ALL`, and no two labels of a
+    /// language are the same (a label shifted by one place would repeat or swap).
+    #[test]
+    fn every_label_sits_at_its_variant_and_labels_are_distinct() {
+        for (i, c) in Category::ALL.iter().enumerate() {
+            assert_eq!(category_index(*c), i, "{c:?}");
+        }
+        for (i, c) in Concern::ALL.iter().enumerate() {
+            assert_eq!(concern_index(*c), i, "{c:?}");
+        }
+        for (i, h) in Harm::ALL.iter().enumerate() {
+            assert_eq!(harm_index(*h), i, "{h:?}");
+        }
+        for (i, v) in FlagStatus::ALL.iter().enumerate() {
+            assert_eq!(status_index(*v), i, "{v:?}");
+        }
+        for t in [&ZH_CN, &EN] {
+            for labels in [&t.categories[..], &t.concerns[..], &t.harms[..], &t.statuses[..]] {
+                let distinct: std::collections::HashSet<_> = labels.iter().collect();
+                assert_eq!(distinct.len(), labels.len(), "{labels:?}");
+            }
+        }
+    }
+}

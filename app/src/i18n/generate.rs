@@ -1,5 +1,7 @@
 //! Strings of regeneration, batch jobs and model settings, per language.
 
+// Serialised only by the tests, to check every string.
+#[cfg_attr(test, derive(serde::Serialize))]
 pub struct GenerateText {
     pub regenerate: &'static str,
     pub writing: &'static str,

@@ -73,6 +73,8 @@ impl Lang {
 }
 
 /// Every UI string, one field each.
+// Serialised only by the tests, to check every string.
+#[cfg_attr(test, derive(serde::Serialize))]
 pub struct Catalog {
     pub app_title: &'static str,
     pub tagline: &'static str,
@@ -226,6 +228,7 @@ pub struct Catalog {
     pub admin: &'static AdminText,
     pub browse: &'static BrowseText,
     /// Says an import problem in this language.
+    #[cfg_attr(test, serde(skip))] // checked by `i18n::import`'s own tests
     pub import_problem: import::SayProblem,
     pub generate: &'static GenerateText,
     pub audit: &'static AuditText,
@@ -446,12 +449,35 @@ mod tests {
 
     #[test]
     fn catalogs_have_no_empty_strings() {
-        // Catches a half-done translation that compiles but shows nothing.
-        for lang in [Lang::ZhCn, Lang::En] {
-            let t = lang.catalog();
-            for s in [t.app_title, t.login_title, t.vote_a, t.vote_both_bad, t.err_internal] {
-                assert!(!s.trim().is_empty(), "{lang:?}");
+        // Catches a half-done translation that compiles but shows nothing: every string of
+        // every catalog, nested ones and lists included.
+        fn walk(path: &str, v: &serde_json::Value, empty: &mut Vec<String>, count: &mut usize) {
+            match v {
+                serde_json::Value::String(s) => {
+                    *count += 1;
+                    if s.trim().is_empty() {
+                        empty.push(path.to_string());
+                    }
+                }
+                serde_json::Value::Array(a) => {
+                    for (i, x) in a.iter().enumerate() {
+                        walk(&format!("{path}[{i}]"), x, empty, count);
+                    }
+                }
+                serde_json::Value::Object(o) => {
+                    for (k, x) in o {
+                        walk(&format!("{path}.{k}"), x, empty, count);
+                    }
+                }
+                _ => {}
             }
+        }
+        for lang in [Lang::ZhCn, Lang::En] {
+            let catalog = serde_json::to_value(lang.catalog()).unwrap();
+            let (mut empty, mut count) = (Vec::new(), 0);
+            walk("catalog", &catalog, &mut empty, &mut count);
+            assert!(empty.is_empty(), "{lang:?}: empty strings at {empty:?}");
+            assert!(count > 400, "{lang:?}: only {count} strings walked");
         }
     }
 }
