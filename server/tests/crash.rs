@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used)] // a test or bench: a failed step panics with its reason
 mod common;
 use app::domain::{NewPassword, Role, Username};
-use common::process::{NO_ANSWER, free_port, login, serve, vote_once, wait_up};
+use common::process::{NO_ANSWER, consistent, free_port, login, serve, vote_once, wait_up};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -83,33 +83,5 @@ async fn every_acknowledged_vote_survives_sigkill_under_load() {
     let acked = acked.lock().unwrap().clone();
     assert!(acked.len() >= 450, "{} votes acknowledged", acked.len());
 
-    let pool = server::open_store(data.path()).await.unwrap();
-    let integrity: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&pool).await.unwrap();
-    assert_eq!(integrity, "ok");
-    let stored: Vec<(i64, i64)> =
-        sqlx::query_as("SELECT assignment_id, id FROM judgments").fetch_all(&pool).await.unwrap();
-    let stored: std::collections::HashMap<i64, i64> = stored.into_iter().collect();
-    let lost: Vec<_> = acked.iter().filter(|(a, j)| stored.get(a) != Some(j)).collect();
-    assert!(lost.is_empty(), "{} of {} acknowledged votes are missing: {lost:?}", lost.len(), acked.len());
-    let over: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT item_id FROM judgments GROUP BY item_id HAVING COUNT(*) > 3)")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-    assert_eq!(over, 0, "no item above its overlap");
-    let done_without_vote: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM assignments a WHERE a.state = 'done'
-            AND NOT EXISTS (SELECT 1 FROM judgments j WHERE j.assignment_id = a.id)",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
-    assert_eq!(done_without_vote, 0, "an assignment is done exactly when its vote is stored");
-    let (open, recount): (i64, i64) = sqlx::query_as(
-        "SELECT open_items, (SELECT COUNT(*) FROM items WHERE dataset_id = d.id AND need > 0) FROM datasets d",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
-    assert_eq!(open, recount, "the open-items counter survived the kills");
+    consistent(data.path(), &acked).await;
 }

@@ -3,13 +3,11 @@
 #![allow(clippy::unwrap_used)] // a test or bench: a failed step panics with its reason
 mod common;
 use app::domain::{NewPassword, Role, Username};
-use common::process::{call, free_port, login, serve, vote_once, wait_up};
+use common::process::{call, consistent, free_port, login, serve, vote_once, wait_up};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-const OVERLAP_LIMIT: i64 = 3;
 
 fn password(name: &str) -> String {
     format!("pw-{name}-0123456789")
@@ -68,33 +66,6 @@ impl Drop for SmallDisk {
     fn drop(&mut self) {
         let _ = Command::new("umount").arg("-l").arg(&self.path).status();
     }
-}
-
-/// The checks every fault test ends with, on the database after the server stopped.
-async fn consistent(data: &Path, acked: &[(i64, i64)]) {
-    let pool = server::open_store(data).await.unwrap();
-    let integrity: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&pool).await.unwrap();
-    assert_eq!(integrity, "ok");
-    let stored: Vec<(i64, i64)> =
-        sqlx::query_as("SELECT assignment_id, id FROM judgments").fetch_all(&pool).await.unwrap();
-    let stored: std::collections::HashMap<i64, i64> = stored.into_iter().collect();
-    let lost: Vec<_> = acked.iter().filter(|(a, j)| stored.get(a) != Some(j)).collect();
-    assert!(lost.is_empty(), "{} of {} acknowledged votes are missing", lost.len(), acked.len());
-    let over: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT item_id FROM judgments GROUP BY item_id HAVING COUNT(*) > ?)")
-            .bind(OVERLAP_LIMIT)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-    assert_eq!(over, 0, "no item above its overlap");
-    let (open, recount): (i64, i64) = sqlx::query_as(
-        "SELECT open_items, (SELECT COUNT(*) FROM items WHERE dataset_id = d.id AND need > 0) FROM datasets d",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
-    assert_eq!(open, recount, "the open-items counter matches a recount");
-    pool.close().await;
 }
 
 /// Issue 17, 5b: with the disk full, writes answer 507 "disk full" (sign-in too), never a bare

@@ -111,3 +111,40 @@ pub async fn vote_once(client: &reqwest::Client, url: &str, cookie: &str) -> Res
         _ => Err((status, body)),
     }
 }
+
+/// The checks every kill and fault test ends with, on the database after the server stopped:
+/// integrity, every acknowledged vote stored once, none above the overlap (3), an assignment
+/// done exactly when its vote is stored, the open-items counter equal to a recount.
+pub async fn consistent(data: &Path, acked: &[(i64, i64)]) {
+    let pool = server::open_store(data).await.unwrap();
+    let integrity: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&pool).await.unwrap();
+    assert_eq!(integrity, "ok");
+    let stored: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT assignment_id, id FROM judgments").fetch_all(&pool).await.unwrap();
+    let stored: std::collections::HashMap<i64, i64> = stored.into_iter().collect();
+    let lost: Vec<_> = acked.iter().filter(|(a, j)| stored.get(a) != Some(j)).collect();
+    assert!(lost.is_empty(), "{} of {} acknowledged votes are missing", lost.len(), acked.len());
+    let over: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT item_id FROM judgments GROUP BY item_id HAVING COUNT(*) > ?)")
+            .bind(3)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(over, 0, "no item above its overlap");
+    let done_without_vote: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM assignments a WHERE a.state = 'done'
+            AND NOT EXISTS (SELECT 1 FROM judgments j WHERE j.assignment_id = a.id)",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(done_without_vote, 0, "an assignment is done exactly when its vote is stored");
+    let (open, recount): (i64, i64) = sqlx::query_as(
+        "SELECT open_items, (SELECT COUNT(*) FROM items WHERE dataset_id = d.id AND need > 0) FROM datasets d",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(open, recount, "the open-items counter matches a recount");
+    pool.close().await;
+}
