@@ -44,6 +44,7 @@ export default async function globalSetup() {
     doctor11: ["annotator", "e2e-doctor11-password"],
     auditor1: ["auditor", "e2e-auditor1-password"],
     fast1: ["annotator", "e2e-fast1-password-1"],
+    split1: ["annotator", "e2e-split1-password-1"],
   };
   for (const [name, [role, password]] of Object.entries(accounts)) {
     medpref(dataDir, ["user", "add", "--role", role, name], password + "\n");
@@ -74,6 +75,8 @@ export default async function globalSetup() {
   })).join("\n"));
   medpref(dataDir, ["import", "--dataset", "long", "--format", "cmd-reward", longFile]);
   medpref(dataDir, ["dataset", "configure", "--dataset", "long", "--overlap", "1", "--axes", "correctness,safety"]);
+  // The bundle split (bundle.spec.ts): a dataset of its own, so its leases take nothing from others.
+  medpref(dataDir, ["import", "--dataset", "split", "--format", "cmd-reward", join(root, "fixtures/medicalgpt-reward-test-100.jsonl")]);
   // Bulk actions: flags by category, gold and exclusion on a selection (bulk.spec.ts).
   medpref(dataDir, ["import", "--dataset", "bulk", "--format", "cmd-reward", join(root, "fixtures/medicalgpt-reward-test-100.jsonl")]);
   // One pair with a phone number (found on import) and a name only a reviewer can spot.

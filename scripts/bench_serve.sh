@@ -22,6 +22,35 @@ wait_up() { # url
 }
 field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" <<<"$2"; }
 
+# `soak`: one long run (default 300 s) of 32 reviewers on 351,600 items, the server's resident
+# memory sampled every 15 s: it must stay flat (no growth with votes, sessions or leases).
+if [ "$mode" = soak ]; then
+  soak_seconds="${MEDPREF_SOAK_SECONDS:-300}"
+  echo "== soak (release build; $(nproc) cores; load average at start: $(cut -d' ' -f1-3 /proc/loadavg))"
+  python3 scripts/bench_scale.py pref "$work/pref.jsonl" 351600
+  "$bin" --data-dir "$work/soak" import --dataset soak --format cmd-reward "$work/pref.jsonl" > /dev/null
+  "$tool" prepare "$work/soak" --dataset soak --reviewers 32 > /dev/null
+  "$bin" --data-dir "$work/soak" serve --addr "127.0.0.1:$port" > "$work/server.log" 2>&1 & server=$!
+  pids+=($server)
+  wait_up "http://127.0.0.1:$port"
+  ( while kill -0 "$server" 2>/dev/null; do
+      sed -n 's/^VmRSS:[^0-9]*\([0-9]*\).*/\1/p' "/proc/$server/status" >> "$work/rss"; sleep 15
+    done ) & pids+=($!)
+  if ! out=$("$tool" load "http://127.0.0.1:$port" --dataset soak --reviewers 32 --seconds "$soak_seconds"); then
+    echo "$out"; tail -5 "$work/server.log"; echo "FAILED: non-2xx answers (above)" >&2; exit 1
+  fi
+  echo "32 reviewers, ${soak_seconds} s: votes/s $(field votes_per_s "$out"), next p50/p99 $(field next_p50 "$out") / $(field next_p99 "$out") ms, decide p50/p99 $(field decide_p50 "$out") / $(field decide_p99 "$out") ms, errors $(field errors "$out")"
+  python3 - "$work/rss" <<'PY'
+import sys
+kb = [int(l) for l in open(sys.argv[1]) if l.strip()]
+mb = [k / 1024 for k in kb]
+print("server RSS every 15 s (MB):", " ".join(f"{m:.0f}" for m in mb))
+half = len(mb) // 2
+print(f"first half peak {max(mb[:half] or mb):.0f} MB, second half peak {max(mb[half:]):.0f} MB, last {mb[-1]:.0f} MB")
+PY
+  exit 0
+fi
+
 echo "== review loop (release build; $(nproc) cores; load average at start: $(cut -d' ' -f1-3 /proc/loadavg))"
 echo "   load generator: one thread on the same machine; ${SECONDS_PER_RUN} s measured per run after 2 s warm-up"
 

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 source scripts/env.sh
 printf '\n== building medpref\n'
-cargo leptos build
+cargo leptos build --split
 DATA_DIR="${MEDPREF_DATA_DIR:-data/demo}"
 printf '\n== creating the demo database in %s\n' "$DATA_DIR"
 "$MEDPREF_BIN" --data-dir "$DATA_DIR" demo

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 loads="${1:-5}"
-cargo leptos build --release --precompress 2>&1 | grep -E "^(error|warning: unused)" || true
+cargo leptos build --release --precompress --split 2>&1 | grep -E "^(error|warning: unused)" || true
 bin="$CARGO_TARGET_DIR/release/medpref"
 work="$(mktemp -d)"
 server=""

@@ -14,7 +14,7 @@ cargo clippy -p app --features hydrate --target wasm32-unknown-unknown --lib -- 
 cargo clippy -p server --lib --bins --tests --examples -- -D warnings
 
 step "building the app (server + WebAssembly bundle)"
-cargo leptos build
+cargo leptos build --split
 
 step "unit tests (app, server side)"
 cargo test -p app --features ssr

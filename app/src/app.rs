@@ -1,12 +1,10 @@
 //! The page shell, the router and the frame around every page.
-use crate::auth::{LoginPage, Logout, UserResource, me, use_user};
-use crate::correct::{AdjudicatePage, CorrectPage, CorrectionHistoryPage, EditCorrectionPage};
-use crate::datasets::HomePage;
+use crate::auth::{Logout, UserResource, me, use_user};
 use crate::i18n::{I18n, Lang, SetLanguage, use_i18n};
-use crate::review::compare::ComparePage;
-use crate::review::history::{EditJudgmentPage, HistoryPage};
+use crate::pages;
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
+use leptos_router::Lazy;
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::path;
 
@@ -89,28 +87,28 @@ pub fn App() -> impl IntoView {
             <Header/>
             <main>
                 <Routes fallback=|| view! { <NotFound/> }>
-                    <Route path=path!("/") view=HomePage/>
-                    <Route path=path!("/login") view=LoginPage/>
-                    <Route path=path!("/review/:dataset") view=ComparePage/>
-                    <Route path=path!("/review/:dataset/history") view=HistoryPage/>
-                    <Route path=path!("/review/:dataset/judgment/:id") view=EditJudgmentPage/>
-                    <Route path=path!("/correct/:dataset") view=CorrectPage/>
-                    <Route path=path!("/correct/:dataset/history") view=CorrectionHistoryPage/>
-                    <Route path=path!("/correct/:dataset/correction/:id") view=EditCorrectionPage/>
-                    <Route path=path!("/adjudicate/:dataset") view=AdjudicatePage/>
-                    <Route path=path!("/flags") view=crate::flag::FlagQueuePage/>
-                    <Route path=path!("/flags/:item") view=crate::flag::FlaggedItemPage/>
-                    <Route path=path!("/admin") view=crate::datasets::AdminPage/>
-                    <Route path=path!("/audit") view=crate::audit::AuditsPage/>
-                    <Route path=path!("/audit/datasets/:dataset") view=crate::audit::AgreementPage/>
-                    <Route path=path!("/audit/:id") view=crate::audit::AuditResultsPage/>
-                    <Route path=path!("/audit/:id/label") view=crate::audit::AuditLabelPage/>
-                    <Route path=path!("/admin/datasets/:dataset") view=crate::datasets::DatasetPage/>
-                    <Route path=path!("/admin/datasets/:dataset/items") view=crate::items::ItemsPage/>
-                    <Route path=path!("/admin/datasets/:dataset/generate") view=crate::generate::jobs::GeneratePage/>
-                    <Route path=path!("/admin/items/:item") view=crate::items::ItemPage/>
-                    <Route path=path!("/admin/people") view=crate::people::PeoplePage/>
-                    <Route path=path!("/admin/people/:name") view=crate::people::ReviewerPage/>
+                    <Route path=path!("/") view={Lazy::<pages::Home>::new()}/>
+                    <Route path=path!("/login") view={Lazy::<pages::Login>::new()}/>
+                    <Route path=path!("/review/:dataset") view={Lazy::<pages::Compare>::new()}/>
+                    <Route path=path!("/review/:dataset/history") view={Lazy::<pages::History>::new()}/>
+                    <Route path=path!("/review/:dataset/judgment/:id") view={Lazy::<pages::EditJudgment>::new()}/>
+                    <Route path=path!("/correct/:dataset") view={Lazy::<pages::Correct>::new()}/>
+                    <Route path=path!("/correct/:dataset/history") view={Lazy::<pages::CorrectionHistory>::new()}/>
+                    <Route path=path!("/correct/:dataset/correction/:id") view={Lazy::<pages::EditCorrection>::new()}/>
+                    <Route path=path!("/adjudicate/:dataset") view={Lazy::<pages::Adjudicate>::new()}/>
+                    <Route path=path!("/flags") view={Lazy::<pages::FlagQueue>::new()}/>
+                    <Route path=path!("/flags/:item") view={Lazy::<pages::FlaggedItem>::new()}/>
+                    <Route path=path!("/admin") view={Lazy::<pages::Admin>::new()}/>
+                    <Route path=path!("/audit") view={Lazy::<pages::Audits>::new()}/>
+                    <Route path=path!("/audit/datasets/:dataset") view={Lazy::<pages::Agreement>::new()}/>
+                    <Route path=path!("/audit/:id") view={Lazy::<pages::AuditResults>::new()}/>
+                    <Route path=path!("/audit/:id/label") view={Lazy::<pages::AuditLabel>::new()}/>
+                    <Route path=path!("/admin/datasets/:dataset") view={Lazy::<pages::Dataset>::new()}/>
+                    <Route path=path!("/admin/datasets/:dataset/items") view={Lazy::<pages::Items>::new()}/>
+                    <Route path=path!("/admin/datasets/:dataset/generate") view={Lazy::<pages::Generate>::new()}/>
+                    <Route path=path!("/admin/items/:item") view={Lazy::<pages::Item>::new()}/>
+                    <Route path=path!("/admin/people") view={Lazy::<pages::People>::new()}/>
+                    <Route path=path!("/admin/people/:name") view={Lazy::<pages::Reviewer>::new()}/>
                 </Routes>
             </main>
         </Router>
@@ -135,7 +133,10 @@ fn NotFound() -> impl IntoView {
     if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
         resp.set_status(http::StatusCode::NOT_FOUND);
     }
-    view! { <p class="card">{move || i18n.t().err_not_found}</p> }
+    view! {
+        <p class="card">{move || i18n.t().err_not_found}</p>
+        <pages::HydrationMark/>
+    }
 }
 
 #[component]

@@ -17,6 +17,7 @@ pub mod generate;
 pub mod i18n;
 pub mod import;
 pub mod items;
+pub mod pages;
 pub mod review;
 
 #[cfg(feature = "ssr")]
@@ -34,16 +35,6 @@ pub use app::{App, shell};
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
-    // Lets browser tests (and curious people) see that the page is interactive now. Content
-    // under <Suspense>/<Transition> hydrates in tasks queued by the line above: the mark waits
-    // for them (a timer runs after every queued microtask), so no click lands on a dead button.
-    leptos::prelude::set_timeout(
-        || {
-            if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
-                let _ = body.set_attribute("data-hydrated", "true");
-            }
-        },
-        std::time::Duration::ZERO,
-    );
+    // Lazy routes (see `pages`): hydration waits for the current screen's chunk.
+    leptos::mount::hydrate_lazy(App);
 }
