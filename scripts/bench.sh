@@ -28,9 +28,11 @@
 #                               them the physical limits of this machine measured in the same
 #                               run (the same writes straight on SQLite, an axum hello-world with
 #                               the same client) and medpref's ratio to each. `quick`: 41,700
-#                               items only. Fails on any non-2xx answer.
+#                               items only; `correct`: the correct screen's rows only. Fails on
+#                               any non-2xx answer.
 #   scripts/bench.sh serve soak  32 reviewers for 5 minutes (MEDPREF_SOAK_SECONDS) on 351,600
-#                               items, the server's resident memory every 15 s; release build
+#                               items, the server's heap and mapped database pages every 15 s,
+#                               with their bounds; release build
 # `scripts/bundle-size.sh` prints the browser bundle's size; `scripts/page-timing.sh` loads the review
 # screens in Chromium (cold cache) and prints bytes transferred and first-item / interactive times.
 set -euo pipefail

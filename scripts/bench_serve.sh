@@ -34,19 +34,25 @@ if [ "$mode" = soak ]; then
   pids+=($server)
   wait_up "http://127.0.0.1:$port"
   ( while kill -0 "$server" 2>/dev/null; do
-      sed -n 's/^VmRSS:[^0-9]*\([0-9]*\).*/\1/p' "/proc/$server/status" >> "$work/rss"; sleep 15
+      awk '/^(RssAnon|RssFile):/ {printf "%s ", $2} END {print ""}' "/proc/$server/status" >> "$work/rss"; sleep 15
     done ) & pids+=($!)
   if ! out=$("$tool" load "http://127.0.0.1:$port" --dataset soak --reviewers 32 --seconds "$soak_seconds"); then
     echo "$out"; tail -5 "$work/server.log"; echo "FAILED: non-2xx answers (above)" >&2; exit 1
   fi
   echo "32 reviewers, ${soak_seconds} s: votes/s $(field votes_per_s "$out"), next p50/p99 $(field next_p50 "$out") / $(field next_p99 "$out") ms, decide p50/p99 $(field decide_p50 "$out") / $(field decide_p99 "$out") ms, errors $(field errors "$out")"
-  python3 - "$work/rss" <<'PY'
+  python3 - "$work/rss" "$(du -m "$work/soak/medpref.db" | cut -f1)" <<'PY'
 import sys
-kb = [int(l) for l in open(sys.argv[1]) if l.strip()]
-mb = [k / 1024 for k in kb]
-print("server RSS every 15 s (MB):", " ".join(f"{m:.0f}" for m in mb))
-half = len(mb) // 2
-print(f"first half peak {max(mb[:half] or mb):.0f} MB, second half peak {max(mb[half:]):.0f} MB, last {mb[-1]:.0f} MB")
+rows = [l.split() for l in open(sys.argv[1]) if len(l.split()) == 2]
+anon = [int(a) / 1024 for a, _ in rows]
+mapped = [int(f) / 1024 for _, f in rows]
+print("server memory every 15 s, heap (RssAnon, MB):  ", " ".join(f"{m:.0f}" for m in anon))
+print("database pages mapped (RssFile, MB):           ", " ".join(f"{m:.0f}" for m in mapped))
+half = len(anon) // 2
+print(f"heap: first half peak {max(anon[:half] or anon):.0f} MB, second half peak {max(anon[half:]):.0f} MB, last {anon[-1]:.0f} MB")
+# The bound beside it: SQLite's page caches (8 pool connections x 16 MiB, app/src/store/mod.rs)
+# fill as the reviewers move through the file; the mapped pages are the file itself.
+print(f"bound: page caches 8 x 16 MiB = 128 MiB above the idle heap ({anon[0]:.0f} MB); "
+      f"mapped pages at most the database file ({sys.argv[2]} MB)")
 PY
   exit 0
 fi
@@ -96,6 +102,7 @@ run() { # label queue-kind base-dir done reviewers [--correct]
 
 sizes=(41700)
 [ "$mode" = quick ] || sizes+=(351600)
+[ "$mode" != correct ] || sizes=()
 for size in "${sizes[@]}"; do
   [ -f "$work/pref-$size.jsonl" ] || python3 scripts/bench_scale.py pref "$work/pref-$size.jsonl" "$size"
   base="$work/base-$size"

@@ -36,9 +36,10 @@ manifest = json.load(open(one("__wasm_split_manifest.*.json")))
 print(f"\n{'screen (first visit adds; total with the above)':44} {'raw KB':>8} {'sent KB':>8} {'total sent':>10}")
 rows = []
 for split, chunks in manifest.items():
-    files = [one(f"split_{split}.*.wasm")] + [one(f"{c}.*.wasm") for c in chunks]
+    # manifest chunk names already carry their content hash
+    files = [one(f"split_{split}.*.wasm")] + [one(f"{c}.wasm") for c in chunks]
     raw = sum(sizes(f)[0] for f in files); br = sum(sizes(f)[1] for f in files)
-    screen = split.strip("_").rsplit("_view", 1)[0]
+    screen = split.strip("_").rsplit("_view_", 1)[0]
     rows.append((base_br + br, screen, raw, br))
 for total, screen, raw, br in sorted(rows):
     print(f"  {screen:42} {kb(raw)} {kb(br)} {kb(total)}")

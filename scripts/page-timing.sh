@@ -4,11 +4,12 @@
 # reviewer). Prints bytes transferred (JS + wasm + CSS, compressed as sent) and the moments the
 # first item is visible and the page is interactive, from navigation start, median and worst of
 # LOADS loads (default 5) on loopback. Goals (issue 15): < 250 KB, < 300 ms, < 500 ms.
+# NO_BUILD=1 measures the release build already in target/site (after scripts/bundle-size.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 loads="${1:-5}"
-cargo leptos build --release --precompress --split 2>&1 | grep -E "^(error|warning: unused)" || true
+[ -n "${NO_BUILD:-}" ] || cargo leptos build --release --precompress --split 2>&1 | grep -E "^(error|warning: unused)" || true
 bin="$CARGO_TARGET_DIR/release/medpref"
 work="$(mktemp -d)"
 server=""

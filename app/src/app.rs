@@ -87,14 +87,14 @@ pub fn App() -> impl IntoView {
             <Header/>
             <main>
                 <Routes fallback=|| view! { <NotFound/> }>
-                    <Route path=path!("/") view={Lazy::<pages::Home>::new()}/>
-                    <Route path=path!("/login") view={Lazy::<pages::Login>::new()}/>
-                    <Route path=path!("/review/:dataset") view={Lazy::<pages::Compare>::new()}/>
-                    <Route path=path!("/review/:dataset/history") view={Lazy::<pages::History>::new()}/>
-                    <Route path=path!("/review/:dataset/judgment/:id") view={Lazy::<pages::EditJudgment>::new()}/>
-                    <Route path=path!("/correct/:dataset") view={Lazy::<pages::Correct>::new()}/>
-                    <Route path=path!("/correct/:dataset/history") view={Lazy::<pages::CorrectionHistory>::new()}/>
-                    <Route path=path!("/correct/:dataset/correction/:id") view={Lazy::<pages::EditCorrection>::new()}/>
+                    <Route path=path!("/") view=pages::Home/>
+                    <Route path=path!("/login") view=pages::Login/>
+                    <Route path=path!("/review/:dataset") view=pages::Compare/>
+                    <Route path=path!("/review/:dataset/history") view=pages::History/>
+                    <Route path=path!("/review/:dataset/judgment/:id") view=pages::EditJudgment/>
+                    <Route path=path!("/correct/:dataset") view=pages::Correct/>
+                    <Route path=path!("/correct/:dataset/history") view=pages::CorrectionHistory/>
+                    <Route path=path!("/correct/:dataset/correction/:id") view=pages::EditCorrection/>
                     <Route path=path!("/adjudicate/:dataset") view={Lazy::<pages::Adjudicate>::new()}/>
                     <Route path=path!("/flags") view={Lazy::<pages::FlagQueue>::new()}/>
                     <Route path=path!("/flags/:item") view={Lazy::<pages::FlaggedItem>::new()}/>
