@@ -2,6 +2,7 @@
 //!
 //! Variants carry only what is safe to show a user. Anything internal (SQL, paths, I/O)
 //! is logged on the server and becomes [`AppError::Internal`] before it leaves.
+use crate::domain::Problem;
 use serde::{Deserialize, Serialize};
 use server_fn_error::*;
 
@@ -25,18 +26,19 @@ pub enum AppError {
     Busy,
     #[error("not found")]
     NotFound,
-    /// The request was understood but its content is not acceptable; the text names the problem.
+    /// The request was understood but its content is not acceptable; the problem says why, and
+    /// each language's catalog says it in words (on the wire: `{"Invalid": {"code": …, "message": …}}`).
     #[error("{0}")]
-    Invalid(String),
+    Invalid(Invalid),
     /// An import file was rejected; nothing was written.
     #[error("{0}")]
     Import(Box<crate::import::ImportError>),
     /// A judgment breaks its dataset's rules; nothing was stored.
     #[error("{0}")]
-    Judgment(crate::review::judgment::Problem),
+    Judgment(crate::domain::judgment::Problem),
     /// A correction breaks the rules; nothing was stored.
     #[error("{0}")]
-    Correction(crate::correct::rules::CorrectionProblem),
+    Correction(crate::domain::correction::CorrectionProblem),
     /// A flag request was refused; nothing changed.
     #[error("{0}")]
     Flag(crate::flag::FlagProblem),
@@ -61,6 +63,46 @@ pub enum AppError {
     /// The request never reached the function (network, encoding); from server_fn.
     #[error("request failed: {0}")]
     Request(String),
+}
+
+/// A refused request's [`Problem`], sent with its English wording beside the code so that API
+/// clients and logs can read it; the browser renders the code in the reader's language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(from = "InvalidWire", into = "InvalidWire")]
+#[error("{0}")]
+pub struct Invalid(pub Problem);
+
+#[derive(Serialize, Deserialize)]
+struct InvalidWire {
+    #[serde(flatten)]
+    problem: Problem,
+    #[serde(default)]
+    message: String,
+}
+
+impl From<InvalidWire> for Invalid {
+    fn from(w: InvalidWire) -> Self {
+        Invalid(w.problem)
+    }
+}
+
+impl From<Invalid> for InvalidWire {
+    fn from(i: Invalid) -> Self {
+        InvalidWire { message: i.0.to_string(), problem: i.0 }
+    }
+}
+
+impl From<Problem> for AppError {
+    fn from(p: Problem) -> Self {
+        AppError::Invalid(Invalid(p))
+    }
+}
+
+impl AppError {
+    /// The refusal for a problem (`.map_err(AppError::invalid)`).
+    pub fn invalid(p: Problem) -> Self {
+        AppError::Invalid(Invalid(p))
+    }
 }
 
 impl FromServerFnError for AppError {
@@ -137,12 +179,29 @@ mod ssr {
 #[cfg(feature = "ssr")]
 pub use ssr::internal;
 
-/// Answers a plain axum handler's error as server functions do: the status, and the error as JSON.
+/// A plain axum handler's error answers as server functions do: the status, and the error as JSON.
 #[cfg(feature = "ssr")]
-pub fn respond(e: AppError) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    let status = http::StatusCode::from_u16(e.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
-    (status, axum::Json(e)).into_response()
+impl axum::response::IntoResponse for AppError {
+    fn into_response(self) -> axum::response::Response {
+        let status = http::StatusCode::from_u16(self.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+        (status, axum::Json(self)).into_response()
+    }
+}
+
+/// A query string or form that did not decode (a hand-made API call: the browser never sends
+/// one): the rejection's text names the field and the values it accepts, no internals.
+#[cfg(feature = "ssr")]
+impl From<axum::extract::rejection::QueryRejection> for AppError {
+    fn from(e: axum::extract::rejection::QueryRejection) -> Self {
+        Problem::BadRequest { detail: e.body_text() }.into()
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<axum::extract::rejection::FormRejection> for AppError {
+    fn from(e: axum::extract::rejection::FormRejection) -> Self {
+        Problem::BadRequest { detail: e.body_text() }.into()
+    }
 }
 
 /// Sets the response status for an error, so API clients see 401/403/… rather than 500.

@@ -1,11 +1,11 @@
 //! `medpref` on the command line. Each command calls the same code as the HTTP API.
 use app::datasets::admin::DatasetConfig;
+use app::domain::judgment::{AxisSetting, GoldVote, RationaleRule};
 use app::domain::{DatasetName, NewPassword, Role, Username};
 use app::export::{ExportFormat, ExportPolicy, ExportRequest};
 use app::flag::{Category, FlagStatus, Verdict};
 use app::import::qa::FieldMapping;
 use app::import::{ImportFailure, ImportFormat, ImportOptions, OnError};
-use app::review::judgment::{AxisSetting, GoldVote, RationaleRule};
 use clap::{Parser, Subcommand};
 use std::io::{BufRead, IsTerminal};
 use std::net::SocketAddr;

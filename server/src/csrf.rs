@@ -8,7 +8,7 @@
 //! Sign-in is covered too, so a foreign form cannot sign a clinician into another account.
 use axum::extract::Request;
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, Method, header};
 
 /// Origins allowed besides the request's own host, e.g. behind a proxy that rewrites `Host`:
@@ -47,7 +47,7 @@ pub async fn same_origin(req: Request, next: Next) -> Response {
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if !safe && cross_site(req.headers()) {
         tracing::warn!("refused a cross-site {} {}", req.method(), req.uri().path());
-        return app::error::respond(app::error::AppError::Forbidden);
+        return app::error::AppError::Forbidden.into_response();
     }
     next.run(req).await
 }

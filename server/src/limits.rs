@@ -1,6 +1,8 @@
 //! What the API answers before a server function runs: 401 for a caller who is not signed
 //! in (before the body is read, so a bad body cannot tell an anonymous caller more), and the
 //! JSON error, not plain text, for a body over the limit.
+use app::domain::Problem;
+use app::error::AppError;
 use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -38,9 +40,7 @@ pub async fn json_413(response: Response) -> Response {
     if response.status() != StatusCode::PAYLOAD_TOO_LARGE || json {
         return response;
     }
-    let mib = crate::MAX_BODY_BYTES >> 20;
-    json_error(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        serde_json::json!({ "Invalid": format!("the request body is larger than {mib} MiB") }),
-    )
+    let refused = AppError::from(Problem::BodyTooLarge { limit_mib: (crate::MAX_BODY_BYTES >> 20) as u64 });
+    let body = serde_json::to_value(&refused).unwrap_or_default();
+    json_error(StatusCode::PAYLOAD_TOO_LARGE, body)
 }

@@ -266,7 +266,8 @@ async fn anonymous_bad_bodies_get_401_oversized_bodies_json_and_the_csp_no_webso
         .unwrap();
     let res = app.request(req).await;
     assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert_eq!(res.json(), json!({ "Invalid": "the request body is larger than 64 MiB" }), "{}", res.body);
+    let refused = json!({ "Invalid": { "code": "body_too_large", "limit_mib": 64, "message": "the request body is larger than 64 MiB" } });
+    assert_eq!(res.json(), refused, "{}", res.body);
 
     let page = app.get("/login", None).await;
     let csp = page.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_string();

@@ -235,7 +235,7 @@ async fn check_counters(app: &TestApp, ds: &DatasetRecord, users: &[Reviewer], w
 
 #[tokio::test]
 async fn the_queue_counters_match_a_recount_after_any_mix_of_leases_votes_skips_and_expiries() {
-    use app::review::judgment::{JudgmentInput, ReviewSettings, SkipReason};
+    use app::domain::judgment::{JudgmentInput, ReviewSettings, SkipReason};
     use rand::Rng;
     let (app, mut ds) = setup(24, 2).await;
     let users = reviewers(&app, 5).await;
@@ -328,7 +328,7 @@ async fn the_queue_counters_match_a_recount_after_any_mix_of_leases_votes_skips_
 #[tokio::test]
 async fn a_late_judgment_never_pushes_an_item_past_its_overlap() {
     use app::domain::AssignmentId;
-    use app::review::judgment::{JudgmentInput, ReviewSettings};
+    use app::domain::judgment::{JudgmentInput, ReviewSettings};
     use app::store::judgments::{RecordError, record};
     let (app, ds) = setup(1, 1).await;
     let users = reviewers(&app, 3).await;

@@ -4,7 +4,7 @@
 use super::AuditReport;
 use super::ssr::{AUDIT_ROLES, build_report};
 use crate::auth::session::require_in;
-use crate::error::respond;
+use crate::error::AppError;
 use crate::export::download::attachment;
 use crate::state::AppState;
 use axum::body::Body;
@@ -29,14 +29,13 @@ pub enum ReportFormat {
     Csv,
 }
 
-pub async fn report(State(state): State<AppState>, session: Session, Query(params): Query<ReportParams>) -> Response {
-    if let Err(e) = require_in(&session, &state.pool, &AUDIT_ROLES).await {
-        return respond(e);
-    }
-    let report = match build_report(&state.pool, params.audit).await {
-        Ok(r) => r,
-        Err(e) => return respond(e),
-    };
+pub async fn report(
+    State(state): State<AppState>,
+    session: Session,
+    Query(params): Query<ReportParams>,
+) -> Result<Response, AppError> {
+    require_in(&session, &state.pool, &AUDIT_ROLES).await?;
+    let report = build_report(&state.pool, params.audit).await?;
     let (body, kind, ext) = match params.format {
         ReportFormat::Json => {
             (serde_json::to_string_pretty(&report).expect("reports serialise") + "\n", "application/json", "json")
@@ -47,7 +46,7 @@ pub async fn report(State(state): State<AppState>, session: Session, Query(param
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
     let name = format!("audit-{}-{}.{ext}", report.audit.id, report.audit.dataset);
     response.headers_mut().insert(header::CONTENT_DISPOSITION, attachment(&name));
-    response
+    Ok(response)
 }
 
 /// A field quoted as RFC 4180 asks when it needs to be. A text a spreadsheet would run as a

@@ -150,7 +150,7 @@ pub mod download {
     use super::*;
     use crate::auth::session::require_in;
     use crate::domain::Role;
-    use crate::error::{AppError, respond};
+    use crate::error::AppError;
     use crate::export::download::attachment;
     use crate::state::AppState;
     use axum::body::Body;
@@ -181,17 +181,11 @@ pub mod download {
         State(state): State<AppState>,
         session: Session,
         params: Result<Form<Params>, FormRejection>,
-    ) -> Response {
-        let user = match require_in(&session, &state.pool, &[Role::Admin, Role::Auditor]).await {
-            Ok(u) => u,
-            Err(e) => return respond(e),
-        };
-        let Form(params) = match params {
-            Ok(p) => p,
-            Err(e) => return respond(AppError::Invalid(e.body_text())),
-        };
-        let result = async {
-            let dataset = crate::review::compare::ssr::dataset(&state.pool, params.dataset).await?;
+    ) -> Result<Response, AppError> {
+        let user = require_in(&session, &state.pool, &[Role::Admin, Role::Auditor]).await?;
+        let Form(params) = params?;
+        let (name, body) = {
+            let dataset = crate::datasets::named(&state.pool, params.dataset).await?;
             let judgments = ssr::collect(&state.pool, dataset.id, params.names).await?;
             let detail = serde_json::json!({
                 "dataset": dataset.name, "format": params.format, "names": params.names, "judgments": judgments.len(),
@@ -205,11 +199,7 @@ pub mod download {
                 detail,
             )
             .await?;
-            Ok::<_, AppError>((dataset.name, ssr::write(&judgments, params.format)))
-        };
-        let (name, body) = match result.await {
-            Ok(done) => done,
-            Err(e) => return respond(e),
+            (dataset.name, ssr::write(&judgments, params.format))
         };
         let (kind, ext) = match params.format {
             JudgmentsFormat::Jsonl => ("application/x-ndjson; charset=utf-8", "jsonl"),
@@ -218,6 +208,6 @@ pub mod download {
         let mut response = Response::new(Body::from(body));
         response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
         response.headers_mut().insert(header::CONTENT_DISPOSITION, attachment(&format!("{name}.judgments.{ext}")));
-        response
+        Ok(response)
     }
 }

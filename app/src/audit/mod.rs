@@ -13,12 +13,12 @@ pub mod verdict;
 pub use pages::{AgreementPage, AuditLabelPage, AuditResultsPage, AuditsPage};
 
 use crate::correct::QaItem;
-use crate::correct::rules::CorrectionInput;
+use crate::domain::correction::CorrectionInput;
+use crate::domain::judgment::{JudgmentInput, ReviewSettings};
 use crate::error::AppError;
 use crate::flag::FlagKind;
 use crate::import::DatasetKind;
 use crate::review::compare::ReviewItem;
-use crate::review::judgment::{JudgmentInput, ReviewSettings};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use report::AgreementReport;
@@ -186,12 +186,12 @@ pub mod ssr {
         let user = require(&AUDIT_ROLES).await?;
         let pool = app_state()?.pool;
         if !(1..=MAX_SAMPLE).contains(&n) {
-            return Err(AppError::Invalid(format!("a sample holds 1 to {MAX_SAMPLE} items")));
+            return Err(crate::domain::Problem::SampleSize { max: MAX_SAMPLE }.into());
         }
-        let record = crate::review::compare::ssr::dataset(&pool, dataset).await?;
+        let record = crate::datasets::named(&pool, dataset).await?;
         let eligible = audits::eligible(&pool, record.id).await?;
         if eligible.is_empty() {
-            return Err(AppError::Invalid("no item of this dataset has been decided yet".into()));
+            return Err(crate::domain::Problem::NothingDecided.into());
         }
         let mut by_item: BTreeMap<i64, Vec<compute::Decision>> = BTreeMap::new();
         for d in decisions(&pool, record.id, None).await? {
@@ -295,15 +295,15 @@ pub mod ssr {
                 let record =
                     crate::store::datasets::by_id(&pool, audit_row.dataset_id).await?.ok_or(AppError::NotFound)?;
                 let shown: Vec<i64> = presentation_of(&row)?;
-                crate::review::judgment::validate(&record.review_settings()?, shown.len(), j)
+                crate::domain::judgment::validate(&record.review_settings()?, shown.len(), j)
                     .map_err(AppError::Judgment)?;
             }
             (AuditDecision::Correction(c), DatasetKind::Correct) => {
                 let mut conn = pool.acquire().await?;
                 let (_, facts) = crate::store::corrections::facts(&mut conn, ItemId(row.item_id)).await?;
-                crate::correct::rules::validate(&facts, c).map_err(AppError::Correction)?;
+                crate::domain::correction::validate(&facts, c).map_err(AppError::Correction)?;
             }
-            _ => return Err(AppError::Invalid("this decision does not fit the dataset's kind".into())),
+            _ => return Err(crate::domain::Problem::DecisionKind.into()),
         }
         let v = verdict(&pool, &row, &decision).await?;
         let stored = serde_json::json!({ "verdict": v, "decision": decision });
@@ -385,7 +385,7 @@ pub mod ssr {
     /// The agreement report of a dataset (the CLI calls this too).
     pub async fn agreement_of(pool: &SqlitePool, dataset: String) -> Result<AgreementReport, AppError> {
         let pool = pool.clone();
-        let record = crate::review::compare::ssr::dataset(&pool, dataset).await?;
+        let record = crate::datasets::named(&pool, dataset).await?;
         let inputs = compute::Inputs {
             dataset: record.name.clone(),
             decisions: decisions(&pool, record.id, None).await?,

@@ -149,28 +149,10 @@ pub mod compute {
 
     /// The Monday of the ISO week of a `YYYY-MM-DD…` date.
     pub fn week_of(date: &str) -> String {
-        let part = |r: std::ops::Range<usize>| date.get(r).and_then(|s| s.parse::<i64>().ok());
-        let (Some(y), Some(m), Some(d)) = (part(0..4), part(5..7), part(8..10)) else { return date.to_string() };
-        // Days since 1970-01-01 (Howard Hinnant's days_from_civil).
-        let (y, m) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
-        let era = y.div_euclid(400);
-        let yoe = y - era * 400;
-        let doy = (153 * m + 2) / 5 + d - 1;
-        let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
-        let monday = days - (days + 3).rem_euclid(7); // 1970-01-01 was a Thursday
-        civil(monday)
-    }
-
-    fn civil(days: i64) -> String {
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let d = doy - (153 * mp + 2) / 5 + 1;
-        let m = if mp < 10 { mp + 3 } else { mp - 9 };
-        format!("{:04}-{m:02}-{d:02}", yoe + era * 400 + i64::from(m <= 2))
+        use crate::domain::DAY;
+        let Some(day) = date.get(..10).and_then(|d| time::Date::parse(d, DAY).ok()) else { return date.to_string() };
+        let monday = day - time::Duration::days(day.weekday().number_days_from_monday().into());
+        monday.format(DAY).unwrap_or_else(|_| date.to_string())
     }
 
     /// Share of `k` in `n` with the binomial test against 50%.

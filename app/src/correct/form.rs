@@ -3,10 +3,10 @@
 use super::QaItem;
 use super::diff::{Segment, change_count, diff};
 use super::preview;
-use super::rules::{Correction, CorrectionInput, CorrectionProblem, ItemFacts, Reason, Verdict, validate};
+use crate::domain::correction::{Correction, CorrectionInput, CorrectionProblem, ItemFacts, Reason, Verdict, validate};
+use crate::domain::judgment::SkipReason;
 use crate::flag::{FlagPanel, FlagTarget};
 use crate::i18n::use_i18n;
-use crate::review::judgment::SkipReason;
 use crate::review::keys;
 use crate::review::session::{ItemContext, SkipControl};
 use leptos::html::Textarea;

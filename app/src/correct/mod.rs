@@ -4,15 +4,14 @@
 pub mod diff;
 mod form;
 mod pages;
-pub mod rules;
 pub use form::CorrectionForm;
 pub use pages::{AdjudicatePage, CorrectPage, CorrectionHistoryPage, EditCorrectionPage};
 
+use crate::domain::correction::{Correction, CorrectionInput};
 use crate::domain::{AssignmentId, Role};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
-use rules::{Correction, CorrectionInput};
 use serde::{Deserialize, Serialize};
 
 /// Roles that settle disputes between reviewers.
@@ -89,8 +88,11 @@ pub async fn preview(markdown: String) -> Result<String, AppError> {
     crate::error::with_status(
         async {
             crate::auth::session::require(Role::ALL).await?;
-            if markdown.len() > rules::MAX_TEXT_BYTES {
-                return Err(AppError::Invalid("the text is limited to 1 MB".into()));
+            if markdown.len() > crate::domain::correction::MAX_TEXT_BYTES {
+                return Err(crate::domain::Problem::TextTooLong {
+                    max_mb: (crate::domain::correction::MAX_TEXT_BYTES >> 20) as u32,
+                }
+                .into());
             }
             // Off the async threads, so a slow text never holds up other requests.
             tokio::task::spawn_blocking(move || crate::markdown::render(&markdown))
@@ -135,10 +137,10 @@ pub async fn adjudicate(dataset: String, item: i64, decision: Correction) -> Res
 pub(crate) mod ssr {
     use super::*;
     use crate::auth::session::require;
+    use crate::datasets::named as dataset;
     use crate::domain::{CandidateId, ItemId};
     use crate::flag::FlagTarget;
     use crate::review::REVIEWER_ROLES;
-    use crate::review::compare::ssr::dataset;
     use crate::state::app_state;
     use crate::store::corrections::{self, CorrectionError};
     use crate::store::{queue, users};
@@ -287,7 +289,7 @@ pub(crate) mod ssr {
         if let Correction::Edit { answer, .. } = &decision
             && answer.trim().is_empty()
         {
-            return Err(AppError::Correction(rules::CorrectionProblem::EmptyAnswer));
+            return Err(AppError::Correction(crate::domain::correction::CorrectionProblem::EmptyAnswer));
         }
         Ok(corrections::adjudicate(&pool, user.id, ItemId(item), &decision).await?)
     }

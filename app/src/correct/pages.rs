@@ -1,12 +1,12 @@
 //! The correction screens: the queue, the reviewer's history and edits, and adjudication.
 use super::form::CorrectionForm;
-use super::rules::{Correction, CorrectionInput};
 use super::{Adjudicate, EditCorrection, correct_queue, disputes, get_correction, my_corrections, submit_correction};
+use crate::domain::correction::{Correction, CorrectionInput};
+use crate::domain::judgment::SkipReason;
 use crate::generate::panel::RegeneratePanel;
 use crate::i18n::{Catalog, use_i18n};
 use crate::review::compare::help::KeysHelp;
 use crate::review::compare::skip_item;
-use crate::review::judgment::SkipReason;
 use crate::review::session::{HistoryRow, HistoryTable, ProgressBar, QueueData, QueueSession, after_save, load_failed};
 use leptos::prelude::*;
 use leptos_router::components::A;

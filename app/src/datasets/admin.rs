@@ -1,7 +1,7 @@
 //! Admin controls over a dataset's review: overlap, lease, rating axes and rules, guidelines,
 //! gold items; and the reviewers' gold accuracy. The CLI calls the same functions.
+use crate::domain::judgment::{GoldVote, ReviewSettings};
 use crate::error::AppError;
-use crate::review::judgment::{GoldVote, ReviewSettings};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
@@ -26,18 +26,18 @@ pub struct DatasetConfig {
 }
 
 impl DatasetConfig {
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), crate::domain::Problem> {
         if let Some(n) = self.overlap_target.filter(|n| !(1..=MAX_OVERLAP).contains(n)) {
-            return Err(format!("the overlap target must be 1 to {MAX_OVERLAP}, not {n}"));
+            return Err(crate::domain::Problem::OverlapTarget { max: MAX_OVERLAP, found: n });
         }
         if let Some(s) = self.lease_seconds.filter(|s| !LEASE_SECONDS.contains(s)) {
-            return Err(format!("the lease must be 1 minute to 24 hours, not {s} seconds"));
+            return Err(crate::domain::Problem::LeaseLength { seconds: s });
         }
         if let Some(s) = &self.settings {
             s.check()?;
         }
         if self.department.as_ref().is_some_and(|d| d.chars().count() > 50) {
-            return Err("the department name is longer than 50 characters".into());
+            return Err(crate::domain::Problem::DepartmentTooLong { max: 50 });
         }
         if let Some(t) = self.prompt_template.as_deref().filter(|t| !t.trim().is_empty()) {
             crate::generate::template::Template::parse(t)?;
@@ -77,10 +77,10 @@ pub async fn create_dataset(
         async {
             let user = crate::auth::session::require(&[crate::domain::Role::Admin]).await?;
             let pool = crate::state::app_state()?.pool;
-            config.check().map_err(AppError::Invalid)?;
-            let parsed = crate::domain::DatasetName::parse(name.clone()).map_err(AppError::Invalid)?;
+            config.check()?;
+            let parsed = crate::domain::DatasetName::parse(name.clone())?;
             if crate::store::datasets::create(&pool, &parsed, kind, Some(user.id)).await?.is_none() {
-                return Err(AppError::Invalid(format!("a dataset named `{parsed}` exists already")));
+                return Err(crate::domain::Problem::DatasetExists { name: parsed.to_string() }.into());
             }
             ssr::configure(&pool, name, &config, Some(user.id)).await
         }
@@ -110,7 +110,7 @@ pub async fn gold_accuracy(dataset: String) -> Result<Vec<ReviewerGold>, AppErro
             use crate::domain::Role;
             crate::auth::session::require(&[Role::Admin, Role::Auditor]).await?;
             let pool = crate::state::app_state()?.pool;
-            let dataset = crate::review::compare::ssr::dataset(&pool, dataset).await?;
+            let dataset = crate::datasets::named(&pool, dataset).await?;
             Ok(crate::store::judgments::gold_accuracy(&pool, dataset.id)
                 .await?
                 .into_iter()
@@ -134,7 +134,7 @@ pub mod ssr {
         config: &DatasetConfig,
         actor: Option<UserId>,
     ) -> Result<(), AppError> {
-        config.check().map_err(AppError::Invalid)?;
+        config.check()?;
         let name = DatasetName::parse(dataset).map_err(|_| AppError::NotFound)?;
         let changes = datasets::DatasetChanges {
             overlap_target: config.overlap_target,
@@ -154,7 +154,7 @@ pub mod ssr {
         answer: Option<GoldVote>,
         actor: Option<UserId>,
     ) -> Result<(), AppError> {
-        let dataset = crate::review::compare::ssr::dataset(pool, dataset).await?;
+        let dataset = crate::datasets::named(pool, dataset).await?;
         if items::set_gold(pool, dataset.id(), ItemId(item), answer, actor).await? {
             Ok(())
         } else {

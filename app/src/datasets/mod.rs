@@ -13,6 +13,13 @@ use leptos::prelude::*;
 use leptos_router::components::{A, Redirect};
 use serde::{Deserialize, Serialize};
 
+/// The dataset a request names, or 404: a name that could not be one answers as an unknown one.
+#[cfg(feature = "ssr")]
+pub async fn named(pool: &sqlx::SqlitePool, name: String) -> Result<crate::store::datasets::DatasetRecord, AppError> {
+    let name = crate::domain::DatasetName::parse(name).map_err(|_| AppError::NotFound)?;
+    crate::store::datasets::by_name(pool, &name).await?.ok_or(AppError::NotFound)
+}
+
 /// A dataset as the home page lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]

@@ -40,7 +40,8 @@ pub fn UploadForm(
         {
             let Some(file) = input.get().and_then(|i| i.files()).and_then(|f| f.get(0)) else { return };
             if file.size() as u64 > limit {
-                stage.set(Stage::Failed(AppError::Invalid(format!("{} MB > {limit_mb} MB", file.size() as u64 >> 20))));
+                let mb = file.size() as u64 >> 20;
+                stage.set(Stage::Failed(crate::domain::Problem::FileTooLarge { mb, limit_mb }.into()));
                 return;
             }
             let query = [

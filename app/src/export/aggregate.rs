@@ -1,8 +1,8 @@
 //! From individual votes to one decision per pair of answers, under the export's policy.
 use super::LeftOut;
 use super::policy::{ExportPolicy, MajorityRule};
+use crate::domain::judgment::Strength;
 use crate::domain::{CandidateId, Outcome};
-use crate::review::judgment::Strength;
 use crate::store::export::Ballot;
 use crate::store::judgments::CastVote;
 

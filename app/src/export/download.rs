@@ -4,8 +4,8 @@
 //! function answers with one JSON value rather than a stream.
 use super::{ExportFormat, ExportPolicy, ExportRequest, Refused, prepare};
 use crate::auth::session::require_in;
-use crate::domain::{DatasetName, Role};
-use crate::error::{AppError, respond};
+use crate::domain::{DatasetName, Problem, Role};
+use crate::error::AppError;
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::rejection::FormRejection;
@@ -48,27 +48,20 @@ pub async fn data(
     State(state): State<AppState>,
     session: Session,
     params: Result<Form<DownloadParams>, FormRejection>,
-) -> Response {
-    let user = match require_in(&session, &state.pool, &[Role::Admin]).await {
-        Ok(u) => u,
-        Err(e) => return respond(e),
-    };
+) -> Result<Response, AppError> {
+    let user = require_in(&session, &state.pool, &[Role::Admin]).await?;
     // The rejection names the field and the values it accepts (serde's text, no internals).
-    let Form(params) = match params {
-        Ok(p) => p,
-        Err(e) => return respond(AppError::Invalid(e.body_text())),
-    };
+    let Form(params) = params?;
     if let Some(option) = params.unknown.keys().next() {
-        return respond(AppError::Invalid(format!("unknown export option `{option}`")));
+        return Err(Problem::UnknownExportOption { option: option.clone() }.into());
     }
-    let Ok(name) = DatasetName::parse(params.dataset) else { return respond(AppError::NotFound) };
+    let name = DatasetName::parse(params.dataset).map_err(|_| AppError::NotFound)?;
     let request = ExportRequest { format: params.format, policy: params.policy };
-    let prepared = match prepare(&state.pool, &name, request, Some(user.id)).await {
-        Ok(p) => p,
-        Err(Refused::NoDataset) => return respond(AppError::NotFound),
-        Err(Refused::Policy(p)) => return respond(AppError::Invalid(p)),
-        Err(Refused::Db(e)) => return respond(e.into()),
-    };
+    let prepared = prepare(&state.pool, &name, request, Some(user.id)).await.map_err(|refused| match refused {
+        Refused::NoDataset => AppError::NotFound,
+        Refused::Policy(p) => p.into(),
+        Refused::Db(e) => e.into(),
+    })?;
     let (id, file_name) = (prepared.id, prepared.file_name.clone());
     let (mut writer, reader) = tokio::io::duplex(256 << 10);
     let (done_tx, done_rx) = tokio::sync::oneshot::channel();
@@ -96,7 +89,7 @@ pub async fn data(
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/jsonl; charset=utf-8"));
     headers.insert(header::CONTENT_DISPOSITION, attachment(&file_name));
     headers.insert("x-medpref-export", HeaderValue::from(id));
-    response
+    Ok(response)
 }
 
 crate::named_enum! {
@@ -115,29 +108,26 @@ pub struct PartParams {
 }
 
 /// An export's manifest, or its `dataset_info.json`. Admins only; 404 until it finished.
-pub async fn part(State(state): State<AppState>, session: Session, Query(params): Query<PartParams>) -> Response {
-    if let Err(e) = require_in(&session, &state.pool, &[Role::Admin]).await {
-        return respond(e);
-    }
-    let manifest = match crate::store::export::manifest(&state.pool, params.id).await {
-        Ok(Some(m)) => m,
-        Ok(None) => return respond(AppError::NotFound),
-        Err(e) => return respond(e.into()),
-    };
-    let Ok(manifest) = serde_json::from_str::<super::Manifest>(&manifest) else {
-        return respond(crate::error::internal("manifest", "unreadable"));
-    };
+pub async fn part(
+    State(state): State<AppState>,
+    session: Session,
+    Query(params): Query<PartParams>,
+) -> Result<Response, AppError> {
+    require_in(&session, &state.pool, &[Role::Admin]).await?;
+    let manifest = crate::store::export::manifest(&state.pool, params.id).await?.ok_or(AppError::NotFound)?;
+    let manifest =
+        serde_json::from_str::<super::Manifest>(&manifest).map_err(|e| crate::error::internal("manifest", e))?;
     let stem = manifest.data_file.trim_end_matches(".jsonl").to_string();
     let (file_name, body) = match params.part {
         Part::Manifest => (format!("{stem}.manifest.json"), serde_json::to_value(&manifest)),
         Part::DatasetInfo => match &manifest.dataset_info {
             Some(entry) => ("dataset_info.json".into(), Ok(serde_json::json!({ manifest.dataset_info_name(): entry }))),
-            None => return respond(AppError::NotFound),
+            None => return Err(AppError::NotFound),
         },
     };
     let text = serde_json::to_string_pretty(&body.expect("JSON values serialise")).expect("JSON values serialise");
     let mut response = Response::new(Body::from(text + "\n"));
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response.headers_mut().insert(header::CONTENT_DISPOSITION, attachment(&file_name));
-    response
+    Ok(response)
 }

@@ -3,7 +3,7 @@
 //! without a span cannot be redacted and keep their text out; an answer flagged unsafe or
 //! hallucinated is never "chosen". Age and sex are counted, not gated.
 use super::{FlagPolicy, LeftOut};
-use crate::correct::rules::Correction;
+use crate::domain::correction::Correction;
 use crate::flag::redact::redact;
 use crate::flag::{Category, FlagKind, FlagView, TextRef};
 use crate::store::corrections::CorrectedItem;

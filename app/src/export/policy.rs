@@ -164,33 +164,18 @@ impl BothBadRule {
 
 /// A real calendar day written `YYYY-MM-DD` (`2026-13-45` and `2026-02-30` are not).
 fn is_day(s: &str) -> bool {
-    let b = s.as_bytes();
-    let shape = b.len() == 10
-        && b.iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() });
-    if !shape {
-        return false;
-    }
-    let number = |r: std::ops::Range<usize>| s[r].parse::<u32>().unwrap_or(0);
-    let (year, month, day) = (number(0..4), number(5..7), number(8..10));
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let days = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    (1..=days).contains(&day)
+    s.len() == 10 && time::Date::parse(s, crate::domain::DAY).is_ok()
 }
 
 impl ExportPolicy {
     /// Checks the policy; the error names the field.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), crate::domain::Problem> {
+        use crate::domain::Problem;
         if !(0.0..=1.0).contains(&self.min_agreement) {
-            return Err(format!("min_agreement must be between 0 and 1, not {}", self.min_agreement));
+            return Err(Problem::MinAgreement { found: self.min_agreement.to_string() });
         }
         if !(1..=50).contains(&self.min_judgments) {
-            return Err(format!("min_judgments must be 1 to 50, not {}", self.min_judgments));
+            return Err(Problem::MinJudgments { found: self.min_judgments.into() });
         }
         for (name, m) in [
             ("margin_slight", self.margin_slight),
@@ -198,25 +183,25 @@ impl ExportPolicy {
             ("margin_strong", self.margin_strong),
         ] {
             if !m.is_finite() || !(0.0..=100.0).contains(&m) {
-                return Err(format!("{name} must be a number from 0 to 100, not {m}"));
+                return Err(Problem::Margin { field: name.into(), found: m.to_string() });
             }
         }
         for (name, day) in [("from", &self.from), ("to", &self.to)] {
             if let Some(d) = day.as_deref().filter(|d| !is_day(d)) {
-                return Err(format!("{name} must be a day as YYYY-MM-DD, not `{d}`"));
+                return Err(Problem::Day { field: name.into(), found: d.into() });
             }
         }
         if let (Some(from), Some(to)) = (&self.from, &self.to)
             && from > to
         {
-            return Err(format!("from ({from}) is after to ({to})"));
+            return Err(Problem::DaysReversed { from: from.clone(), to: to.clone() });
         }
         self.reviewer_names()?;
         Ok(())
     }
 
     /// The reviewers filter as usernames.
-    pub fn reviewer_names(&self) -> Result<Option<Vec<String>>, String> {
+    pub fn reviewer_names(&self) -> Result<Option<Vec<String>>, crate::domain::Problem> {
         self.reviewers
             .as_deref()
             .map(|list| {
@@ -229,8 +214,8 @@ impl ExportPolicy {
     }
 
     /// The margin a vote of this strength stands for.
-    pub fn margin(&self, strength: Option<crate::review::judgment::Strength>) -> f64 {
-        use crate::review::judgment::Strength;
+    pub fn margin(&self, strength: Option<crate::domain::judgment::Strength>) -> f64 {
+        use crate::domain::judgment::Strength;
         match strength {
             Some(Strength::Slight) => self.margin_slight,
             Some(Strength::Strong) => self.margin_strong,
@@ -259,7 +244,7 @@ mod tests {
 
     #[test]
     fn bad_values_are_named() {
-        let bad = |p: ExportPolicy| p.check().unwrap_err();
+        let bad = |p: ExportPolicy| p.check().unwrap_err().to_string();
         assert!(bad(ExportPolicy { min_agreement: 1.5, ..Default::default() }).contains("min_agreement"));
         assert!(bad(ExportPolicy { from: Some("2026-13".into()), ..Default::default() }).contains("YYYY-MM-DD"));
         for impossible in ["2026-13-45", "2026-02-29", "2026-04-31", "2026-00-10", "2026-01-00"] {

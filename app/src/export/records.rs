@@ -3,7 +3,7 @@
 use super::formats::{Line, Prompt, render, tools_column};
 use super::gate::{Gate, final_refs};
 use super::{ExportFormat, LeftOut, Shape};
-use crate::correct::rules::{Correction, yields_preference_pair};
+use crate::domain::correction::{Correction, yields_preference_pair};
 use crate::flag::TextRef;
 use crate::store::corrections::CorrectedItem;
 

@@ -10,11 +10,11 @@ use super::policy::{BothBadRule, ExportPolicy, TieRule};
 use super::read::{Batch, Content, ReadOptions, Reads, read_ahead};
 use super::records::{Ask, Record, Text, Writer};
 use super::{ExportFormat, ExportSummary, LeftOut, PairSource, Shape};
-use crate::correct::rules::Correction;
+use crate::domain::correction::Correction;
+use crate::domain::judgment::Axis;
 use crate::domain::{CandidateId, DatasetName, UserId};
 use crate::flag::TextRef;
 use crate::import::DatasetKind;
-use crate::review::judgment::Axis;
 use crate::store::datasets::DatasetRecord;
 use crate::store::export::{Scope, VotedItem};
 use crate::store::{self, export as stored};
@@ -65,7 +65,7 @@ pub enum Refused {
     #[error("no such dataset")]
     NoDataset,
     #[error("{0}")]
-    Policy(String),
+    Policy(crate::domain::Problem),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }

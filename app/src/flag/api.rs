@@ -363,11 +363,14 @@ pub mod ssr {
         require(&[Role::Admin]).await?;
         let pool = app_state()?.pool;
         let dataset = match dataset.filter(|d| !d.is_empty()) {
-            Some(name) => Some(crate::review::compare::ssr::dataset(&pool, name).await?.id),
+            Some(name) => Some(crate::datasets::named(&pool, name).await?.id),
             None => None,
         };
         let kind = match kind.filter(|k| !k.is_empty()) {
-            Some(k) => Some(FlagKind::parse(&k).ok_or_else(|| AppError::Invalid(format!("unknown flag kind `{k}`")))?),
+            Some(k) => Some(
+                FlagKind::parse(&k)
+                    .ok_or_else(|| AppError::from(crate::domain::Problem::UnknownFlagKind { kind: k.clone() }))?,
+            ),
             None => None,
         };
         let entries = flags::queue(&pool, dataset, kind, severity, 200).await?;

@@ -64,14 +64,14 @@ pub mod ssr {
     pub async fn categories(dataset: String) -> Result<Vec<CategoryState>, AppError> {
         require(&[Role::Admin]).await?;
         let pool = app_state()?.pool;
-        let dataset = crate::review::compare::ssr::dataset(&pool, dataset).await?;
+        let dataset = crate::datasets::named(&pool, dataset).await?;
         state(&pool, dataset.id).await
     }
 
     pub async fn bulk(dataset: String, category: Category, verdict: Verdict, expected: i64) -> Result<u64, AppError> {
         let user = require(&[Role::Admin]).await?;
         let pool = app_state()?.pool;
-        let dataset = crate::review::compare::ssr::dataset(&pool, dataset).await?;
+        let dataset = crate::datasets::named(&pool, dataset).await?;
         if expected <= 0 {
             return Err(AppError::Flag(FlagProblem::NothingChosen));
         }
@@ -87,7 +87,7 @@ pub mod ssr {
     pub async fn gating(dataset: String, category: Category, gates: bool) -> Result<Vec<CategoryState>, AppError> {
         let user = require(&[Role::Admin]).await?;
         let pool = app_state()?.pool;
-        let dataset = crate::review::compare::ssr::dataset(&pool, dataset).await?;
+        let dataset = crate::datasets::named(&pool, dataset).await?;
         if !category.gates_export() {
             return Err(AppError::Flag(FlagProblem::NeverGates));
         }

@@ -31,7 +31,7 @@ mod ssr {
         let draft =
             generated::draft(&mut tx, draft_id).await?.filter(|d| d.user_id == user.id.0).ok_or(AppError::NotFound)?;
         if draft.added_at.is_some() {
-            return Err(AppError::Invalid("this answer was added already".into()));
+            return Err(crate::domain::Problem::AnswerExists.into());
         }
         let parent = generated::parent(&mut tx, ItemId(draft.item_id)).await?.ok_or(AppError::NotFound)?;
         let record = datasets::by_id(&pool, parent.dataset.0).await?.ok_or(AppError::NotFound)?;

@@ -36,21 +36,21 @@ pub struct EndpointInput {
 }
 
 impl EndpointInput {
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), crate::domain::Problem> {
         let name_ok = (1..=64).contains(&self.name.len())
             && self.name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
-            && crate::review::judgment::check_model_name(&self.name).is_ok();
+            && crate::domain::judgment::check_model_name(&self.name).is_ok();
         if !name_ok {
-            return Err("an endpoint name is 1 to 64 letters, digits, `.`, `_` or `-`".into());
+            return Err(crate::domain::Problem::EndpointName);
         }
         if self.model.trim().is_empty() || self.model.len() > 200 {
-            return Err("name the model the endpoint serves (1 to 200 characters)".into());
+            return Err(crate::domain::Problem::EndpointModel);
         }
         if !(1..=3600).contains(&self.timeout_secs) {
-            return Err("the timeout must be 1 to 3600 seconds".into());
+            return Err(crate::domain::Problem::EndpointTimeout);
         }
         if !(0..=10).contains(&self.retries) {
-            return Err("retries must be 0 to 10".into());
+            return Err(crate::domain::Problem::EndpointRetries);
         }
         Ok(())
     }
@@ -104,10 +104,10 @@ mod ssr {
     pub async fn save(input: EndpointInput) -> Result<(), AppError> {
         let user = require(&[Role::Admin]).await?;
         let state = app_state()?;
-        input.check().map_err(AppError::Invalid)?;
-        let url = check_base_url(&input.base_url).map_err(AppError::Invalid)?;
+        input.check()?;
+        let url = check_base_url(&input.base_url)?;
         if state.models.names().contains(&input.name) {
-            return Err(AppError::Invalid(format!("`{}` is the name of a local model", input.name)));
+            return Err(crate::domain::Problem::LocalModelName { name: input.name }.into());
         }
         // The stored key belongs to the address it was entered for: a new address needs it again,
         // or re-saving with a new address and no key would send the key to the new host.
@@ -117,10 +117,7 @@ mod ssr {
         if let Some(old) = stored.filter(|s| s.api_key.is_some() && s.base_url != new_url)
             && no_key
         {
-            return Err(AppError::Invalid(format!(
-                "the address changed from `{}`: enter the key again for the new address",
-                old.base_url
-            )));
+            return Err(crate::domain::Problem::KeyForNewAddress { old: old.base_url }.into());
         }
         let config = EndpointConfig {
             name: input.name,

@@ -4,7 +4,6 @@
 pub mod add;
 #[cfg(feature = "ssr")]
 pub mod decoder;
-pub mod decoding;
 #[cfg(feature = "ssr")]
 pub mod derive;
 pub mod endpoints;

@@ -10,7 +10,7 @@ use super::score::score;
 use super::template::{Conversation, Template};
 use crate::auth::session::require_in;
 use crate::domain::{AssignmentId, ItemId, UserId};
-use crate::error::{AppError, internal, respond};
+use crate::error::{AppError, internal};
 use crate::review::REVIEWER_ROLES;
 use crate::state::AppState;
 use crate::store::items::{Generated, NewCandidate};
@@ -75,12 +75,10 @@ impl Keeper {
 
 /// The engine a dataset's settings name, as an error a reader can act on when it cannot run.
 pub async fn engine_for(state: &AppState, model: Option<String>) -> Result<Engine, AppError> {
-    let name = model.ok_or_else(|| AppError::Invalid("this dataset has no model to regenerate answers with".into()))?;
+    let name = model.ok_or(AppError::from(crate::domain::Problem::NoModel))?;
     match state.models.engine(&state.pool, &name).await {
         Ok(engine) => Ok(engine),
-        Err(ModelError::NotInstalled(name)) => {
-            Err(AppError::Invalid(format!("this dataset's model `{name}` is not installed on the server")))
-        }
+        Err(ModelError::NotInstalled(name)) => Err(crate::domain::Problem::ModelNotInstalled { name }.into()),
         Err(ModelError::Failed(e)) => Err(internal("starting the model", e)),
     }
 }
@@ -89,14 +87,12 @@ pub async fn regenerate(
     State(state): State<AppState>,
     session: Session,
     params: Result<Query<RegenerateRequest>, axum::extract::rejection::QueryRejection>,
-) -> Response {
-    match start(&state, &session, params).await {
-        Ok(body) => Response::builder()
-            .header(http::header::CONTENT_TYPE, "application/x-ndjson; charset=utf-8")
-            .body(body)
-            .unwrap_or_else(|e| respond(internal("regenerate response", e))),
-        Err(e) => respond(e),
-    }
+) -> Result<Response, AppError> {
+    let body = start(&state, &session, params).await?;
+    Response::builder()
+        .header(http::header::CONTENT_TYPE, "application/x-ndjson; charset=utf-8")
+        .body(body)
+        .map_err(|e| internal("regenerate response", e))
 }
 
 async fn start(
@@ -105,7 +101,7 @@ async fn start(
     params: Result<Query<RegenerateRequest>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Body, AppError> {
     let user = require_in(session, &state.pool, &REVIEWER_ROLES).await?;
-    let Query(request) = params.map_err(|e| AppError::Invalid(e.body_text()))?;
+    let Query(request) = params?;
     let (owner, item, _) =
         queue::assignment(&state.pool, AssignmentId(request.assignment)).await?.ok_or(AppError::NotFound)?;
     if owner != user.id {
@@ -114,13 +110,13 @@ async fn start(
     let facts = browse::item(&state.pool, item).await?.ok_or(AppError::NotFound)?;
     let record = datasets::by_id(&state.pool, facts.dataset_id).await?.ok_or(AppError::NotFound)?;
     let settings = record.review_settings()?;
-    let template = Template::parse(record.prompt_template.as_deref().unwrap_or("")).map_err(AppError::Invalid)?;
+    let template = Template::parse(record.prompt_template.as_deref().unwrap_or(""))?;
     let history: Vec<(String, String)> =
         serde_json::from_str(&facts.history).map_err(|e| internal("item history", e))?;
     let conversation = Conversation { system: facts.system.as_deref(), history: &history, question: &facts.question };
     let engine = engine_for(state, settings.model).await?;
     // The dataset's sampling with a fresh seed, kept with the answer.
-    let sampling = settings.regeneration.sampling(engine.stops(&template), u64::from(rand::random::<u32>()));
+    let sampling = Sampling::of(settings.regeneration, engine.stops(&template), u64::from(rand::random::<u32>()));
     let events = engine.stream(&conversation, &template, sampling.clone());
     let pending = Pending {
         prompt: template.render(&conversation),

@@ -34,7 +34,7 @@ pub struct Endpoint {
 pub const ENDPOINT_HOSTS_VAR: &str = "MEDPREF_ENDPOINT_HOSTS";
 
 /// Checks an admin's base address against the deployment's allow-list, if it has one.
-pub fn check_base_url(url: &str) -> Result<reqwest::Url, String> {
+pub fn check_base_url(url: &str) -> Result<reqwest::Url, crate::domain::Problem> {
     let allowed = std::env::var(ENDPOINT_HOSTS_VAR).ok().filter(|v| !v.trim().is_empty());
     let allowed: Option<Vec<String>> = allowed.map(|v| v.split(',').map(|h| h.trim().to_ascii_lowercase()).collect());
     check_base_url_with(url, allowed.as_deref())
@@ -46,17 +46,18 @@ pub fn check_base_url(url: &str) -> Result<reqwest::Url, String> {
 /// (`http://2852039166/` is 169.254.169.254). Loopback and private addresses are allowed (a
 /// model server on the same machine or network is the usual set-up) unless `allowed` lists
 /// the hosts a deployment accepts.
-pub fn check_base_url_with(url: &str, allowed: Option<&[String]>) -> Result<reqwest::Url, String> {
+pub fn check_base_url_with(url: &str, allowed: Option<&[String]>) -> Result<reqwest::Url, crate::domain::Problem> {
+    use crate::domain::Problem;
     use std::net::IpAddr;
-    let parsed = reqwest::Url::parse(url.trim()).map_err(|e| format!("`{url}` is not an address: {e}"))?;
+    let parsed = reqwest::Url::parse(url.trim()).map_err(|_| Problem::NotAnAddress { url: url.to_string() })?;
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
-        return Err("the address must start with http:// or https:// and name a host".into());
+        return Err(Problem::AddressScheme);
     }
     if !parsed.username().is_empty() || parsed.password().is_some() || parsed.query().is_some() {
-        return Err("put the key in the key field, not in the address".into());
+        return Err(Problem::AddressCredentials);
     }
     if parsed.fragment().is_some() {
-        return Err("the address may not have a `#` part".into());
+        return Err(Problem::AddressFragment);
     }
     let host = parsed.host_str().unwrap_or_default().trim_matches(['[', ']']).to_ascii_lowercase();
     let never = match host.parse::<IpAddr>() {
@@ -64,15 +65,13 @@ pub fn check_base_url_with(url: &str, allowed: Option<&[String]>) -> Result<reqw
         Err(_) => ["metadata.google.internal", "metadata", "instance-data"].contains(&host.as_str()),
     };
     if never {
-        return Err(format!("`{host}` is a link-local or metadata address, never a model server"));
+        return Err(Problem::AddressNeverAllowed { host });
     }
     if let Some(list) = allowed {
         let port = parsed.port_or_known_default().unwrap_or_default();
         let with_port = format!("{host}:{port}");
         if !list.iter().any(|h| *h == host || *h == with_port) {
-            return Err(format!(
-                "`{host}` is not among the hosts this server allows for endpoints ({ENDPOINT_HOSTS_VAR})"
-            ));
+            return Err(Problem::AddressNotAllowed { host });
         }
     }
     Ok(parsed)
@@ -139,7 +138,7 @@ struct Failure {
 
 impl Endpoint {
     pub fn new(config: EndpointConfig) -> Result<Self, String> {
-        check_base_url(&config.base_url)?;
+        check_base_url(&config.base_url).map_err(|e| e.to_string())?;
         let client = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             // A redirect would take the key and the prompt to an address nobody checked.

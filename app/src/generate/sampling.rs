@@ -1,6 +1,6 @@
 //! Choosing the next token from a row of logits: greedy, or sampled with temperature, top-k and
 //! top-p from a seeded generator, so that the same seed gives the same answer.
-use super::decoding::Decoding;
+use crate::domain::decoding::Decoding;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
@@ -8,12 +8,12 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sampling {
     /// 0 means greedy (always the most likely token).
-    #[serde(serialize_with = "super::decoding::shortest")]
+    #[serde(serialize_with = "crate::domain::decoding::shortest")]
     pub temperature: f32,
     /// Keep only the k most likely tokens (0: no limit).
     pub top_k: usize,
     /// Keep the most likely tokens whose probabilities add up to p (1.0: no limit).
-    #[serde(serialize_with = "super::decoding::shortest")]
+    #[serde(serialize_with = "crate::domain::decoding::shortest")]
     pub top_p: f32,
     pub max_new_tokens: usize,
     /// Generation stops when the text ends with one of these (they are not kept).
@@ -28,8 +28,14 @@ impl Sampling {
         Sampling { temperature: 0.0, top_k: 0, top_p: 1.0, max_new_tokens, stop: vec![], seed: 0 }
     }
 
+    /// One answer's sampling under a dataset's settings: a fresh seed and the model's stops.
+    pub fn of(decoding: Decoding, stop: Vec<String>, seed: u64) -> Self {
+        let Decoding { temperature, top_k, top_p, max_new_tokens } = decoding;
+        Sampling { temperature, top_k, top_p, max_new_tokens, stop, seed }
+    }
+
     /// What is wrong with these settings, if anything.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), crate::domain::Problem> {
         let Sampling { temperature, top_k, top_p, max_new_tokens, .. } = *self;
         Decoding { temperature, top_k, top_p, max_new_tokens }.check()
     }
@@ -130,9 +136,9 @@ mod tests {
 
     #[test]
     fn bad_settings_are_named() {
-        assert!(sampled(-1.0, 0, 1.0).check().unwrap_err().contains("temperature"));
-        assert!(sampled(1.0, 0, 0.0).check().unwrap_err().contains("top_p"));
-        assert!(Sampling::greedy(0).check().unwrap_err().contains("max_new_tokens"));
+        assert!(sampled(-1.0, 0, 1.0).check().unwrap_err().to_string().contains("temperature"));
+        assert!(sampled(1.0, 0, 0.0).check().unwrap_err().to_string().contains("top_p"));
+        assert!(Sampling::greedy(0).check().unwrap_err().to_string().contains("max_new_tokens"));
         assert!(sampled(0.7, 40, 0.9).check().is_ok());
     }
 }

@@ -27,12 +27,12 @@ const DEFAULT_SYSTEM: &str = "You are a helpful medical assistant.";
 
 impl Template {
     /// The stored form: `chatml`, `chimed`, or the custom text itself.
-    pub fn parse(stored: &str) -> Result<Self, String> {
+    pub fn parse(stored: &str) -> Result<Self, crate::domain::Problem> {
         match stored.trim() {
             "" | "chatml" => Ok(Template::ChatMl),
             "chimed" => Ok(Template::ChiMed),
             custom if custom.contains("{question}") => Ok(Template::Custom(stored.to_string())),
-            _ => Err("a prompt template must be `chatml`, `chimed`, or a text containing {question}".into()),
+            _ => Err(crate::domain::Problem::PromptTemplate),
         }
     }
 
@@ -130,7 +130,7 @@ mod tests {
         assert_eq!(t.render(&conv("{system} {{x}} {question}", &[])), "问：{system} {{x}} {question}\n答：");
         let t = Template::parse("{system}|{question}|{other}").unwrap();
         assert_eq!(t.render(&Conversation { system: Some("S"), history: &[], question: "Q" }), "S|Q|{other}");
-        assert!(Template::parse("no placeholder").unwrap_err().contains("{question}"));
+        assert!(Template::parse("no placeholder").unwrap_err().to_string().contains("{question}"));
         assert_eq!(Template::parse("").unwrap(), Template::ChatMl);
         assert_eq!(Template::parse("chimed").unwrap().as_stored(), "chimed");
     }

@@ -145,8 +145,8 @@ impl Choices {
             crate::export::policy::BothBadRule::LeaveOut => self.leave_out,
         }
     }
-    pub fn rationale(&self, r: crate::review::judgment::RationaleRule) -> &'static str {
-        use crate::review::judgment::RationaleRule::*;
+    pub fn rationale(&self, r: crate::domain::judgment::RationaleRule) -> &'static str {
+        use crate::domain::judgment::RationaleRule::*;
         match r {
             Never => self.rationale_never,
             Strong => self.rationale_strong,

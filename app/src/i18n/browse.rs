@@ -73,8 +73,8 @@ pub struct BrowseText {
 }
 
 impl BrowseText {
-    pub fn gold_vote(&self, v: crate::review::judgment::GoldVote) -> &'static str {
-        use crate::review::judgment::GoldVote;
+    pub fn gold_vote(&self, v: crate::domain::judgment::GoldVote) -> &'static str {
+        use crate::domain::judgment::GoldVote;
         self.gold_votes[GoldVote::ALL.iter().position(|x| *x == v).unwrap_or(0)]
     }
 

@@ -177,6 +177,7 @@ pub const CATALOG: Catalog = Catalog {
     admin: &super::admin::EN,
     browse: &super::browse::EN,
     import_problem: super::import::en,
+    problem: super::problem::en,
     generate: &super::generate::EN,
     audit: &super::audit::EN,
 };

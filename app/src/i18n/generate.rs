@@ -1,4 +1,5 @@
 //! Strings of regeneration, batch jobs and model settings, per language.
+use crate::domain::job::JobState;
 
 // Serialised only by the tests, to check every string.
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -49,7 +50,12 @@ pub struct GenerateText {
     pub pause: &'static str,
     pub resume: &'static str,
     pub cancel: &'static str,
-    pub states: [(&'static str, &'static str); 6],
+    pub state_queued: &'static str,
+    pub state_running: &'static str,
+    pub state_paused: &'static str,
+    pub state_cancelled: &'static str,
+    pub state_done: &'static str,
+    pub state_failed: &'static str,
     pub models_title: &'static str,
     pub local_models: &'static str,
     pub endpoints: &'static str,
@@ -76,8 +82,15 @@ impl GenerateText {
         }
     }
 
-    pub fn state<'a>(&self, state: &'a str) -> &'a str {
-        self.states.iter().find(|(s, _)| *s == state).map_or(state, |(_, name)| name)
+    pub fn state(&self, state: JobState) -> &'static str {
+        match state {
+            JobState::Queued => self.state_queued,
+            JobState::Running => self.state_running,
+            JobState::Paused => self.state_paused,
+            JobState::Cancelled => self.state_cancelled,
+            JobState::Done => self.state_done,
+            JobState::Failed => self.state_failed,
+        }
     }
 }
 
@@ -127,14 +140,12 @@ pub static ZH_CN: GenerateText = GenerateText {
     pause: "暂停",
     resume: "继续",
     cancel: "取消",
-    states: [
-        ("queued", "排队中"),
-        ("running", "运行中"),
-        ("paused", "已暂停"),
-        ("cancelled", "已取消"),
-        ("done", "已完成"),
-        ("failed", "失败"),
-    ],
+    state_queued: "排队中",
+    state_running: "运行中",
+    state_paused: "已暂停",
+    state_cancelled: "已取消",
+    state_done: "已完成",
+    state_failed: "失败",
     models_title: "模型",
     local_models: "本地模型（模型目录）",
     endpoints: "远程端点（OpenAI 兼容）",
@@ -196,14 +207,12 @@ pub static EN: GenerateText = GenerateText {
     pause: "Pause",
     resume: "Resume",
     cancel: "Cancel",
-    states: [
-        ("queued", "queued"),
-        ("running", "running"),
-        ("paused", "paused"),
-        ("cancelled", "cancelled"),
-        ("done", "done"),
-        ("failed", "failed"),
-    ],
+    state_queued: "queued",
+    state_running: "running",
+    state_paused: "paused",
+    state_cancelled: "cancelled",
+    state_done: "done",
+    state_failed: "failed",
     models_title: "Models",
     local_models: "Local models (models folder)",
     endpoints: "Remote endpoints (OpenAI-compatible)",

@@ -13,6 +13,7 @@ mod en;
 mod flag;
 mod generate;
 pub mod import;
+pub mod problem;
 mod zh_cn;
 pub use admin::AdminText;
 pub use audit::AuditText;
@@ -230,6 +231,9 @@ pub struct Catalog {
     /// Says an import problem in this language.
     #[cfg_attr(test, serde(skip))] // checked by `i18n::import`'s own tests
     pub import_problem: import::SayProblem,
+    /// Says why a request was refused in this language.
+    #[cfg_attr(test, serde(skip))] // checked by `i18n::problem`'s own tests
+    pub problem: problem::SayProblem,
     pub generate: &'static GenerateText,
     pub audit: &'static AuditText,
 }
@@ -254,8 +258,8 @@ impl Catalog {
         }
     }
 
-    pub fn strength(&self, s: crate::review::judgment::Strength) -> &'static str {
-        use crate::review::judgment::Strength::*;
+    pub fn strength(&self, s: crate::domain::judgment::Strength) -> &'static str {
+        use crate::domain::judgment::Strength::*;
         match s {
             Slight => self.strength_slight,
             Clear => self.strength_clear,
@@ -263,8 +267,8 @@ impl Catalog {
         }
     }
 
-    pub fn axis(&self, a: crate::review::judgment::Axis) -> &'static str {
-        use crate::review::judgment::Axis::*;
+    pub fn axis(&self, a: crate::domain::judgment::Axis) -> &'static str {
+        use crate::domain::judgment::Axis::*;
         match a {
             Correctness => self.axis_correctness,
             Safety => self.axis_safety,
@@ -275,8 +279,8 @@ impl Catalog {
         }
     }
 
-    pub fn skip_reason(&self, r: crate::review::judgment::SkipReason) -> &'static str {
-        use crate::review::judgment::SkipReason::*;
+    pub fn skip_reason(&self, r: crate::domain::judgment::SkipReason) -> &'static str {
+        use crate::domain::judgment::SkipReason::*;
         match r {
             NotMySpecialty => self.skip_not_my_specialty,
             CantJudge => self.skip_cant_judge,
@@ -285,9 +289,9 @@ impl Catalog {
     }
 
     /// A judgment problem in this language.
-    pub fn problem(&self, p: &crate::review::judgment::Problem) -> String {
-        use crate::review::judgment::Problem::*;
-        let fill = |template: &str, n: usize, axis: Option<crate::review::judgment::Axis>| {
+    pub fn problem(&self, p: &crate::domain::judgment::Problem) -> String {
+        use crate::domain::judgment::Problem::*;
+        let fill = |template: &str, n: usize, axis: Option<crate::domain::judgment::Axis>| {
             template.replace("{n}", &n.to_string()).replace("{axis}", axis.map(|a| self.axis(a)).unwrap_or_default())
         };
         match p {
@@ -308,8 +312,8 @@ impl Catalog {
         }
     }
 
-    pub fn reason(&self, r: crate::correct::rules::Reason) -> &'static str {
-        use crate::correct::rules::Reason::*;
+    pub fn reason(&self, r: crate::domain::correction::Reason) -> &'static str {
+        use crate::domain::correction::Reason::*;
         match r {
             FactualError => self.reason_factual_error,
             DosageOrUnit => self.reason_dosage_or_unit,
@@ -326,14 +330,14 @@ impl Catalog {
     pub fn outcome_label(&self, code: &str) -> String {
         use crate::domain::Outcome;
         let (outcome, strength) = code.split_once('/').unwrap_or((code, ""));
-        let name = match (outcome.parse::<Outcome>(), code.parse::<crate::correct::rules::Verdict>()) {
+        let name = match (outcome.parse::<Outcome>(), code.parse::<crate::domain::correction::Verdict>()) {
             (Ok(Outcome::Decisive), _) => self.outcome_decisive,
             (Ok(Outcome::Tie), _) => self.vote_tie,
             (Ok(Outcome::BothBad), _) => self.vote_both_bad,
             (Err(_), Ok(v)) => self.verdict(v),
             (Err(_), Err(_)) => return code.to_string(),
         };
-        match strength.parse::<crate::review::judgment::Strength>() {
+        match strength.parse::<crate::domain::judgment::Strength>() {
             Ok(s) => format!("{name}（{}）", self.strength(s)),
             Err(_) => name.to_string(),
         }
@@ -342,7 +346,7 @@ impl Catalog {
     /// An audit verdict (what a reviewer or the majority picked) in words.
     pub fn audit_verdict(&self, v: &crate::audit::verdict::Verdict) -> String {
         use crate::audit::verdict::Verdict::*;
-        use crate::correct::rules::Verdict as Correction;
+        use crate::domain::correction::Verdict as Correction;
         match v {
             Better(p) => format!("{} {p}", self.compare_answer),
             Tie => self.vote_tie.into(),
@@ -353,8 +357,8 @@ impl Catalog {
         }
     }
 
-    pub fn verdict(&self, v: crate::correct::rules::Verdict) -> &'static str {
-        use crate::correct::rules::Verdict::*;
+    pub fn verdict(&self, v: crate::domain::correction::Verdict) -> &'static str {
+        use crate::domain::correction::Verdict::*;
         match v {
             Accept => self.correct_accept,
             Edit => self.correct_edit,
@@ -362,8 +366,8 @@ impl Catalog {
         }
     }
 
-    pub fn correction_problem(&self, p: &crate::correct::rules::CorrectionProblem) -> &'static str {
-        use crate::correct::rules::CorrectionProblem::*;
+    pub fn correction_problem(&self, p: &crate::domain::correction::CorrectionProblem) -> &'static str {
+        use crate::domain::correction::CorrectionProblem::*;
         match p {
             NoDecision => self.problem_no_decision,
             AcceptWithReasons => self.problem_accept_with_reasons,
@@ -384,7 +388,7 @@ impl Catalog {
             AppError::TooManyAttempts => self.err_too_many_attempts.into(),
             AppError::Busy => self.err_busy.into(),
             AppError::NotFound => self.err_not_found.into(),
-            AppError::Invalid(m) => format!("{}: {m}", self.err_invalid),
+            AppError::Invalid(refused) => format!("{}: {}", self.err_invalid, (self.problem)(&refused.0)),
             AppError::Import(ie) => {
                 let at = |line: Option<usize>| line.map(|l| format!("{} {l}: ", self.line_word)).unwrap_or_default();
                 let mut text = format!("{}: {}{}", self.err_import, at(ie.line), (self.import_problem)(&ie.problem));

@@ -177,6 +177,7 @@ pub const CATALOG: Catalog = Catalog {
     admin: &super::admin::ZH_CN,
     browse: &super::browse::ZH_CN,
     import_problem: super::import::zh_cn,
+    problem: super::problem::zh_cn,
     generate: &super::generate::ZH_CN,
     audit: &super::audit::ZH_CN,
 };

@@ -36,6 +36,8 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+pub use crate::domain::DatasetKind;
+
 crate::named_enum! {
     /// The file formats medpref reads (see the README).
     pub enum ImportFormat("import format") {
@@ -70,16 +72,6 @@ crate::named_enum! {
 impl Default for OnError {
     fn default() -> Self {
         OnError::Reject
-    }
-}
-
-crate::named_enum! {
-    /// What a dataset's items are reviewed for.
-    pub enum DatasetKind("dataset kind") {
-        /// Two or more answers, compared or ranked.
-        Compare = "compare",
-        /// One answer, accepted, corrected or rejected.
-        Correct = "correct",
     }
 }
 
@@ -243,17 +235,13 @@ pub async fn import_request(
     bytes: &[u8],
     actor: crate::domain::UserId,
 ) -> Result<ImportSummary, AppError> {
-    let dataset = crate::domain::DatasetName::parse(request.dataset).map_err(AppError::Invalid)?;
+    let dataset = crate::domain::DatasetName::parse(request.dataset)?;
     // Only the base name is kept: it is provenance, never a path to open; control characters
     // (a CR/LF would forge lines in logs and reject files) are dropped, the length bounded.
     let base = request.file_name.rsplit(['/', '\\']).next().unwrap_or_default();
     let file_name: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
-    let mapping = request
-        .mapping
-        .filter(|m| !m.trim().is_empty())
-        .map(|m| m.parse::<qa::FieldMapping>())
-        .transpose()
-        .map_err(AppError::Invalid)?;
+    let mapping =
+        request.mapping.filter(|m| !m.trim().is_empty()).map(|m| m.parse::<qa::FieldMapping>()).transpose()?;
     let options = ImportOptions {
         format: request.format,
         mapping: mapping.as_ref(),

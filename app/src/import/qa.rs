@@ -118,25 +118,26 @@ pub struct FieldMapping {
 }
 
 impl std::str::FromStr for FieldMapping {
-    type Err = String;
+    type Err = crate::domain::Problem;
 
     /// `question=q,answer=a[,system=s][,department=d]`
-    fn from_str(s: &str) -> Result<Self, String> {
+    fn from_str(s: &str) -> Result<Self, crate::domain::Problem> {
+        use crate::domain::Problem as P;
         let (mut question, mut answer, mut system, mut department) = (None, None, None, None);
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let (key, field) = part.split_once('=').ok_or_else(|| format!("`{part}` is not `part=field`"))?;
+            let (key, field) = part.split_once('=').ok_or_else(|| P::MappingPart { part: part.to_string() })?;
             let slot = match key.trim() {
                 "question" => &mut question,
                 "answer" => &mut answer,
                 "system" => &mut system,
                 "department" => &mut department,
-                other => return Err(format!("unknown part `{other}` (known: question, answer, system, department)")),
+                other => return Err(P::MappingUnknownPart { part: other.to_string() }),
             };
             *slot = Some(field.trim().to_string());
         }
         Ok(FieldMapping {
-            question: question.ok_or("the mapping needs `question=FIELD`")?,
-            answer: answer.ok_or("the mapping needs `answer=FIELD`")?,
+            question: question.ok_or_else(|| P::MappingNeeds { part: "question".into() })?,
+            answer: answer.ok_or_else(|| P::MappingNeeds { part: "answer".into() })?,
             system,
             department,
         })

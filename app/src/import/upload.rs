@@ -3,8 +3,8 @@
 //! CLI and the `import` server function: the same formats, checks and all-or-nothing rule.
 use super::{ImportRequest, import_request};
 use crate::auth::session::require_in;
-use crate::domain::Role;
-use crate::error::{AppError, respond};
+use crate::domain::{Problem, Role};
+use crate::error::AppError;
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Body;
@@ -21,30 +21,20 @@ pub async fn upload(
     session: Session,
     params: Result<Query<ImportRequest>, axum::extract::rejection::QueryRejection>,
     body: Body,
-) -> Response {
-    let user = match require_in(&session, &state.pool, &[Role::Admin]).await {
-        Ok(u) => u,
-        Err(e) => return respond(e),
-    };
-    let Query(request) = match params {
-        Ok(p) => p,
-        Err(e) => return respond(AppError::Invalid(e.body_text())),
-    };
+) -> Result<Response, AppError> {
+    let user = require_in(&session, &state.pool, &[Role::Admin]).await?;
+    let Query(request) = params?;
     let limit = state.upload_limit;
     let mut bytes = Vec::new();
     let mut stream = body.into_data_stream();
     while let Some(chunk) = stream.next().await {
-        let Ok(chunk) = chunk else { return respond(AppError::Invalid("the upload broke off".into())) };
+        let chunk = chunk.map_err(|_| Problem::UploadBrokeOff)?;
         if bytes.len() + chunk.len() > limit {
-            let mb = limit >> 20;
-            return respond(AppError::Invalid(format!("the file is larger than the upload limit of {mb} MB")));
+            return Err(Problem::UploadTooLarge { limit_mb: (limit >> 20) as u64 }.into());
         }
         bytes.extend_from_slice(&chunk);
     }
-    match import_request(&state.pool, request, &bytes, user.id).await {
-        Ok(summary) => Json(summary).into_response(),
-        Err(e) => respond(e),
-    }
+    Ok(Json(import_request(&state.pool, request, &bytes, user.id).await?).into_response())
 }
 
 /// `?import=ID`
@@ -58,23 +48,14 @@ pub async fn rejects(
     State(state): State<AppState>,
     session: Session,
     params: Result<Query<RejectsQuery>, axum::extract::rejection::QueryRejection>,
-) -> Response {
-    if let Err(e) = require_in(&session, &state.pool, &[Role::Admin]).await {
-        return respond(e);
-    }
-    let Query(query) = match params {
-        Ok(p) => p,
-        Err(e) => return respond(AppError::Invalid(e.body_text())),
-    };
-    match super::rejects_file(&state.pool, query.import).await {
-        Ok(text) => {
-            let disposition = format!("attachment; filename=\"import-{}-rejects.jsonl\"", query.import);
-            let headers = [
-                (http::header::CONTENT_TYPE, "application/jsonl; charset=utf-8".to_string()),
-                (http::header::CONTENT_DISPOSITION, disposition),
-            ];
-            (headers, text).into_response()
-        }
-        Err(e) => respond(e),
-    }
+) -> Result<Response, AppError> {
+    require_in(&session, &state.pool, &[Role::Admin]).await?;
+    let Query(query) = params?;
+    let text = super::rejects_file(&state.pool, query.import).await?;
+    let disposition = format!("attachment; filename=\"import-{}-rejects.jsonl\"", query.import);
+    let headers = [
+        (http::header::CONTENT_TYPE, "application/jsonl; charset=utf-8".to_string()),
+        (http::header::CONTENT_DISPOSITION, disposition),
+    ];
+    Ok((headers, text).into_response())
 }

@@ -1,7 +1,7 @@
 //! What an admin does to items from the browse list and the item record: mark gold with a
 //! known answer, unmark, exclude — one item or a selection, all or none.
+use crate::domain::judgment::GoldVote;
 use crate::error::AppError;
-use crate::review::judgment::GoldVote;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
@@ -66,7 +66,7 @@ pub mod ssr {
         if ids.len() > MAX_SELECTION {
             return refuse(ItemActionProblem::TooMany);
         }
-        let dataset = crate::review::compare::ssr::dataset(pool, dataset).await?;
+        let dataset = crate::datasets::named(pool, dataset).await?;
         let mut chosen: Vec<ItemId> = ids.iter().map(|&i| ItemId(i)).collect();
         chosen.sort_by_key(|i| i.0);
         chosen.dedup();

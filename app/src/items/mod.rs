@@ -13,11 +13,11 @@ pub use page::{ItemPage, ItemsPage};
 #[cfg(feature = "ssr")]
 pub use search::hits;
 
-use crate::correct::rules::CorrectionInput;
+use crate::domain::correction::CorrectionInput;
+use crate::domain::judgment::JudgmentInput;
 use crate::error::AppError;
 use crate::flag::{FlagKind, FlaggedItem};
 use crate::import::DatasetKind;
-use crate::review::judgment::JudgmentInput;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -59,13 +59,15 @@ impl FlagFilter {
 }
 
 impl std::str::FromStr for FlagFilter {
-    type Err = String;
+    type Err = crate::domain::Problem;
 
-    fn from_str(s: &str) -> Result<Self, String> {
+    fn from_str(s: &str) -> Result<Self, crate::domain::Problem> {
         match s {
             "any" => Ok(FlagFilter::Any),
             "none" => Ok(FlagFilter::None),
-            _ => FlagKind::parse(s).map(FlagFilter::Kind).ok_or_else(|| format!("unknown flag filter `{s}`")),
+            _ => FlagKind::parse(s)
+                .map(FlagFilter::Kind)
+                .ok_or_else(|| crate::domain::Problem::UnknownFlagFilter { value: s.to_string() }),
         }
     }
 }
@@ -262,13 +264,15 @@ pub fn parse_filter(
 ) -> Result<ItemFilter, AppError> {
     let text = q.trim().to_string();
     if text.chars().count() > MAX_QUERY_CHARS {
-        return Err(AppError::Invalid(format!("the search text is limited to {MAX_QUERY_CHARS} characters")));
+        return Err(crate::domain::Problem::QueryTooLong { max: MAX_QUERY_CHARS as u32 }.into());
     }
     let nonempty = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
     Ok(ItemFilter {
         text,
-        state: nonempty(&state).map(|s| s.parse()).transpose().map_err(AppError::Invalid)?,
-        flag: nonempty(&flag).map(|s| s.parse()).transpose().map_err(AppError::Invalid)?,
+        state: nonempty(&state)
+            .map(|s| s.parse().map_err(|_| crate::domain::Problem::UnknownItemState { value: s }))
+            .transpose()?,
+        flag: nonempty(&flag).map(|s| s.parse()).transpose()?,
         department: nonempty(&department).map(|d| match d.as_str() {
             DepartmentFilter::UNSET => DepartmentFilter::Unset,
             _ => DepartmentFilter::Named(d),

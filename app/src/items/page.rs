@@ -5,11 +5,11 @@ use super::{
     DepartmentFilter, FlagFilter, ItemAction, ItemCorrection, ItemDossier, ItemHit, ItemHits, ItemJudgment, ItemState,
     Snippet, act_on_items, get_item_dossier, search_items,
 };
+use crate::domain::judgment::Decision;
+use crate::domain::judgment::GoldVote;
 use crate::flag::{FlagKind, TextRef, text_label};
 use crate::i18n::use_i18n;
 use crate::import::DatasetKind;
-use crate::review::judgment::Decision;
-use crate::review::judgment::GoldVote;
 use crate::review::session::load_failed;
 use leptos::prelude::*;
 use leptos_router::components::{A, Form};

@@ -1,8 +1,8 @@
 //! The server side of browsing: role check, the store's search and the item's record.
 use super::*;
 use crate::auth::session::require;
+use crate::datasets::named as dataset;
 use crate::domain::{ItemId, Role};
-use crate::review::compare::ssr::dataset;
 use crate::state::app_state;
 use crate::store::{browse, corrections, judgments, stats};
 use sqlx::SqlitePool;

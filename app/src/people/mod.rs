@@ -73,12 +73,12 @@ pub async fn create_person(username: String, role: Role, specialties: Vec<String
         async {
             let admin = crate::auth::session::require(&[Role::Admin]).await?;
             let pool = crate::state::app_state()?.pool;
-            let name = crate::domain::Username::parse(username).map_err(AppError::Invalid)?;
+            let name = crate::domain::Username::parse(username)?;
             let password = ssr::new_password();
-            let secret = crate::domain::NewPassword::parse(password.clone()).map_err(AppError::Invalid)?;
+            let secret = crate::domain::NewPassword::parse(password.clone())?;
             crate::auth::accounts::create(&pool, Some(admin.id), &name, &secret, role).await.map_err(|e| match e {
                 crate::auth::accounts::CreateAccountError::Taken(n) => {
-                    AppError::Invalid(format!("the username `{n}` is taken"))
+                    AppError::from(crate::domain::Problem::UsernameTaken { name: n.to_string() })
                 }
                 crate::auth::accounts::CreateAccountError::Db(e) => e.into(),
             })?;
@@ -159,7 +159,7 @@ pub mod ssr {
         let mut out: Vec<String> = Vec::new();
         for s in specialties.into_iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()) {
             if s.chars().count() > 50 {
-                return Err(AppError::Invalid(format!("the specialty `{s}` is longer than 50 characters")));
+                return Err(crate::domain::Problem::SpecialtyTooLong { specialty: s, max: 50 }.into());
             }
             if !out.contains(&s) {
                 out.push(s);
@@ -202,9 +202,7 @@ pub mod ssr {
         match users::update(pool, &name, &account, Some(admin.id)).await? {
             users::Updated::Done => Ok(()),
             users::Updated::NoSuchAccount => Err(AppError::NotFound),
-            users::Updated::LastAdmin => {
-                Err(AppError::Invalid("the last enabled admin cannot be disabled or given another role".into()))
-            }
+            users::Updated::LastAdmin => Err(crate::domain::Problem::LastAdmin.into()),
         }
     }
 

@@ -2,7 +2,6 @@
 //! and each reviewer's history of judgments.
 pub mod compare;
 pub mod history;
-pub mod judgment;
 pub mod keys;
 pub mod session;
 

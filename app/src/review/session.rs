@@ -250,9 +250,9 @@ where
 pub fn SkipControl(
     open: Signal<bool>,
     set_open: Callback<bool>,
-    on_skip: Callback<crate::review::judgment::SkipReason>,
+    on_skip: Callback<crate::domain::judgment::SkipReason>,
 ) -> impl IntoView {
-    use crate::review::judgment::SkipReason;
+    use crate::domain::judgment::SkipReason;
     let i18n = use_i18n();
     view! {
         <button type="button" id="skip" on:click=move |_| set_open.run(true)>

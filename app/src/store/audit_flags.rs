@@ -3,7 +3,7 @@
 //! reviewers' flags, which the audit compares against.
 use super::flags::{Flag, NewFlag, Row, SHARED_COLUMNS, push_shared, to_flag};
 use crate::domain::UserId;
-use crate::flag::{FlagKind, FlagStatus};
+use crate::domain::flag::{FlagKind, FlagStatus};
 use sqlx::{QueryBuilder, SqliteConnection, SqlitePool};
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -1,8 +1,8 @@
 //! Corrections of QA pairs: each reviewer's accept / edit / reject, final versions, and the
 //! cases where reviewers disagree and an adjudicator decides.
-use crate::correct::rules::{Correction, CorrectionInput, CorrectionProblem, ItemFacts, Verdict, validate};
+use crate::domain::correction::{Correction, CorrectionInput, CorrectionProblem, ItemFacts, Verdict, validate};
+use crate::domain::flag::TextRef;
 use crate::domain::{AssignmentId, ItemId, UserId};
-use crate::flag::TextRef;
 use sqlx::{SqliteConnection, SqlitePool};
 
 #[derive(Debug)]

@@ -1,8 +1,8 @@
 //! Datasets and their per-reviewer progress.
 use crate::datasets::DatasetSummary;
+use crate::domain::DatasetKind;
+use crate::domain::judgment::ReviewSettings;
 use crate::domain::{DatasetId, DatasetName, UserId};
-use crate::import::DatasetKind;
-use crate::review::judgment::ReviewSettings;
 use sqlx::{SqliteConnection, SqlitePool};
 
 #[derive(Debug, Clone, sqlx::FromRow)]

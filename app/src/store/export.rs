@@ -1,9 +1,9 @@
 //! What exports read, one batch of items at a time (so memory stays flat however large the
 //! dataset), and the record of each export with its manifest.
 use super::corrections::{CorrectedItem, SELECT as CORRECTIONS, to_input};
-use crate::correct::rules::{Correction, Verdict};
+use crate::domain::correction::{Correction, Verdict};
+use crate::domain::judgment::Strength;
 use crate::domain::{CandidateId, ItemId, Outcome, UserId};
-use crate::review::judgment::Strength;
 use crate::store::judgments::CastVote;
 use sqlx::SqlitePool;
 use std::collections::HashMap;
@@ -138,7 +138,7 @@ pub struct VotedItem {
     pub candidates: Vec<(CandidateId, String)>,
     pub ballots: Vec<Ballot>,
     /// The per-axis ratings of the judgments in scope: (answer, axis, 1–5).
-    pub ratings: Vec<(CandidateId, crate::review::judgment::Axis, u8)>,
+    pub ratings: Vec<(CandidateId, crate::domain::judgment::Axis, u8)>,
 }
 
 /// A prompt row, then the item's candidates and votes as JSON arrays.
@@ -192,7 +192,7 @@ pub async fn next_voted(
     for (j, c, r) in ranks {
         ranks_of.entry(j).or_default().push((CandidateId(c), r as u8));
     }
-    type Rated = (CandidateId, crate::review::judgment::Axis, u8);
+    type Rated = (CandidateId, crate::domain::judgment::Axis, u8);
     let mut ratings_of: HashMap<i64, Vec<Rated>> = HashMap::new();
     for (j, c, axis, value) in ratings {
         ratings_of.entry(j).or_default().push((CandidateId(c), axis.parse().map_err(bad)?, value as u8));

@@ -1,10 +1,10 @@
 //! Flags on items: detected spans, reviewers' spans and concerns, and their resolution.
 //! Every text a flag can point at is read and written through [`location`], the one
 //! mapping from a `TextRef` to its table and column.
+use crate::domain::flag::{Category, FlagKind, FlagStatus, FlagView, Harm, Resolution, TextRef};
 use crate::domain::{CandidateId, ItemId, UserId};
 use crate::flag::detect::{Span, detect};
 use crate::flag::redact::redact;
-use crate::flag::{Category, FlagKind, FlagStatus, FlagView, Harm, Resolution, TextRef};
 use sqlx::query_builder::Separated;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 

@@ -1,8 +1,8 @@
 //! Items, their candidate answers, and the import records they come from.
 use super::MAX_PARAMETERS;
 use super::flags::{self, NewFlag};
+use crate::domain::flag::TextRef;
 use crate::domain::{CandidateId, DatasetId, ItemId, UserId};
-use crate::flag::TextRef;
 use crate::flag::detect::{Span, detect};
 use crate::markdown::render;
 use sqlx::{QueryBuilder, SqliteConnection};
@@ -287,7 +287,7 @@ pub async fn set_gold(
     pool: &sqlx::SqlitePool,
     dataset: DatasetId,
     item: ItemId,
-    answer: Option<crate::review::judgment::GoldVote>,
+    answer: Option<crate::domain::judgment::GoldVote>,
     actor: Option<UserId>,
 ) -> Result<bool, sqlx::Error> {
     set_gold_many(pool, dataset, &[item], answer, actor).await.map(|r| r.is_ok())
@@ -299,7 +299,7 @@ pub async fn set_gold_many(
     pool: &sqlx::SqlitePool,
     dataset: DatasetId,
     items: &[ItemId],
-    answer: Option<crate::review::judgment::GoldVote>,
+    answer: Option<crate::domain::judgment::GoldVote>,
     actor: Option<UserId>,
 ) -> Result<Result<(), ItemId>, sqlx::Error> {
     let mut tx = super::begin_write(pool).await?;
@@ -316,11 +316,11 @@ async fn set_gold_in(
     conn: &mut sqlx::SqliteConnection,
     dataset: DatasetId,
     item: ItemId,
-    answer: Option<crate::review::judgment::GoldVote>,
+    answer: Option<crate::domain::judgment::GoldVote>,
     actor: Option<UserId>,
 ) -> Result<bool, sqlx::Error> {
     use crate::domain::Outcome;
-    use crate::review::judgment::GoldVote;
+    use crate::domain::judgment::GoldVote;
     let candidates: Vec<i64> = sqlx::query_scalar(
         "SELECT c.id FROM candidates c JOIN items i ON i.id = c.item_id WHERE i.id = ? AND i.dataset_id = ? ORDER BY c.position",
     )

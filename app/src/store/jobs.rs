@@ -4,8 +4,8 @@
 //! repeating one.
 use super::flags::ACTIVE;
 use super::{NOW, begin_write};
+use crate::domain::job::{JobState, JobStatus, Selection};
 use crate::domain::{DatasetId, ItemId, UserId};
-use crate::generate::jobs::{JobStatus, Selection};
 use sqlx::{SqliteConnection, SqlitePool};
 
 /// Which items of a dataset a job covers, as SQL over `items i` (`?` binds `k`).
@@ -111,8 +111,10 @@ pub async fn next_runnable(pool: &SqlitePool) -> Result<Option<i64>, sqlx::Error
         .await
 }
 
-pub async fn state(conn: &mut SqliteConnection, job: i64) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT state FROM generation_jobs WHERE id = ?").bind(job).fetch_optional(conn).await
+pub async fn state(conn: &mut SqliteConnection, job: i64) -> Result<Option<JobState>, sqlx::Error> {
+    let state: Option<String> =
+        sqlx::query_scalar("SELECT state FROM generation_jobs WHERE id = ?").bind(job).fetch_optional(conn).await?;
+    state.map(|s| s.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))).transpose()
 }
 
 /// Who moves a job: the runner itself, or an admin (in the browser or, `None`, the command
@@ -127,18 +129,18 @@ pub enum By {
 pub async fn transition(
     pool: &SqlitePool,
     job: i64,
-    from: &[&str],
-    to: &str,
+    from: &[JobState],
+    to: JobState,
     error: Option<&str>,
     by: By,
 ) -> Result<bool, sqlx::Error> {
     let mut tx = begin_write(pool).await?;
-    let from = serde_json::to_string(from).expect("states serialise");
+    let from = serde_json::to_string(&from.iter().map(|s| s.as_str()).collect::<Vec<_>>()).expect("states serialise");
     let moved = sqlx::query(&format!(
         "UPDATE generation_jobs SET state = ?, error = ?, updated_at = {NOW}
           WHERE id = ? AND state IN (SELECT value FROM json_each(?))"
     ))
-    .bind(to)
+    .bind(to.as_str())
     .bind(error)
     .bind(job)
     .bind(from)
@@ -147,7 +149,7 @@ pub async fn transition(
     .rows_affected()
         > 0;
     if let (true, By::Admin(actor)) = (moved, by) {
-        let detail = serde_json::json!({ "state": to });
+        let detail = serde_json::json!({ "state": to.as_str() });
         super::audit::record(&mut tx, actor, "job_state", "generation_job", Some(job), detail).await?;
     }
     tx.commit().await?;

@@ -2,8 +2,8 @@
 //!
 //! A judgment is stored in terms of candidates, never screen sides: the assignment's
 //! `presentation` maps what the reviewer saw (left/right, or shown order) to candidate ids.
+use crate::domain::judgment::{Decision, JudgmentInput, Rating, ReviewSettings, Strength, validate};
 use crate::domain::{AssignmentId, CandidateId, ItemId, Outcome, UserId, Vote};
-use crate::review::judgment::{Decision, JudgmentInput, Rating, ReviewSettings, Strength, validate};
 use sqlx::{SqliteConnection, SqlitePool};
 
 #[derive(Debug)]
@@ -14,7 +14,7 @@ pub enum RecordError {
     /// The lease expired and others have since filled the item.
     LeaseLost,
     /// The judgment breaks the dataset's rules.
-    Invalid(crate::review::judgment::Problem),
+    Invalid(crate::domain::judgment::Problem),
     Db(sqlx::Error),
 }
 

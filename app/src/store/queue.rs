@@ -11,8 +11,8 @@
 //! of a reviewer's specialties (科室) come first.
 use super::NOW;
 use super::datasets::DatasetRecord;
+use crate::domain::judgment::SkipReason;
 use crate::domain::{AssignmentId, CandidateId, ItemId, UserId};
-use crate::review::judgment::SkipReason;
 use rand::Rng;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;

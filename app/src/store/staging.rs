@@ -10,8 +10,8 @@
 //! publishes (well under a second per 10,000 items) its items appear batch by batch.
 use super::items::{self, ImportRecord, Origin, ScannedItem};
 use super::{NOW, WriteTx};
+use crate::domain::DatasetKind;
 use crate::domain::{DatasetId, DatasetName, UserId};
-use crate::import::DatasetKind;
 use sqlx::{SqliteConnection, SqlitePool};
 
 /// Items moved per publishing transaction.

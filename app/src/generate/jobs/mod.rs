@@ -12,17 +12,7 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
 
-crate::named_enum! {
-    /// Which items a job covers: items at least one reviewer voted "both bad", items with an
-    /// open or confirmed unsafe-advice flag, items with fewer than `k` answers, or all.
-    pub enum Selection("selection") { BothBad = "both_bad", Unsafe = "unsafe", FewerThan = "fewer_than", All = "all" }
-}
-
-crate::named_enum! {
-    /// What the best generated answer is paired with: each original answer (one new item per
-    /// original), or the worst of the N (one new item; with N = 1, as best vs original).
-    pub enum Pairing("pairing") { BestVsOriginal = "best_vs_original", BestVsWorst = "best_vs_worst" }
-}
+pub use crate::domain::job::{JobState, JobStatus, Pairing, Selection};
 
 /// A job as an admin asks for it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -35,9 +25,9 @@ pub struct JobSpec {
     pub n: u32,
     pub pairing: Pairing,
     pub max_new_tokens: u32,
-    #[serde(serialize_with = "crate::generate::decoding::shortest")]
+    #[serde(serialize_with = "crate::domain::decoding::shortest")]
     pub temperature: f32,
-    #[serde(serialize_with = "crate::generate::decoding::shortest")]
+    #[serde(serialize_with = "crate::domain::decoding::shortest")]
     pub top_p: f32,
     /// Answer i of item x is sampled with seed `seed + x * 1_000_003 + i`: a resumed job
     /// writes the same answers, and every answer's seed is stored with it.
@@ -53,12 +43,12 @@ pub const MAX_N: u32 = 16;
 
 #[cfg(feature = "ssr")]
 impl JobSpec {
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), crate::domain::Problem> {
         if !(1..=MAX_N).contains(&self.n) {
-            return Err(format!("N must be 1 to {MAX_N}"));
+            return Err(crate::domain::Problem::JobN { max: MAX_N });
         }
         if self.selection == Selection::FewerThan && !(1..=20).contains(&self.k) {
-            return Err("k must be 1 to 20".into());
+            return Err(crate::domain::Problem::JobK { max: 20 });
         }
         self.sampling(vec![], 0).check()
     }
@@ -78,25 +68,6 @@ impl JobSpec {
     pub fn seed_of(&self, item: i64, answer: u32) -> u64 {
         self.seed.wrapping_add((item as u64).wrapping_mul(1_000_003)).wrapping_add(u64::from(answer))
     }
-}
-
-/// A job's state and progress, as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
-pub struct JobStatus {
-    pub id: i64,
-    /// queued, running, paused, cancelled, done or failed.
-    pub state: String,
-    pub error: Option<String>,
-    /// `None`: started from the command line.
-    pub created_by: Option<String>,
-    pub created_at: String,
-    pub updated_at: String,
-    pub items: i64,
-    pub done: i64,
-    pub failed: i64,
-    /// New review items made so far.
-    pub created: i64,
 }
 
 /// A job: what was asked for, and how far it is.
@@ -200,12 +171,12 @@ pub mod ssr {
     pub async fn start(dataset: String, spec: JobSpec) -> Result<JobView, AppError> {
         let user = require(&[Role::Admin]).await?;
         let state = app_state()?;
-        spec.check().map_err(AppError::Invalid)?;
-        let record = crate::review::compare::ssr::dataset(&state.pool, dataset.clone()).await?;
+        spec.check()?;
+        let record = crate::datasets::named(&state.pool, dataset.clone()).await?;
         // Refuse at once what the runner would fail on: no model, or one not there.
         let settings = record.review_settings()?;
         if spec.score_only && settings.reward_model.is_none() {
-            return Err(AppError::Invalid("a score-only job needs the dataset's reward model".into()));
+            return Err(crate::domain::Problem::NoRewardModel.into());
         }
         super::super::regenerate::engine_for(&state, settings.model).await?;
         let job = create(&state.pool, Some(user.id), dataset, &spec).await?;
@@ -221,16 +192,15 @@ pub mod ssr {
         dataset: String,
         spec: &JobSpec,
     ) -> Result<JobView, AppError> {
-        spec.check().map_err(AppError::Invalid)?;
-        let record = crate::review::compare::ssr::dataset(pool, dataset).await?;
+        spec.check()?;
+        let record = crate::datasets::named(pool, dataset).await?;
         if record.review_settings()?.model.is_none() {
-            return Err(AppError::Invalid("this dataset has no model to regenerate answers with".into()));
+            return Err(crate::domain::Problem::NoModel.into());
         }
         let settings = serde_json::to_value(spec).expect("a job spec serialises");
         let (k, n) = (i64::from(spec.k), i64::from(spec.n));
         let created = jobs::create(pool, record.id(), actor, spec.selection, k, n, &settings).await?;
-        let (job, _) =
-            created.ok_or_else(|| AppError::Invalid("no item of this dataset matches the selection".into()))?;
+        let (job, _) = created.ok_or(AppError::from(crate::domain::Problem::SelectionEmpty))?;
         view(jobs::get(pool, job).await?.ok_or(AppError::NotFound)?)
     }
 
@@ -240,7 +210,7 @@ pub mod ssr {
     }
 
     pub async fn of_dataset(pool: &sqlx::SqlitePool, dataset: String) -> Result<JobsView, AppError> {
-        let record = crate::review::compare::ssr::dataset(pool, dataset).await?;
+        let record = crate::datasets::named(pool, dataset).await?;
         let settings = record.review_settings()?;
         let mut jobs = Vec::new();
         for row in jobs::of_dataset(pool, record.id()).await? {
@@ -269,14 +239,14 @@ pub mod ssr {
         job: i64,
         action: JobAction,
     ) -> Result<JobView, AppError> {
-        let (from, to): (&[&str], &str) = match action {
-            JobAction::Pause => (&["queued", "running"], "paused"),
-            JobAction::Resume => (&["paused"], "queued"),
-            JobAction::Cancel => (&["queued", "running", "paused"], "cancelled"),
+        let (from, to): (&[JobState], JobState) = match action {
+            JobAction::Pause => (&[JobState::Queued, JobState::Running], JobState::Paused),
+            JobAction::Resume => (&[JobState::Paused], JobState::Queued),
+            JobAction::Cancel => (&[JobState::Queued, JobState::Running, JobState::Paused], JobState::Cancelled),
         };
         if !jobs::transition(pool, job, from, to, None, jobs::By::Admin(actor)).await? {
             let row = jobs::get(pool, job).await?.ok_or(AppError::NotFound)?;
-            return Err(AppError::Invalid(format!("the job is {}", row.status.state)));
+            return Err(crate::domain::Problem::JobState { state: row.status.state }.into());
         }
         view(jobs::get(pool, job).await?.ok_or(AppError::NotFound)?)
     }

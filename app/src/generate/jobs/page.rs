@@ -1,6 +1,6 @@
 //! `/admin/datasets/NAME/generate`: start a batch job and watch its progress (refreshed every
 //! two seconds), pause, resume or cancel it.
-use super::{JobAction, JobSpec, JobView, Pairing, Selection, control_job, generation_jobs, start_job};
+use super::{JobAction, JobSpec, JobState, JobView, Pairing, Selection, control_job, generation_jobs, start_job};
 use crate::i18n::use_i18n;
 use crate::review::session::load_failed;
 use leptos::prelude::*;
@@ -70,20 +70,20 @@ fn JobRow(job: JobView, on_change: Callback<()>) -> impl IntoView {
         }
     });
     let finished = job.done + job.failed;
-    let can_pause = matches!(job.state.as_str(), "queued" | "running");
-    let can_resume = job.state == "paused";
+    let can_pause = matches!(job.state, JobState::Queued | JobState::Running);
+    let can_resume = job.state == JobState::Paused;
     let can_cancel = can_pause || can_resume;
     let selection = selection_name(spec.selection, i18n);
     let pairing = pairing_name(spec.pairing, i18n);
     view! {
-        <tr class="job" data-job=id data-state=job.state.clone() data-done=job.done data-items=job.items data-created=job.created>
+        <tr class="job" data-job=id data-state=job.state.as_str() data-done=job.done data-items=job.items data-created=job.created>
             <td>"#" {id}</td>
             <td>
                 {selection} {(spec.selection == Selection::FewerThan).then(|| format!(" (k = {})", spec.k))}
                 " · N = " {spec.n} " · " {pairing}
                 <br/><span class="muted">{job.created_by.unwrap_or_else(|| "CLI".into())} " " {job.created_at}</span>
             </td>
-            <td class="job-state"><b>{t().state(&job.state).to_string()}</b>
+            <td class="job-state"><b>{t().state(job.state)}</b>
                 {job.error.map(|e| view! { <br/><span class="error">{e}</span> })}
             </td>
             <td>

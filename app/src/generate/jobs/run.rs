@@ -3,7 +3,7 @@
 //! are written in one transaction, so a server killed mid-item redoes that item (with the same
 //! seeds) and nothing else. Pause and cancel take effect between answers; a paused item's
 //! answers so far are dropped and written again on resume.
-use super::{FailureKind, JobSpec};
+use super::{FailureKind, JobSpec, JobState};
 use crate::domain::ItemId;
 use crate::error::AppError;
 use crate::generate::derive::answer_sets;
@@ -29,8 +29,15 @@ pub fn spawn(state: AppState) {
                     if let Err(e) = run(&state, job).await {
                         tracing::error!("generation job {job}: {e}");
                         let message = "the job stopped on an internal error; see the server log";
-                        let _ =
-                            jobs::transition(&state.pool, job, &["running"], "failed", Some(message), By::Runner).await;
+                        let _ = jobs::transition(
+                            &state.pool,
+                            job,
+                            &[JobState::Running],
+                            JobState::Failed,
+                            Some(message),
+                            By::Runner,
+                        )
+                        .await;
                     }
                 }
                 Ok(None) => {
@@ -57,7 +64,7 @@ async fn run(state: &AppState, id: i64) -> Result<(), String> {
     let row = jobs::get(&state.pool, id).await.map_err(|e| e.to_string())?.ok_or("the job is gone")?;
     let spec: JobSpec = serde_json::from_str(&row.settings).map_err(|e| format!("job settings: {e}"))?;
     let record = datasets::by_id(&state.pool, row.dataset_id).await.map_err(|e| e.to_string())?.ok_or("no dataset")?;
-    if !jobs::transition(&state.pool, id, &["queued", "running"], "running", None, By::Runner)
+    if !jobs::transition(&state.pool, id, &[JobState::Queued, JobState::Running], JobState::Running, None, By::Runner)
         .await
         .map_err(|e| e.to_string())?
     {
@@ -65,17 +72,17 @@ async fn run(state: &AppState, id: i64) -> Result<(), String> {
     }
     let settings = record.review_settings().map_err(|e| e.to_string())?;
     let fail = |message: String| async move {
-        jobs::transition(&state.pool, id, &["running"], "failed", Some(&message), By::Runner)
+        jobs::transition(&state.pool, id, &[JobState::Running], JobState::Failed, Some(&message), By::Runner)
             .await
             .map_err(|e| e.to_string())
     };
     let template = match Template::parse(record.prompt_template.as_deref().unwrap_or("")) {
         Ok(t) => t,
-        Err(e) => return fail(e).await.map(drop),
+        Err(e) => return fail(e.to_string()).await.map(drop),
     };
     let engine: Engine = match engine_for(state, settings.model).await {
         Ok(e) => e,
-        Err(AppError::Invalid(message)) => return fail(message).await.map(drop),
+        Err(AppError::Invalid(problem)) => return fail(problem.0.to_string()).await.map(drop),
         Err(e) => return Err(format!("{e:?}")),
     };
     let kind = record.kind.parse().map_err(|_| format!("dataset kind {}", record.kind))?;
@@ -86,7 +93,7 @@ async fn run(state: &AppState, id: i64) -> Result<(), String> {
             return Ok(()); // paused or cancelled
         }
         let Some(item) = jobs::next_item(&state.pool, id).await.map_err(|e| e.to_string())? else {
-            jobs::transition(&state.pool, id, &["running"], "done", None, By::Runner)
+            jobs::transition(&state.pool, id, &[JobState::Running], JobState::Done, None, By::Runner)
                 .await
                 .map_err(|e| e.to_string())?;
             return Ok(());
@@ -97,7 +104,7 @@ async fn run(state: &AppState, id: i64) -> Result<(), String> {
 
 async fn running(state: &AppState, job: i64) -> Result<bool, String> {
     let mut conn = state.pool.acquire().await.map_err(|e| e.to_string())?;
-    Ok(jobs::state(&mut conn, job).await.map_err(|e| e.to_string())?.as_deref() == Some("running"))
+    Ok(jobs::state(&mut conn, job).await.map_err(|e| e.to_string())? == Some(JobState::Running))
 }
 
 /// Generates, scores and stores one item's answers. Errors returned stop the job; a model
@@ -145,7 +152,7 @@ async fn do_item(state: &AppState, job: &Job, item: ItemId) -> Result<(), String
     answers.sort_by(|a, b| score(b).total_cmp(&score(a)));
     let sets = answer_sets(job.kind, parent.answers(), answers, job.spec.pairing);
     let mut tx = begin_write(&state.pool).await.map_err(db)?;
-    if jobs::state(&mut tx, job.id).await.map_err(db)?.as_deref() != Some("running") {
+    if jobs::state(&mut tx, job.id).await.map_err(db)? != Some(JobState::Running) {
         return Ok(()); // cancelled or paused meanwhile: keep nothing
     }
     let created = generated::derive(&mut tx, &parent, None, sets).await.map_err(db)?;
@@ -181,7 +188,7 @@ async fn score_item(state: &AppState, job: &Job, item: ItemId, parent: &generate
         }
     }
     let mut tx = begin_write(&state.pool).await.map_err(db)?;
-    if jobs::state(&mut tx, job.id).await.map_err(db)?.as_deref() != Some("running") {
+    if jobs::state(&mut tx, job.id).await.map_err(db)? != Some(JobState::Running) {
         return Ok(());
     }
     for (candidate, score) in scores {

@@ -4,11 +4,11 @@ use super::ReviewItem;
 use super::ranking::{AnswerCards, OrderList};
 use super::ratings::RatingGrid;
 use crate::domain::Vote;
-use crate::flag::{FlagPanel, FlagTarget};
-use crate::i18n::use_i18n;
-use crate::review::judgment::{
+use crate::domain::judgment::{
     Axis, Decision, JudgmentInput, Problem, Rating, ReviewSettings, SkipReason, Strength, validate,
 };
+use crate::flag::{FlagPanel, FlagTarget};
+use crate::i18n::use_i18n;
 use crate::review::keys;
 use crate::review::session::{ItemContext, SkipControl};
 use leptos::html::Textarea;
@@ -266,7 +266,7 @@ pub fn JudgmentForm(
 
     let rationale_needed = move || {
         state.decision().map(|d| settings.with_value(|s| s.rationale_required(&d))).unwrap_or(false)
-            || settings.with_value(|s| s.rationale == crate::review::judgment::RationaleRule::Always)
+            || settings.with_value(|s| s.rationale == crate::domain::judgment::RationaleRule::Always)
     };
     let error = move || problem.get().map(|p| i18n.t().problem(&p)).or_else(|| server_error.get());
     let ReviewItem { assignment, system_html, history, department, answers, flags, .. } = item;

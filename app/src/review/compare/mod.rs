@@ -7,8 +7,8 @@ mod ratings;
 pub use form::{JudgmentForm, answer_label};
 pub use page::ComparePage;
 
-use super::judgment::{JudgmentInput, ReviewSettings, SkipReason};
 use crate::domain::AssignmentId;
+use crate::domain::judgment::{JudgmentInput, ReviewSettings, SkipReason};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
@@ -76,7 +76,7 @@ pub async fn guidelines(dataset: String) -> Result<String, AppError> {
 pub(crate) mod ssr {
     use super::*;
     use crate::auth::session::require;
-    use crate::domain::{CandidateId, DatasetName, ItemId};
+    use crate::domain::{CandidateId, ItemId};
     use crate::flag::FlagTarget;
     use crate::markdown::render;
     use crate::review::REVIEWER_ROLES;
@@ -87,11 +87,6 @@ pub(crate) mod ssr {
 
     /// How many items a reviewer holds: the one on screen and the next.
     const PREFETCH: usize = 2;
-
-    pub async fn dataset(pool: &SqlitePool, name: String) -> Result<datasets::DatasetRecord, AppError> {
-        let name = DatasetName::parse(name).map_err(|_| AppError::NotFound)?;
-        datasets::by_name(pool, &name).await?.ok_or(AppError::NotFound)
-    }
 
     pub async fn review_item(
         pool: &SqlitePool,
@@ -121,7 +116,7 @@ pub(crate) mod ssr {
     pub async fn review_queue(dataset_name: String) -> Result<QueueView, AppError> {
         let user = require(&REVIEWER_ROLES).await?;
         let pool = app_state()?.pool;
-        let dataset = dataset(&pool, dataset_name).await?;
+        let dataset = crate::datasets::named(&pool, dataset_name).await?;
         let settings = dataset.review_settings()?;
         let reviewer = queue::Reviewer { id: user.id, specialties: users::specialties(&pool, user.id).await? };
         let mut rng = rand::rngs::StdRng::from_entropy();
@@ -166,6 +161,6 @@ pub(crate) mod ssr {
     pub async fn guidelines(dataset_name: String) -> Result<String, AppError> {
         require(&REVIEWER_ROLES).await?;
         let pool = app_state()?.pool;
-        Ok(render(&dataset(&pool, dataset_name).await?.guidelines))
+        Ok(render(&crate::datasets::named(&pool, dataset_name).await?.guidelines))
     }
 }

@@ -2,9 +2,9 @@
 //! item is already leased and loaded, so it appears as soon as the judgment is stored.
 use super::help::{GuidelinesPanel, KeysHelp};
 use super::{JudgmentForm, guidelines, judge, review_queue, skip_item};
+use crate::domain::judgment::{JudgmentInput, SkipReason};
 use crate::generate::panel::RegeneratePanel;
 use crate::i18n::use_i18n;
-use crate::review::judgment::{JudgmentInput, SkipReason};
 use crate::review::session::{ProgressBar, QueueData, QueueSession, load_failed};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;

@@ -1,7 +1,7 @@
 //! Ratings per answer on the dataset's axes: a row per axis, a 1–5 scale per answer.
 use super::form::{FormState, Mode, answer_label};
+use crate::domain::judgment::{AxisSetting, RATING_MAX, RATING_MIN};
 use crate::i18n::use_i18n;
-use crate::review::judgment::{AxisSetting, RATING_MAX, RATING_MIN};
 use leptos::prelude::*;
 
 #[component]

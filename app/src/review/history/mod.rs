@@ -3,7 +3,7 @@ mod page;
 pub use page::{EditJudgmentPage, HistoryPage};
 
 use super::compare::ReviewItem;
-use super::judgment::{JudgmentInput, ReviewSettings};
+use crate::domain::judgment::{JudgmentInput, ReviewSettings};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
@@ -47,9 +47,10 @@ pub async fn edit_judgment(id: i64, judgment: JudgmentInput) -> Result<(), AppEr
 mod ssr {
     use super::*;
     use crate::auth::session::require;
+    use crate::datasets::named as dataset;
     use crate::flag::FlagTarget;
     use crate::review::REVIEWER_ROLES;
-    use crate::review::compare::ssr::{dataset, record_error, review_item};
+    use crate::review::compare::ssr::{record_error, review_item};
     use crate::state::app_state;
     use crate::store::{datasets, judgments};
 

@@ -1,7 +1,7 @@
 use super::{EditJudgment, judgment, my_judgments};
+use crate::domain::judgment::{Decision, JudgmentInput};
 use crate::i18n::{Catalog, use_i18n};
 use crate::review::compare::JudgmentForm;
-use crate::review::judgment::{Decision, JudgmentInput};
 use crate::review::session::{HistoryRow, HistoryTable, after_save, load_failed};
 use leptos::prelude::*;
 use leptos_router::components::A;

@@ -5,6 +5,18 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
+pub mod correction;
+pub mod decoding;
+pub mod flag;
+pub mod job;
+pub mod judgment;
+pub mod problem;
+pub use problem::{NameKind, Problem};
+
+/// A calendar day as medpref writes it everywhere: `YYYY-MM-DD`.
+pub const DAY: &[time::format_description::BorrowedFormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day]");
+
 /// Defines an enum whose variants have fixed wire names: the same string in JSON, SQL, the
 /// CLI and the API. `ALL`, `as_str`, `Display`, `FromStr` (with a helpful error) and
 /// `TryFrom<String>` come with it.
@@ -88,27 +100,27 @@ macro_rules! id_type {
 id_type!(UserId, DatasetId, ItemId, CandidateId, AssignmentId);
 
 /// Validates a name made of letters, digits (any script) and `-_.`.
-fn check_name(kind: &str, s: &str, max: usize) -> Result<(), String> {
+fn check_name(kind: NameKind, s: &str, max: u32) -> Result<(), Problem> {
     let n = s.chars().count();
-    if n == 0 || n > max {
-        return Err(format!("{kind} must be 1 to {max} characters"));
+    if n == 0 || n > max as usize {
+        return Err(Problem::NameLength { kind, max });
     }
     if let Some(c) = s.chars().find(|c| !(c.is_alphanumeric() || "-_.".contains(*c))) {
-        return Err(format!("{kind} may contain letters, digits, `-`, `_` and `.`, not `{c}`"));
+        return Err(Problem::NameCharacter { kind, found: c.to_string() });
     }
     if s.starts_with('.') {
-        return Err(format!("{kind} must not start with `.`"));
+        return Err(Problem::NameLeadingDot { kind });
     }
     Ok(())
 }
 
 macro_rules! name_type {
-    ($name:ident, $kind:literal, $max:literal) => {
+    ($name:ident, $kind:expr, $max:literal) => {
         #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
         #[serde(try_from = "String", into = "String")]
         pub struct $name(String);
         impl $name {
-            pub fn parse(s: impl Into<String>) -> Result<Self, String> {
+            pub fn parse(s: impl Into<String>) -> Result<Self, Problem> {
                 let s = s.into();
                 check_name($kind, &s, $max)?;
                 Ok(Self(s))
@@ -118,8 +130,8 @@ macro_rules! name_type {
             }
         }
         impl TryFrom<String> for $name {
-            type Error = String;
-            fn try_from(s: String) -> Result<Self, String> {
+            type Error = Problem;
+            fn try_from(s: String) -> Result<Self, Problem> {
                 Self::parse(s)
             }
         }
@@ -134,15 +146,15 @@ macro_rules! name_type {
             }
         }
         impl FromStr for $name {
-            type Err = String;
-            fn from_str(s: &str) -> Result<Self, String> {
+            type Err = Problem;
+            fn from_str(s: &str) -> Result<Self, Problem> {
                 Self::parse(s)
             }
         }
     };
 }
-name_type!(Username, "a username", 64);
-name_type!(DatasetName, "a dataset name", 100);
+name_type!(Username, NameKind::Username, 64);
+name_type!(DatasetName, NameKind::DatasetName, 100);
 
 /// A new password; only its length is policy (NIST 800-63B: length over composition).
 #[derive(Clone)]
@@ -152,11 +164,11 @@ impl NewPassword {
     pub const MIN_CHARS: usize = 12;
     pub const MAX_CHARS: usize = 256;
 
-    pub fn parse(s: impl Into<String>) -> Result<Self, String> {
+    pub fn parse(s: impl Into<String>) -> Result<Self, Problem> {
         let s = s.into();
         let n = s.chars().count();
         if !(Self::MIN_CHARS..=Self::MAX_CHARS).contains(&n) {
-            return Err(format!("a password must be {} to {} characters", Self::MIN_CHARS, Self::MAX_CHARS));
+            return Err(Problem::PasswordLength { min: Self::MIN_CHARS as u32, max: Self::MAX_CHARS as u32 });
         }
         Ok(Self(s))
     }
@@ -178,6 +190,16 @@ pub struct CurrentUser {
     pub id: UserId,
     pub username: String,
     pub role: Role,
+}
+
+crate::named_enum! {
+    /// What a dataset's items are reviewed for.
+    pub enum DatasetKind("dataset kind") {
+        /// Two or more answers, compared or ranked.
+        Compare = "compare",
+        /// One answer, accepted, corrected or rejected.
+        Correct = "correct",
+    }
 }
 
 #[cfg(test)]

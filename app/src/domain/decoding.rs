@@ -30,22 +30,16 @@ impl Default for Decoding {
 
 impl Decoding {
     /// What is wrong with these settings, if anything.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), crate::domain::Problem> {
         if !(0.0..=5.0).contains(&self.temperature) {
-            return Err("temperature must be between 0 and 5".into());
+            return Err(crate::domain::Problem::Temperature);
         }
         if !(self.top_p > 0.0 && self.top_p <= 1.0) {
-            return Err("top_p must be above 0 and at most 1".into());
+            return Err(crate::domain::Problem::TopP);
         }
         if !(1..=4096).contains(&self.max_new_tokens) {
-            return Err("max_new_tokens must be between 1 and 4096".into());
+            return Err(crate::domain::Problem::MaxNewTokens);
         }
         Ok(())
-    }
-
-    #[cfg(feature = "ssr")]
-    pub fn sampling(self, stop: Vec<String>, seed: u64) -> super::sampling::Sampling {
-        let Decoding { temperature, top_k, top_p, max_new_tokens } = self;
-        super::sampling::Sampling { temperature, top_k, top_p, max_new_tokens, stop, seed }
     }
 }

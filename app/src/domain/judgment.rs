@@ -2,6 +2,7 @@
 //!
 //! Shared by the browser (to guide the reviewer before submitting) and the server (which
 //! enforces it): one definition of "a complete judgment".
+use crate::domain::Problem as Refused;
 use crate::domain::Vote;
 use serde::{Deserialize, Serialize};
 
@@ -96,7 +97,7 @@ pub struct ReviewSettings {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reward_model: Option<String>,
     /// How `model` samples when a reviewer regenerates an answer.
-    pub regeneration: crate::generate::decoding::Decoding,
+    pub regeneration: crate::domain::decoding::Decoding,
 }
 
 impl Default for ReviewSettings {
@@ -116,33 +117,29 @@ impl Default for ReviewSettings {
 
 /// A model is named by a directory of the models folder or an endpoint's name: one plain
 /// name, never a path (`../../etc`), nothing invisible.
-pub fn check_model_name(name: &str) -> Result<(), String> {
+pub fn check_model_name(name: &str) -> Result<(), Refused> {
     let plain = !name.is_empty()
         && name.len() <= 100
         && name != "."
         && name != ".."
         && !name.contains(['/', '\\'])
         && !name.chars().any(char::is_control);
-    if plain {
-        Ok(())
-    } else {
-        Err(format!("`{}` is not a model name (one directory or endpoint name, no path)", name.escape_default()))
-    }
+    if plain { Ok(()) } else { Err(Refused::NotAModelName { name: name.escape_default().to_string() }) }
 }
 
 impl ReviewSettings {
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), Refused> {
         if !(0.0..=0.5).contains(&self.gold_rate) {
-            return Err("the gold rate must be between 0 and 0.5".into());
+            return Err(Refused::GoldRate);
         }
         let mut seen = std::collections::HashSet::new();
         if let Some(dup) = self.axes.iter().find(|a| !seen.insert(a.axis)) {
-            return Err(format!("the axis `{}` is listed twice", dup.axis));
+            return Err(Refused::AxisTwice { axis: dup.axis.to_string() });
         }
         for name in [&self.model, &self.reward_model].into_iter().flatten() {
             check_model_name(name)?;
         }
-        self.regeneration.check().map_err(|e| format!("regeneration: {e}"))
+        self.regeneration.check().map_err(|e| Refused::Regeneration { problem: Box::new(e) })
     }
 
     pub fn rationale_required(&self, decision: &Decision) -> bool {
