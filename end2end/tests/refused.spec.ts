@@ -34,7 +34,7 @@ test("a refused action is explained in Chinese, with the value the admin typed",
   await page.locator("#endpoint-name").fill("gpu one");
   await page.locator("#endpoint-url").fill("http://127.0.0.1:9/v1");
   await page.locator("#save-endpoint").click();
-  await saysInChinese(endpointAlert, "接口名称须为 1 至 64 个字母");
+  await saysInChinese(endpointAlert, "端点名称须为 1 至 64 个字母");
   await expect(page.locator("#endpoint-saved")).toHaveCount(0);
 
   // An account whose username is taken.
