@@ -153,7 +153,7 @@ async fn an_added_answer_becomes_new_pairs_scored_by_the_reward_model_that_other
             .fetch_one(&app.pool)
             .await
             .unwrap();
-        let prompt = app::generate::template::Template::ChatMl.render(&app::generate::template::Conversation {
+        let prompt = app::generate::template::Template::ChatMl.render(&app::domain::prompt::Prompt {
             system: None,
             history: &[],
             question: &question,

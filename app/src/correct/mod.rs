@@ -170,8 +170,7 @@ pub(crate) mod ssr {
         // The connection goes back before the next queries take theirs: holding one while
         // waiting for another starves the pool once every connection is held that way.
         let (_, facts) = corrections::facts(&mut *pool.acquire().await?, item).await?;
-        let (task, meta): (Option<String>, String) =
-            sqlx::query_as("SELECT task, meta FROM items WHERE id = ?").bind(item.0).fetch_one(pool).await?;
+        let (task, meta) = crate::store::items::task_and_meta(pool, item).await?;
         let meta: serde_json::Value =
             serde_json::from_str(&meta).map_err(|e| crate::error::internal("item meta", e))?;
         if c.answers.is_empty() {
@@ -242,12 +241,7 @@ pub(crate) mod ssr {
         let user = require(&REVIEWER_ROLES).await?;
         let pool = app_state()?.pool;
         let own = corrections::own(&pool, user.id, id).await?.ok_or(AppError::NotFound)?;
-        let presentation: String = sqlx::query_scalar("SELECT presentation FROM assignments WHERE id = ?")
-            .bind(own.assignment.0)
-            .fetch_one(&pool)
-            .await?;
-        let shown: Vec<CandidateId> =
-            serde_json::from_str(&presentation).map_err(|e| crate::error::internal("presentation", e))?;
+        let (_, _, shown) = queue::assignment(&pool, own.assignment).await?.ok_or(AppError::NotFound)?;
         let item = qa_item(&pool, FlagTarget::Assignment(own.assignment), own.item_id, &shown).await?;
         Ok(CorrectionEdit { item, correction: own.input })
     }
@@ -263,14 +257,9 @@ pub(crate) mod ssr {
         let pool = app_state()?.pool;
         let dataset = dataset(&pool, name).await?;
         let mut out = Vec::new();
-        for item in corrections::disputed(&pool, dataset.id).await? {
-            let (question, answer): (String, String) = sqlx::query_as(
-                "SELECT i.question, c.body FROM items i JOIN candidates c ON c.item_id = i.id WHERE i.id = ? ORDER BY c.position LIMIT 1",
-            )
-            .bind(item.0)
-            .fetch_one(&pool)
-            .await?;
-            out.push(Dispute { item: item.0, question, answer, decisions: corrections::decisions(&pool, item).await? });
+        for d in corrections::disputed(&pool, dataset.id).await? {
+            let decisions = corrections::decisions(&pool, d.item).await?;
+            out.push(Dispute { item: d.item.0, question: d.question, answer: d.answer, decisions });
         }
         Ok(out)
     }
@@ -280,12 +269,9 @@ pub(crate) mod ssr {
         let pool = app_state()?.pool;
         let dataset = dataset(&pool, name).await?;
         // The item must belong to the named dataset: ids of other datasets look missing.
-        let belongs: Option<i64> = sqlx::query_scalar("SELECT id FROM items WHERE id = ? AND dataset_id = ?")
-            .bind(item)
-            .bind(dataset.id)
-            .fetch_optional(&pool)
-            .await?;
-        belongs.ok_or(AppError::NotFound)?;
+        if !crate::store::items::belongs(&pool, ItemId(item), dataset.id()).await? {
+            return Err(AppError::NotFound);
+        }
         if let Correction::Edit { answer, .. } = &decision
             && answer.trim().is_empty()
         {

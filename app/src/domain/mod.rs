@@ -7,11 +7,22 @@ use std::str::FromStr;
 
 pub mod correction;
 pub mod decoding;
+pub mod endpoint;
 pub mod flag;
+pub mod item;
 pub mod job;
 pub mod judgment;
 pub mod problem;
+pub mod prompt;
 pub use problem::{NameKind, Problem};
+
+/// Identifies an item by its content, so the same item imported twice is stored once.
+#[cfg(feature = "ssr")]
+pub fn hash_content(system: &Option<String>, history: &[(String, String)], question: &str, answers: &[&str]) -> String {
+    let canonical = serde_json::json!([system, history, question, answers]);
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
+}
 
 /// A calendar day as medpref writes it everywhere: `YYYY-MM-DD`.
 pub const DAY: &[time::format_description::BorrowedFormatItem<'static>] =

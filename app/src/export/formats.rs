@@ -2,16 +2,9 @@
 //! here and nowhere else. TRL: https://huggingface.co/docs/trl/dataset_formats; LLaMA-Factory:
 //! its `data/README.md`; CMD(Reward): MedicalGPT's reward data; OpenAI: preference fine-tuning.
 use super::{ExportFormat, Shape};
+pub use crate::domain::prompt::{Msg, Prompt, messages};
 use serde::Serialize;
 use serde_json::{Value, json};
-
-/// What the model is asked: an optional system text, earlier turns, and the question.
-#[derive(Debug, Clone, Copy)]
-pub struct Prompt<'a> {
-    pub system: Option<&'a str>,
-    pub history: &'a [(String, String)],
-    pub question: &'a str,
-}
 
 /// One record, before it takes a format's shape.
 #[derive(Debug, Clone, Copy)]
@@ -21,28 +14,10 @@ pub enum Line<'a> {
     Sft { prompt: Prompt<'a>, answer: &'a str },
 }
 
-/// One chat message, as OpenAI-style formats (and chat-completions endpoints) take it.
-#[derive(Debug, Serialize)]
-pub struct Msg<'a> {
-    pub role: &'static str,
-    pub content: &'a str,
-}
-
 #[derive(Serialize)]
 struct Turn<'a> {
     from: &'static str,
     value: &'a str,
-}
-
-/// OpenAI-style messages: system, earlier turns, the question.
-pub fn messages<'a>(p: &Prompt<'a>) -> Vec<Msg<'a>> {
-    let mut out: Vec<Msg> = p.system.map(|s| Msg { role: "system", content: s }).into_iter().collect();
-    for (q, a) in p.history {
-        out.push(Msg { role: "user", content: q });
-        out.push(Msg { role: "assistant", content: a });
-    }
-    out.push(Msg { role: "user", content: p.question });
-    out
 }
 
 /// ShareGPT turns as LLaMA-Factory reads them: earlier turns, then the question (a human turn).

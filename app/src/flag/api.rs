@@ -388,13 +388,7 @@ pub mod ssr {
 
     pub async fn load(pool: &SqlitePool, item: ItemId) -> Result<FlaggedItem, AppError> {
         let mut conn = pool.acquire().await?;
-        let row: Option<(String, Option<String>)> = sqlx::query_as(
-            "SELECT d.name, i.excluded_at FROM items i JOIN datasets d ON d.id = i.dataset_id WHERE i.id = ?",
-        )
-        .bind(item.0)
-        .fetch_optional(&mut *conn)
-        .await?;
-        let (dataset, excluded) = row.ok_or(AppError::NotFound)?;
+        let (dataset, excluded) = crate::store::items::place(&mut conn, item).await?.ok_or(AppError::NotFound)?;
         let flags: Vec<FlagView<TextRef>> =
             flags::of_item(&mut conn, item).await?.into_iter().map(|f| f.view).collect();
         let mut refs = vec![TextRef::Question];

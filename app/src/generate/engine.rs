@@ -3,8 +3,9 @@
 //! are named by datasets the same way.
 use super::remote::Endpoint;
 use super::sampling::Sampling;
-use super::template::{Conversation, Template};
+use super::template::Template;
 use super::worker::{self, Generator};
+use crate::domain::prompt::Prompt;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -64,7 +65,7 @@ impl Engine {
     /// Starts writing an answer; dropping the receiver stops it.
     pub fn stream(
         &self,
-        conversation: &Conversation<'_>,
+        conversation: &Prompt<'_>,
         template: &Template,
         sampling: Sampling,
     ) -> mpsc::UnboundedReceiver<Event> {
@@ -101,7 +102,7 @@ impl Engine {
     /// The whole answer (batch jobs).
     pub async fn answer(
         &self,
-        conversation: &Conversation<'_>,
+        conversation: &Prompt<'_>,
         template: &Template,
         sampling: Sampling,
     ) -> Result<Answer, String> {

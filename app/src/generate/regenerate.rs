@@ -7,8 +7,9 @@ use super::engine::{Answer, Engine, Event, Provenance};
 use super::models::ModelError;
 use super::sampling::Sampling;
 use super::score::score;
-use super::template::{Conversation, Template};
+use super::template::Template;
 use crate::auth::session::require_in;
+use crate::domain::prompt::Prompt;
 use crate::domain::{AssignmentId, ItemId, UserId};
 use crate::error::{AppError, internal};
 use crate::review::REVIEWER_ROLES;
@@ -113,7 +114,7 @@ async fn start(
     let template = Template::parse(record.prompt_template.as_deref().unwrap_or(""))?;
     let history: Vec<(String, String)> =
         serde_json::from_str(&facts.history).map_err(|e| internal("item history", e))?;
-    let conversation = Conversation { system: facts.system.as_deref(), history: &history, question: &facts.question };
+    let conversation = Prompt { system: facts.system.as_deref(), history: &history, question: &facts.question };
     let engine = engine_for(state, settings.model).await?;
     // The dataset's sampling with a fresh seed, kept with the answer.
     let sampling = Sampling::of(settings.regeneration, engine.stops(&template), u64::from(rand::random::<u32>()));

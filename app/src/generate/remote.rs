@@ -5,23 +5,13 @@
 //! (with growing pauses) until the first piece of text has been passed on.
 use super::engine::{Answer, Event};
 use super::sampling::Sampling;
-use super::template::Conversation;
-use crate::export::formats::{Msg, messages as chat_messages};
+use crate::domain::prompt::{Msg, Prompt, messages as chat_messages};
 use futures::StreamExt;
 use serde_json::{Value, json};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
-/// An endpoint as an admin configured it.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct EndpointConfig {
-    pub name: String,
-    pub base_url: String,
-    pub model: String,
-    pub api_key: Option<String>,
-    pub timeout_secs: i64,
-    pub retries: i64,
-}
+pub use crate::domain::endpoint::EndpointConfig;
 
 pub struct Endpoint {
     pub name: String,
@@ -124,9 +114,8 @@ impl reqwest::dns::Resolve for CheckedResolver {
 }
 
 /// The conversation as chat messages, owned so that it can travel to the request's task.
-pub fn messages(c: &Conversation<'_>) -> Value {
-    let prompt = crate::export::formats::Prompt { system: c.system, history: c.history, question: c.question };
-    let msgs: Vec<Msg> = chat_messages(&prompt);
+pub fn messages(c: &Prompt<'_>) -> Value {
+    let msgs: Vec<Msg> = chat_messages(c);
     json!(msgs)
 }
 

@@ -1,6 +1,7 @@
 //! Prompt templates: how an item's question (with its system text and earlier turns) is put to
 //! a model. Plain substitution of `{question}` and `{system}`: a template is never evaluated,
 //! so an admin's template (or a question's text) cannot run anything.
+use crate::domain::prompt::Prompt;
 use serde::{Deserialize, Serialize};
 
 /// A dataset's prompt template, as stored (`datasets.prompt_template`).
@@ -12,15 +13,6 @@ pub enum Template {
     ChiMed,
     /// An admin's own text with `{question}` (and optionally `{system}`).
     Custom(String),
-}
-
-/// What a template is filled with.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Conversation<'a> {
-    pub system: Option<&'a str>,
-    /// Earlier (question, answer) turns.
-    pub history: &'a [(String, String)],
-    pub question: &'a str,
 }
 
 const DEFAULT_SYSTEM: &str = "You are a helpful medical assistant.";
@@ -53,7 +45,7 @@ impl Template {
         }
     }
 
-    pub fn render(&self, c: &Conversation<'_>) -> String {
+    pub fn render(&self, c: &Prompt<'_>) -> String {
         match self {
             Template::ChatMl => {
                 let mut out = format!("<|im_start|>system\n{}<|im_end|>\n", c.system.unwrap_or(DEFAULT_SYSTEM));
@@ -103,8 +95,8 @@ fn substitute(template: &str, system: &str, question: &str) -> String {
 mod tests {
     use super::*;
 
-    fn conv<'a>(question: &'a str, history: &'a [(String, String)]) -> Conversation<'a> {
-        Conversation { system: None, history, question }
+    fn conv<'a>(question: &'a str, history: &'a [(String, String)]) -> Prompt<'a> {
+        Prompt { system: None, history, question }
     }
 
     #[test]
@@ -115,8 +107,7 @@ mod tests {
             "[human]:头痛\n[bot]:多休息。\n[human]:还是痛怎么办？\n[bot]:"
         );
         let chatml =
-            Template::ChatMl
-                .render(&Conversation { system: Some("你是医生。"), history: &[], question: "发烧" });
+            Template::ChatMl.render(&Prompt { system: Some("你是医生。"), history: &[], question: "发烧" });
         assert_eq!(
             chatml,
             "<|im_start|>system\n你是医生。<|im_end|>\n<|im_start|>user\n发烧<|im_end|>\n<|im_start|>assistant\n"
@@ -129,7 +120,7 @@ mod tests {
         let t = Template::parse("问：{question}\n答：").unwrap();
         assert_eq!(t.render(&conv("{system} {{x}} {question}", &[])), "问：{system} {{x}} {question}\n答：");
         let t = Template::parse("{system}|{question}|{other}").unwrap();
-        assert_eq!(t.render(&Conversation { system: Some("S"), history: &[], question: "Q" }), "S|Q|{other}");
+        assert_eq!(t.render(&Prompt { system: Some("S"), history: &[], question: "Q" }), "S|Q|{other}");
         assert!(Template::parse("no placeholder").unwrap_err().to_string().contains("{question}"));
         assert_eq!(Template::parse("").unwrap(), Template::ChatMl);
         assert_eq!(Template::parse("chimed").unwrap().as_stored(), "chimed");

@@ -1,9 +1,9 @@
 //! Splitting an uploaded file into numbered JSON Lines records.
 use super::ImportError;
 use super::problem::{JsonKind, Problem};
+use crate::domain::hash_content;
 use crate::store::items::{NewCandidate, NewItem};
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 
 pub use super::MAX_FIELD_BYTES;
 
@@ -222,12 +222,6 @@ impl NewItem {
         }
         self
     }
-}
-
-/// Identifies an item by its content, so the same item imported twice is stored once.
-pub fn hash_content(system: &Option<String>, history: &[(String, String)], question: &str, answers: &[&str]) -> String {
-    let canonical = serde_json::json!([system, history, question, answers]);
-    hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
 }
 
 /// The JSON type of a value, for error texts.

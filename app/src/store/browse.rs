@@ -7,8 +7,9 @@
 use super::flags::ACTIVE;
 use super::stats::DECISIONS_PER_ITEM;
 use crate::domain::ItemId;
+use crate::domain::item::{DepartmentFilter, FlagFilter, ItemFilter, ItemState};
 use crate::items::CandidateFacts;
-use crate::items::{DepartmentFilter, FlagFilter, HistoryEntry, ItemFilter, ItemState};
+use crate::items::HistoryEntry;
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
 /// The active flags of item `i`, as an SQL `FROM … WHERE` (open or confirmed; the source's own redaction

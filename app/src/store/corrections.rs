@@ -264,18 +264,30 @@ pub async fn of_item(pool: &SqlitePool, item: ItemId) -> Result<Vec<ItemCorrecti
 }
 
 /// Items of the dataset whose reviewers disagree and that no adjudicator has decided yet.
-pub async fn disputed(pool: &SqlitePool, dataset: i64) -> Result<Vec<ItemId>, sqlx::Error> {
-    let ids: Vec<i64> = sqlx::query_scalar(
-        "SELECT c.item_id FROM corrections c JOIN items i ON i.id = c.item_id
-          WHERE i.dataset_id = ? AND NOT EXISTS (SELECT 1 FROM adjudications a WHERE a.item_id = c.item_id)
-          GROUP BY c.item_id
-         HAVING COUNT(DISTINCT c.decision || '|' || IFNULL(c.corrected_question, '') || '|' || IFNULL(c.corrected_answer, '')) > 1
-          ORDER BY c.item_id",
+pub async fn disputed(pool: &SqlitePool, dataset: i64) -> Result<Vec<Disputed>, sqlx::Error> {
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT d.item_id, i.question,
+                COALESCE((SELECT body FROM candidates WHERE item_id = d.item_id ORDER BY position LIMIT 1), '')
+           FROM (SELECT c.item_id FROM corrections c JOIN items i ON i.id = c.item_id
+                  WHERE i.dataset_id = ? AND NOT EXISTS (SELECT 1 FROM adjudications a WHERE a.item_id = c.item_id)
+                  GROUP BY c.item_id
+                 HAVING COUNT(DISTINCT c.decision || '|' || IFNULL(c.corrected_question, '') || '|'
+                                      || IFNULL(c.corrected_answer, '')) > 1) d
+           JOIN items i ON i.id = d.item_id
+          ORDER BY d.item_id",
     )
     .bind(dataset)
     .fetch_all(pool)
     .await?;
-    Ok(ids.into_iter().map(ItemId).collect())
+    Ok(rows.into_iter().map(|(item, question, answer)| Disputed { item: ItemId(item), question, answer }).collect())
+}
+
+/// A disputed item with the text its reviewers corrected: the question and the first answer.
+#[derive(Debug, Clone)]
+pub struct Disputed {
+    pub item: ItemId,
+    pub question: String,
+    pub answer: String,
 }
 
 /// Records the final version of a disputed (or any) item, replacing an earlier adjudication.

@@ -1,6 +1,6 @@
 //! OpenAI-compatible endpoints configured by admins (`model_endpoints`).
 use crate::domain::UserId;
-use crate::generate::remote::EndpointConfig;
+use crate::domain::endpoint::EndpointConfig;
 use sqlx::SqlitePool;
 
 const COLUMNS: &str = "name, base_url, model, api_key, timeout_secs, retries";

@@ -1,8 +1,8 @@
 //! Generated answers: the ones a reviewer has not added yet (drafts), and the review items
 //! made from an item's prompt with new answers.
 use super::items::{self, Generated, NewCandidate, NewItem, Origin, ScannedItem};
+use crate::domain::hash_content;
 use crate::domain::{DatasetId, ItemId, UserId};
-use crate::import::lines::hash_content;
 use sqlx::{SqliteConnection, SqlitePool};
 
 /// A regenerated answer kept for its reviewer.

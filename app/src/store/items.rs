@@ -343,3 +343,26 @@ async fn set_gold_in(
     super::audit::record(conn, actor, "item.gold", "item", Some(item.0), detail).await?;
     Ok(true)
 }
+
+/// An item's dataset name and when it was excluded, if it was.
+pub async fn place(conn: &mut SqliteConnection, item: ItemId) -> Result<Option<(String, Option<String>)>, sqlx::Error> {
+    sqlx::query_as("SELECT d.name, i.excluded_at FROM items i JOIN datasets d ON d.id = i.dataset_id WHERE i.id = ?")
+        .bind(item.0)
+        .fetch_optional(conn)
+        .await
+}
+
+/// An item's task note and its import metadata (JSON text).
+pub async fn task_and_meta(pool: &sqlx::SqlitePool, item: ItemId) -> Result<(Option<String>, String), sqlx::Error> {
+    sqlx::query_as("SELECT task, meta FROM items WHERE id = ?").bind(item.0).fetch_one(pool).await
+}
+
+/// Whether the item is one of the dataset's (ids of other datasets look missing).
+pub async fn belongs(pool: &sqlx::SqlitePool, item: ItemId, dataset: DatasetId) -> Result<bool, sqlx::Error> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM items WHERE id = ? AND dataset_id = ?")
+        .bind(item.0)
+        .bind(dataset.0)
+        .fetch_optional(pool)
+        .await?;
+    Ok(found.is_some())
+}

@@ -363,3 +363,12 @@ pub async fn gold_accuracy(pool: &SqlitePool, dataset: i64) -> Result<Vec<(Strin
     .fetch_all(pool)
     .await
 }
+
+/// The assignment a judgment was cast on.
+pub async fn assignment_of(pool: &SqlitePool, judgment: i64) -> Result<Option<AssignmentId>, sqlx::Error> {
+    let id: Option<i64> = sqlx::query_scalar("SELECT assignment_id FROM judgments WHERE id = ?")
+        .bind(judgment)
+        .fetch_optional(pool)
+        .await?;
+    Ok(id.map(AssignmentId))
+}

@@ -5,11 +5,12 @@
 //! answers so far are dropped and written again on resume.
 use super::{FailureKind, JobSpec, JobState};
 use crate::domain::ItemId;
+use crate::domain::prompt::Prompt;
 use crate::error::AppError;
 use crate::generate::derive::answer_sets;
 use crate::generate::engine::Engine;
 use crate::generate::regenerate::{Keeper, engine_for};
-use crate::generate::template::{Conversation, Template};
+use crate::generate::template::Template;
 use crate::import::DatasetKind;
 use crate::state::AppState;
 use crate::store::jobs::By;
@@ -120,7 +121,7 @@ async fn do_item(state: &AppState, job: &Job, item: ItemId) -> Result<(), String
         return score_item(state, job, item, &parent).await;
     }
     let keeper = &job.keeper;
-    let conversation = Conversation {
+    let conversation = Prompt {
         system: parent.item.system.as_deref(),
         history: &parent.item.history,
         question: &parent.item.question,
@@ -170,7 +171,7 @@ async fn score_item(state: &AppState, job: &Job, item: ItemId, parent: &generate
     let Some(reward) = keeper.reward_model.as_deref() else {
         return fail_item(state, job.id, item, &FailureKind::Score.reason("the dataset has no reward model")).await;
     };
-    let conversation = Conversation {
+    let conversation = Prompt {
         system: parent.item.system.as_deref(),
         history: &parent.item.history,
         question: &parent.item.question,

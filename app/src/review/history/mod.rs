@@ -78,15 +78,8 @@ mod ssr {
         let pool = app_state()?.pool;
         let own = judgments::own(&pool, user.id, id).await?.ok_or(AppError::NotFound)?;
         let settings = datasets::by_id(&pool, own.dataset_id).await?.ok_or(AppError::NotFound)?.review_settings()?;
-        let assignment: i64 =
-            sqlx::query_scalar("SELECT assignment_id FROM judgments WHERE id = ?").bind(id).fetch_one(&pool).await?;
-        let item = review_item(
-            &pool,
-            FlagTarget::Assignment(crate::domain::AssignmentId(assignment)),
-            own.item_id,
-            &own.presentation,
-        )
-        .await?;
+        let assignment = judgments::assignment_of(&pool, id).await?.ok_or(AppError::NotFound)?;
+        let item = review_item(&pool, FlagTarget::Assignment(assignment), own.item_id, &own.presentation).await?;
         Ok(EditView { item, judgment: own.input, settings })
     }
 
