@@ -56,39 +56,33 @@ enum Op {
     Added,
 }
 
-/// Longest-common-subsequence alignment of the middle parts.
+/// Myers' alignment of the middle parts (`similar`: linear space, time growing with the
+/// number of edits); past `MAX_CELLS` the middle is one replacement, so that a long text
+/// rewritten from scratch costs nothing per keystroke.
 fn align(a: &[char], b: &[char], ops: &mut Vec<(Op, char)>) {
-    let (n, m) = (a.len(), b.len());
-    if n == 0 || m == 0 || n.saturating_mul(m) > MAX_CELLS {
+    if a.is_empty() || b.is_empty() || a.len().saturating_mul(b.len()) > MAX_CELLS {
         ops.extend(a.iter().map(|&c| (Op::Removed, c)));
         ops.extend(b.iter().map(|&c| (Op::Added, c)));
         return;
     }
-    // lcs[i][j] = length of the LCS of a[i..] and b[j..], in one flat table.
-    let w = m + 1;
-    let mut lcs = vec![0u32; (n + 1) * w];
-    for i in (0..n).rev() {
-        for j in (0..m).rev() {
-            lcs[i * w + j] =
-                if a[i] == b[j] { lcs[(i + 1) * w + j + 1] + 1 } else { lcs[(i + 1) * w + j].max(lcs[i * w + j + 1]) };
+    for change in similar::capture_diff_slices(similar::Algorithm::Myers, a, b) {
+        use similar::DiffOp;
+        match change {
+            DiffOp::Equal { old_index, len, .. } => {
+                ops.extend(a[old_index..old_index + len].iter().map(|&c| (Op::Same, c)));
+            }
+            DiffOp::Delete { old_index, old_len, .. } => {
+                ops.extend(a[old_index..old_index + old_len].iter().map(|&c| (Op::Removed, c)));
+            }
+            DiffOp::Insert { new_index, new_len, .. } => {
+                ops.extend(b[new_index..new_index + new_len].iter().map(|&c| (Op::Added, c)));
+            }
+            DiffOp::Replace { old_index, old_len, new_index, new_len } => {
+                ops.extend(a[old_index..old_index + old_len].iter().map(|&c| (Op::Removed, c)));
+                ops.extend(b[new_index..new_index + new_len].iter().map(|&c| (Op::Added, c)));
+            }
         }
     }
-    let (mut i, mut j) = (0, 0);
-    while i < n && j < m {
-        if a[i] == b[j] {
-            ops.push((Op::Same, a[i]));
-            i += 1;
-            j += 1;
-        } else if lcs[(i + 1) * w + j] >= lcs[i * w + j + 1] {
-            ops.push((Op::Removed, a[i]));
-            i += 1;
-        } else {
-            ops.push((Op::Added, b[j]));
-            j += 1;
-        }
-    }
-    ops.extend(a[i..].iter().map(|&c| (Op::Removed, c)));
-    ops.extend(b[j..].iter().map(|&c| (Op::Added, c)));
 }
 
 /// Runs of one kind of op become segments; within a change, removals come before additions.
