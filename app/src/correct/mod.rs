@@ -200,7 +200,7 @@ pub(crate) mod ssr {
         let user = require(&REVIEWER_ROLES).await?;
         let pool = app_state()?.pool;
         let dataset = dataset(&pool, name).await?;
-        if dataset.kind != "correct" {
+        if dataset.kind != crate::domain::DatasetKind::Correct {
             return Err(AppError::NotFound);
         }
         let reviewer = queue::Reviewer { id: user.id, specialties: users::specialties(&pool, user.id).await? };

@@ -54,7 +54,7 @@ pub fn AdminPage() -> impl IntoView {
                                     {list.into_iter().map(|d| view! {
                                         <tr>
                                             <td><A href=format!("/admin/datasets/{}", d.name)>{d.name.clone()}</A></td>
-                                            <td class="muted">{d.kind.parse::<DatasetKind>().map(|k| t().kind_name(k).to_string()).unwrap_or_else(|_| d.kind.clone())}</td>
+                                            <td class="muted">{t().kind_name(d.kind)}</td>
                                             <td>{d.items} " " {move || i18n.t().home_items}</td>
                                         </tr>
                                     }).collect_view()}

@@ -25,8 +25,8 @@ pub async fn named(pool: &sqlx::SqlitePool, name: String) -> Result<crate::store
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct DatasetSummary {
     pub name: String,
-    /// `compare` or `correct`.
-    pub kind: String,
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "String"))]
+    pub kind: crate::domain::DatasetKind,
     pub items: i64,
     pub my_done: i64,
 }
@@ -69,7 +69,7 @@ pub fn HomePage() -> impl IntoView {
                             view! {
                                 <ul class="datasets">
                                     {list.into_iter().map(|d| {
-                                        let correct = d.kind == "correct";
+                                        let correct = d.kind == crate::domain::DatasetKind::Correct;
                                         let href = format!("/{}/{}", if correct { "correct" } else { "review" }, d.name);
                                         let start = move || {
                                             let t = i18n.t();

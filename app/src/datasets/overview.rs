@@ -57,7 +57,7 @@ pub async fn get_dataset_overview(dataset: String) -> Result<DatasetOverview, Ap
             let pool = &state.pool;
             let name = crate::domain::DatasetName::parse(dataset).map_err(|_| AppError::NotFound)?;
             let d = crate::store::datasets::by_name(pool, &name).await?.ok_or(AppError::NotFound)?;
-            let kind = d.kind.parse().map_err(|e: String| crate::error::internal("dataset kind", e))?;
+            let kind = d.kind;
             let progress = stats::progress(pool, d.id).await?;
             Ok(DatasetOverview {
                 name: d.name.clone(),

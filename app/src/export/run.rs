@@ -79,7 +79,7 @@ pub async fn prepare(
 ) -> Result<Prepared, Refused> {
     request.policy.check().map_err(Refused::Policy)?;
     let record = store::datasets::by_name(pool, dataset).await?.ok_or(Refused::NoDataset)?;
-    let kind: DatasetKind = record.kind.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))?;
+    let kind = record.kind;
     let scope = Scope {
         dataset: record.id,
         department: request.policy.department.clone(),

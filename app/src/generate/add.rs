@@ -19,7 +19,6 @@ mod ssr {
     use crate::domain::ItemId;
     use crate::generate::derive::answer_sets;
     use crate::generate::jobs::Pairing;
-    use crate::import::DatasetKind;
     use crate::review::REVIEWER_ROLES;
     use crate::state::app_state;
     use crate::store::{audit, begin_write, datasets, generated};
@@ -35,9 +34,7 @@ mod ssr {
         }
         let parent = generated::parent(&mut tx, ItemId(draft.item_id)).await?.ok_or(AppError::NotFound)?;
         let record = datasets::by_id(&pool, parent.dataset.0).await?.ok_or(AppError::NotFound)?;
-        let kind: DatasetKind =
-            record.kind.parse().map_err(|_| crate::error::internal("dataset kind", &record.kind))?;
-        let sets = answer_sets(kind, parent.answers(), vec![draft.candidate()], Pairing::BestVsOriginal);
+        let sets = answer_sets(record.kind, parent.answers(), vec![draft.candidate()], Pairing::BestVsOriginal);
         let created = generated::derive(&mut tx, &parent, Some(user.id), sets).await?;
         generated::mark_added(&mut tx, draft.id).await?;
         let detail = serde_json::json!({ "draft": draft.id, "model": draft.model, "items": created.iter().map(|i| i.0).collect::<Vec<_>>() });

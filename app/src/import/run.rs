@@ -121,7 +121,7 @@ pub async fn import(
 
     let kind = format.dataset_kind();
     if let Some(existing) = store::datasets::by_name(pool, dataset).await? {
-        let existing: DatasetKind = existing.kind.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))?;
+        let existing: DatasetKind = existing.kind;
         if existing != kind {
             return Err(kind_mismatch(source, dataset, existing, format));
         }

@@ -29,7 +29,7 @@ pub async fn hits(
     blind: bool,
 ) -> Result<ItemHits, AppError> {
     let d = dataset(pool, name).await?;
-    let kind = d.kind.parse().map_err(decode_error)?;
+    let kind = d.kind;
     let mut rows = browse::page(pool, d.id, d.overlap_target, &filter, after, PAGE_SIZE + 1).await?;
     let next = (rows.len() as i64 > PAGE_SIZE).then(|| {
         rows.truncate(PAGE_SIZE as usize);

@@ -9,7 +9,8 @@ use sqlx::{SqliteConnection, SqlitePool};
 pub struct DatasetRecord {
     pub id: i64,
     pub name: String,
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: DatasetKind,
     pub overlap_target: i64,
     pub lease_seconds: i64,
     /// JSON of [`ReviewSettings`].

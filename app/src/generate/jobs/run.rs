@@ -86,7 +86,7 @@ async fn run(state: &AppState, id: i64) -> Result<(), String> {
         Err(AppError::Invalid(problem)) => return fail(problem.0.to_string()).await.map(drop),
         Err(e) => return Err(format!("{e:?}")),
     };
-    let kind = record.kind.parse().map_err(|_| format!("dataset kind {}", record.kind))?;
+    let kind = record.kind;
     let keeper = Keeper { state: state.clone(), engine, template, reward_model: settings.reward_model };
     let job = Job { id, spec, kind, keeper };
     loop {
