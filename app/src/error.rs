@@ -98,13 +98,6 @@ impl From<Problem> for AppError {
     }
 }
 
-impl AppError {
-    /// The refusal for a problem (`.map_err(AppError::invalid)`).
-    pub fn invalid(p: Problem) -> Self {
-        AppError::Invalid(Invalid(p))
-    }
-}
-
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
