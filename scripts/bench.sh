@@ -93,7 +93,7 @@ if [ "$part" = signin ]; then
 fi
 
 if [ "$part" = all ] || [ "$part" = detectors ]; then
-  cargo run -q -p app --features ssr --example flag_corpus
+  cargo run -q -p medpref-detect --example flag_corpus
 fi
 [ "$part" = all ] || [ "$part" = scale ] || exit 0
 
@@ -102,17 +102,30 @@ bin="$CARGO_TARGET_DIR/release/medpref"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 python3 scripts/bench_scale.py gen "$work"
-measure() { # label, command...: prints wall seconds and peak RSS of the command
+measure() { # label, command...: prints wall seconds and the command's peak heap and mapped file pages
+  # Peak RSS alone would count the database pages SQLite maps (mmap_size), which the kernel can
+  # drop at any time: heap (RssAnon) and mapped file (RssFile) are sampled apart, every 20 ms.
   local label="$1"; shift
-  /usr/bin/time -f "%e %M" -o "$work/time" "$@" > "$work/out" 2>&1 || { cat "$work/out"; exit 1; }
-  read -r secs kb < "$work/time"
-  printf '%-46s %7.2f s  %6d MB peak\n' "$label" "$secs" "$((kb / 1024))"
+  local start end peak_anon=0 peak_file=0 anon file
+  start=$(date +%s.%N)
+  "$@" > "$work/out" 2>&1 &
+  local pid=$!
+  while kill -0 "$pid" 2> /dev/null; do
+    read -r anon file < <(awk '/^RssAnon/ {a=$2} /^RssFile/ {f=$2} END {print a+0, f+0}' "/proc/$pid/status" 2> /dev/null || echo "0 0")
+    [ "${anon:-0}" -gt "$peak_anon" ] && peak_anon=$anon
+    [ "${file:-0}" -gt "$peak_file" ] && peak_file=$file
+    sleep 0.02
+  done
+  wait "$pid" || { cat "$work/out"; exit 1; }
+  end=$(date +%s.%N)
+  local secs; secs=$(python3 -c "print(f'{$end - $start:.2f}')")
+  printf '%-46s %7.2f s  heap %5d MB  mapped %5d MB\n' "$label" "$secs" "$((peak_anon / 1024))" "$((peak_file / 1024))"
   echo "$secs" > "$work/last"
 }
 ratio() { python3 -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2]):.1f}x')" "$@"; }
 
 echo
-echo "== scale (release build; $(nproc) cores)"
+echo "== scale (release build; $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg))"
 printf '%-46s %s\n' "input" "$(du -h "$work/qa.jsonl" | cut -f1) QA, $(du -h "$work/pref.jsonl" | cut -f1) preference"
 measure "import 351,600 QA pairs (sharegpt)" "$bin" --data-dir "$work/db" import --dataset qa --format sharegpt "$work/qa.jsonl"
 qa=$(cat "$work/last")

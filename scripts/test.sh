@@ -9,12 +9,16 @@ step() { printf '\n== %s\n' "$*"; }
 
 step "lints: rustfmt, and clippy with warnings as errors (server side, browser side, tests, benches)"
 cargo fmt --check
+cargo clippy -p medpref-domain -p medpref-detect -p medpref-stats -p medpref-infer --all-targets -- -D warnings
 cargo clippy -p app --features ssr --lib --tests --examples -- -D warnings
 cargo clippy -p app --features hydrate --target wasm32-unknown-unknown --lib -- -D warnings
 cargo clippy -p server --lib --bins --tests --examples -- -D warnings
 
 step "building the app (server + WebAssembly bundle)"
 cargo leptos build --split
+
+step "the pure crates on their own: domain, detectors (with the labelled corpus), statistics, model runtime"
+cargo test -p medpref-domain -p medpref-detect -p medpref-stats -p medpref-infer
 
 step "unit tests (app, server side)"
 cargo test -p app --features ssr

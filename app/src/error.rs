@@ -32,7 +32,7 @@ pub enum AppError {
     Invalid(Invalid),
     /// An import file was rejected; nothing was written.
     #[error("{0}")]
-    Import(Box<crate::import::ImportError>),
+    Import(Box<crate::domain::import::ImportError>),
     /// A judgment breaks its dataset's rules; nothing was stored.
     #[error("{0}")]
     Judgment(crate::domain::judgment::Problem),
@@ -41,10 +41,10 @@ pub enum AppError {
     Correction(crate::domain::correction::CorrectionProblem),
     /// A flag request was refused; nothing changed.
     #[error("{0}")]
-    Flag(crate::flag::FlagProblem),
+    Flag(crate::domain::flag::FlagProblem),
     /// An action on items was refused; nothing changed.
     #[error("{0}")]
-    ItemAction(crate::items::ItemActionProblem),
+    ItemAction(crate::domain::item::ItemActionProblem),
     /// An audit has yet to label this item: its earlier decisions are hidden from auditors.
     #[error("an audit has yet to label this item")]
     AuditBlind,

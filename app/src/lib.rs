@@ -9,7 +9,6 @@ pub mod audit;
 pub mod auth;
 pub mod correct;
 pub mod datasets;
-pub mod domain;
 pub mod error;
 pub mod export;
 pub mod flag;
@@ -19,6 +18,7 @@ pub mod import;
 pub mod items;
 pub mod pages;
 pub mod review;
+pub mod ui;
 
 #[cfg(feature = "ssr")]
 pub mod markdown;
@@ -29,6 +29,10 @@ pub mod state;
 pub mod store;
 
 pub use app::{App, shell};
+/// The domain at the bottom (its own crate, `crates/domain`): every capability names it as
+/// `crate::domain`.
+pub use medpref_domain as domain;
+pub use medpref_domain::named_enum;
 
 /// The browser entry point: attaches event handlers to the server-rendered page.
 #[cfg(feature = "hydrate")]

@@ -400,7 +400,7 @@ pub async fn run(cli: Cli) -> CliResult {
                 app::audit::judgments::ssr::collect(&pool, record.id, names).await.map_err(|e| e.to_string())?;
             let detail = serde_json::json!({ "dataset": record.name, "format": format, "names": names,
                                              "judgments": judgments.len() });
-            app::store::audit::append(&pool, None, "judgments.export", "dataset", Some(record.id), detail).await?;
+            app::store::audit::append(&pool, None, "judgments.export", "dataset", Some(record.id.0), detail).await?;
             let text = app::audit::judgments::ssr::write(&judgments, format);
             say!("{}", text.trim_end_matches('\n'));
             Ok(())
@@ -641,7 +641,7 @@ fn read_password() -> Result<String, Box<dyn std::error::Error>> {
 
 async fn flags(data_dir: &std::path::Path, command: FlagsCommand) -> CliResult {
     let pool = crate::open_store(data_dir).await?;
-    let dataset = async |name: &DatasetName| -> Result<i64, CliError> {
+    let dataset = async |name: &DatasetName| -> Result<app::domain::DatasetId, CliError> {
         Ok(app::store::datasets::by_name(&pool, name).await?.ok_or(format!("no dataset `{name}`"))?.id)
     };
     let print = |states: Vec<app::flag::CategoryState>| {

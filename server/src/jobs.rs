@@ -83,7 +83,13 @@ pub async fn run(data_dir: &Path, command: JobCommand) -> crate::cli::CliResult 
             seed,
             score_only,
         } => {
-            let spec = JobSpec { selection, k, n, pairing, max_new_tokens, temperature, top_p, seed, score_only };
+            let decoding = app::domain::decoding::Decoding {
+                temperature,
+                top_k: 0,
+                top_p,
+                max_new_tokens: max_new_tokens as usize,
+            };
+            let spec = JobSpec { selection, k, n, pairing, decoding, seed, score_only };
             ssr::create(pool, None, dataset, &spec).await.map_err(|e| e.to_string())?
         }
         JobCommand::List { dataset } => {

@@ -235,7 +235,7 @@ fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
 /// Renders the texts stored before texts were rendered on write (see `store::render`).
 pub fn spawn_render_missing(pool: SqlitePool) {
     tokio::spawn(async move {
-        match app::store::render::render_missing(&pool).await {
+        match app::store::render::render_missing(&pool, app::markdown::render).await {
             Ok(0) => {}
             Ok(n) => tracing::info!("rendered {n} stored texts to HTML"),
             Err(e) => tracing::error!("rendering stored texts: {e}"),

@@ -156,7 +156,7 @@ async fn after_a_crash_an_abandoned_staging_is_discarded_and_a_half_published_im
         use app::store::items::{NewCandidate, NewItem};
         (from..to)
             .map(|i| {
-                ScannedItem::scan(NewItem {
+                app::import::scan::scan(NewItem {
                     source_line: i as i64 + 1,
                     content_hash: format!("hash-{i}"),
                     system: None,

@@ -4,9 +4,10 @@
 use super::AuditReport;
 use super::ssr::{AUDIT_ROLES, build_report};
 use crate::auth::session::require_in;
+use crate::domain::AuditId;
 use crate::error::AppError;
-use crate::export::download::attachment;
 use crate::state::AppState;
+use crate::ui::attachment;
 use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -18,7 +19,7 @@ pub use super::REPORT_PATH as PATH;
 
 #[derive(Debug, Deserialize)]
 pub struct ReportParams {
-    pub audit: i64,
+    pub audit: AuditId,
     pub format: ReportFormat,
 }
 

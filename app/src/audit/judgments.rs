@@ -64,7 +64,7 @@ pub mod ssr {
     /// The dataset's judgments, reviewers named as asked.
     pub async fn collect(
         pool: &sqlx::SqlitePool,
-        dataset: i64,
+        dataset: crate::domain::DatasetId,
         names: ReviewerNames,
     ) -> Result<Vec<RawJudgment>, AppError> {
         let rows = raw_judgments(pool, dataset).await?;
@@ -151,8 +151,8 @@ pub mod download {
     use crate::auth::session::require_in;
     use crate::domain::Role;
     use crate::error::AppError;
-    use crate::export::download::attachment;
     use crate::state::AppState;
+    use crate::ui::attachment;
     use axum::body::Body;
     use axum::extract::rejection::FormRejection;
     use axum::extract::{Form, State};
@@ -195,7 +195,7 @@ pub mod download {
                 Some(user.id),
                 "judgments.export",
                 "dataset",
-                Some(dataset.id),
+                Some(dataset.id.0),
                 detail,
             )
             .await?;

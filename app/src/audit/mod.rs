@@ -8,13 +8,14 @@ pub mod judgments;
 mod pages;
 pub mod report;
 pub mod sample;
-pub mod stats;
+pub use medpref_stats as stats;
 pub mod verdict;
 pub use pages::{AgreementPage, AuditLabelPage, AuditResultsPage, AuditsPage};
 
 use crate::correct::QaItem;
 use crate::domain::correction::CorrectionInput;
 use crate::domain::judgment::{JudgmentInput, ReviewSettings};
+use crate::domain::{AuditId, ItemId};
 use crate::error::AppError;
 use crate::flag::FlagKind;
 use crate::import::DatasetKind;
@@ -33,13 +34,10 @@ pub const REPORT_PATH: &str = "/api/audit_report";
 pub const MAX_SAMPLE: u32 = 1_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct AuditSummary {
-    pub id: i64,
+    pub id: AuditId,
     pub dataset: String,
-    #[cfg_attr(feature = "ssr", sqlx(try_from = "String"))]
     pub kind: DatasetKind,
-    #[cfg_attr(feature = "ssr", sqlx(try_from = "String"))]
     pub design: Design,
     /// Asked for; `items` were drawn (fewer when the dataset has fewer decided items).
     pub n: i64,
@@ -50,10 +48,30 @@ pub struct AuditSummary {
     pub decided: i64,
 }
 
+#[cfg(feature = "ssr")]
+impl From<crate::store::audits::AuditRow> for AuditSummary {
+    fn from(r: crate::store::audits::AuditRow) -> Self {
+        let crate::store::audits::AuditRow {
+            id,
+            dataset_id: _,
+            dataset,
+            kind,
+            design,
+            n,
+            seed,
+            created_by,
+            created_at,
+            items,
+            decided,
+        } = r;
+        AuditSummary { id, dataset, kind, design, n, seed, created_by, created_at, items, decided }
+    }
+}
+
 /// The next item to re-label: no earlier decisions, answers in the audit's own order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditTask {
-    pub audit: i64,
+    pub audit: AuditId,
     pub position: i64,
     pub items: i64,
     pub decided: i64,
@@ -77,7 +95,7 @@ pub enum AuditDecision {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditedItem {
     pub position: i64,
-    pub item: i64,
+    pub item: ItemId,
     pub stratum: String,
     pub question: String,
     pub auditor: Option<Verdict>,
@@ -130,19 +148,19 @@ pub async fn audit_list() -> Result<Vec<AuditSummary>, AppError> {
 
 /// The audit's next undecided item, blind. Admins and auditors.
 #[server(prefix = "/api", endpoint = "audit_next")]
-pub async fn audit_next(audit: i64) -> Result<Option<AuditTask>, AppError> {
+pub async fn audit_next(audit: AuditId) -> Result<Option<AuditTask>, AppError> {
     crate::error::with_status(ssr::next(audit).await)
 }
 
 /// Records the auditor's decision on a sampled item (once). Admins and auditors.
 #[server(prefix = "/api", endpoint = "audit_decide", input = Json)]
-pub async fn audit_decide(audit: i64, position: i64, decision: AuditDecision) -> Result<(), AppError> {
+pub async fn audit_decide(audit: AuditId, position: i64, decision: AuditDecision) -> Result<(), AppError> {
     crate::error::with_status(ssr::decide(audit, position, decision).await)
 }
 
 /// The audit's results: error rates with Wilson intervals, items side by side. Admins and auditors.
 #[server(prefix = "/api", endpoint = "audit_report")]
-pub async fn get_audit_report(audit: i64) -> Result<AuditReport, AppError> {
+pub async fn get_audit_report(audit: AuditId) -> Result<AuditReport, AppError> {
     crate::error::with_status(ssr::report(audit).await)
 }
 
@@ -156,7 +174,7 @@ pub async fn agreement(dataset: String) -> Result<AgreementReport, AppError> {
 pub mod ssr {
     use super::*;
     use crate::auth::session::require;
-    use crate::domain::{CandidateId, ItemId, Role};
+    use crate::domain::{CandidateId, DatasetId, Role};
     use crate::flag::FlagTarget;
     use crate::state::app_state;
     use crate::store::{agreement as stored, audit_flags, audits, judgments};
@@ -169,15 +187,15 @@ pub mod ssr {
     pub const AUDIT_ROLES: [Role; 2] = [Role::Admin, Role::Auditor];
 
     /// A sampled item's answers (candidate ids) in the order the auditor sees them.
-    pub fn presentation_of<T: serde::de::DeserializeOwned>(row: &audits::AuditItemRow) -> Result<Vec<T>, AppError> {
-        serde_json::from_str(&row.presentation).map_err(|e| crate::error::internal("presentation", e))
+    pub fn presentation_of(row: &audits::AuditItemRow) -> Vec<CandidateId> {
+        row.presentation.0.clone()
     }
 
     /// The decisions on a dataset's items (or on some of them), read.
     async fn decisions(
         pool: &SqlitePool,
-        dataset: i64,
-        items: Option<&[i64]>,
+        dataset: DatasetId,
+        items: Option<&[ItemId]>,
     ) -> Result<Vec<compute::Decision>, AppError> {
         Ok(compute::read(stored::decisions(pool, dataset, items).await?))
     }
@@ -200,7 +218,7 @@ pub mod ssr {
         let none = || "—".to_string();
         let strata: Vec<(i64, Vec<String>)> = eligible
             .into_iter()
-            .map(|(id, department, task)| {
+            .map(|(ItemId(id), department, task)| {
                 let ds = by_item.get(&id).map(Vec::as_slice).unwrap_or_default();
                 let names = match design {
                     Design::Random => vec!["all".to_string()],
@@ -218,46 +236,40 @@ pub mod ssr {
         // Seeds are stored as SQLite integers.
         let seed = seed & (i64::MAX as u64);
         let sample = sample::draw(&strata, n as usize, seed);
-        let ids: Vec<i64> = sample.iter().map(|(item, _)| *item).collect();
+        let ids: Vec<ItemId> = sample.iter().map(|(item, _)| ItemId(*item)).collect();
         let mut candidates = audits::candidates_of(&pool, &ids).await?;
         let mut drawn = Vec::new();
         for (item, stratum) in sample {
-            let mut shown: Vec<i64> = candidates.remove(&item).unwrap_or_default();
+            let mut shown: Vec<CandidateId> = candidates.remove(&ItemId(item)).unwrap_or_default();
             shown.shuffle(&mut rand::rngs::StdRng::seed_from_u64(seed.wrapping_add(item as u64)));
-            drawn.push((item, stratum, serde_json::to_string(&shown).expect("ids serialise")));
+            drawn.push((ItemId(item), stratum, shown));
         }
-        let id = audits::create(&pool, record.id, user.id, design.as_str(), i64::from(n), seed as i64, &drawn).await?;
-        Ok(audits::get(&pool, id).await?.ok_or(AppError::NotFound)?.summary)
+        let id = audits::create(&pool, record.id, user.id, design, i64::from(n), seed as i64, &drawn).await?;
+        Ok(audits::get(&pool, id).await?.ok_or(AppError::NotFound)?.into())
     }
 
     pub async fn list() -> Result<Vec<AuditSummary>, AppError> {
         require(&AUDIT_ROLES).await?;
         let pool = app_state()?.pool;
-        Ok(audits::all(&pool).await?.into_iter().map(|r| r.summary).collect())
+        Ok(audits::all(&pool).await?.into_iter().map(AuditSummary::from).collect())
     }
 
-    pub async fn next(audit: i64) -> Result<Option<AuditTask>, AppError> {
+    pub async fn next(audit: AuditId) -> Result<Option<AuditTask>, AppError> {
         require(&AUDIT_ROLES).await?;
         let pool = app_state()?.pool;
         let row = audits::get(&pool, audit).await?.ok_or(AppError::NotFound)?;
         let Some(next) = audits::next(&pool, audit).await? else { return Ok(None) };
-        let shown: Vec<CandidateId> = presentation_of(&next)?;
+        let shown = presentation_of(&next);
         // The screens show the audit's own flags, never the reviewers'.
         let target = FlagTarget::Audit { audit, position: next.position };
-        let item = if row.summary.kind == DatasetKind::Correct {
-            TaskItem::Correct(crate::correct::ssr::qa_item(&pool, target, ItemId(next.item_id), &shown).await?)
+        let item = if row.kind == DatasetKind::Correct {
+            TaskItem::Correct(crate::correct::ssr::qa_item(&pool, target, next.item_id, &shown).await?)
         } else {
             let record = crate::store::datasets::by_id(&pool, row.dataset_id).await?.ok_or(AppError::NotFound)?;
-            let item = crate::review::compare::ssr::review_item(&pool, target, ItemId(next.item_id), &shown).await?;
+            let item = crate::review::compare::ssr::review_item(&pool, target, next.item_id, &shown).await?;
             TaskItem::Compare(item, record.review_settings()?)
         };
-        Ok(Some(AuditTask {
-            audit,
-            position: next.position,
-            items: row.summary.items,
-            decided: row.summary.decided,
-            item,
-        }))
+        Ok(Some(AuditTask { audit, position: next.position, items: row.items, decided: row.decided, item }))
     }
 
     /// The auditor's verdict in source terms.
@@ -269,8 +281,9 @@ pub mod ssr {
         let v = match decision {
             AuditDecision::Correction(c) => Verdict::from_stored(c.correction.verdict().as_str(), &[]),
             AuditDecision::Judgment(j) => {
-                let shown: Vec<i64> = presentation_of(row)?;
-                let positions: BTreeMap<i64, i64> = audits::candidates(pool, row.item_id).await?.into_iter().collect();
+                let shown: Vec<i64> = presentation_of(row).into_iter().map(|c| c.0).collect();
+                let positions: BTreeMap<i64, i64> =
+                    audits::candidates(pool, row.item_id).await?.into_iter().map(|(c, p)| (c.0, p)).collect();
                 let stored = judgments::to_stored(&shown, &j.decision);
                 let best: Vec<i64> = match stored.winner {
                     Some(w) => vec![positions[&w]],
@@ -285,22 +298,21 @@ pub mod ssr {
         v.ok_or_else(|| crate::error::internal("audit verdict", "unknown outcome"))
     }
 
-    pub async fn decide(audit: i64, position: i64, decision: AuditDecision) -> Result<(), AppError> {
+    pub async fn decide(audit: AuditId, position: i64, decision: AuditDecision) -> Result<(), AppError> {
         let user = require(&AUDIT_ROLES).await?;
         let pool = app_state()?.pool;
         let audit_row = audits::get(&pool, audit).await?.ok_or(AppError::NotFound)?;
         let row = audits::item(&pool, audit, position).await?.ok_or(AppError::NotFound)?;
-        match (&decision, audit_row.summary.kind) {
+        match (&decision, audit_row.kind) {
             (AuditDecision::Judgment(j), DatasetKind::Compare) => {
                 let record =
                     crate::store::datasets::by_id(&pool, audit_row.dataset_id).await?.ok_or(AppError::NotFound)?;
-                let shown: Vec<i64> = presentation_of(&row)?;
-                crate::domain::judgment::validate(&record.review_settings()?, shown.len(), j)
+                crate::domain::judgment::validate(&record.review_settings()?, row.presentation.0.len(), j)
                     .map_err(AppError::Judgment)?;
             }
             (AuditDecision::Correction(c), DatasetKind::Correct) => {
                 let mut conn = pool.acquire().await?;
-                let (_, facts) = crate::store::corrections::facts(&mut conn, ItemId(row.item_id)).await?;
+                let (_, facts) = crate::store::corrections::facts(&mut conn, row.item_id).await?;
                 crate::domain::correction::validate(&facts, c).map_err(AppError::Correction)?;
             }
             _ => return Err(crate::domain::Problem::DecisionKind.into()),
@@ -314,15 +326,15 @@ pub mod ssr {
         }
     }
 
-    pub async fn report(audit: i64) -> Result<AuditReport, AppError> {
+    pub async fn report(audit: AuditId) -> Result<AuditReport, AppError> {
         require(&AUDIT_ROLES).await?;
         build_report(&app_state()?.pool, audit).await
     }
 
-    pub async fn build_report(pool: &SqlitePool, audit: i64) -> Result<AuditReport, AppError> {
+    pub async fn build_report(pool: &SqlitePool, audit: AuditId) -> Result<AuditReport, AppError> {
         let row = audits::get(pool, audit).await?.ok_or(AppError::NotFound)?;
         let sampled = audits::items(pool, audit).await?;
-        let ids: Vec<i64> = sampled.iter().map(|x| x.item_id).collect();
+        let ids: Vec<ItemId> = sampled.iter().map(|x| x.item_id).collect();
         let mut by_item: BTreeMap<i64, Vec<compute::Decision>> = BTreeMap::new();
         for d in decisions(pool, row.dataset_id, Some(&ids)).await? {
             by_item.entry(d.item).or_default().push(d);
@@ -334,13 +346,10 @@ pub mod ssr {
             let kinds = |m: &mut BTreeMap<i64, std::collections::BTreeSet<FlagKind>>| -> Vec<FlagKind> {
                 m.remove(&x.position).unwrap_or_default().into_iter().collect()
             };
-            let auditor: Option<Verdict> = x
-                .decision
-                .as_deref()
-                .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
-                .and_then(|d| serde_json::from_value(d["verdict"].clone()).ok());
+            let auditor: Option<Verdict> =
+                x.decision.as_ref().and_then(|d| serde_json::from_value(d.0["verdict"].clone()).ok());
             let reviewers: Vec<(String, Verdict)> =
-                by_item.get(&x.item_id).into_iter().flatten().map(|d| (d.reviewer.clone(), d.verdict)).collect();
+                by_item.get(&x.item_id.0).into_iter().flatten().map(|d| (d.reviewer.clone(), d.verdict)).collect();
             if let Some(a) = auditor {
                 for (r, v) in &reviewers {
                     let e = per_reviewer.entry(r.clone()).or_default();
@@ -368,7 +377,7 @@ pub mod ssr {
             report::Share::of(k as u64, decided.len() as u64)
         };
         Ok(AuditReport {
-            audit: row.summary,
+            audit: row.into(),
             errors: report::Share::of(k, n),
             reviewers: per_reviewer.into_iter().map(|(r, (k, n))| (r, report::Share::of(k, n))).collect(),
             flags_missed: share_of(AuditedItem::flags_missed),

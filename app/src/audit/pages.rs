@@ -5,10 +5,11 @@ use super::report::{AgreementReport, Share};
 use super::sample::Design;
 use super::{AuditDecision, TaskItem, agreement, audit_decide, audit_list, audit_next, create_audit, get_audit_report};
 use crate::correct::CorrectionForm;
+use crate::domain::AuditId;
 use crate::flag::FlagTarget;
 use crate::i18n::use_i18n;
 use crate::review::compare::JudgmentForm;
-use crate::review::session::load_failed;
+use crate::ui::load_failed;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
@@ -153,8 +154,8 @@ pub fn AuditsPage() -> impl IntoView {
                 <button type="submit" class="primary" id="audit-draw" disabled=move || create.pending().get()>{move || t().draw}</button>
             </form>
             {move || create.value().get().map(|r| match r {
-                Ok(id) => view! { <p class="ok" id="audit-created" data-audit=id>
-                    <A href=format!("/audit/{id}/label")>{t().label} " #" {id}</A></p> }.into_any(),
+                Ok(id) => view! { <p class="ok" id="audit-created" data-audit=id.0>
+                    <A href=format!("/audit/{id}/label")>{t().label} " #" {id.0}</A></p> }.into_any(),
                 Err(e) => view! { <p class="error" role="alert" id="audit-error">{e}</p> }.into_any(),
             })}
         </section>
@@ -168,8 +169,8 @@ pub fn AuditsPage() -> impl IntoView {
                             <table>
                                 <tbody>
                                     {list.into_iter().map(|a| view! {
-                                        <tr class="audit" data-audit=a.id data-items=a.items data-decided=a.decided>
-                                            <td>"#" {a.id}</td>
+                                        <tr class="audit" data-audit=a.id.0 data-items=a.items data-decided=a.decided>
+                                            <td>"#" {a.id.0}</td>
                                             <td>{a.dataset.clone()}</td>
                                             <td>{t().design(a.design.as_str())} " · n = " {a.n} " · " {t().seed} " " {a.seed}</td>
                                             <td>{a.decided} " / " {a.items} " " {t().decided}</td>
@@ -195,7 +196,7 @@ pub fn AuditLabelPage() -> impl IntoView {
     let i18n = use_i18n();
     let t = move || i18n.t().audit;
     let params = use_params_map();
-    let audit = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0));
+    let audit = move || AuditId(params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0)));
     let refresh = RwSignal::new(0u32);
     let task = Resource::new(move || (audit(), refresh.get()), |(a, _)| audit_next(a));
     let error = RwSignal::new(None::<String>);
@@ -253,7 +254,7 @@ pub fn AuditResultsPage() -> impl IntoView {
     let i18n = use_i18n();
     let t = move || i18n.t().audit;
     let params = use_params_map();
-    let audit = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0));
+    let audit = move || AuditId(params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0)));
     let report = Resource::new(audit, get_audit_report);
     let only_disagreements = RwSignal::new(false);
     view! {
@@ -268,7 +269,7 @@ pub fn AuditResultsPage() -> impl IntoView {
                         let items = r.items.clone();
                         view! {
                             <section class="card" id="audit-report" data-errors=r.errors.k data-decisions=r.errors.n>
-                                <h1>"#" {id} " · " {r.audit.dataset.clone()} " · " {t().design(r.audit.design.as_str())}</h1>
+                                <h1>"#" {id.0} " · " {r.audit.dataset.clone()} " · " {t().design(r.audit.design.as_str())}</h1>
                                 <p>{t().errors} ": " <b id="audit-error-rate">{share(&r.errors)}</b></p>
                                 <p class="muted">{t().interval_note}</p>
                                 <IntervalChart title=t().per_reviewer rows=rows id="audit-reviewers"/>
@@ -297,7 +298,7 @@ pub fn AuditResultsPage() -> impl IntoView {
                                             let flag_t = i18n.t().flag;
                                             let names = move |ks: &[crate::flag::FlagKind]| ks.iter().map(|k| flag_t.kind(*k)).collect::<Vec<_>>().join("、");
                                             view! {
-                                                <tr class="audited-item" class:disagree=disagree class:flags-differ=flags_differ data-item=i.item
+                                                <tr class="audited-item" class:disagree=disagree class:flags-differ=flags_differ data-item=i.item.0
                                                     data-disagree=disagree.to_string() data-flags-differ=flags_differ.to_string()
                                                     style:display=move || if only_disagreements.get() && !disagree && !flags_differ { "none" } else { "" }>
                                                     <td><A href=format!("/admin/items/{}", i.item)>{i.position}</A></td>

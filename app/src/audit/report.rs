@@ -5,15 +5,7 @@
 use super::verdict::Verdict;
 use serde::{Deserialize, Serialize};
 
-/// A share with its Wilson 95% interval.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Share {
-    pub k: u64,
-    pub n: u64,
-    pub value: f64,
-    pub low: f64,
-    pub high: f64,
-}
+pub use medpref_stats::Share;
 
 /// Reviewer pairs need this many shared items for a Cohen's κ.
 pub const MIN_SHARED: usize = 10;

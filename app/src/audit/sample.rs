@@ -1,18 +1,7 @@
 //! Drawing an audit sample: n items from those reviewers decided, simply at random or
 //! stratified (equal numbers per stratum, topped up at random when a stratum runs short).
 //! The same data and seed always give the same sample and the same answer order.
-crate::named_enum! {
-    /// How a sample is drawn: simply at random, or stratified (by reviewer: the items each
-    /// reviewer decided, an item counting for each of its reviewers; by department; by task
-    /// type, e.g. PromptCBLUE task names; by the reviewers' majority decision).
-    pub enum Design("design") {
-        Random = "random",
-        Reviewer = "reviewer",
-        Department = "department",
-        Task = "task",
-        Vote = "vote",
-    }
-}
+pub use crate::domain::audit::Design;
 
 #[cfg(feature = "ssr")]
 pub use draw::draw;

@@ -166,7 +166,7 @@ pub(crate) mod ssr {
         item: ItemId,
         shown: &[CandidateId],
     ) -> Result<QaItem, AppError> {
-        let c = queue::content(pool, item, shown).await?;
+        let c = queue::content(pool, item, shown, crate::markdown::render).await?;
         // The connection goes back before the next queries take theirs: holding one while
         // waiting for another starves the pool once every connection is held that way.
         let (_, facts) = corrections::facts(&mut *pool.acquire().await?, item).await?;
@@ -215,10 +215,17 @@ pub(crate) mod ssr {
         Ok(QaQueue { items, done, open, can_regenerate })
     }
 
+    /// What the detectors find in a correction's new texts (stored with it).
+    fn spans_of((question, answer): (Option<&str>, Option<&str>)) -> corrections::EditSpans {
+        let detect = |t: Option<&str>| t.map(crate::flag::detect::detect).unwrap_or_default();
+        corrections::EditSpans { question: detect(question), answer: detect(answer) }
+    }
+
     pub async fn submit(assignment: AssignmentId, input: CorrectionInput) -> Result<i64, AppError> {
         let user = require(&REVIEWER_ROLES).await?;
         let pool = app_state()?.pool;
-        corrections::record(&pool, user.id, assignment, &input).await.map_err(error)
+        let spans = spans_of(input.correction.stored_texts());
+        corrections::record(&pool, user.id, assignment, &input, spans).await.map_err(error)
     }
 
     pub async fn mine(name: String) -> Result<Vec<CorrectionLine>, AppError> {
@@ -249,7 +256,8 @@ pub(crate) mod ssr {
     pub async fn edit(id: i64, input: CorrectionInput) -> Result<(), AppError> {
         let user = require(&REVIEWER_ROLES).await?;
         let pool = app_state()?.pool;
-        corrections::update(&pool, user.id, id, &input).await.map_err(error)
+        let spans = spans_of(input.correction.stored_texts());
+        corrections::update(&pool, user.id, id, &input, &spans).await.map_err(error)
     }
 
     pub async fn disputes(name: String) -> Result<Vec<Dispute>, AppError> {
@@ -277,6 +285,10 @@ pub(crate) mod ssr {
         {
             return Err(AppError::Correction(crate::domain::correction::CorrectionProblem::EmptyAnswer));
         }
-        Ok(corrections::adjudicate(&pool, user.id, ItemId(item), &decision).await?)
+        let spans = match &decision {
+            Correction::Edit { question, answer } => spans_of((question.as_deref(), Some(answer))),
+            _ => corrections::EditSpans::default(),
+        };
+        Ok(corrections::adjudicate(&pool, user.id, ItemId(item), &decision, &spans).await?)
     }
 }

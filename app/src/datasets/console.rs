@@ -2,14 +2,14 @@
 //! shows one dataset's progress as charts (refreshed while reviewers work), its set-up, the
 //! browser upload and the exports.
 use super::admin::{DatasetConfig, configure_dataset, create_dataset};
-use super::charts::BarChart;
 use super::overview::{DatasetOverview, get_dataset_overview};
 use super::upload::UploadForm;
 use crate::domain::decoding::Decoding;
 use crate::domain::judgment::{Axis, AxisSetting, RationaleRule, ReviewSettings};
 use crate::i18n::use_i18n;
 use crate::import::DatasetKind;
-use crate::review::session::load_failed;
+use crate::ui::charts::BarChart;
+use crate::ui::load_failed;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};

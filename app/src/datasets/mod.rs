@@ -1,6 +1,5 @@
 //! Datasets: the home page listing them, and the admin controls over their review.
 pub mod admin;
-pub mod charts;
 mod console;
 pub mod overview;
 mod upload;
@@ -22,13 +21,19 @@ pub async fn named(pool: &sqlx::SqlitePool, name: String) -> Result<crate::store
 
 /// A dataset as the home page lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct DatasetSummary {
     pub name: String,
-    #[cfg_attr(feature = "ssr", sqlx(try_from = "String"))]
     pub kind: crate::domain::DatasetKind,
     pub items: i64,
     pub my_done: i64,
+}
+
+#[cfg(feature = "ssr")]
+impl From<crate::store::datasets::SummaryRow> for DatasetSummary {
+    fn from(r: crate::store::datasets::SummaryRow) -> Self {
+        let crate::store::datasets::SummaryRow { name, kind, items, my_done } = r;
+        DatasetSummary { name, kind, items, my_done }
+    }
 }
 
 #[server(prefix = "/api", endpoint = "datasets")]
@@ -37,7 +42,11 @@ pub async fn my_datasets() -> Result<Vec<DatasetSummary>, AppError> {
         async {
             let user = crate::auth::session::require(crate::domain::Role::ALL).await?;
             let state = crate::state::app_state()?;
-            Ok(crate::store::datasets::summaries_for(&state.pool, user.id).await?)
+            Ok(crate::store::datasets::summaries_for(&state.pool, user.id)
+                .await?
+                .into_iter()
+                .map(DatasetSummary::from)
+                .collect())
         }
         .await,
     )

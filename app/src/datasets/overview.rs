@@ -6,7 +6,6 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct ImportEntry {
     pub id: i64,
     pub source_name: String,
@@ -18,6 +17,24 @@ pub struct ImportEntry {
     pub quarantined: i64,
     pub created_at: String,
     pub created_by: Option<String>,
+}
+
+#[cfg(feature = "ssr")]
+impl From<crate::store::stats::ImportRow> for ImportEntry {
+    fn from(r: crate::store::stats::ImportRow) -> Self {
+        let crate::store::stats::ImportRow {
+            id,
+            source_name,
+            format,
+            lines,
+            added,
+            duplicates,
+            quarantined,
+            created_at,
+            created_by,
+        } = r;
+        ImportEntry { id, source_name, format, lines, added, duplicates, quarantined, created_at, created_by }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -76,7 +93,7 @@ pub async fn get_dataset_overview(dataset: String) -> Result<DatasetOverview, Ap
                 departments: stats::departments(pool, d.id).await?,
                 per_day: stats::per_day(pool, d.id).await?,
                 reviewers: stats::per_reviewer(pool, d.id).await?,
-                imports: stats::imports(pool, d.id).await?,
+                imports: stats::imports(pool, d.id).await?.into_iter().map(ImportEntry::from).collect(),
                 upload_limit: state.upload_limit as u64,
                 can_manage: user.role == Role::Admin,
             })

@@ -7,6 +7,7 @@ use crate::auth::session::require_in;
 use crate::domain::{DatasetName, Problem, Role};
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::ui::attachment;
 use axum::body::Body;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Query, State};
@@ -27,20 +28,6 @@ pub struct DownloadParams {
     /// Whatever the policy did not take: refused by name rather than silently ignored.
     #[serde(flatten)]
     pub unknown: std::collections::BTreeMap<String, String>,
-}
-
-/// `attachment` with the name in ASCII and, for names in Chinese, RFC 5987's UTF-8 form.
-pub(crate) fn attachment(file_name: &str) -> HeaderValue {
-    let ascii: String =
-        file_name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
-    let encoded: String = file_name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b".-_".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }
-        })
-        .collect();
-    HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"))
-        .expect("ASCII header value")
 }
 
 /// Streams an export's data file. Admins only.

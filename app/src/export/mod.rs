@@ -154,7 +154,6 @@ impl fmt::Display for ExportSummary {
 
 /// An export as the export page lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct ExportEntry {
     pub id: i64,
     pub format: String,
@@ -162,6 +161,14 @@ pub struct ExportEntry {
     pub created_at: String,
     /// The manifest (JSON text); `None` while writing or if the download broke off.
     pub manifest: Option<String>,
+}
+
+#[cfg(feature = "ssr")]
+impl From<crate::store::export::ExportRow> for ExportEntry {
+    fn from(r: crate::store::export::ExportRow) -> Self {
+        let crate::store::export::ExportRow { id, format, created_by, created_at, manifest } = r;
+        ExportEntry { id, format, created_by, created_at, manifest }
+    }
 }
 
 /// A dataset's recent exports with their manifests, newest first. Admins only.
@@ -173,7 +180,7 @@ pub async fn list_exports(dataset: String) -> Result<Vec<ExportEntry>, AppError>
             let pool = crate::state::app_state()?.pool;
             let name = crate::domain::DatasetName::parse(dataset).map_err(|_| AppError::NotFound)?;
             let dataset = crate::store::datasets::by_name(&pool, &name).await?.ok_or(AppError::NotFound)?;
-            Ok(crate::store::export::recent(&pool, dataset.id, 20).await?)
+            Ok(crate::store::export::recent(&pool, dataset.id, 20).await?.into_iter().map(ExportEntry::from).collect())
         }
         .await,
     )

@@ -1,38 +1,13 @@
 //! medpref's flag API: reviewers flag and review spans on their own assignments; admins
 //! see the flag queue and resolve flags by redacting, editing or excluding.
-#[cfg(feature = "ssr")]
-use super::FlagKind;
 use super::{Category, Concern, Field, FlagView, Harm, TextRef, Verdict};
+#[cfg(feature = "ssr")]
+use super::{FlagKind, FlagProblem};
 use crate::domain::AssignmentId;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
-
-/// Why a flag request was refused; nothing changed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-pub enum FlagProblem {
-    #[error("the selected text is not in the original (select within one paragraph)")]
-    SpanNotFound,
-    #[error("select or type the text to flag")]
-    EmptySpan,
-    #[error("a span is flagged with a span category, a whole text with a concern")]
-    WrongKind,
-    #[error("unsafe advice needs a harm severity")]
-    NeedSeverity,
-    #[error("\"other\" needs a note")]
-    NeedNote,
-    #[error("only open or confirmed spans can be redacted")]
-    NotRedactable,
-    #[error("choose at least one flag")]
-    NothingChosen,
-    #[error("the text is limited to 1 MB")]
-    TooLong,
-    #[error("the count changed since the preview")]
-    CountChanged,
-    #[error("this category never gates exports")]
-    NeverGates,
-}
 
 /// An item's texts as highlighted HTML (question first, then the answers as shown) and its flags.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -414,11 +389,13 @@ pub mod ssr {
         let item = ItemId(item);
         let result = match &resolve {
             Resolve::Redact { flags: ids } if ids.is_empty() => return Err(AppError::Flag(FlagProblem::NothingChosen)),
-            Resolve::Redact { flags: ids } => flags::redact_flags(&pool, item, ids, user.id).await,
+            Resolve::Redact { flags: ids } => crate::flag::resolve::redact(&pool, item, ids, user.id).await,
             Resolve::Edit { new, .. } if new.len() > MAX_TEXT_BYTES => {
                 return Err(AppError::Flag(FlagProblem::TooLong));
             }
-            Resolve::Edit { text, new, flags: ids } => flags::edit_text(&pool, item, *text, new, ids, user.id).await,
+            Resolve::Edit { text, new, flags: ids } => {
+                crate::flag::resolve::edit(&pool, item, *text, new, ids, user.id).await
+            }
             Resolve::Exclude => flags::exclude_item(&pool, item, user.id).await,
             Resolve::Dismiss { flags: ids } if ids.is_empty() => {
                 return Err(AppError::Flag(FlagProblem::NothingChosen));
@@ -435,6 +412,7 @@ pub mod ssr {
             Ok(()) => load(&pool, item).await,
             Err(ResolveError::NotFound) => Err(AppError::NotFound),
             Err(ResolveError::NotRedactable(_)) => Err(AppError::Flag(FlagProblem::NotRedactable)),
+            Err(ResolveError::Changed) => Err(AppError::Flag(FlagProblem::TextChanged)),
             Err(ResolveError::Db(e)) => Err(crate::error::internal("resolving flags", e)),
         }
     }

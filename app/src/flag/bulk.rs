@@ -49,7 +49,10 @@ pub mod ssr {
         Category::ALL.iter().copied().filter(|c| *c != Category::RedactionMarker)
     }
 
-    pub async fn state(pool: &sqlx::SqlitePool, dataset: i64) -> Result<Vec<CategoryState>, AppError> {
+    pub async fn state(
+        pool: &sqlx::SqlitePool,
+        dataset: crate::domain::DatasetId,
+    ) -> Result<Vec<CategoryState>, AppError> {
         let open = flags::open_by_category(pool, dataset).await?;
         let ungated = flags::ungated(&mut *pool.acquire().await?, dataset).await?;
         Ok(span_categories()

@@ -3,16 +3,15 @@
 //! resolve them (redact, edit, exclude), and exports leave out or redact what is unresolved.
 mod api;
 pub mod bulk;
-#[cfg(feature = "ssr")]
-pub mod corpus;
-#[cfg(feature = "ssr")]
-pub mod detect;
 mod panel;
 mod queue;
 #[cfg(feature = "ssr")]
-pub mod redact;
+pub mod resolve;
 pub use crate::domain::flag::*;
 pub use api::*;
 pub use bulk::{BulkPanel, CategoryState, flag_bulk, flag_categories, flag_gating};
+/// The detectors and redaction (`crates/detect`).
+#[cfg(feature = "ssr")]
+pub use medpref_detect::{detect, redact};
 pub use panel::{FlagPanel, field_attr};
 pub use queue::{FlagQueuePage, FlaggedItemPage, text_label};

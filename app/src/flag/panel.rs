@@ -7,7 +7,7 @@ use super::{add_flag, review_flag};
 use crate::audit::flags::{audit_flag, audit_review_flag};
 use crate::error::AppError;
 use crate::i18n::use_i18n;
-use crate::review::keys;
+use crate::ui::keys;
 use leptos::html::Select;
 use leptos::prelude::*;
 

@@ -3,7 +3,7 @@
 use super::{BulkPanel, FlagKind, FlagView, FlaggedItem, Harm, Resolve, TextRef};
 use super::{flag_queue, get_flagged_item, resolve_flags};
 use crate::i18n::use_i18n;
-use crate::review::session::load_failed;
+use crate::ui::load_failed;
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::components::A;

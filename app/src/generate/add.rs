@@ -33,9 +33,10 @@ mod ssr {
             return Err(crate::domain::Problem::AnswerExists.into());
         }
         let parent = generated::parent(&mut tx, ItemId(draft.item_id)).await?.ok_or(AppError::NotFound)?;
-        let record = datasets::by_id(&pool, parent.dataset.0).await?.ok_or(AppError::NotFound)?;
+        let record = datasets::by_id(&pool, parent.dataset).await?.ok_or(AppError::NotFound)?;
         let sets = answer_sets(record.kind, parent.answers(), vec![draft.candidate()], Pairing::BestVsOriginal);
-        let created = generated::derive(&mut tx, &parent, Some(user.id), sets).await?;
+        let scanned: Vec<_> = parent.derived(sets).into_iter().map(crate::import::scan::scan).collect();
+        let created = generated::derive(&mut tx, &parent, Some(user.id), &scanned).await?;
         generated::mark_added(&mut tx, draft.id).await?;
         let detail = serde_json::json!({ "draft": draft.id, "model": draft.model, "items": created.iter().map(|i| i.0).collect::<Vec<_>>() });
         audit::record(&mut tx, Some(user.id), "generated_added", "item", Some(parent.id.0), detail).await?;

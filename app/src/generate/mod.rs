@@ -3,15 +3,11 @@
 //! endpoint; prompt templates; scoring; regenerating in review; batch jobs.
 pub mod add;
 #[cfg(feature = "ssr")]
-pub mod decoder;
-#[cfg(feature = "ssr")]
 pub mod derive;
 pub mod endpoints;
 #[cfg(feature = "ssr")]
 pub mod engine;
 pub mod jobs;
-#[cfg(feature = "ssr")]
-pub mod model;
 #[cfg(feature = "ssr")]
 pub mod models;
 pub mod models_card;
@@ -21,13 +17,8 @@ pub mod regenerate;
 #[cfg(feature = "ssr")]
 pub mod remote;
 #[cfg(feature = "ssr")]
-pub mod reward;
-#[cfg(feature = "ssr")]
-pub mod runtime;
-#[cfg(feature = "ssr")]
-pub mod sampling;
-#[cfg(feature = "ssr")]
 pub mod score;
 pub mod template;
+/// The local model runtime (`crates/infer`).
 #[cfg(feature = "ssr")]
-pub mod worker;
+pub use medpref_infer::{decoder, model, reward, runtime, sampling, worker};

@@ -1,4 +1,5 @@
 //! Strings of item browsing and the item record, per language.
+use crate::domain::ScoreKind;
 use crate::items::ItemState;
 
 // Serialised only by the tests, to check every string.
@@ -88,11 +89,10 @@ impl BrowseText {
     }
 
     /// What a stored score is.
-    pub fn score_kind<'a>(&self, kind: &'a str) -> &'a str {
+    pub fn score_kind(&self, kind: ScoreKind) -> &'static str {
         match kind {
-            "reward_model" => self.score_reward,
-            "mean_logprob" => self.score_logprob,
-            other => other,
+            ScoreKind::RewardModel => self.score_reward,
+            ScoreKind::MeanLogprob => self.score_logprob,
         }
     }
 

@@ -59,7 +59,7 @@ pub struct FlagText {
     concerns: [&'static str; 6],
     harms: [&'static str; 5],
     statuses: [&'static str; 4],
-    problems: [&'static str; 10],
+    problems: [&'static str; 11],
 }
 
 impl FlagText {
@@ -94,6 +94,7 @@ impl FlagText {
             TooLong => 7,
             CountChanged => 8,
             NeverGates => 9,
+            TextChanged => 10,
         }]
     }
     pub fn bulk_will(&self, v: crate::flag::Verdict) -> &'static str {
@@ -236,6 +237,7 @@ pub static ZH_CN: FlagText = FlagText {
         "文本最多 1 MB。",
         "预览之后数量有变化，请核对新的数量后再操作。",
         "该类别本来就不拦截导出。",
+        "文本在此期间已被修改，请重新查看后再操作。",
     ],
 };
 
@@ -327,6 +329,7 @@ pub static EN: FlagText = FlagText {
         "The text is limited to 1 MB.",
         "The count changed since the preview; check the new count and try again.",
         "This category never gates exports.",
+        "The text changed meanwhile; look at it again.",
     ],
 };
 

@@ -185,7 +185,7 @@ mod tests {
         // as many as the enum has (counted from the English `Display` arms of `domain::problem`).
         let codes: std::collections::BTreeSet<String> =
             all.iter().map(|p| serde_json::to_value(p).unwrap()["code"].as_str().unwrap().to_string()).collect();
-        let declared = include_str!("../domain/problem.rs").matches("#[error(").count();
+        let declared = include_str!("../../../crates/domain/src/problem.rs").matches("#[error(").count();
         assert_eq!(codes.len(), declared, "a problem is missing from every_problem()");
     }
 

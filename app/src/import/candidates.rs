@@ -2,8 +2,8 @@
 //! more than two answers are reviewed as a ranking.
 //!
 //! `{"question", "answers": ["…" | {"text": "…", "model": "…"}, …], "system"?, "history"?, "department"?}`
+use super::Problem;
 use super::lines::{Prompt, extra_fields, kind, optional_string_field, required_text};
-use super::problem::Problem;
 use crate::store::items::{NewCandidate, NewItem};
 use serde_json::Value;
 

@@ -8,10 +8,10 @@
 //! Fields the format does not read are kept as item metadata (`meta.extra`).
 //!
 //! The file's chosen/rejected becomes a prior label on each answer; reviewers never see it.
+use super::Problem;
 use super::lines::{
     Prompt, conversation, extra_fields, kind, one_system, optional_string_field, pairs, required_text, string_field,
 };
-use super::problem::Problem;
 use crate::store::items::{NewCandidate, NewItem, PriorLabel};
 use serde_json::Value;
 

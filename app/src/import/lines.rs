@@ -1,6 +1,6 @@
 //! Splitting an uploaded file into numbered JSON Lines records.
 use super::ImportError;
-use super::problem::{JsonKind, Problem};
+use super::{JsonKind, Problem};
 use crate::domain::hash_content;
 use crate::store::items::{NewCandidate, NewItem};
 use serde_json::{Map, Value};

@@ -8,25 +8,19 @@ mod candidates;
 mod cmd_reward;
 #[cfg(feature = "ssr")]
 pub(crate) mod lines;
-pub mod problem;
 #[cfg(feature = "ssr")]
 pub mod qa;
 #[cfg(feature = "ssr")]
 mod run;
 #[cfg(feature = "ssr")]
+pub mod scan;
+#[cfg(feature = "ssr")]
 pub mod upload;
 #[cfg(feature = "ssr")]
 pub use run::{ImportFailure, ImportOptions, import};
 
+pub use crate::domain::import::*;
 use crate::error::AppError;
-pub use problem::{JsonKind, Problem};
-
-/// The largest text field accepted: far above any real answer, small enough that one
-/// runaway record cannot fill the store.
-pub const MAX_FIELD_BYTES: usize = 1 << 20;
-/// How many answers a `candidates` item takes.
-pub const MIN_ANSWERS: usize = 2;
-pub const MAX_ANSWERS: usize = 8;
 
 /// Where the browser sends a file for import (see `upload`).
 pub const UPLOAD_PATH: &str = "/api/upload";
@@ -37,130 +31,6 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 pub use crate::domain::DatasetKind;
-
-crate::named_enum! {
-    /// The file formats medpref reads (see the README).
-    pub enum ImportFormat("import format") {
-        /// CMD(Reward) / MedicalGPT preference pairs, in all three of its published shapes.
-        CmdReward = "cmd-reward",
-        /// Items with 2 to 8 answers: `{"question", "answers": [...]}`; more than two are ranked.
-        Candidates = "candidates",
-        /// QA pairs to correct, ShareGPT `conversations`.
-        Sharegpt = "sharegpt",
-        /// QA pairs to correct, alpaca `instruction` / `input` / `output`.
-        Alpaca = "alpaca",
-        /// QA pairs to correct, ChatMed `query` / `response`.
-        Chatmed = "chatmed",
-        /// QA pairs to correct, PromptCBLUE `input` / `target` / `answer_choices`.
-        Promptcblue = "promptcblue",
-        /// QA pairs to correct from any JSON Lines, with a field mapping.
-        Jsonl = "jsonl",
-    }
-}
-
-crate::named_enum! {
-    /// What an import does with bad lines.
-    pub enum OnError("on-error choice") {
-        /// Refuse the whole file (the default): fix the lines and import again.
-        Reject = "reject",
-        /// Import every valid record; keep the bad ones, with line and reason, in a reject file.
-        Quarantine = "quarantine",
-    }
-}
-
-#[allow(clippy::derivable_impls)] // `named_enum!` writes the enum, so `#[default]` cannot go on it
-impl Default for OnError {
-    fn default() -> Self {
-        OnError::Reject
-    }
-}
-
-impl ImportFormat {
-    /// The kind of dataset this format's records belong in.
-    pub fn dataset_kind(self) -> DatasetKind {
-        match self {
-            ImportFormat::CmdReward | ImportFormat::Candidates => DatasetKind::Compare,
-            _ => DatasetKind::Correct,
-        }
-    }
-}
-
-/// Why a file was rejected: where, and what is wrong there.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(into = "ImportErrorWire", from = "ImportErrorWire")]
-pub struct ImportError {
-    pub source: String,
-    /// 1-based; `None` when the problem is the file as a whole.
-    pub line: Option<usize>,
-    pub problem: Problem,
-    /// Further bad lines (up to [`MORE_ERRORS`]), so that one round of fixes covers them.
-    pub more: Vec<(usize, Problem)>,
-    /// Bad lines beyond those reported.
-    pub omitted: usize,
-}
-
-/// How many bad lines beyond the first an import reports.
-pub const MORE_ERRORS: usize = 19;
-
-impl ImportError {
-    /// A problem with the file as a whole.
-    pub fn of_file(source: &str, problem: Problem) -> ImportError {
-        ImportError { source: source.into(), line: None, problem, more: vec![], omitted: 0 }
-    }
-}
-
-/// An import error as the API sends it: each problem typed (the UI says it in its language)
-/// and as the server's English text (`message`, `more`), for scripts and the command line.
-#[derive(Serialize, Deserialize)]
-struct ImportErrorWire {
-    source: String,
-    line: Option<usize>,
-    message: String,
-    problem: Problem,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    more: Vec<(usize, String)>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    more_problems: Vec<Problem>,
-    #[serde(default)]
-    omitted: usize,
-}
-
-impl From<ImportError> for ImportErrorWire {
-    fn from(e: ImportError) -> Self {
-        ImportErrorWire {
-            message: e.problem.to_string(),
-            more: e.more.iter().map(|(l, p)| (*l, p.to_string())).collect(),
-            more_problems: e.more.into_iter().map(|(_, p)| p).collect(),
-            source: e.source,
-            line: e.line,
-            problem: e.problem,
-            omitted: e.omitted,
-        }
-    }
-}
-
-impl From<ImportErrorWire> for ImportError {
-    fn from(w: ImportErrorWire) -> Self {
-        let more = w.more.iter().map(|(l, _)| *l).zip(w.more_problems).collect();
-        ImportError { source: w.source, line: w.line, problem: w.problem, more, omitted: w.omitted }
-    }
-}
-
-impl fmt::Display for ImportError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "{}:{}: {}", self.source, line, self.problem)?,
-            None => write!(f, "{}: {}", self.source, self.problem)?,
-        }
-        for (line, problem) in &self.more {
-            write!(f, "\n{}:{}: {}", self.source, line, problem)?;
-        }
-        if self.omitted > 0 {
-            write!(f, "\n{}: {} more bad lines", self.source, self.omitted)?;
-        }
-        Ok(())
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportSummary {

@@ -9,10 +9,10 @@
 //! - `jsonl`: any JSON Lines, with a field mapping such as `question=q,answer=a,system=sys,department=dept`.
 //!
 //! In every format, fields it does not read are kept as item metadata (`meta.extra`).
+use super::Problem;
 use super::lines::{
     Prompt, conversation, extra_fields, kind, one_system, optional_string_field, pairs, required_text, string_field,
 };
-use super::problem::Problem;
 use crate::store::items::{NewCandidate, NewItem};
 use serde_json::{Map, Value, json};
 

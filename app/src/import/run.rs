@@ -94,7 +94,7 @@ impl Reader {
         if on_error == OnError::Reject && failed.load(Ordering::Relaxed) {
             return Batch { items: vec![], bad };
         }
-        Batch { items: items.into_iter().map(ScannedItem::scan).collect(), bad }
+        Batch { items: items.into_iter().map(super::scan::scan).collect(), bad }
     }
 }
 

@@ -6,9 +6,6 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
 
-/// The most items one action takes (a few pages of the browse list).
-pub const MAX_SELECTION: usize = 1000;
-
 /// An action on a selection of items.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "type")]
@@ -21,17 +18,7 @@ pub enum ItemAction {
     Exclude,
 }
 
-/// Why an action on items was refused; nothing changed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-pub enum ItemActionProblem {
-    #[error("choose at least one item")]
-    NothingChosen,
-    #[error("at most {MAX_SELECTION} items at once")]
-    TooMany,
-    /// This item is not in the dataset, or (for gold) has not exactly two answers.
-    #[error("item {0} cannot take this action")]
-    NotApplicable(i64),
-}
+pub use crate::domain::item::{ItemActionProblem, MAX_SELECTION};
 
 /// Applies `action` to `items` of `dataset` in one write (admins). Returns how many.
 #[server(prefix = "/api", endpoint = "item_action", input = Json)]

@@ -66,7 +66,6 @@ pub struct ItemHits {
 
 /// An answer of an item, with its provenance (never shown to reviewers).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct CandidateFacts {
     pub id: i64,
     /// 1-based, in the source's order.
@@ -75,12 +74,20 @@ pub struct CandidateFacts {
     /// `chosen` / `rejected` when the source had a preference.
     pub prior_label: Option<String>,
     pub score: Option<f64>,
-    /// `reward_model` or `mean_logprob`.
-    pub score_kind: Option<String>,
+    pub score_kind: Option<crate::domain::ScoreKind>,
     /// How a generated answer was made (JSON: backend, template, sampling, seed).
     pub generation: Option<String>,
     /// The batch job that generated it.
     pub job: Option<i64>,
+}
+
+#[cfg(feature = "ssr")]
+impl From<crate::store::browse::CandidateRow> for CandidateFacts {
+    fn from(r: crate::store::browse::CandidateRow) -> Self {
+        let crate::store::browse::CandidateRow { id, position, model, prior_label, score, score_kind, generation, job } =
+            r;
+        CandidateFacts { id, position, model, prior_label, score, score_kind, generation, job }
+    }
 }
 
 /// A reviewer's judgment. `judgment` is as they made it (answers in the order shown to

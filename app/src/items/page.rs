@@ -10,7 +10,7 @@ use crate::domain::judgment::GoldVote;
 use crate::flag::{FlagKind, TextRef, text_label};
 use crate::i18n::use_i18n;
 use crate::import::DatasetKind;
-use crate::review::session::load_failed;
+use crate::ui::load_failed;
 use leptos::prelude::*;
 use leptos_router::components::{A, Form};
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -373,7 +373,7 @@ fn Dossier(id: i64, d: ItemDossier, reload: Callback<()>) -> impl IntoView {
                                 {f.model.map(|m| format!(" · {} {m}", t.model))}
                                 {f.prior_label.map(|l| format!(" · {} {l}", t.source_label))}
                                 {f.score.map(|s| format!(" · {} {s:.3}", t.score))}
-                                {f.score_kind.as_deref().map(|k| format!(" ({})", t.score_kind(k)))}
+                                {f.score_kind.map(|k| format!(" ({})", t.score_kind(k)))}
                                 {f.job.map(|j| format!(" · {} #{j}", t.job))}
                                 {f.generation.as_deref().map(|g| view! { <br/><code class="provenance">{generation_summary(g)}</code> })}
                             </span>

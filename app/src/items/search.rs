@@ -134,12 +134,13 @@ pub async fn dossier(id: i64) -> Result<ItemDossier, AppError> {
     let pool = app_state()?.pool;
     // Blindness is the server's to keep: an auditor does not see the reviewers' decisions on
     // an item an audit has yet to label, whatever page asks.
-    if !can_manage && crate::store::audits::awaits_label(&pool, id).await? {
+    let item = ItemId(id);
+    if !can_manage && crate::store::audits::awaits_label(&pool, item).await? {
         return Err(AppError::AuditBlind);
     }
-    let item = ItemId(id);
     let facts = browse::item(&pool, item).await?.ok_or(AppError::NotFound)?;
-    let candidates = browse::candidates(&pool, item).await?;
+    let candidates: Vec<CandidateFacts> =
+        browse::candidates(&pool, item).await?.into_iter().map(CandidateFacts::from).collect();
     let position_of = |c: i64| candidates.iter().find(|f| f.id == c).map(|f| f.position).unwrap_or(0);
     let judgments = judgments::of_item(&pool, item)
         .await?
@@ -181,7 +182,11 @@ pub async fn dossier(id: i64) -> Result<ItemDossier, AppError> {
         derived_from: facts.derived_from,
         judgments,
         corrections,
-        log: browse::history(&pool, item).await?,
+        log: browse::history(&pool, item)
+            .await?
+            .into_iter()
+            .map(|(at, actor, action, detail)| HistoryEntry { at, actor, action, detail })
+            .collect(),
         can_manage,
     })
 }

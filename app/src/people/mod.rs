@@ -45,13 +45,20 @@ pub struct ReviewerReport {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct ReviewerDatasetRow {
     pub dataset: String,
     pub decisions: i64,
     pub skips: i64,
     pub gold_judged: i64,
     pub gold_correct: i64,
+}
+
+#[cfg(feature = "ssr")]
+impl From<crate::store::stats::ReviewerDatasetRow> for ReviewerDatasetRow {
+    fn from(r: crate::store::stats::ReviewerDatasetRow) -> Self {
+        let crate::store::stats::ReviewerDatasetRow { dataset, decisions, skips, gold_judged, gold_correct } = r;
+        ReviewerDatasetRow { dataset, decisions, skips, gold_judged, gold_correct }
+    }
 }
 
 /// Every account with its activity. Admins only.
@@ -215,7 +222,11 @@ pub mod ssr {
             person: person(row)?,
             per_day: stats::reviewer_days(pool, user.id).await?,
             median_seconds,
-            datasets: stats::reviewer_datasets(pool, user.id).await?,
+            datasets: stats::reviewer_datasets(pool, user.id)
+                .await?
+                .into_iter()
+                .map(ReviewerDatasetRow::from)
+                .collect(),
         })
     }
 }

@@ -1,10 +1,10 @@
 //! `/admin/people`: accounts, with create / role / specialties / disable / reset password;
 //! `/admin/people/:name`: one reviewer's work.
 use super::{Person, PersonChanges, create_person, get_reviewer_report, people, reset_password, update_person};
-use crate::datasets::charts::BarChart;
 use crate::domain::Role;
 use crate::i18n::use_i18n;
-use crate::review::session::load_failed;
+use crate::ui::charts::BarChart;
+use crate::ui::load_failed;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;

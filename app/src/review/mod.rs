@@ -2,8 +2,6 @@
 //! and each reviewer's history of judgments.
 pub mod compare;
 pub mod history;
-pub mod keys;
-pub mod session;
 
 use crate::domain::Role;
 

@@ -1,5 +1,6 @@
 //! The decisions behind a dataset's agreement and bias statistics, one row per judgment or
 //! correction, in source terms (answers by their position in the file, never screen sides).
+use crate::domain::{DatasetId, ItemId};
 use sqlx::SqlitePool;
 
 /// Items ?2 (a JSON array of ids) only, when ?2 is not NULL.
@@ -29,8 +30,8 @@ pub struct DecisionRow {
 /// The decisions on a dataset's items, or only on `items` (an audit's sample) when given.
 pub async fn decisions(
     pool: &SqlitePool,
-    dataset: i64,
-    items: Option<&[i64]>,
+    dataset: DatasetId,
+    items: Option<&[ItemId]>,
 ) -> Result<Vec<DecisionRow>, sqlx::Error> {
     let items = items.map(|ids| serde_json::to_string(ids).expect("ids serialise"));
     sqlx::query_as(&format!(
@@ -62,7 +63,10 @@ pub async fn decisions(
 }
 
 /// Ratings as (item, candidate, axis, reviewer, value).
-pub async fn ratings(pool: &SqlitePool, dataset: i64) -> Result<Vec<(i64, i64, String, String, i64)>, sqlx::Error> {
+pub async fn ratings(
+    pool: &SqlitePool,
+    dataset: DatasetId,
+) -> Result<Vec<(i64, i64, String, String, i64)>, sqlx::Error> {
     sqlx::query_as(
         "SELECT j.item_id, r.candidate_id, r.axis, u.username, r.value
            FROM ratings r JOIN judgments j ON j.id = r.judgment_id JOIN items i ON i.id = j.item_id
@@ -76,7 +80,7 @@ pub async fn ratings(pool: &SqlitePool, dataset: i64) -> Result<Vec<(i64, i64, S
 }
 
 /// Items with two or more scored answers: (item, question, JSON [[position, score, kind], …]).
-pub async fn scored_items(pool: &SqlitePool, dataset: i64) -> Result<Vec<(i64, String, String)>, sqlx::Error> {
+pub async fn scored_items(pool: &SqlitePool, dataset: DatasetId) -> Result<Vec<(i64, String, String)>, sqlx::Error> {
     sqlx::query_as(
         "SELECT i.id, i.question,
                 (SELECT json_group_array(json_array(c.position + 1, c.score, c.score_kind))
@@ -115,7 +119,7 @@ pub struct RawJudgmentRow {
 }
 
 /// Every judgment on a dataset's items (excluded items left out), by item, oldest first.
-pub async fn raw_judgments(pool: &SqlitePool, dataset: i64) -> Result<Vec<RawJudgmentRow>, sqlx::Error> {
+pub async fn raw_judgments(pool: &SqlitePool, dataset: DatasetId) -> Result<Vec<RawJudgmentRow>, sqlx::Error> {
     sqlx::query_as(
         "SELECT j.item_id, i.source_line, j.user_id, u.username AS reviewer,
                 (SELECT json_group_array(pos) FROM

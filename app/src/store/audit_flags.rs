@@ -2,13 +2,13 @@
 //! was drawn, the auditor's verdicts on them and the auditor's own flags — never the
 //! reviewers' flags, which the audit compares against.
 use super::flags::{Flag, NewFlag, Row, SHARED_COLUMNS, push_shared, to_flag};
-use crate::domain::UserId;
 use crate::domain::flag::{FlagKind, FlagStatus};
+use crate::domain::{AuditId, UserId};
 use sqlx::{QueryBuilder, SqliteConnection, SqlitePool};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Copies the detectors' unresolved spans on each sampled item's question and answers.
-pub async fn snapshot(conn: &mut SqliteConnection, audit: i64) -> Result<(), sqlx::Error> {
+pub async fn snapshot(conn: &mut SqliteConnection, audit: AuditId) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO audit_flags (audit_id, position, flag_id, field, candidate_id, span_start, span_end, span_text,
                                   category, severity, note)
@@ -32,7 +32,7 @@ const SELECT: &str = "SELECT af.id, x.item_id, af.field, af.candidate_id, NULL, 
    FROM audit_flags af JOIN audit_items x ON x.audit_id = af.audit_id AND x.position = af.position";
 
 /// The auditor's flags on a sampled item, in text order.
-pub async fn of_position(pool: &SqlitePool, audit: i64, position: i64) -> Result<Vec<Flag>, sqlx::Error> {
+pub async fn of_position(pool: &SqlitePool, audit: AuditId, position: i64) -> Result<Vec<Flag>, sqlx::Error> {
     let rows: Vec<Row> = sqlx::query_as(&format!(
         "{SELECT} WHERE af.audit_id = ? AND af.position = ? ORDER BY af.field, af.span_start, af.id"
     ))
@@ -44,7 +44,13 @@ pub async fn of_position(pool: &SqlitePool, audit: i64, position: i64) -> Result
 }
 
 /// Adds the auditor's flag on a sampled item, with an audit-log entry.
-pub async fn add(pool: &SqlitePool, audit: i64, position: i64, f: &NewFlag, by: UserId) -> Result<i64, sqlx::Error> {
+pub async fn add(
+    pool: &SqlitePool,
+    audit: AuditId,
+    position: i64,
+    f: &NewFlag,
+    by: UserId,
+) -> Result<i64, sqlx::Error> {
     let mut tx = super::begin_write(pool).await?;
     let mut q = QueryBuilder::new(format!("INSERT INTO audit_flags (audit_id, position, {SHARED_COLUMNS}) "));
     q.push_values([f], |mut row, f| {
@@ -54,7 +60,7 @@ pub async fn add(pool: &SqlitePool, audit: i64, position: i64, f: &NewFlag, by: 
     q.push(" RETURNING id");
     let id: i64 = q.build_query_scalar().fetch_one(&mut *tx).await?;
     let detail = serde_json::json!({ "position": position, "flag": id, "kind": f.kind.as_str(), "span": f.span });
-    super::audit::record(&mut tx, Some(by), "audit_flag.add", "audit", Some(audit), detail).await?;
+    super::audit::record(&mut tx, Some(by), "audit_flag.add", "audit", Some(audit.0), detail).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -62,7 +68,7 @@ pub async fn add(pool: &SqlitePool, audit: i64, position: i64, f: &NewFlag, by: 
 /// Confirms or dismisses one of a sampled item's audit flags; false if it has no such flag.
 pub async fn review(
     pool: &SqlitePool,
-    audit: i64,
+    audit: AuditId,
     position: i64,
     flag: i64,
     status: FlagStatus,
@@ -80,7 +86,7 @@ pub async fn review(
         == 1;
     if done {
         let detail = serde_json::json!({ "position": position, "flag": flag, "status": status });
-        super::audit::record(&mut tx, Some(by), "audit_flag.review", "audit", Some(audit), detail).await?;
+        super::audit::record(&mut tx, Some(by), "audit_flag.review", "audit", Some(audit.0), detail).await?;
         tx.commit().await?;
     }
     Ok(done)
@@ -95,7 +101,7 @@ pub struct FoundKinds {
     pub team: BTreeMap<i64, BTreeSet<FlagKind>>,
 }
 
-pub async fn found_kinds(pool: &SqlitePool, audit: i64) -> Result<FoundKinds, sqlx::Error> {
+pub async fn found_kinds(pool: &SqlitePool, audit: AuditId) -> Result<FoundKinds, sqlx::Error> {
     let auditor: Vec<(i64, String)> = sqlx::query_as(
         "SELECT position, category FROM audit_flags
           WHERE audit_id = ? AND (status = 'confirmed' OR (flag_id IS NULL AND status = 'open'))",

@@ -1,23 +1,24 @@
 //! Spot-audit samples (`audits`, `audit_items`) and the auditor's blind decisions.
 use super::{NOW, begin_write};
-use crate::audit::AuditSummary;
-use crate::domain::UserId;
+use crate::domain::audit::Design;
+use crate::domain::{AuditId, CandidateId, DatasetId, DatasetKind, ItemId, UserId};
 use sqlx::SqlitePool;
+use sqlx::types::Json;
 
-/// A sampled item: (item, stratum, presentation as JSON candidate ids).
-pub type Drawn = (i64, String, String);
+/// A sampled item: (item, stratum, presentation: candidate ids in the order shown).
+pub type Drawn = (ItemId, String, Vec<CandidateId>);
 
 pub async fn create(
     pool: &SqlitePool,
-    dataset: i64,
+    dataset: DatasetId,
     actor: UserId,
-    design: &str,
+    design: Design,
     n: i64,
     seed: i64,
     drawn: &[Drawn],
-) -> Result<i64, sqlx::Error> {
+) -> Result<AuditId, sqlx::Error> {
     let mut tx = begin_write(pool).await?;
-    let id: i64 = sqlx::query_scalar(
+    let id: AuditId = sqlx::query_scalar(
         "INSERT INTO audits (dataset_id, created_by, design, n, seed) VALUES (?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(dataset)
@@ -35,13 +36,13 @@ pub async fn create(
         .bind(position as i64 + 1)
         .bind(item)
         .bind(stratum)
-        .bind(presentation)
+        .bind(Json(presentation))
         .execute(&mut *tx)
         .await?;
     }
     super::audit_flags::snapshot(&mut tx, id).await?;
     let detail = serde_json::json!({ "design": design, "n": n, "seed": seed, "drawn": drawn.len() });
-    super::audit::record(&mut tx, Some(actor), "audit_created", "audit", Some(id), detail).await?;
+    super::audit::record(&mut tx, Some(actor), "audit_created", "audit", Some(id.0), detail).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -49,9 +50,18 @@ pub async fn create(
 /// An audit as stored, with its progress.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AuditRow {
-    pub dataset_id: i64,
-    #[sqlx(flatten)]
-    pub summary: AuditSummary,
+    pub id: AuditId,
+    pub dataset_id: DatasetId,
+    pub dataset: String,
+    pub kind: DatasetKind,
+    pub design: Design,
+    /// Asked for; `items` were drawn.
+    pub n: i64,
+    pub seed: i64,
+    pub created_by: Option<String>,
+    pub created_at: String,
+    pub items: i64,
+    pub decided: i64,
 }
 
 const AUDIT_ROW: &str = "SELECT a.id, a.dataset_id, d.name AS dataset, d.kind, a.design, a.n, a.seed,
@@ -62,7 +72,7 @@ const AUDIT_ROW: &str = "SELECT a.id, a.dataset_id, d.name AS dataset, d.kind, a
 
 /// Whether an audit still has to label `item`: until then its earlier decisions stay hidden
 /// from auditors (blind re-labelling).
-pub async fn awaits_label(pool: &SqlitePool, item: i64) -> Result<bool, sqlx::Error> {
+pub async fn awaits_label(pool: &SqlitePool, item: ItemId) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM audit_items WHERE item_id = ? AND decided_at IS NULL)")
         .bind(item)
         .fetch_one(pool)
@@ -89,7 +99,7 @@ pub async fn all(pool: &SqlitePool) -> Result<Vec<AuditRow>, sqlx::Error> {
     sqlx::query_as(&format!("{AUDIT_ROW} ORDER BY a.id DESC")).fetch_all(pool).await
 }
 
-pub async fn get(pool: &SqlitePool, audit: i64) -> Result<Option<AuditRow>, sqlx::Error> {
+pub async fn get(pool: &SqlitePool, audit: AuditId) -> Result<Option<AuditRow>, sqlx::Error> {
     sqlx::query_as(&format!("{AUDIT_ROW} WHERE a.id = ?")).bind(audit).fetch_optional(pool).await
 }
 
@@ -97,29 +107,30 @@ pub async fn get(pool: &SqlitePool, audit: i64) -> Result<Option<AuditRow>, sqlx
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AuditItemRow {
     pub position: i64,
-    pub item_id: i64,
+    pub item_id: ItemId,
     pub stratum: String,
-    pub presentation: String,
-    pub decision: Option<String>,
+    /// Candidate ids in the order shown.
+    pub presentation: Json<Vec<CandidateId>>,
+    pub decision: Option<Json<serde_json::Value>>,
     pub question: String,
 }
 
 const ITEM_ROW: &str = "SELECT x.position, x.item_id, x.stratum, x.presentation, x.decision, i.question
    FROM audit_items x JOIN items i ON i.id = x.item_id";
 
-pub async fn items(pool: &SqlitePool, audit: i64) -> Result<Vec<AuditItemRow>, sqlx::Error> {
+pub async fn items(pool: &SqlitePool, audit: AuditId) -> Result<Vec<AuditItemRow>, sqlx::Error> {
     sqlx::query_as(&format!("{ITEM_ROW} WHERE x.audit_id = ? ORDER BY x.position")).bind(audit).fetch_all(pool).await
 }
 
 /// The first sampled item the auditor has not decided yet.
-pub async fn next(pool: &SqlitePool, audit: i64) -> Result<Option<AuditItemRow>, sqlx::Error> {
+pub async fn next(pool: &SqlitePool, audit: AuditId) -> Result<Option<AuditItemRow>, sqlx::Error> {
     sqlx::query_as(&format!("{ITEM_ROW} WHERE x.audit_id = ? AND x.decision IS NULL ORDER BY x.position LIMIT 1"))
         .bind(audit)
         .fetch_optional(pool)
         .await
 }
 
-pub async fn item(pool: &SqlitePool, audit: i64, position: i64) -> Result<Option<AuditItemRow>, sqlx::Error> {
+pub async fn item(pool: &SqlitePool, audit: AuditId, position: i64) -> Result<Option<AuditItemRow>, sqlx::Error> {
     sqlx::query_as(&format!("{ITEM_ROW} WHERE x.audit_id = ? AND x.position = ?"))
         .bind(audit)
         .bind(position)
@@ -130,7 +141,7 @@ pub async fn item(pool: &SqlitePool, audit: i64, position: i64) -> Result<Option
 /// Stores the auditor's decision on an undecided item; false if it was decided already.
 pub async fn decide(
     pool: &SqlitePool,
-    audit: i64,
+    audit: AuditId,
     position: i64,
     decision: &serde_json::Value,
     actor: UserId,
@@ -140,7 +151,7 @@ pub async fn decide(
         "UPDATE audit_items SET decision = ?, decided_at = {NOW}
           WHERE audit_id = ? AND position = ? AND decision IS NULL"
     ))
-    .bind(decision.to_string())
+    .bind(Json(decision))
     .bind(audit)
     .bind(position)
     .execute(&mut *tx)
@@ -149,7 +160,7 @@ pub async fn decide(
         > 0;
     if done {
         let detail = serde_json::json!({ "position": position, "decision": decision });
-        super::audit::record(&mut tx, Some(actor), "audit_decision", "audit", Some(audit), detail).await?;
+        super::audit::record(&mut tx, Some(actor), "audit_decision", "audit", Some(audit.0), detail).await?;
     }
     tx.commit().await?;
     Ok(done)
@@ -158,8 +169,8 @@ pub async fn decide(
 /// Items of a dataset that reviewers decided, with department and task (for strata).
 pub async fn eligible(
     pool: &SqlitePool,
-    dataset: i64,
-) -> Result<Vec<(i64, Option<String>, Option<String>)>, sqlx::Error> {
+    dataset: DatasetId,
+) -> Result<Vec<(ItemId, Option<String>, Option<String>)>, sqlx::Error> {
     sqlx::query_as(
         "SELECT i.id, i.department, i.task FROM items i
           WHERE i.dataset_id = ? AND i.excluded_at IS NULL
@@ -175,16 +186,15 @@ pub async fn eligible(
 /// Candidate ids of many items in one query, each item's in position order.
 pub async fn candidates_of(
     pool: &SqlitePool,
-    items: &[i64],
-) -> Result<std::collections::HashMap<i64, Vec<i64>>, sqlx::Error> {
-    let ids = serde_json::to_string(items).expect("ids serialise");
-    let rows: Vec<(i64, i64)> = sqlx::query_as(
+    items: &[ItemId],
+) -> Result<std::collections::HashMap<ItemId, Vec<CandidateId>>, sqlx::Error> {
+    let rows: Vec<(ItemId, CandidateId)> = sqlx::query_as(
         "SELECT item_id, id FROM candidates WHERE item_id IN (SELECT value FROM json_each(?)) ORDER BY item_id, position",
     )
-    .bind(ids)
+    .bind(Json(items))
     .fetch_all(pool)
     .await?;
-    let mut out: std::collections::HashMap<i64, Vec<i64>> = Default::default();
+    let mut out: std::collections::HashMap<ItemId, Vec<CandidateId>> = Default::default();
     for (item, id) in rows {
         out.entry(item).or_default().push(id);
     }
@@ -192,7 +202,7 @@ pub async fn candidates_of(
 }
 
 /// Candidate ids of an item by position, and the positions of candidate ids (1-based).
-pub async fn candidates(pool: &SqlitePool, item: i64) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+pub async fn candidates(pool: &SqlitePool, item: ItemId) -> Result<Vec<(CandidateId, i64)>, sqlx::Error> {
     sqlx::query_as("SELECT id, position + 1 FROM candidates WHERE item_id = ? ORDER BY position")
         .bind(item)
         .fetch_all(pool)

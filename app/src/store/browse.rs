@@ -6,10 +6,8 @@
 //! 51st match; a search takes ~0.3–0.5 s over 351,600 items (`scripts/bench.sh scale`).
 use super::flags::ACTIVE;
 use super::stats::DECISIONS_PER_ITEM;
-use crate::domain::ItemId;
 use crate::domain::item::{DepartmentFilter, FlagFilter, ItemFilter, ItemState};
-use crate::items::CandidateFacts;
-use crate::items::HistoryEntry;
+use crate::domain::{DatasetId, ItemId, ScoreKind};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
 /// The active flags of item `i`, as an SQL `FROM … WHERE` (open or confirmed; the source's own redaction
@@ -23,7 +21,7 @@ fn active_flags() -> String {
 pub type HitRow = (i64, String, Option<String>, Option<String>, i64, i64, bool, bool);
 
 /// The conditions of `filter` on items `i` of the dataset, for both the page and the count.
-fn push_conditions<'a>(q: &mut QueryBuilder<'a, Sqlite>, dataset: i64, overlap: i64, filter: &'a ItemFilter) {
+fn push_conditions<'a>(q: &mut QueryBuilder<'a, Sqlite>, dataset: DatasetId, overlap: i64, filter: &'a ItemFilter) {
     q.push(" FROM items i WHERE i.dataset_id = ").push_bind(dataset);
     if !filter.text.is_empty() {
         let t = filter.text.as_str();
@@ -87,7 +85,7 @@ fn push_conditions<'a>(q: &mut QueryBuilder<'a, Sqlite>, dataset: i64, overlap: 
 /// Up to `limit` matching items with ids above `after`, in id order.
 pub async fn page(
     pool: &SqlitePool,
-    dataset: i64,
+    dataset: DatasetId,
     overlap: i64,
     filter: &ItemFilter,
     after: i64,
@@ -109,14 +107,19 @@ pub async fn page(
 }
 
 /// How many items match, in the whole dataset.
-pub async fn count(pool: &SqlitePool, dataset: i64, overlap: i64, filter: &ItemFilter) -> Result<i64, sqlx::Error> {
+pub async fn count(
+    pool: &SqlitePool,
+    dataset: DatasetId,
+    overlap: i64,
+    filter: &ItemFilter,
+) -> Result<i64, sqlx::Error> {
     let mut q = QueryBuilder::new("SELECT COUNT(*)");
     push_conditions(&mut q, dataset, overlap, filter);
     q.build_query_scalar().fetch_one(pool).await
 }
 
 /// The departments a dataset's items have (without the empty one).
-pub async fn departments(pool: &SqlitePool, dataset: i64) -> Result<Vec<String>, sqlx::Error> {
+pub async fn departments(pool: &SqlitePool, dataset: DatasetId) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar(
         "SELECT DISTINCT department FROM items WHERE dataset_id = ? AND department IS NOT NULL ORDER BY 1",
     )
@@ -128,7 +131,7 @@ pub async fn departments(pool: &SqlitePool, dataset: i64) -> Result<Vec<String>,
 /// An item's own columns, with its dataset and the file it came from.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ItemFacts {
-    pub dataset_id: i64,
+    pub dataset_id: DatasetId,
     pub dataset: String,
     pub kind: String,
     pub department: Option<String>,
@@ -159,9 +162,22 @@ pub async fn item(pool: &SqlitePool, item: ItemId) -> Result<Option<ItemFacts>, 
     .await
 }
 
-/// An item's answers: id, position, model, source label, score.
-/// The item's answers with their provenance; positions 1-based, in the source's order.
-pub async fn candidates(pool: &SqlitePool, item: ItemId) -> Result<Vec<CandidateFacts>, sqlx::Error> {
+/// An answer with its provenance.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CandidateRow {
+    pub id: i64,
+    /// 1-based, in the source's order.
+    pub position: i64,
+    pub model: Option<String>,
+    pub prior_label: Option<String>,
+    pub score: Option<f64>,
+    pub score_kind: Option<ScoreKind>,
+    pub generation: Option<String>,
+    pub job: Option<i64>,
+}
+
+/// The item's answers with their provenance, in the source's order.
+pub async fn candidates(pool: &SqlitePool, item: ItemId) -> Result<Vec<CandidateRow>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, position + 1 AS position, model, prior_label, score, score_kind, generation, job_id AS job
            FROM candidates WHERE item_id = ? ORDER BY position",
@@ -171,8 +187,11 @@ pub async fn candidates(pool: &SqlitePool, item: ItemId) -> Result<Vec<Candidate
     .await
 }
 
+/// An audit-log entry: when, who (`None`: the command line), what, and its JSON detail.
+pub type LogRow = (String, Option<String>, String, String);
+
 /// The audit log's entries about the item and everything on it, oldest first.
-pub async fn history(pool: &SqlitePool, item: ItemId) -> Result<Vec<HistoryEntry>, sqlx::Error> {
+pub async fn history(pool: &SqlitePool, item: ItemId) -> Result<Vec<LogRow>, sqlx::Error> {
     let rows: Vec<(String, Option<String>, String, String)> = sqlx::query_as(
         "SELECT a.at, u.username, a.action, a.detail FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
           WHERE (a.entity = 'item' AND a.entity_id = ?1)
@@ -186,5 +205,5 @@ pub async fn history(pool: &SqlitePool, item: ItemId) -> Result<Vec<HistoryEntry
     .bind(item.0)
     .fetch_all(pool)
     .await?;
-    Ok(rows.into_iter().map(|(at, actor, action, detail)| HistoryEntry { at, actor, action, detail }).collect())
+    Ok(rows)
 }

@@ -1,7 +1,8 @@
 //! Corrections of QA pairs: each reviewer's accept / edit / reject, final versions, and the
 //! cases where reviewers disagree and an adjudicator decides.
+use crate::domain::DatasetId;
 use crate::domain::correction::{Correction, CorrectionInput, CorrectionProblem, ItemFacts, Verdict, validate};
-use crate::domain::flag::TextRef;
+use crate::domain::flag::{Span, TextRef};
 use crate::domain::{AssignmentId, ItemId, UserId};
 use sqlx::{SqliteConnection, SqlitePool};
 
@@ -44,26 +45,44 @@ pub async fn facts(conn: &mut SqliteConnection, item: ItemId) -> Result<(i64, It
     Ok((candidate, ItemFacts { question, answer, choices, no_match }))
 }
 
+/// What the detectors found in a correction's stored texts ([`Correction::stored_texts`]):
+/// the caller runs them, so that no detection runs inside a write.
+#[derive(Debug, Clone, Default)]
+pub struct EditSpans {
+    pub question: Vec<Span>,
+    pub answer: Vec<Span>,
+}
+
 /// An edited question or answer gets the same detectors as imported text; the flags of
 /// the text it replaces are resolved.
 async fn detect_edited(
     conn: &mut SqliteConnection,
     item: ItemId,
     correction: i64,
-    question: Option<&str>,
-    answer: Option<&str>,
+    (question, answer): (Option<&str>, Option<&str>),
+    spans: &EditSpans,
     by: Option<UserId>,
 ) -> Result<(), sqlx::Error> {
-    super::flags::replace_text_flags(conn, item, TextRef::CorrectedQuestion(correction), question, by).await?;
-    super::flags::replace_text_flags(conn, item, TextRef::CorrectedAnswer(correction), answer, by).await
+    let texts = [
+        (TextRef::CorrectedQuestion(correction), question, &spans.question),
+        (TextRef::CorrectedAnswer(correction), answer, &spans.answer),
+    ];
+    for (r, text, spans) in texts {
+        super::flags::replace_text_flags(
+            conn,
+            item,
+            r,
+            text.is_some_and(|t| !t.is_empty()).then_some(spans.as_slice()),
+            by,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// The stored columns of a decision.
 fn columns(input: &CorrectionInput) -> (Verdict, Option<&str>, Option<&str>, String, Option<&str>) {
-    let (question, answer) = match &input.correction {
-        Correction::Edit { question, answer } => (question.as_deref().map(str::trim), Some(answer.trim())),
-        _ => (None, None),
-    };
+    let (question, answer) = input.correction.stored_texts();
     let reasons = serde_json::to_string(&input.reasons).expect("reasons serialise");
     let note = Some(input.note.trim()).filter(|n| !n.is_empty());
     (input.correction.verdict(), question, answer, reasons, note)
@@ -77,10 +96,13 @@ pub async fn record(
     user: UserId,
     assignment: AssignmentId,
     input: &CorrectionInput,
+    spans: EditSpans,
 ) -> Result<i64, CorrectionError> {
     let input = input.clone();
-    super::writer::write(pool, move |conn| Box::pin(async move { record_on(conn, user, assignment, &input).await }))
-        .await
+    super::writer::write(pool, move |conn| {
+        Box::pin(async move { record_on(conn, user, assignment, &input, &spans).await })
+    })
+    .await
 }
 
 async fn record_on(
@@ -88,6 +110,7 @@ async fn record_on(
     user: UserId,
     assignment: AssignmentId,
     input: &CorrectionInput,
+    spans: &EditSpans,
 ) -> Result<i64, CorrectionError> {
     let Some(lease) = super::queue::leased(&mut *tx, user, assignment).await? else {
         return Err(CorrectionError::NotFound);
@@ -119,7 +142,7 @@ async fn record_on(
     if super::queue::complete(&mut *tx, assignment, &lease).await? == super::queue::Completion::LeaseLost {
         return Err(CorrectionError::LeaseLost);
     }
-    detect_edited(&mut *tx, ItemId(item_id), id, question, answer, Some(user)).await?;
+    detect_edited(&mut *tx, ItemId(item_id), id, (question, answer), spans, Some(user)).await?;
     let detail = serde_json::json!({ "assignment": assignment.0, "item": item_id, "correction": input });
     super::audit::record(&mut *tx, Some(user), "correction.create", "correction", Some(id), detail).await?;
     Ok(id)
@@ -152,7 +175,7 @@ pub(super) fn to_input(row: &Row) -> Result<CorrectionInput, sqlx::Error> {
 pub struct OwnCorrection {
     pub id: i64,
     pub item_id: ItemId,
-    pub dataset_id: i64,
+    pub dataset_id: DatasetId,
     pub assignment: AssignmentId,
     pub input: CorrectionInput,
 }
@@ -169,14 +192,20 @@ pub async fn own(pool: &SqlitePool, user: UserId, id: i64) -> Result<Option<OwnC
     Ok(Some(OwnCorrection {
         id,
         item_id: ItemId(row.1),
-        dataset_id: row.2,
+        dataset_id: DatasetId(row.2),
         assignment: AssignmentId(assignment),
         input: to_input(&row)?,
     }))
 }
 
 /// Changes a reviewer's own correction; the audit log keeps old and new.
-pub async fn update(pool: &SqlitePool, user: UserId, id: i64, input: &CorrectionInput) -> Result<(), CorrectionError> {
+pub async fn update(
+    pool: &SqlitePool,
+    user: UserId,
+    id: i64,
+    input: &CorrectionInput,
+    spans: &EditSpans,
+) -> Result<(), CorrectionError> {
     let old = own(pool, user, id).await?.ok_or(CorrectionError::NotFound)?;
     let mut tx = super::begin_write(pool).await?;
     let (_, facts) = facts(&mut tx, old.item_id).await?;
@@ -196,7 +225,7 @@ pub async fn update(pool: &SqlitePool, user: UserId, id: i64, input: &Correction
     .bind(user.0)
     .execute(&mut *tx)
     .await?;
-    detect_edited(&mut tx, old.item_id, id, question, answer, Some(user)).await?;
+    detect_edited(&mut tx, old.item_id, id, (question, answer), spans, Some(user)).await?;
     let detail = serde_json::json!({ "item": old.item_id.0, "old": old.input, "new": input });
     super::audit::record(&mut tx, Some(user), "correction.update", "correction", Some(id), detail).await?;
     tx.commit().await?;
@@ -207,7 +236,7 @@ pub async fn update(pool: &SqlitePool, user: UserId, id: i64, input: &Correction
 pub async fn recent(
     pool: &SqlitePool,
     user: UserId,
-    dataset: i64,
+    dataset: DatasetId,
     limit: i64,
 ) -> Result<Vec<(i64, String, CorrectionInput, String)>, sqlx::Error> {
     let rows: Vec<(i64, String, String)> = sqlx::query_as(
@@ -264,7 +293,7 @@ pub async fn of_item(pool: &SqlitePool, item: ItemId) -> Result<Vec<ItemCorrecti
 }
 
 /// Items of the dataset whose reviewers disagree and that no adjudicator has decided yet.
-pub async fn disputed(pool: &SqlitePool, dataset: i64) -> Result<Vec<Disputed>, sqlx::Error> {
+pub async fn disputed(pool: &SqlitePool, dataset: DatasetId) -> Result<Vec<Disputed>, sqlx::Error> {
     let rows: Vec<(i64, String, String)> = sqlx::query_as(
         "SELECT d.item_id, i.question,
                 COALESCE((SELECT body FROM candidates WHERE item_id = d.item_id ORDER BY position LIMIT 1), '')
@@ -296,6 +325,7 @@ pub async fn adjudicate(
     user: UserId,
     item: ItemId,
     decision: &Correction,
+    spans: &EditSpans,
 ) -> Result<(), sqlx::Error> {
     let mut tx = super::begin_write(pool).await?;
     let (question, answer) = match decision {
@@ -315,8 +345,11 @@ pub async fn adjudicate(
     .bind(answer)
     .execute(&mut *tx)
     .await?;
-    super::flags::replace_text_flags(&mut tx, item, TextRef::FinalQuestion, question, Some(user)).await?;
-    super::flags::replace_text_flags(&mut tx, item, TextRef::FinalAnswer, answer, Some(user)).await?;
+    let finals = [(TextRef::FinalQuestion, question, &spans.question), (TextRef::FinalAnswer, answer, &spans.answer)];
+    for (r, text, spans) in finals {
+        let new = text.is_some_and(|t| !t.is_empty()).then_some(spans.as_slice());
+        super::flags::replace_text_flags(&mut tx, item, r, new, Some(user)).await?;
+    }
     let detail = serde_json::json!({ "decision": decision });
     super::audit::record(&mut tx, Some(user), "correction.adjudicate", "item", Some(item.0), detail).await?;
     tx.commit().await?;

@@ -1,5 +1,4 @@
 //! Datasets and their per-reviewer progress.
-use crate::datasets::DatasetSummary;
 use crate::domain::DatasetKind;
 use crate::domain::judgment::ReviewSettings;
 use crate::domain::{DatasetId, DatasetName, UserId};
@@ -7,7 +6,7 @@ use sqlx::{SqliteConnection, SqlitePool};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DatasetRecord {
-    pub id: i64,
+    pub id: DatasetId,
     pub name: String,
     #[sqlx(try_from = "String")]
     pub kind: DatasetKind,
@@ -23,7 +22,7 @@ pub struct DatasetRecord {
 
 impl DatasetRecord {
     pub fn id(&self) -> DatasetId {
-        DatasetId(self.id)
+        self.id
     }
 
     pub fn review_settings(&self) -> Result<ReviewSettings, sqlx::Error> {
@@ -83,7 +82,7 @@ pub async fn configure(
                  "settings": settings, "guidelines": changes.guidelines,
                  "department": changes.department, "prompt_template": changes.prompt_template },
     });
-    super::audit::record(&mut tx, actor, "dataset.configure", "dataset", Some(old.id), detail).await?;
+    super::audit::record(&mut tx, actor, "dataset.configure", "dataset", Some(old.id.0), detail).await?;
     tx.commit().await?;
     Ok(true)
 }
@@ -107,8 +106,13 @@ pub async fn of_assignment(
     .await
 }
 
-pub async fn by_id(pool: &SqlitePool, id: i64) -> Result<Option<DatasetRecord>, sqlx::Error> {
+pub async fn by_id(pool: &SqlitePool, id: DatasetId) -> Result<Option<DatasetRecord>, sqlx::Error> {
     sqlx::query_as(&format!("{SELECT} WHERE id = ?")).bind(id).fetch_optional(pool).await
+}
+
+/// The id of the dataset of that name, if there is one.
+pub async fn id_of(conn: &mut SqliteConnection, name: &DatasetName) -> Result<Option<DatasetId>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM datasets WHERE name = ?").bind(name.as_str()).fetch_optional(conn).await
 }
 
 /// Returns the dataset's id, creating it with default settings if it is new; `Ok(Err(kind))`
@@ -157,8 +161,17 @@ pub async fn create(
     Ok(Some(id))
 }
 
+/// A dataset with its size and one reviewer's decisions on it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SummaryRow {
+    pub name: String,
+    pub kind: DatasetKind,
+    pub items: i64,
+    pub my_done: i64,
+}
+
 /// Every dataset with its kind, size, and how many items this reviewer has decided.
-pub async fn summaries_for(pool: &SqlitePool, user: UserId) -> Result<Vec<DatasetSummary>, sqlx::Error> {
+pub async fn summaries_for(pool: &SqlitePool, user: UserId) -> Result<Vec<SummaryRow>, sqlx::Error> {
     sqlx::query_as(
         "SELECT d.name, d.kind,
                 (SELECT COUNT(*) FROM items i WHERE i.dataset_id = d.id AND i.excluded_at IS NULL) AS items,

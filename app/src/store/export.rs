@@ -1,6 +1,7 @@
 //! What exports read, one batch of items at a time (so memory stays flat however large the
 //! dataset), and the record of each export with its manifest.
 use super::corrections::{CorrectedItem, SELECT as CORRECTIONS, to_input};
+use crate::domain::DatasetId;
 use crate::domain::correction::{Correction, Verdict};
 use crate::domain::judgment::Strength;
 use crate::domain::{CandidateId, ItemId, Outcome, UserId};
@@ -10,9 +11,9 @@ use std::collections::HashMap;
 
 /// Which items and whose decisions an export reads. Dates are `YYYY-MM-DD`, inclusive, on
 /// the day a decision was made (UTC).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Scope {
-    pub dataset: i64,
+    pub dataset: DatasetId,
     pub department: Option<String>,
     /// Usernames whose decisions count; `None`: everyone's.
     pub reviewers: Option<Vec<String>>,
@@ -297,7 +298,7 @@ pub async fn corrected(
 /// Starts the record of an export; its manifest is added when the data is written whole.
 pub async fn begin(
     pool: &SqlitePool,
-    dataset: i64,
+    dataset: DatasetId,
     format: &str,
     policy: &serde_json::Value,
     actor: Option<UserId>,
@@ -335,12 +336,18 @@ pub async fn finish(pool: &SqlitePool, export: i64, manifest: &serde_json::Value
     tx.commit().await
 }
 
+/// An export as stored; `manifest` is `None` while writing or if the download broke off.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ExportRow {
+    pub id: i64,
+    pub format: String,
+    pub created_by: Option<String>,
+    pub created_at: String,
+    pub manifest: Option<String>,
+}
+
 /// The dataset's most recent exports, newest first.
-pub async fn recent(
-    pool: &SqlitePool,
-    dataset: i64,
-    limit: i64,
-) -> Result<Vec<crate::export::ExportEntry>, sqlx::Error> {
+pub async fn recent(pool: &SqlitePool, dataset: DatasetId, limit: i64) -> Result<Vec<ExportRow>, sqlx::Error> {
     sqlx::query_as(
         "SELECT e.id, e.format, u.username AS created_by, e.created_at, e.manifest
            FROM exports e LEFT JOIN users u ON u.id = e.created_by

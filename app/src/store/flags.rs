@@ -1,10 +1,8 @@
 //! Flags on items: detected spans, reviewers' spans and concerns, and their resolution.
 //! Every text a flag can point at is read and written through [`location`], the one
 //! mapping from a `TextRef` to its table and column.
-use crate::domain::flag::{Category, FlagKind, FlagStatus, FlagView, Harm, Resolution, TextRef};
-use crate::domain::{CandidateId, ItemId, UserId};
-use crate::flag::detect::{Span, detect};
-use crate::flag::redact::redact;
+use crate::domain::flag::{Category, FlagKind, FlagStatus, FlagView, Harm, Resolution, Span, TextRef};
+use crate::domain::{CandidateId, DatasetId, ItemId, UserId};
 use sqlx::query_builder::Separated;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
@@ -35,18 +33,30 @@ pub async fn text(conn: &mut SqliteConnection, item: ItemId, r: TextRef) -> Resu
     Ok(sqlx::query_scalar::<_, Option<String>>(&sql).bind(value).bind(item.0).fetch_optional(conn).await?.flatten())
 }
 
-async fn set_text(conn: &mut SqliteConnection, item: ItemId, r: TextRef, new: &str) -> Result<(), sqlx::Error> {
+/// Whether a text is one reviewers are served, whose rendering is stored beside it (see
+/// `store::render`): the question and the answers.
+pub fn keeps_html(r: TextRef) -> bool {
+    matches!(r, TextRef::Question | TextRef::Answer(_))
+}
+
+async fn set_text(
+    conn: &mut SqliteConnection,
+    item: ItemId,
+    r: TextRef,
+    new: &str,
+    html: Option<&str>,
+) -> Result<(), sqlx::Error> {
     let (table, column, key, value) = location(item, r);
-    // The texts reviewers are served keep their rendering beside them (see `store::render`).
-    let html = match r {
+    let html_column = match r {
         TextRef::Question => ", question_html = ?",
         TextRef::Answer(_) => ", body_html = ?",
         _ => "",
     };
-    let sql = format!("UPDATE {table} SET {column} = ?{html} WHERE {key} = ? AND {} = ?", item_column(table));
+    let sql = format!("UPDATE {table} SET {column} = ?{html_column} WHERE {key} = ? AND {} = ?", item_column(table));
     let mut q = sqlx::query(&sql).bind(new);
-    if !html.is_empty() {
-        q = q.bind(crate::markdown::render(new));
+    if !html_column.is_empty() {
+        // NULL (not yet rendered) when the caller gave none: rendered on read and by the start-up pass.
+        q = q.bind(html);
     }
     q.bind(value).bind(item.0).execute(conn).await?;
     Ok(())
@@ -191,19 +201,13 @@ pub fn span_flag(r: TextRef, s: Span) -> NewFlag {
     }
 }
 
-/// Runs the detectors on a text and stores what they find.
-pub async fn detect_into(conn: &mut SqliteConnection, item: ItemId, r: TextRef, text: &str) -> Result<(), sqlx::Error> {
-    let flags: Vec<(ItemId, NewFlag)> = detect(text).into_iter().map(|s| (item, span_flag(r, s))).collect();
-    insert_many(conn, &flags).await
-}
-
 /// A text was replaced (an edit, a new correction): its active flags are resolved as
-/// edited and the detectors run on the new text.
+/// edited, and what the detectors found in the new text (`None`: there is none) is stored.
 pub async fn replace_text_flags(
     conn: &mut SqliteConnection,
     item: ItemId,
     r: TextRef,
-    new: Option<&str>,
+    new: Option<&[Span]>,
     by: Option<UserId>,
 ) -> Result<(), sqlx::Error> {
     let (field, candidate, correction) = columns(r);
@@ -219,10 +223,9 @@ pub async fn replace_text_flags(
     .bind(correction)
     .execute(&mut *conn)
     .await?;
-    if let Some(text) = new.filter(|t| !t.is_empty()) {
-        detect_into(conn, item, r, text).await?;
-    }
-    Ok(())
+    let flags: Vec<(ItemId, NewFlag)> =
+        new.unwrap_or_default().iter().map(|s| (item, span_flag(r, s.clone()))).collect();
+    insert_many(conn, &flags).await
 }
 
 /// A flag row as [`SELECT`] (and the audit's copy of it) returns it.
@@ -355,6 +358,9 @@ pub enum ResolveError {
     NotFound,
     /// Only active span flags (not markers) can be redacted.
     NotRedactable(i64),
+    /// A text changed between reading it and writing the change (another admin's edit):
+    /// nothing was written; reading again gives the new text.
+    Changed,
     Db(String),
 }
 
@@ -388,8 +394,13 @@ async fn mark_resolved(
 }
 
 /// The texts that must change together with `r`: corrections of the item that agree on
-/// the same text (redacting one alone would turn agreement into a dispute).
-async fn twins(conn: &mut SqliteConnection, item: ItemId, r: TextRef, text: &str) -> Result<Vec<TextRef>, sqlx::Error> {
+/// the same text (changing one alone would turn agreement into a dispute).
+pub async fn twins(
+    conn: &mut SqliteConnection,
+    item: ItemId,
+    r: TextRef,
+    text: &str,
+) -> Result<Vec<TextRef>, sqlx::Error> {
     if !matches!(r, TextRef::CorrectedQuestion(_) | TextRef::CorrectedAnswer(_)) {
         return Ok(vec![r]);
     }
@@ -408,85 +419,56 @@ async fn twins(conn: &mut SqliteConnection, item: ItemId, r: TextRef, text: &str
         .collect())
 }
 
-/// Replaces the spans of the given flags by their placeholders in the stored texts; other
-/// spans of those texts move along (or are resolved too if they overlapped).
-pub async fn redact_flags(pool: &SqlitePool, item: ItemId, ids: &[i64], by: UserId) -> Result<(), ResolveError> {
-    let mut tx = super::begin_write(pool).await?;
-    let flags = of_item(&mut tx, item).await?;
-    let mut chosen: Vec<&Flag> = Vec::new();
-    for id in ids {
-        let f = flags.iter().find(|f| f.view.id == *id).ok_or(ResolveError::NotFound)?;
-        match (f.view.kind, f.view.span, f.view.field) {
-            (FlagKind::Span(c), Some(_), Some(_)) if f.view.status.is_active() && c != Category::RedactionMarker => {
-                chosen.push(f)
-            }
-            _ => return Err(ResolveError::NotRedactable(*id)),
-        }
-    }
-    let mut refs: Vec<TextRef> = chosen.iter().filter_map(|f| f.view.field).collect();
-    refs.dedup();
-    let mut changed = Vec::new();
-    for r in refs {
-        let Some(old) = text(&mut tx, item, r).await? else { return Err(ResolveError::NotFound) };
-        let spans: Vec<(usize, usize, Category)> = chosen
-            .iter()
-            .filter(|f| f.view.field == Some(r))
-            .filter_map(|f| match (f.view.span, f.view.kind) {
-                (Some((s, e)), FlagKind::Span(c)) => Some((s, e, c)),
-                _ => None,
-            })
-            .collect();
-        let (new, edits) = redact(&old, &spans);
-        for twin in twins(&mut tx, item, r, &old).await? {
-            set_text(&mut tx, item, twin, &new).await?;
-            // Spans of this text: the chosen ones and any they overlap are resolved; the rest move.
-            for f in flags.iter().filter(|f| f.view.field == Some(twin) && f.view.status != FlagStatus::Resolved) {
-                let Some((s, e)) = f.view.span else { continue };
-                match edits.map(s, e) {
-                    Some((ns, ne)) if !ids.contains(&f.view.id) => {
-                        sqlx::query("UPDATE flags SET span_start = ?, span_end = ? WHERE id = ?")
-                            .bind(ns as i64)
-                            .bind(ne as i64)
-                            .bind(f.view.id)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                    _ => changed.push(f.view.id),
-                }
-            }
-        }
-    }
-    mark_resolved(&mut tx, &changed, Resolution::Redacted, by).await?;
-    // The audit entry names what was redacted, never the personal information itself.
-    let detail = serde_json::json!({ "item": item.0, "flags": changed });
-    super::audit::record(&mut tx, Some(by), "flag.redact", "item", Some(item.0), detail).await?;
-    tx.commit().await?;
-    Ok(())
+/// One stored text replaced: what it was when read (the write refuses if it is no longer),
+/// the new text, its HTML for the texts reviewers are served (question, answers), and what the
+/// detectors found in it (`None`: the spans of the old text move instead, see [`Resolving`]).
+#[derive(Debug, Clone)]
+pub struct TextChange {
+    pub text: TextRef,
+    pub old: String,
+    pub new: String,
+    pub html: Option<String>,
+    pub detected: Option<Vec<Span>>,
 }
 
-/// An admin rewrites a text: its active flags are resolved as edited, the detectors run on
-/// the new text, and the listed concerns (whole-item flags) are resolved with it.
-pub async fn edit_text(
-    pool: &SqlitePool,
-    item: ItemId,
-    r: TextRef,
-    new: &str,
-    also: &[i64],
-    by: UserId,
-) -> Result<(), ResolveError> {
+/// A resolution decided by the flag capability, written here in one transaction: texts
+/// replaced, spans moved to their new offsets, flags resolved, one audit entry.
+#[derive(Debug, Clone)]
+pub struct Resolving {
+    pub item: ItemId,
+    pub texts: Vec<TextChange>,
+    pub moved: Vec<(i64, usize, usize)>,
+    pub resolved: Vec<i64>,
+    pub how: Resolution,
+    pub by: UserId,
+    /// The audit log's action (`flag.redact`, `flag.edit`) and its detail.
+    pub action: &'static str,
+    pub detail: serde_json::Value,
+}
+
+/// Writes a [`Resolving`], all or nothing.
+pub async fn resolve(pool: &SqlitePool, r: &Resolving) -> Result<(), ResolveError> {
     let mut tx = super::begin_write(pool).await?;
-    let Some(old) = text(&mut tx, item, r).await? else { return Err(ResolveError::NotFound) };
-    let flags = of_item(&mut tx, item).await?;
-    if also.iter().any(|id| !flags.iter().any(|f| f.view.id == *id && f.view.status.is_active())) {
-        return Err(ResolveError::NotFound);
+    for change in &r.texts {
+        if text(&mut tx, r.item, change.text).await?.as_deref() != Some(change.old.as_str()) {
+            return Err(ResolveError::Changed);
+        }
+        set_text(&mut tx, r.item, change.text, &change.new, change.html.as_deref()).await?;
+        if let Some(spans) = &change.detected {
+            replace_text_flags(&mut tx, r.item, change.text, Some(spans), Some(r.by)).await?;
+        }
     }
-    for twin in twins(&mut tx, item, r, &old).await? {
-        set_text(&mut tx, item, twin, new).await?;
-        replace_text_flags(&mut tx, item, twin, Some(new), Some(by)).await?;
+    for &(id, start, end) in &r.moved {
+        sqlx::query("UPDATE flags SET span_start = ?, span_end = ? WHERE id = ? AND item_id = ?")
+            .bind(start as i64)
+            .bind(end as i64)
+            .bind(id)
+            .bind(r.item.0)
+            .execute(&mut *tx)
+            .await?;
     }
-    mark_resolved(&mut tx, also, Resolution::Edited, by).await?;
-    let detail = serde_json::json!({ "item": item.0, "text": r, "flags": also });
-    super::audit::record(&mut tx, Some(by), "flag.edit", "item", Some(item.0), detail).await?;
+    mark_resolved(&mut tx, &r.resolved, r.how, r.by).await?;
+    super::audit::record(&mut tx, Some(r.by), r.action, "item", Some(r.item.0), r.detail.clone()).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -505,7 +487,7 @@ pub async fn exclude_item(pool: &SqlitePool, item: ItemId, by: UserId) -> Result
 /// none: `Err(item)` names the first that is not an item of the dataset.
 pub async fn exclude_many(
     pool: &SqlitePool,
-    dataset: i64,
+    dataset: DatasetId,
     items: &[ItemId],
     by: UserId,
 ) -> Result<Result<(), ItemId>, sqlx::Error> {
@@ -524,7 +506,7 @@ pub async fn exclude_many(
 async fn exclude_in(
     conn: &mut SqliteConnection,
     item: ItemId,
-    dataset: Option<i64>,
+    dataset: Option<DatasetId>,
     by: UserId,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(&format!(
@@ -564,7 +546,7 @@ pub struct QueueEntry {
 /// severity, oldest first.
 pub async fn queue(
     pool: &SqlitePool,
-    dataset: Option<i64>,
+    dataset: Option<DatasetId>,
     kind: Option<FlagKind>,
     min_severity: Option<Harm>,
     limit: i64,
@@ -609,7 +591,7 @@ pub async fn queue(
 
 /// Open spans per detector category in a dataset (markers aside): what a bulk confirm or
 /// dismiss would touch.
-pub async fn open_by_category(pool: &SqlitePool, dataset: i64) -> Result<Vec<(Category, i64)>, sqlx::Error> {
+pub async fn open_by_category(pool: &SqlitePool, dataset: DatasetId) -> Result<Vec<(Category, i64)>, sqlx::Error> {
     let rows: Vec<(String, i64)> = sqlx::query_as(
         "SELECT f.category, COUNT(*) FROM flags f JOIN items i ON i.id = f.item_id
           WHERE i.dataset_id = ? AND f.status = 'open' AND f.span_start IS NOT NULL
@@ -627,7 +609,7 @@ pub async fn open_by_category(pool: &SqlitePool, dataset: i64) -> Result<Vec<(Ca
 /// otherwise. One audit entry for the whole action.
 pub async fn review_category(
     pool: &SqlitePool,
-    dataset: i64,
+    dataset: DatasetId,
     category: Category,
     status: FlagStatus,
     expected: i64,
@@ -651,13 +633,13 @@ pub async fn review_category(
         return Ok(None); // dropping the transaction rolls the update back
     }
     let detail = serde_json::json!({ "category": category, "status": status, "flags": done });
-    super::audit::record(&mut tx, by, "flag.review_category", "dataset", Some(dataset), detail).await?;
+    super::audit::record(&mut tx, by, "flag.review_category", "dataset", Some(dataset.0), detail).await?;
     tx.commit().await?;
     Ok(Some(done))
 }
 
 /// The categories turned off for gating in a dataset.
-pub async fn ungated(conn: &mut SqliteConnection, dataset: i64) -> Result<Vec<Category>, sqlx::Error> {
+pub async fn ungated(conn: &mut SqliteConnection, dataset: DatasetId) -> Result<Vec<Category>, sqlx::Error> {
     let rows: Vec<(String,)> =
         sqlx::query_as("SELECT category FROM ungated_categories WHERE dataset_id = ? ORDER BY category")
             .bind(dataset)
@@ -670,7 +652,7 @@ pub async fn ungated(conn: &mut SqliteConnection, dataset: i64) -> Result<Vec<Ca
 /// already was so.
 pub async fn set_gating(
     pool: &SqlitePool,
-    dataset: i64,
+    dataset: DatasetId,
     category: Category,
     gates: bool,
     by: Option<UserId>,
@@ -694,7 +676,7 @@ pub async fn set_gating(
         == 1;
     if changed {
         let detail = serde_json::json!({ "category": category, "gates": gates });
-        super::audit::record(&mut tx, by, "flag.gating", "dataset", Some(dataset), detail).await?;
+        super::audit::record(&mut tx, by, "flag.gating", "dataset", Some(dataset.0), detail).await?;
     }
     tx.commit().await?;
     Ok(changed)

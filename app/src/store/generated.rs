@@ -145,25 +145,31 @@ pub async fn parent(conn: &mut SqliteConnection, item: ItemId) -> Result<Option<
     }))
 }
 
-/// Stores one new item per answer set, each with `parent`'s prompt, running the detectors
-/// on the new texts. Sets the dataset already holds are skipped. Returns the new items.
+impl Parent {
+    /// One new item per answer set, each with this item's prompt.
+    pub fn derived(&self, answer_sets: Vec<Vec<NewCandidate>>) -> Vec<NewItem> {
+        let p = &self.item;
+        answer_sets
+            .into_iter()
+            .map(|candidates| {
+                let bodies: Vec<&str> = candidates.iter().map(|c| c.body.as_str()).collect();
+                let content_hash = hash_content(&p.system, &p.history, &p.question, &bodies);
+                NewItem { content_hash, candidates, ..p.clone() }
+            })
+            .collect()
+    }
+}
+
+/// Stores items derived from `parent` ([`Parent::derived`], scanned by the caller). Items the
+/// dataset already holds are skipped. Returns the new items.
 pub async fn derive(
     conn: &mut SqliteConnection,
     parent: &Parent,
     created_by: Option<UserId>,
-    answer_sets: Vec<Vec<NewCandidate>>,
+    scanned: &[ScannedItem],
 ) -> Result<Vec<ItemId>, sqlx::Error> {
-    let p = &parent.item;
-    let scanned: Vec<ScannedItem> = answer_sets
-        .into_iter()
-        .map(|candidates| {
-            let bodies: Vec<&str> = candidates.iter().map(|c| c.body.as_str()).collect();
-            let content_hash = hash_content(&p.system, &p.history, &p.question, &bodies);
-            ScannedItem::scan(NewItem { content_hash, candidates, ..p.clone() })
-        })
-        .collect();
     let origin = Origin { import_id: parent.import_id, derived_from: Some(parent.id), created_by };
-    items::insert_batch(conn, parent.dataset, origin, &scanned).await
+    items::insert_batch(conn, parent.dataset, origin, scanned).await
 }
 
 /// An item's answers that have no score yet: (candidate id, body).

@@ -1,10 +1,8 @@
 //! Items, their candidate answers, and the import records they come from.
 use super::MAX_PARAMETERS;
 use super::flags::{self, NewFlag};
-use crate::domain::flag::TextRef;
+use crate::domain::flag::{Span, TextRef};
 use crate::domain::{CandidateId, DatasetId, ItemId, UserId};
-use crate::flag::detect::{Span, detect};
-use crate::markdown::render;
 use sqlx::{QueryBuilder, SqliteConnection};
 use std::collections::HashMap;
 
@@ -130,39 +128,26 @@ pub async fn finish_import(
 }
 
 /// An item with what the detectors found in its question and in each of its answers, and
-/// its texts rendered to HTML: rendered once here, so that no read renders them again.
+/// its texts rendered to HTML, so that no read renders them again. The caller computes both
+/// (`import::scan`): CPU work, which imports do on another thread while SQLite writes the
+/// previous batch.
 #[derive(Debug, Clone)]
 pub struct ScannedItem {
     pub item: NewItem,
-    question: Vec<Span>,
-    answers: Vec<Vec<Span>>,
-    html: Rendered,
+    pub question: Vec<Span>,
+    /// One list per answer, in the item's order.
+    pub answers: Vec<Vec<Span>>,
+    pub html: Rendered,
 }
 
 #[derive(Debug, Clone)]
-struct Rendered {
-    system: Option<String>,
+pub struct Rendered {
+    pub system: Option<String>,
     /// JSON `[[question, answer], …]` of the earlier turns.
-    history: String,
-    question: String,
-    answers: Vec<String>,
-}
-
-impl ScannedItem {
-    /// Runs the detectors on the item's texts and renders them: CPU work, which imports do
-    /// on another thread while SQLite writes the previous batch.
-    pub fn scan(item: NewItem) -> Self {
-        let question = detect(&item.question);
-        let answers = item.candidates.iter().map(|c| detect(&c.body)).collect();
-        let history: Vec<(String, String)> = item.history.iter().map(|(q, a)| (render(q), render(a))).collect();
-        let html = Rendered {
-            system: item.system.as_deref().map(render),
-            history: serde_json::to_string(&history).expect("history serialises"),
-            question: render(&item.question),
-            answers: item.candidates.iter().map(|c| render(&c.body)).collect(),
-        };
-        ScannedItem { item, question, answers, html }
-    }
+    pub history: String,
+    pub question: String,
+    /// One per answer, in the item's order.
+    pub answers: Vec<String>,
 }
 
 /// Stores a batch of items with their candidates, and a flag for each detected span.

@@ -67,7 +67,7 @@ pub async fn create(
 /// A job as stored, with its progress.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct JobRow {
-    pub dataset_id: i64,
+    pub dataset_id: DatasetId,
     /// JSON of the job's spec.
     pub settings: String,
     #[sqlx(flatten)]

@@ -3,7 +3,7 @@
 //! A judgment is stored in terms of candidates, never screen sides: the assignment's
 //! `presentation` maps what the reviewer saw (left/right, or shown order) to candidate ids.
 use crate::domain::judgment::{Decision, JudgmentInput, Rating, ReviewSettings, Strength, validate};
-use crate::domain::{AssignmentId, CandidateId, ItemId, Outcome, UserId, Vote};
+use crate::domain::{AssignmentId, CandidateId, DatasetId, ItemId, Outcome, UserId, Vote};
 use sqlx::{SqliteConnection, SqlitePool};
 
 #[derive(Debug)]
@@ -167,7 +167,7 @@ async fn record_on(
 pub struct OwnJudgment {
     pub id: i64,
     pub item_id: ItemId,
-    pub dataset_id: i64,
+    pub dataset_id: DatasetId,
     pub presentation: Vec<CandidateId>,
     pub input: JudgmentInput,
 }
@@ -233,7 +233,7 @@ async fn load(
     Ok(Some(OwnJudgment {
         id: judgment,
         item_id: ItemId(item_id),
-        dataset_id,
+        dataset_id: DatasetId(dataset_id),
         presentation: shown.into_iter().map(CandidateId).collect(),
         input: JudgmentInput {
             decision,
@@ -318,7 +318,7 @@ pub struct RecentJudgment {
 pub async fn recent(
     pool: &SqlitePool,
     user: UserId,
-    dataset: i64,
+    dataset: DatasetId,
     limit: i64,
 ) -> Result<Vec<RecentJudgment>, sqlx::Error> {
     let rows: Vec<(i64, String, String)> = sqlx::query_as(
@@ -351,7 +351,7 @@ pub enum CastVote {
 pub(super) const GOLD_MATCH: &str = "j.outcome = json_extract(i.gold, '$.outcome') AND IFNULL(j.winner_id, 0) = IFNULL(json_extract(i.gold, '$.winner'), 0)";
 
 /// Per reviewer of a dataset: gold items judged and judged as the gold answer says.
-pub async fn gold_accuracy(pool: &SqlitePool, dataset: i64) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
+pub async fn gold_accuracy(pool: &SqlitePool, dataset: DatasetId) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
     sqlx::query_as(&format!(
         "SELECT u.username, COUNT(*),
                 SUM({GOLD_MATCH})

@@ -12,7 +12,7 @@
 use super::NOW;
 use super::datasets::DatasetRecord;
 use crate::domain::judgment::SkipReason;
-use crate::domain::{AssignmentId, CandidateId, ItemId, UserId};
+use crate::domain::{AssignmentId, CandidateId, DatasetId, ItemId, UserId};
 use rand::Rng;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
@@ -72,7 +72,7 @@ fn candidate_ids(o: &str) -> String {
 /// given. Each phase is an index range scan that stops at its first match.
 async fn pick_open(
     conn: &mut SqliteConnection,
-    dataset: i64,
+    dataset: DatasetId,
     reviewer: UserId,
     cursor: i64,
     phase: Phase,
@@ -102,7 +102,7 @@ async fn pick_open(
 /// the head of the queue, then forward from their cursor, then whatever is left behind it.
 async fn pick_regular(
     conn: &mut SqliteConnection,
-    dataset: i64,
+    dataset: DatasetId,
     reviewer: &Reviewer,
     cursor: i64,
 ) -> Result<Option<Picked>, sqlx::Error> {
@@ -126,7 +126,11 @@ fn gold_items() -> String {
     )
 }
 
-async fn pick_gold(conn: &mut SqliteConnection, dataset: i64, reviewer: UserId) -> Result<Option<Picked>, sqlx::Error> {
+async fn pick_gold(
+    conn: &mut SqliteConnection,
+    dataset: DatasetId,
+    reviewer: UserId,
+) -> Result<Option<Picked>, sqlx::Error> {
     sqlx::query_as(&format!("SELECT i.id, {} FROM {} ORDER BY i.id LIMIT 1", candidate_ids("i"), gold_items()))
         .bind(dataset)
         .bind(reviewer.0)
@@ -439,7 +443,8 @@ pub struct ItemContent {
 }
 
 /// An item's texts as HTML. Rows stored before texts were rendered on write are rendered on
-/// read until the start-up pass ([`super::render::render_missing`]) has reached them.
+/// read (with the caller's renderer) until the start-up pass ([`super::render::render_missing`])
+/// has reached them.
 #[derive(Debug, Clone)]
 pub struct ItemHtml {
     pub system: Option<String>,
@@ -452,6 +457,7 @@ pub async fn content(
     pool: &SqlitePool,
     item: ItemId,
     presentation: &[CandidateId],
+    render: super::render::Render,
 ) -> Result<ItemContent, sqlx::Error> {
     type Row = (Option<String>, String, String, Option<String>, Option<String>, Option<String>, Option<String>, String);
     // One statement: the item and its answers (as JSON), since each is a round trip.
@@ -473,11 +479,11 @@ pub async fn content(
     let html = ItemHtml {
         system: match system_html {
             Some(h) => Some(h),
-            None => system.as_deref().map(crate::markdown::render),
+            None => system.as_deref().map(render),
         },
         history: match history_html {
             Some(h) => decode(&h)?,
-            None => history.iter().map(|(q, a)| (crate::markdown::render(q), crate::markdown::render(a))).collect(),
+            None => history.iter().map(|(q, a)| (render(q), render(a))).collect(),
         },
         texts: std::iter::once(question_html).chain(shown.iter().map(|(_, _, h)| h.clone())).collect(),
     };

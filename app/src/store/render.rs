@@ -1,8 +1,11 @@
 //! Stored HTML of the texts reviewers are served. New texts are rendered when they are
 //! written; this pass renders the rows stored before that, in small batches so that no
-//! write transaction is long and rendering never happens under the write lock.
-use crate::markdown::render;
+//! write transaction is long and rendering never happens under the write lock. The caller
+//! names the renderer (`markdown::render`): the store keeps HTML, it does not make it.
 use sqlx::SqlitePool;
+
+/// Text to HTML.
+pub type Render = fn(&str) -> String;
 
 const BATCH: i64 = 500;
 
@@ -10,7 +13,7 @@ type ItemRow = (i64, Option<String>, String, String);
 
 /// Renders every item and answer that has no stored HTML yet. Returns how many rows it
 /// rendered. Safe to run beside reviewers: a row is only written while it is still unrendered.
-pub async fn render_missing(pool: &SqlitePool) -> Result<u64, sqlx::Error> {
+pub async fn render_missing(pool: &SqlitePool, render: Render) -> Result<u64, sqlx::Error> {
     let mut rendered = 0;
     let mut after = 0;
     loop {
@@ -23,10 +26,11 @@ pub async fn render_missing(pool: &SqlitePool) -> Result<u64, sqlx::Error> {
         .await?;
         let Some(last) = rows.last() else { break };
         after = last.0;
-        let html =
-            tokio::task::spawn_blocking(move || rows.into_iter().map(render_item).collect::<Result<Vec<_>, _>>())
-                .await
-                .map_err(|e| sqlx::Error::Protocol(format!("rendering: {e}")))??;
+        let html = tokio::task::spawn_blocking(move || {
+            rows.into_iter().map(|row| render_item(row, render)).collect::<Result<Vec<_>, _>>()
+        })
+        .await
+        .map_err(|e| sqlx::Error::Protocol(format!("rendering: {e}")))??;
         let mut tx = super::begin_write(pool).await?;
         for (id, system, history, question) in &html {
             sqlx::query(
@@ -71,7 +75,10 @@ pub async fn render_missing(pool: &SqlitePool) -> Result<u64, sqlx::Error> {
     Ok(rendered)
 }
 
-fn render_item((id, system, history, question): ItemRow) -> Result<(i64, Option<String>, String, String), sqlx::Error> {
+fn render_item(
+    (id, system, history, question): ItemRow,
+    render: Render,
+) -> Result<(i64, Option<String>, String, String), sqlx::Error> {
     let turns: Vec<(String, String)> = serde_json::from_str(&history).map_err(|e| sqlx::Error::Decode(e.into()))?;
     let turns: Vec<(String, String)> = turns.iter().map(|(q, a)| (render(q), render(a))).collect();
     let history = serde_json::to_string(&turns).map_err(|e| sqlx::Error::Decode(e.into()))?;

@@ -39,21 +39,21 @@ pub async fn begin(
     record: &ImportRecord<'_>,
 ) -> Result<Staging, sqlx::Error> {
     let mut tx = super::begin_write_on(pool, conn).await?;
-    let dataset: i64 = sqlx::query_scalar(
+    let dataset: DatasetId = sqlx::query_scalar(
         "INSERT INTO datasets (name, kind, staging_of) VALUES ('~staging-' || lower(hex(randomblob(8))), ?, ?) RETURNING id",
     )
     .bind(kind.as_str())
     .bind(target.as_str())
     .fetch_one(&mut *tx)
     .await?;
-    let record = ImportRecord { dataset: DatasetId(dataset), ..*record };
+    let record = ImportRecord { dataset, ..*record };
     let import_id = items::create_import(&mut tx, &record).await?;
     sqlx::query(&format!("UPDATE imports SET state = 'staging', heartbeat_at = {NOW} WHERE id = ?"))
         .bind(import_id)
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    Ok(Staging { dataset: DatasetId(dataset), import_id })
+    Ok(Staging { dataset, import_id })
 }
 
 /// Writes one batch into the staging dataset in its own transaction, with the batch's bad lines
@@ -112,6 +112,9 @@ pub async fn publish(
 ) -> Result<Result<Published, DatasetKind>, sqlx::Error> {
     let mut tx = super::begin_write_on(pool, conn).await?;
     let (target, kind) = target_of(&mut tx, staging).await?;
+    if super::datasets::id_of(&mut tx, &target).await?.is_none() {
+        return promote(tx, staging, (&target, kind), (staged, duplicates), actor, detail).await.map(Ok);
+    }
     let dataset = match super::datasets::get_or_create(&mut tx, &target, kind, actor).await? {
         Ok(id) => id,
         Err(other) => {
@@ -129,6 +132,42 @@ pub async fn publish(
         .await?;
     tx.commit().await?;
     finish(pool, conn, staging, dataset, actor, detail).await.map(Ok)
+}
+
+/// A new dataset's first import: the staging dataset becomes the dataset, in one
+/// transaction, instead of its items moving over one by one (a few hundred milliseconds for
+/// 351,600 items instead of twenty seconds).
+async fn promote(
+    mut tx: WriteTx<'_>,
+    staging: Staging,
+    (target, kind): (&DatasetName, DatasetKind),
+    (added, duplicates): (i64, i64),
+    actor: Option<UserId>,
+    mut detail: serde_json::Value,
+) -> Result<Published, sqlx::Error> {
+    let dataset = staging.dataset;
+    sqlx::query("UPDATE datasets SET name = ?, staging_of = NULL WHERE id = ?")
+        .bind(target.as_str())
+        .bind(dataset)
+        .execute(&mut *tx)
+        .await?;
+    // Staged items need nobody (see the `item_need` view); now they do.
+    sqlx::query("UPDATE items SET need = (SELECT v.need FROM item_need v WHERE v.id = items.id) WHERE dataset_id = ?")
+        .bind(dataset)
+        .execute(&mut *tx)
+        .await?;
+    let created = serde_json::json!({ "name": target.as_str(), "kind": kind });
+    super::audit::record(&mut tx, actor, "dataset.create", "dataset", Some(dataset.0), created).await?;
+    sqlx::query("UPDATE imports SET state = 'done', heartbeat_at = NULL WHERE id = ?")
+        .bind(staging.import_id)
+        .execute(&mut *tx)
+        .await?;
+    items::finish_import(&mut tx, staging.import_id, added, duplicates).await?;
+    detail["added"] = added.into();
+    detail["duplicates"] = duplicates.into();
+    super::audit::record(&mut tx, actor, "import", "import", Some(staging.import_id), detail).await?;
+    tx.commit().await?;
+    Ok(Published { dataset, added, already_there: 0 })
 }
 
 /// The dataset a staging dataset is for, and its kind.
@@ -229,7 +268,7 @@ pub async fn discard(pool: &SqlitePool, conn: &mut SqliteConnection, staging: St
 /// After a crash: finishes the imports that had started publishing, and discards those
 /// abandoned while staging (no batch for a while: a live import elsewhere keeps writing).
 pub async fn recover(pool: &SqlitePool) -> Result<(), sqlx::Error> {
-    let rows: Vec<(i64, i64, String, Option<i64>)> = sqlx::query_as(&format!(
+    let rows: Vec<(DatasetId, i64, String, Option<i64>)> = sqlx::query_as(&format!(
         "SELECT d.id, m.id, m.state, m.created_by FROM datasets d JOIN imports m ON m.dataset_id = d.id
           WHERE d.staging_of IS NOT NULL
             AND ((m.state = 'staging' AND m.heartbeat_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '{ABANDONED_AFTER}'))
@@ -239,12 +278,12 @@ pub async fn recover(pool: &SqlitePool) -> Result<(), sqlx::Error> {
     .await?;
     let mut conn = pool.acquire().await?.detach();
     for (dataset, import_id, state, actor) in rows {
-        let staging = Staging { dataset: DatasetId(dataset), import_id };
+        let staging = Staging { dataset, import_id };
         if state == "publishing" {
             let (target, _) = target_of(&mut conn, staging).await?;
             let target = super::datasets::by_name(pool, &target).await?.ok_or(sqlx::Error::RowNotFound)?;
             let detail = serde_json::json!({ "recovered_after_restart": true });
-            finish(pool, &mut conn, staging, DatasetId(target.id), actor.map(UserId), detail).await?;
+            finish(pool, &mut conn, staging, target.id, actor.map(UserId), detail).await?;
         } else {
             discard(pool, &mut conn, staging).await?;
         }

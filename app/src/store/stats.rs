@@ -1,8 +1,6 @@
 //! Counts for the admin console: a dataset's progress and a reviewer's work.
 use super::judgments::GOLD_MATCH;
-use crate::datasets::overview::ImportEntry;
-use crate::domain::UserId;
-use crate::people::ReviewerDatasetRow;
+use crate::domain::{DatasetId, UserId};
 use sqlx::SqlitePool;
 
 /// The decisions (votes and corrections) on item `i`, in SQL.
@@ -10,7 +8,7 @@ pub(super) const DECISIONS_PER_ITEM: &str = "((SELECT COUNT(*) FROM judgments j 
      + (SELECT COUNT(*) FROM corrections c WHERE c.item_id = i.id))";
 
 /// Decisions (votes or corrections) per item, as (decisions, items).
-pub async fn progress(pool: &SqlitePool, dataset: i64) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+pub async fn progress(pool: &SqlitePool, dataset: DatasetId) -> Result<Vec<(i64, i64)>, sqlx::Error> {
     sqlx::query_as(&format!(
         "SELECT n, COUNT(*) FROM (
                  SELECT {DECISIONS_PER_ITEM} AS n FROM items i WHERE i.dataset_id = ? AND i.excluded_at IS NULL)
@@ -22,7 +20,7 @@ pub async fn progress(pool: &SqlitePool, dataset: i64) -> Result<Vec<(i64, i64)>
 }
 
 /// How reviewers decided: votes by outcome and strength, corrections by decision.
-pub async fn outcomes(pool: &SqlitePool, dataset: i64) -> Result<Vec<(String, i64)>, sqlx::Error> {
+pub async fn outcomes(pool: &SqlitePool, dataset: DatasetId) -> Result<Vec<(String, i64)>, sqlx::Error> {
     sqlx::query_as(
         "SELECT label, COUNT(*) FROM (
              SELECT j.outcome || IFNULL('/' || j.strength, '') AS label FROM judgments j JOIN items i ON i.id = j.item_id
@@ -37,7 +35,7 @@ pub async fn outcomes(pool: &SqlitePool, dataset: i64) -> Result<Vec<(String, i6
 }
 
 /// Items per department ('' for none).
-pub async fn departments(pool: &SqlitePool, dataset: i64) -> Result<Vec<(String, i64)>, sqlx::Error> {
+pub async fn departments(pool: &SqlitePool, dataset: DatasetId) -> Result<Vec<(String, i64)>, sqlx::Error> {
     sqlx::query_as(
         "SELECT IFNULL(department, ''), COUNT(*) FROM items WHERE dataset_id = ? AND excluded_at IS NULL
           GROUP BY 1 ORDER BY 2 DESC, 1",
@@ -48,7 +46,7 @@ pub async fn departments(pool: &SqlitePool, dataset: i64) -> Result<Vec<(String,
 }
 
 /// Decisions in the dataset per UTC day, and per reviewer (both over all time).
-pub async fn per_day(pool: &SqlitePool, dataset: i64) -> Result<Vec<(String, i64)>, sqlx::Error> {
+pub async fn per_day(pool: &SqlitePool, dataset: DatasetId) -> Result<Vec<(String, i64)>, sqlx::Error> {
     sqlx::query_as(&format!(
         "SELECT substr(created_at, 1, 10) AS day, COUNT(*) FROM ({DECISIONS}) GROUP BY day ORDER BY day"
     ))
@@ -57,7 +55,7 @@ pub async fn per_day(pool: &SqlitePool, dataset: i64) -> Result<Vec<(String, i64
     .await
 }
 
-pub async fn per_reviewer(pool: &SqlitePool, dataset: i64) -> Result<Vec<(String, i64)>, sqlx::Error> {
+pub async fn per_reviewer(pool: &SqlitePool, dataset: DatasetId) -> Result<Vec<(String, i64)>, sqlx::Error> {
     sqlx::query_as(&format!(
         "SELECT u.username, COUNT(*) FROM ({DECISIONS}) d JOIN users u ON u.id = d.user_id
           GROUP BY u.id ORDER BY 2 DESC, 1"
@@ -73,8 +71,22 @@ const DECISIONS: &str =
      UNION ALL
      SELECT c.user_id, c.created_at FROM corrections c JOIN items i ON i.id = c.item_id WHERE i.dataset_id = ?1";
 
+/// An import as stored, with its count of quarantined lines.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ImportRow {
+    pub id: i64,
+    pub source_name: String,
+    pub format: String,
+    pub lines: i64,
+    pub added: i64,
+    pub duplicates: i64,
+    pub quarantined: i64,
+    pub created_at: String,
+    pub created_by: Option<String>,
+}
+
 /// The files imported into a dataset, newest first.
-pub async fn imports(pool: &SqlitePool, dataset: i64) -> Result<Vec<ImportEntry>, sqlx::Error> {
+pub async fn imports(pool: &SqlitePool, dataset: DatasetId) -> Result<Vec<ImportRow>, sqlx::Error> {
     sqlx::query_as(
         "SELECT m.id, m.source_name, m.format, m.lines, m.added, m.duplicates,
                 (SELECT COUNT(*) FROM import_rejects r WHERE r.import_id = m.id) AS quarantined,
@@ -107,6 +119,16 @@ pub async fn reviewer_times(pool: &SqlitePool, user: UserId) -> Result<Vec<i64>,
     .bind(user.0)
     .fetch_all(pool)
     .await
+}
+
+/// A reviewer's work on one dataset.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ReviewerDatasetRow {
+    pub dataset: String,
+    pub decisions: i64,
+    pub skips: i64,
+    pub gold_judged: i64,
+    pub gold_correct: i64,
 }
 
 /// Per dataset the reviewer worked on: decisions, skips, gold items judged and matched.

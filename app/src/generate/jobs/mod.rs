@@ -24,11 +24,10 @@ pub struct JobSpec {
     /// Answers generated per item.
     pub n: u32,
     pub pairing: Pairing,
-    pub max_new_tokens: u32,
-    #[serde(serialize_with = "crate::domain::decoding::shortest")]
-    pub temperature: f32,
-    #[serde(serialize_with = "crate::domain::decoding::shortest")]
-    pub top_p: f32,
+    /// How each answer is sampled (temperature, top-p, top-k, most new tokens), as in a
+    /// dataset's regeneration settings.
+    #[serde(flatten)]
+    pub decoding: crate::domain::decoding::Decoding,
     /// Answer i of item x is sampled with seed `seed + x * 1_000_003 + i`: a resumed job
     /// writes the same answers, and every answer's seed is stored with it.
     pub seed: u64,
@@ -55,14 +54,7 @@ impl JobSpec {
 
     /// The sampling of one answer.
     pub fn sampling(&self, stop: Vec<String>, seed: u64) -> super::sampling::Sampling {
-        super::sampling::Sampling {
-            temperature: self.temperature,
-            top_k: 0,
-            top_p: self.top_p,
-            max_new_tokens: self.max_new_tokens as usize,
-            stop,
-            seed,
-        }
+        super::sampling::Sampling::of(self.decoding, stop, seed)
     }
 
     pub fn seed_of(&self, item: i64, answer: u32) -> u64 {

@@ -2,7 +2,7 @@
 //! two seconds), pause, resume or cancel it.
 use super::{JobAction, JobSpec, JobState, JobView, Pairing, Selection, control_job, generation_jobs, start_job};
 use crate::i18n::use_i18n;
-use crate::review::session::load_failed;
+use crate::ui::load_failed;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
@@ -155,9 +155,12 @@ fn JobForm(dataset: Signal<String>, on_started: Callback<()>) -> impl IntoView {
             k: number(k) as u32,
             n: number(n) as u32,
             pairing: pairing.get_untracked(),
-            max_new_tokens: number(max_new_tokens) as u32,
-            temperature: number(temperature) as f32,
-            top_p: number(top_p) as f32,
+            decoding: crate::domain::decoding::Decoding {
+                temperature: number(temperature) as f32,
+                top_k: 0,
+                top_p: number(top_p) as f32,
+                max_new_tokens: number(max_new_tokens) as usize,
+            },
             seed: seed.get_untracked().trim().parse().unwrap_or(0),
             score_only: score_only.get_untracked(),
         };

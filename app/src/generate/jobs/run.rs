@@ -152,11 +152,13 @@ async fn do_item(state: &AppState, job: &Job, item: ItemId) -> Result<(), String
     let score = |c: &crate::store::items::NewCandidate| c.generated.as_ref().and_then(|g| g.score).unwrap_or(f64::MIN);
     answers.sort_by(|a, b| score(b).total_cmp(&score(a)));
     let sets = answer_sets(job.kind, parent.answers(), answers, job.spec.pairing);
+    // Detected and rendered before the write begins: CPU work outside the write lock.
+    let scanned: Vec<_> = parent.derived(sets).into_iter().map(crate::import::scan::scan).collect();
     let mut tx = begin_write(&state.pool).await.map_err(db)?;
     if jobs::state(&mut tx, job.id).await.map_err(db)? != Some(JobState::Running) {
         return Ok(()); // cancelled or paused meanwhile: keep nothing
     }
-    let created = generated::derive(&mut tx, &parent, None, sets).await.map_err(db)?;
+    let created = generated::derive(&mut tx, &parent, None, &scanned).await.map_err(db)?;
     if jobs::finish_item(&mut tx, job.id, item, created.len(), None).await.map_err(db)? {
         tx.commit().await.map_err(db)?;
     }

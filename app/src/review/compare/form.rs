@@ -9,8 +9,8 @@ use crate::domain::judgment::{
 };
 use crate::flag::{FlagPanel, FlagTarget};
 use crate::i18n::use_i18n;
-use crate::review::keys;
-use crate::review::session::{ItemContext, SkipControl};
+use crate::ui::keys;
+use crate::ui::queue::{ItemContext, SkipControl};
 use leptos::html::Textarea;
 use leptos::prelude::*;
 use std::collections::BTreeMap;

@@ -94,7 +94,7 @@ pub(crate) mod ssr {
         item: ItemId,
         shown: &[CandidateId],
     ) -> Result<ReviewItem, AppError> {
-        let c = queue::content(pool, item, shown).await?;
+        let c = queue::content(pool, item, shown, crate::markdown::render).await?;
         // The question and answers are rendered once, with their flags highlighted.
         let flags = crate::flag::state_for(pool, target, item, shown, &c.question, &c.answers, &c.html.texts).await?;
         Ok(ReviewItem {

@@ -5,7 +5,8 @@ use super::{JudgmentForm, guidelines, judge, review_queue, skip_item};
 use crate::domain::judgment::{JudgmentInput, SkipReason};
 use crate::generate::panel::RegeneratePanel;
 use crate::i18n::use_i18n;
-use crate::review::session::{ProgressBar, QueueData, QueueSession, load_failed};
+use crate::ui::load_failed;
+use crate::ui::queue::{ProgressBar, QueueData, QueueSession};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 

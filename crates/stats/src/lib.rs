@@ -1,15 +1,26 @@
 //! Reliability statistics, each checked against published worked examples in its tests:
 //! Cohen's and Fleiss' κ, Krippendorff's α (nominal, ordinal, interval), Wilson intervals,
-//! the exact binomial test. Pure functions over counts; no SQL here.
+//! the exact binomial test, the median. Pure functions over counts: no SQL, no web.
 mod alpha;
 mod kappa;
 mod tests_binomial;
 
 pub use alpha::{Metric, krippendorff_alpha};
 pub use kappa::{cohen_kappa, fleiss_kappa};
+use serde::{Deserialize, Serialize};
 pub use tests_binomial::{binomial_two_sided, wilson};
 
-impl crate::audit::report::Share {
+/// A share with its Wilson 95% interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Share {
+    pub k: u64,
+    pub n: u64,
+    pub value: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+impl Share {
     /// `k` of `n`, with its Wilson 95% interval.
     pub fn of(k: u64, n: u64) -> Self {
         let (low, high) = wilson(k, n);

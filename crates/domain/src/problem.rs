@@ -112,7 +112,7 @@ pub enum Problem {
     #[error("no item of this dataset matches the selection")]
     SelectionEmpty,
     #[error("the job is {state}")]
-    JobState { state: crate::domain::job::JobState },
+    JobState { state: crate::job::JobState },
     #[error("this answer was added already")]
     AnswerExists,
 

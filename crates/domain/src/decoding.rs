@@ -30,15 +30,15 @@ impl Default for Decoding {
 
 impl Decoding {
     /// What is wrong with these settings, if anything.
-    pub fn check(&self) -> Result<(), crate::domain::Problem> {
+    pub fn check(&self) -> Result<(), crate::Problem> {
         if !(0.0..=5.0).contains(&self.temperature) {
-            return Err(crate::domain::Problem::Temperature);
+            return Err(crate::Problem::Temperature);
         }
         if !(self.top_p > 0.0 && self.top_p <= 1.0) {
-            return Err(crate::domain::Problem::TopP);
+            return Err(crate::Problem::TopP);
         }
         if !(1..=4096).contains(&self.max_new_tokens) {
-            return Err(crate::domain::Problem::MaxNewTokens);
+            return Err(crate::Problem::MaxNewTokens);
         }
         Ok(())
     }

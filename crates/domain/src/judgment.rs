@@ -2,8 +2,8 @@
 //!
 //! Shared by the browser (to guide the reviewer before submitting) and the server (which
 //! enforces it): one definition of "a complete judgment".
-use crate::domain::Problem as Refused;
-use crate::domain::Vote;
+use crate::Problem as Refused;
+use crate::Vote;
 use serde::{Deserialize, Serialize};
 
 crate::named_enum! {
@@ -97,7 +97,7 @@ pub struct ReviewSettings {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reward_model: Option<String>,
     /// How `model` samples when a reviewer regenerates an answer.
-    pub regeneration: crate::domain::decoding::Decoding,
+    pub regeneration: crate::decoding::Decoding,
 }
 
 impl Default for ReviewSettings {

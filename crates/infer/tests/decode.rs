@@ -3,16 +3,16 @@
 //! tiny random-weight decoder, which the test builds itself (scripts/tiny_model.py).
 //! Needs the Python environment of scripts/setup.sh (MEDPREF_PYTHON overrides it).
 #![allow(clippy::unwrap_used)] // a test: a failed step panics with its reason
-#![cfg(feature = "ssr")]
-use app::generate::model::LocalModel;
-use app::generate::runtime;
-use app::generate::sampling::Sampling;
+
+use medpref_infer::model::LocalModel;
+use medpref_infer::runtime;
+use medpref_infer::sampling::Sampling;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 fn python() -> PathBuf {
@@ -145,7 +145,7 @@ fn a_directory_without_the_layout_is_refused_with_the_reason() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_model_thread_serves_concurrent_requests_one_at_a_time_with_the_same_answers() {
-    use app::generate::worker::{Event, Generator};
+    use medpref_infer::worker::{Event, Generator};
     let dir = tiny_model();
     let generator = std::sync::Arc::new(Generator::start(dir, 1).unwrap());
     assert_eq!(generator.model, dir.file_name().unwrap().to_string_lossy());
@@ -181,7 +181,7 @@ fn reward_scores_equal_onnxruntime_pythons_and_decoders_are_not_taken_for_reward
     let decoder = tiny_model();
     let dir = tempfile::tempdir().unwrap();
     run_python(&[root().join("scripts/tiny_model.py").to_str().unwrap(), dir.path().to_str().unwrap(), "--reward"]);
-    let reward = app::generate::reward::RewardModel::open(dir.path(), 1).unwrap();
+    let reward = medpref_infer::reward::RewardModel::open(dir.path(), 1).unwrap();
     let texts =
         ["<|im_start|>user\n发烧三天怎么办？<|im_end|>\n<|im_start|>assistant\n多喝水，及时就医。", "胸痛", "a"];
     let mut scores = Vec::new();
@@ -197,7 +197,7 @@ fn reward_scores_equal_onnxruntime_pythons_and_decoders_are_not_taken_for_reward
         scores.push(score);
     }
     assert!(scores[0] != scores[1], "different texts, different scores: {scores:?}");
-    let refused = app::generate::reward::RewardModel::open(decoder, 1).err().unwrap();
+    let refused = medpref_infer::reward::RewardModel::open(decoder, 1).err().unwrap();
     assert!(refused.contains("is this a decoder"), "{refused}");
 }
 

@@ -10,21 +10,7 @@ use std::path::Path;
 use std::sync::Mutex;
 use tokenizers::Tokenizer;
 
-/// What a stored score means (`candidates.score_kind`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ScoreKind {
-    RewardModel,
-    MeanLogprob,
-}
-
-impl ScoreKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ScoreKind::RewardModel => "reward_model",
-            ScoreKind::MeanLogprob => "mean_logprob",
-        }
-    }
-}
+pub use medpref_domain::ScoreKind;
 
 pub struct RewardModel {
     pub name: String,

@@ -6,19 +6,9 @@
 //! number is an ID only if its ISO 7064 MOD 11-2 check digit and birth date hold; a bank
 //! card only if it passes Luhn.
 use regex::Regex;
-use serde::{Deserialize, Serialize};
 use std::sync::LazyLock;
 
-pub use super::Category;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Span {
-    /// Character offsets, end exclusive.
-    pub start: usize,
-    pub end: usize,
-    pub category: Category,
-    pub text: String,
-}
+pub use medpref_domain::flag::{Category, Span};
 
 fn re(pattern: &str) -> Regex {
     Regex::new(pattern).expect("detector patterns are valid")

@@ -1,6 +1,6 @@
 //! Choosing the next token from a row of logits: greedy, or sampled with temperature, top-k and
 //! top-p from a seeded generator, so that the same seed gives the same answer.
-use crate::domain::decoding::Decoding;
+use medpref_domain::decoding::Decoding;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
@@ -8,12 +8,12 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sampling {
     /// 0 means greedy (always the most likely token).
-    #[serde(serialize_with = "crate::domain::decoding::shortest")]
+    #[serde(serialize_with = "medpref_domain::decoding::shortest")]
     pub temperature: f32,
     /// Keep only the k most likely tokens (0: no limit).
     pub top_k: usize,
     /// Keep the most likely tokens whose probabilities add up to p (1.0: no limit).
-    #[serde(serialize_with = "crate::domain::decoding::shortest")]
+    #[serde(serialize_with = "medpref_domain::decoding::shortest")]
     pub top_p: f32,
     pub max_new_tokens: usize,
     /// Generation stops when the text ends with one of these (they are not kept).
@@ -35,7 +35,7 @@ impl Sampling {
     }
 
     /// What is wrong with these settings, if anything.
-    pub fn check(&self) -> Result<(), crate::domain::Problem> {
+    pub fn check(&self) -> Result<(), medpref_domain::Problem> {
         let Sampling { temperature, top_k, top_p, max_new_tokens, .. } = *self;
         Decoding { temperature, top_k, top_p, max_new_tokens }.check()
     }

@@ -1,6 +1,6 @@
 //! Replacing spans by their category placeholders, and keeping other spans of the same
 //! text pointing at the same characters afterwards.
-use super::Category;
+use medpref_domain::flag::Category;
 
 /// `text` with every span (character offsets) replaced by its placeholder. Overlapping
 /// spans merge; the earlier span's category names the merged one.

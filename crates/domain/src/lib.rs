@@ -5,10 +5,12 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
+pub mod audit;
 pub mod correction;
 pub mod decoding;
 pub mod endpoint;
 pub mod flag;
+pub mod import;
 pub mod item;
 pub mod job;
 pub mod judgment;
@@ -53,6 +55,27 @@ macro_rules! named_enum {
         impl TryFrom<String> for $name {
             type Error = String;
             fn try_from(s: String) -> Result<Self, String> { s.parse() }
+        }
+        /// Stored as its wire name, on any engine that stores text.
+        #[cfg(feature = "ssr")]
+        impl<DB: sqlx::Database> sqlx::Type<DB> for $name where String: sqlx::Type<DB> {
+            fn type_info() -> DB::TypeInfo { <String as sqlx::Type<DB>>::type_info() }
+            fn compatible(ty: &DB::TypeInfo) -> bool { <String as sqlx::Type<DB>>::compatible(ty) }
+        }
+        #[cfg(feature = "ssr")]
+        impl<'r, DB: sqlx::Database> sqlx::Decode<'r, DB> for $name where String: sqlx::Decode<'r, DB> {
+            fn decode(value: <DB as sqlx::Database>::ValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+                Ok(<String as sqlx::Decode<'r, DB>>::decode(value)?.parse::<$name>()?)
+            }
+        }
+        #[cfg(feature = "ssr")]
+        impl<'q, DB: sqlx::Database> sqlx::Encode<'q, DB> for $name where &'static str: sqlx::Encode<'q, DB> {
+            fn encode_by_ref(
+                &self,
+                buf: &mut <DB as sqlx::Database>::ArgumentBuffer<'q>,
+            ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+                <&'static str as sqlx::Encode<'q, DB>>::encode_by_ref(&self.as_str(), buf)
+            }
         }
         impl std::str::FromStr for $name {
             type Err = String;
@@ -101,6 +124,8 @@ named_enum! {
 macro_rules! id_type {
     ($($name:ident),*) => {$(
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "ssr", derive(sqlx::Type))]
+        #[cfg_attr(feature = "ssr", sqlx(transparent))]
         #[serde(transparent)]
         pub struct $name(pub i64);
         impl fmt::Display for $name {
@@ -108,7 +133,8 @@ macro_rules! id_type {
         }
     )*};
 }
-id_type!(UserId, DatasetId, ItemId, CandidateId, AssignmentId);
+// One per table a caller names rows of; the store binds and reads them as they are.
+id_type!(UserId, DatasetId, ItemId, CandidateId, AssignmentId, AuditId, JobId, FlagId, ExportId, ImportId);
 
 /// Validates a name made of letters, digits (any script) and `-_.`.
 fn check_name(kind: NameKind, s: &str, max: u32) -> Result<(), Problem> {
@@ -252,4 +278,10 @@ mod tests {
         assert!(NewPassword::parse("short").is_err());
         assert!(NewPassword::parse("long enough pass").is_ok());
     }
+}
+
+named_enum! {
+    /// What a stored score of an answer means (`candidates.score_kind`): a reward model's
+    /// score, or the generator's mean token log-probability when there is no reward model.
+    pub enum ScoreKind("score kind") { RewardModel = "reward_model", MeanLogprob = "mean_logprob" }
 }

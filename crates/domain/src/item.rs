@@ -1,5 +1,6 @@
 //! Which items a search asks for: their state, flags, department, reviewer and text.
-use crate::domain::flag::FlagKind;
+use crate::flag::FlagKind;
+use serde::{Deserialize, Serialize};
 
 crate::named_enum! {
     /// Where an item is in review, for filtering.
@@ -39,15 +40,15 @@ impl FlagFilter {
 }
 
 impl std::str::FromStr for FlagFilter {
-    type Err = crate::domain::Problem;
+    type Err = crate::Problem;
 
-    fn from_str(s: &str) -> Result<Self, crate::domain::Problem> {
+    fn from_str(s: &str) -> Result<Self, crate::Problem> {
         match s {
             "any" => Ok(FlagFilter::Any),
             "none" => Ok(FlagFilter::None),
             _ => FlagKind::parse(s)
                 .map(FlagFilter::Kind)
-                .ok_or_else(|| crate::domain::Problem::UnknownFlagFilter { value: s.to_string() }),
+                .ok_or_else(|| crate::Problem::UnknownFlagFilter { value: s.to_string() }),
         }
     }
 }
@@ -80,4 +81,19 @@ pub enum DepartmentFilter {
 impl DepartmentFilter {
     /// How "no department" is written in a search's address and the API.
     pub const UNSET: &str = "-";
+}
+
+/// The most items one action takes (a few pages of the browse list).
+pub const MAX_SELECTION: usize = 1000;
+
+/// Why an action on items was refused; nothing changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum ItemActionProblem {
+    #[error("choose at least one item")]
+    NothingChosen,
+    #[error("at most {MAX_SELECTION} items at once")]
+    TooMany,
+    /// This item is not in the dataset, or (for gold) has not exactly two answers.
+    #[error("item {0} cannot take this action")]
+    NotApplicable(i64),
 }

@@ -31,6 +31,14 @@ pub enum Correction {
 }
 
 impl Correction {
+    /// The corrected question and answer as stored: trimmed, `None` where nothing changed.
+    pub fn stored_texts(&self) -> (Option<&str>, Option<&str>) {
+        match self {
+            Correction::Edit { question, answer } => (question.as_deref().map(str::trim), Some(answer.trim())),
+            _ => (None, None),
+        }
+    }
+
     pub fn verdict(&self) -> Verdict {
         match self {
             Correction::Accept => Verdict::Accept,

@@ -1,11 +1,11 @@
 //! Precision and recall of the sensitive-content detectors on the labelled corpus in
 //! `fixtures/` (`scripts/bench.sh` runs this). `--dump` lists every detection instead.
 #![allow(clippy::unwrap_used)] // a test or bench: a failed step panics with its reason
-use app::flag::corpus;
+use medpref_detect::corpus;
 use std::time::Instant;
 
 fn main() {
-    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
     let (texts, labels) = corpus::load(&fixtures).unwrap_or_else(|e| panic!("corpus: {e}"));
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().is_some_and(|a| a == "--dump") {
@@ -23,7 +23,7 @@ fn main() {
             texts
         };
         for t in &texts {
-            for s in app::flag::detect::detect(&t.text) {
+            for s in medpref_detect::detect(&t.text) {
                 println!("{}\t{}\t{}", t.source, s.category.as_str(), s.text);
             }
         }

@@ -3,7 +3,7 @@
 //! (`fixtures/flags/synthetic.tsv`). A detection counts as correct when a label of the same
 //! category and text exists on the same line; labels marked `missed` document what the
 //! detectors knowingly do not find.
-use super::detect::{Category, detect};
+use crate::detect::{Category, detect};
 use std::collections::BTreeMap;
 
 /// One hand-checked span: where (`reward:88`, `sft:595`, `syn:3`), what, and whether the
@@ -221,7 +221,7 @@ mod tests {
     use super::*;
 
     fn corpus() -> (Vec<Text>, Vec<Label>) {
-        load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures")).expect("corpus loads")
+        load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")).expect("corpus loads")
     }
 
     #[test]
@@ -250,7 +250,7 @@ mod tests {
     #[test]
     fn the_held_out_sample_has_no_false_positives_and_only_documented_misses() {
         let (texts, labels) =
-            heldout(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures")).expect("sample loads");
+            heldout(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")).expect("sample loads");
         let report = evaluate(&texts, &labels);
         assert!(report.texts > 1300, "all three files are read: {}", report.texts);
         assert!(report.false_positives.is_empty(), "false positives: {:?}", report.false_positives);

@@ -1,6 +1,6 @@
 //! The vocabulary of sensitive content: what a span or an item-level flag is, its state and
 //! how it was resolved, and which text of an item it sits in.
-use crate::domain::{AssignmentId, CandidateId};
+use crate::{AssignmentId, AuditId, CandidateId};
 use serde::{Deserialize, Serialize};
 
 crate::named_enum! {
@@ -153,7 +153,7 @@ impl FlagKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum FlagTarget {
     Assignment(AssignmentId),
-    Audit { audit: i64, position: i64 },
+    Audit { audit: AuditId, position: i64 },
 }
 
 impl FlagTarget {
@@ -222,4 +222,41 @@ impl<F> FlagView<F> {
             note: self.note,
         }
     }
+}
+
+/// What a detector found: a span of a text in a category.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Span {
+    /// Character offsets, end exclusive.
+    pub start: usize,
+    pub end: usize,
+    pub category: Category,
+    pub text: String,
+}
+
+/// Why a flag request was refused; nothing changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum FlagProblem {
+    #[error("the selected text is not in the original (select within one paragraph)")]
+    SpanNotFound,
+    #[error("select or type the text to flag")]
+    EmptySpan,
+    #[error("a span is flagged with a span category, a whole text with a concern")]
+    WrongKind,
+    #[error("unsafe advice needs a harm severity")]
+    NeedSeverity,
+    #[error("\"other\" needs a note")]
+    NeedNote,
+    #[error("only open or confirmed spans can be redacted")]
+    NotRedactable,
+    #[error("choose at least one flag")]
+    NothingChosen,
+    #[error("the text is limited to 1 MB")]
+    TooLong,
+    #[error("the count changed since the preview")]
+    CountChanged,
+    #[error("this category never gates exports")]
+    NeverGates,
+    #[error("the text changed meanwhile: look at it again")]
+    TextChanged,
 }
