@@ -127,10 +127,18 @@ ratio() { python3 -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2
 echo
 echo "== scale (release build; $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg))"
 printf '%-46s %s\n' "input" "$(du -h "$work/qa.jsonl" | cut -f1) QA, $(du -h "$work/pref.jsonl" | cut -f1) preference"
+longest_hold() { # the longest write transaction the last measured command logged (see store::WriteTx)
+  local ms; ms=$(grep -o 'held_ms=[0-9]*' "$work/out" | cut -d= -f2 | sort -n | tail -1 || true)
+  printf '%-46s %7s ms (every other writer waits this long; logged above 100 ms)\n' "  longest write-lock hold" "${ms:-<100}"
+}
+export RUST_LOG="info,sqlx=warn,app::store=debug"
 measure "import 351,600 QA pairs (sharegpt)" "$bin" --data-dir "$work/db" import --dataset qa --format sharegpt "$work/qa.jsonl"
 qa=$(cat "$work/last")
+longest_hold
 measure "import 41,700 preference items (cmd-reward)" "$bin" --data-dir "$work/db" import --dataset pref --format cmd-reward "$work/pref.jsonl"
 pref=$(cat "$work/last")
+longest_hold
+unset RUST_LOG
 measure "search the 351,600 QA items: a rare text" "$bin" --data-dir "$work/db" items --dataset qa --q 不存在的文字
 measure "search the 351,600 QA items: a common text" "$bin" --data-dir "$work/db" items --dataset qa --q 头痛
 "$bin" --data-dir "$work/raw" migrate > /dev/null

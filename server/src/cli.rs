@@ -6,6 +6,7 @@ use app::export::{ExportFormat, ExportPolicy, ExportRequest};
 use app::flag::{Category, FlagStatus, Verdict};
 use app::import::qa::FieldMapping;
 use app::import::{ImportFailure, ImportFormat, ImportOptions, OnError};
+use app::store::engine::DatabaseUrl;
 use clap::{Parser, Subcommand};
 use std::io::{BufRead, IsTerminal};
 use std::net::SocketAddr;
@@ -17,6 +18,11 @@ pub struct Cli {
     /// Directory holding the database (medpref.db).
     #[arg(long, env = "MEDPREF_DATA_DIR", default_value = "data", global = true)]
     pub data_dir: PathBuf,
+    /// The database: `sqlite://FILE` or `postgres://USER@HOST/DATABASE`. Default: the SQLite
+    /// file in the data directory. So far `migrate` and `db copy` take any URL; the other
+    /// commands use the SQLite database of the data directory.
+    #[arg(long, env = "MEDPREF_DATABASE_URL", global = true)]
+    pub database: Option<DatabaseUrl>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -172,6 +178,24 @@ pub enum Command {
     Demo,
     /// Create the database or bring its schema up to date, then exit.
     Migrate,
+    /// Whole databases: copying between engines.
+    #[command(subcommand)]
+    Db(DbCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DbCommand {
+    /// Copy a whole database into a new, empty one — SQLite to PostgreSQL or back — ids,
+    /// audit log and all (sessions excepted: users sign in again), then verify row counts and
+    /// content checksums table by table. Reads one consistent snapshot of the source, so the
+    /// source's servers may keep running; stop them before switching over, or the writes made
+    /// after the snapshot stay behind.
+    Copy {
+        #[arg(long)]
+        from: DatabaseUrl,
+        #[arg(long)]
+        to: DatabaseUrl,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -299,7 +323,19 @@ pub enum UserCommand {
 pub type CliResult = Result<(), Box<dyn std::error::Error>>;
 
 pub async fn run(cli: Cli) -> CliResult {
-    match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
+    let command = cli.command.unwrap_or(Command::Serve(ServeArgs::default()));
+    if let Some(url) = &cli.database {
+        let own_file = matches!(url, DatabaseUrl::Sqlite(path) if *path == crate::database_path(&cli.data_dir));
+        if !own_file && !matches!(command, Command::Migrate | Command::Db(_)) {
+            return Err(format!(
+                "--database {url}: this medpref runs `migrate` and `db copy` on any database; \
+                 the other commands use the SQLite database of --data-dir ({})",
+                crate::database_path(&cli.data_dir).display()
+            )
+            .into());
+        }
+    }
+    match command {
         Command::Serve(args) => serve(cli.data_dir, args).await,
         Command::User(UserCommand::Add { role, specialties, name }) => {
             let pool = crate::open_store(&cli.data_dir).await?;
@@ -552,11 +588,39 @@ pub async fn run(cli: Cli) -> CliResult {
         }
         Command::Demo => crate::demo::create(&cli.data_dir).await,
         Command::Migrate => {
-            crate::open_store(&cli.data_dir).await?;
-            say!("{} is up to date", crate::database_path(&cli.data_dir).display());
+            match &cli.database {
+                Some(url) => drop(crate::open_database(url).await?),
+                None => drop(crate::open_store(&cli.data_dir).await?),
+            }
+            let url = cli.database.unwrap_or_else(|| DatabaseUrl::Sqlite(crate::database_path(&cli.data_dir)));
+            say!("{url} is up to date");
             Ok(())
         }
+        Command::Db(DbCommand::Copy { from, to }) => db_copy(&from, &to).await,
     }
+}
+
+async fn db_copy(from: &DatabaseUrl, to: &DatabaseUrl) -> CliResult {
+    if from == to {
+        return Err("--from and --to name the same database".into());
+    }
+    if let DatabaseUrl::Sqlite(path) = from
+        && !path.exists()
+    {
+        return Err(format!("{from}: no such database file").into());
+    }
+    let source = crate::open_database(from).await?;
+    let target = crate::open_database(to).await?;
+    let copied = app::store::copy::copy(&source, &target).await.map_err(|e| format!("db copy {from} → {to}: {e}"))?;
+    let rows: i64 = copied.iter().map(|c| c.rows).sum();
+    for c in &copied {
+        say!("{:<24} {:>9} rows  sha256 {}", c.table, c.rows, c.sha256);
+    }
+    say!(
+        "copied {from} → {to}: {} tables, {rows} rows, every table verified (row count and content checksum)",
+        copied.len()
+    );
+    Ok(())
 }
 
 async fn serve(data_dir: PathBuf, args: ServeArgs) -> CliResult {

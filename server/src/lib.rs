@@ -16,6 +16,7 @@ pub mod sessions;
 
 use app::auth::throttle::LoginThrottle;
 use app::state::AppState;
+use app::store::engine::{DatabaseUrl, Db};
 use app::{App, shell};
 use axum::Router;
 use http::{HeaderName, HeaderValue, header};
@@ -99,34 +100,53 @@ pub fn database_path(data_dir: &Path) -> PathBuf {
 }
 
 /// Opens the store in `data_dir`, creating the directory and database if needed.
-/// The directory is made private to its owner (0700) and the database file 0600 (SQLite gives
-/// its `-wal` and `-shm` files the same mode): they hold endpoint keys and session data.
+/// The directory is made private to its owner (0700): it holds endpoint keys and session data.
 pub async fn open_store(data_dir: &Path) -> Result<SqlitePool, Box<dyn std::error::Error>> {
     std::fs::create_dir_all(data_dir).map_err(|e| format!("creating data directory {}: {e}", data_dir.display()))?;
-    let path = database_path(data_dir);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| format!("making {} private: {e}", data_dir.display()))?;
+    }
+    open_sqlite(&database_path(data_dir)).await
+}
+
+/// Opens (creating if needed) a SQLite database file, made 0600 (SQLite gives its `-wal` and
+/// `-shm` files the same mode).
+pub async fn open_sqlite(path: &Path) -> Result<SqlitePool, Box<dyn std::error::Error>> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        let private = |p: &Path, mode: u32| {
-            std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode))
+        let private = |p: &Path| {
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o600))
                 .map_err(|e| format!("making {} private: {e}", p.display()))
         };
-        private(data_dir, 0o700)?;
         std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .mode(0o600)
-            .open(&path)
+            .open(path)
             .map_err(|e| format!("creating {}: {e}", path.display()))?;
-        private(&path, 0o600)?;
+        private(path)?;
         for side in ["-wal", "-shm"] {
-            let file = data_dir.join(format!("{}{side}", path.file_name().unwrap_or_default().to_string_lossy()));
+            let file = path.with_file_name(format!("{}{side}", path.file_name().unwrap_or_default().to_string_lossy()));
             if file.exists() {
-                private(&file, 0o600)?;
+                private(&file)?;
             }
         }
     }
-    app::store::open(&path).await.map_err(|e| format!("opening {}: {e}", path.display()).into())
+    app::store::open(path).await.map_err(|e| format!("opening {}: {e}", path.display()).into())
+}
+
+/// Opens the database a URL names, bringing its schema up to date.
+pub async fn open_database(url: &DatabaseUrl) -> Result<Db, Box<dyn std::error::Error>> {
+    Ok(match url {
+        DatabaseUrl::Sqlite(path) => Db::Sqlite(open_sqlite(path).await?),
+        DatabaseUrl::Postgres(address) => {
+            Db::Postgres(app::store::postgres::open(address).await.map_err(|e| format!("opening {url}: {e}"))?)
+        }
+    })
 }
 
 /// Builds the whole HTTP application: pages, `/api/*` server functions and static files.

@@ -386,3 +386,79 @@ async fn a_reviewers_flag_note_is_theirs_and_the_admins() {
     let flagged = app.call("flagged_item", &[("item", &id.to_string())], Some(&admin)).await.json();
     assert_eq!(note_of(&flagged), json!("患者可能是我的邻居"), "the admin does");
 }
+
+#[tokio::test]
+async fn a_resolution_decided_on_a_text_that_changed_meanwhile_writes_nothing() {
+    use app::domain::flag::{Resolution, TextRef};
+    use app::domain::{ItemId, UserId};
+    use app::store::flags::{self, ResolveError, Resolving, TextChange};
+    let app = TestApp::new().await;
+    let admin = app.signed_in("admin", Role::Admin).await;
+    assert_eq!(app.import(&admin, "pii", PAIR).await.status, StatusCode::OK);
+    let (item, answer): (i64, i64) =
+        sqlx::query_as("SELECT item_id, id FROM candidates WHERE body LIKE '%13812345678%'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let phone: i64 = sqlx::query_scalar("SELECT id FROM flags WHERE item_id = ? AND category = 'phone'")
+        .bind(item)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let by: i64 =
+        sqlx::query_scalar("SELECT id FROM users WHERE username = 'admin'").fetch_one(&app.pool).await.unwrap();
+    let mut conn = app.pool.acquire().await.unwrap();
+    let text = TextRef::Answer(app::domain::CandidateId(answer));
+    let read = flags::text(&mut conn, ItemId(item), text).await.unwrap().unwrap();
+    drop(conn);
+    // The plan an admin's redaction would write, decided on what was read…
+    let plan = Resolving {
+        item: ItemId(item),
+        texts: vec![TextChange {
+            text,
+            old: read.clone(),
+            new: read.replace("13812345678", "〔电话〕"),
+            html: None,
+            detected: None,
+        }],
+        moved: vec![],
+        resolved: vec![phone],
+        how: Resolution::Redacted,
+        by: UserId(by),
+        action: "flag.redact",
+        detail: json!({ "item": item, "flags": [phone] }),
+    };
+    // …while another admin rewrote that answer.
+    let meanwhile = read.replace("多", "少").replace("游泳", "散步");
+    sqlx::query("UPDATE candidates SET body = ? WHERE id = ?")
+        .bind(&meanwhile)
+        .bind(answer)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let (flags_before, audit_before) = (app.count("flags").await, app.count("audit_log").await);
+    let status_before: String =
+        sqlx::query_scalar("SELECT status FROM flags WHERE id = ?").bind(phone).fetch_one(&app.pool).await.unwrap();
+    assert!(matches!(flags::resolve(&app.pool, &plan).await, Err(ResolveError::Changed)));
+    let (body, status): (String, String) =
+        sqlx::query_as("SELECT (SELECT body FROM candidates WHERE id = ?), (SELECT status FROM flags WHERE id = ?)")
+            .bind(answer)
+            .bind(phone)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!((body, status), (meanwhile, status_before), "the other admin's text stays, the flag stays open");
+    assert_eq!((app.count("flags").await, app.count("audit_log").await), (flags_before, audit_before));
+    // Decided again on the new text, the same redaction goes through.
+    let res = app
+        .call_json(
+            "resolve_flags",
+            json!({ "item": item, "resolve": { "type": "redact", "flags": [phone] } }),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let body: String =
+        sqlx::query_scalar("SELECT body FROM candidates WHERE id = ?").bind(answer).fetch_one(&app.pool).await.unwrap();
+    assert!(body.contains("〔电话〕") && body.contains("散步") && !body.contains("13812345678"), "{body}");
+}

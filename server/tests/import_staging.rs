@@ -41,6 +41,41 @@ fn other_pairs(from: usize, to: usize) -> String {
         .join("\n")
 }
 
+/// The import record of a staged import of `lines` lines.
+fn record(lines: i64) -> app::store::items::ImportRecord<'static> {
+    app::store::items::ImportRecord {
+        dataset: app::domain::DatasetId(0),
+        source_name: "staged.jsonl",
+        format: "cmd-reward",
+        sha256: "x",
+        lines,
+        actor: None,
+    }
+}
+
+/// Items `from..to`, scanned as an import scans them, each with two answers.
+fn scanned(from: usize, to: usize) -> Vec<app::store::items::ScannedItem> {
+    use app::store::items::{NewCandidate, NewItem};
+    (from..to)
+        .map(|i| {
+            app::import::scan::scan(NewItem {
+                source_line: i as i64 + 1,
+                content_hash: format!("hash-{i}"),
+                system: None,
+                history: vec![],
+                question: format!("问题{i}"),
+                department: None,
+                task: None,
+                meta: serde_json::json!({}),
+                candidates: vec![
+                    NewCandidate::imported("甲".into(), None, None),
+                    NewCandidate::imported("乙".into(), None, None),
+                ],
+            })
+        })
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reviewers_write_while_a_large_import_runs_and_see_none_of_it_until_it_is_published() {
     let app = TestApp::new().await;
@@ -140,39 +175,9 @@ async fn a_bad_line_discards_the_staging_and_duplicates_of_the_dataset_are_count
 
 #[tokio::test]
 async fn after_a_crash_an_abandoned_staging_is_discarded_and_a_half_published_import_is_finished() {
-    use app::store::items::{ImportRecord, ScannedItem};
     use app::store::staging;
     let app = TestApp::new().await;
     let name = DatasetName::parse("d").unwrap();
-    let record = |lines| ImportRecord {
-        dataset: app::domain::DatasetId(0),
-        source_name: "crashed.jsonl",
-        format: "cmd-reward",
-        sha256: "x",
-        lines,
-        actor: None,
-    };
-    let scanned = |from: usize, to: usize| -> Vec<ScannedItem> {
-        use app::store::items::{NewCandidate, NewItem};
-        (from..to)
-            .map(|i| {
-                app::import::scan::scan(NewItem {
-                    source_line: i as i64 + 1,
-                    content_hash: format!("hash-{i}"),
-                    system: None,
-                    history: vec![],
-                    question: format!("问题{i}"),
-                    department: None,
-                    task: None,
-                    meta: serde_json::json!({}),
-                    candidates: vec![
-                        NewCandidate::imported("甲".into(), None, None),
-                        NewCandidate::imported("乙".into(), None, None),
-                    ],
-                })
-            })
-            .collect()
-    };
     let mut conn = app.pool.acquire().await.unwrap().detach();
     // One import died while staging, one while publishing (after its first batch moved).
     let abandoned =
@@ -209,6 +214,61 @@ async fn after_a_crash_an_abandoned_staging_is_discarded_and_a_half_published_im
     let open: i64 =
         sqlx::query_scalar("SELECT open_items FROM datasets WHERE name = 'd'").fetch_one(&app.pool).await.unwrap();
     assert_eq!(open, 30);
+}
+
+#[tokio::test]
+async fn a_new_datasets_first_import_is_published_by_promoting_its_staging_and_a_later_one_moves_in() {
+    use app::store::{datasets, staging};
+    let app = TestApp::new().await;
+    let name = DatasetName::parse("fresh").unwrap();
+    let kind = app::import::DatasetKind::Compare;
+    let mut conn = app.pool.acquire().await.unwrap().detach();
+    let first = staging::begin(&app.pool, &mut conn, &name, kind, &record(12_000)).await.unwrap();
+    for from in (0..12_000).step_by(3_000) {
+        staging::write(&app.pool, &mut conn, first, &scanned(from, from + 3_000), &[]).await.unwrap();
+    }
+    assert!(datasets::by_id(&app.pool, first.dataset).await.unwrap().is_none(), "a staging dataset has no id");
+    let ids_before: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM items ORDER BY id").fetch_all(&app.pool).await.unwrap();
+    let published =
+        staging::publish(&app.pool, &mut conn, first, (12_000, 0), None, serde_json::json!({})).await.unwrap().unwrap();
+    assert_eq!((published.dataset, published.added, published.already_there), (first.dataset, 12_000, 0));
+    let ds = datasets::by_id(&app.pool, first.dataset).await.unwrap().expect("the staging dataset became `fresh`");
+    assert_eq!(ds.name.as_str(), "fresh");
+    let ids_after: Vec<i64> = sqlx::query_scalar("SELECT id FROM items WHERE dataset_id = ? ORDER BY id")
+        .bind(ds.id)
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(ids_after, ids_before, "promoted, not moved");
+    let (needing, open): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM items WHERE dataset_id = ?1 AND need = d.overlap_target), d.open_items
+           FROM datasets d WHERE d.id = ?1",
+    )
+    .bind(ds.id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!((needing, open), (12_000, 12_000), "every published item needs its overlap");
+    let r = reviewer(&app).await;
+    let got = queue::lease(&app.pool, &ds, &r, 0.0, 1, &mut StdRng::seed_from_u64(2)).await.unwrap();
+    assert_eq!(got.len(), 1, "a promoted dataset is served");
+
+    // The next import into it moves its new items in and leaves the repeats behind.
+    let second = staging::begin(&app.pool, &mut conn, &name, kind, &record(10)).await.unwrap();
+    staging::write(&app.pool, &mut conn, second, &scanned(11_995, 12_005), &[]).await.unwrap();
+    let published =
+        staging::publish(&app.pool, &mut conn, second, (10, 0), None, serde_json::json!({})).await.unwrap().unwrap();
+    assert_eq!((published.dataset, published.added, published.already_there), (ds.id, 5, 5));
+    let (items, staging_left, open): (i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM items WHERE dataset_id = ?1), (SELECT COUNT(*) FROM datasets WHERE staging_of IS NOT NULL),
+                (SELECT open_items FROM datasets WHERE id = ?1)",
+    )
+    .bind(ds.id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!((items, staging_left, open), (12_005, 0, 12_005));
 }
 
 #[test]

@@ -51,7 +51,7 @@ pub async fn configure(
     actor: Option<UserId>,
 ) -> Result<bool, sqlx::Error> {
     let mut tx = super::begin_write(pool).await?;
-    let Some(old) = sqlx::query_as::<_, DatasetRecord>(&format!("{SELECT} WHERE name = ?"))
+    let Some(old) = sqlx::query_as::<_, DatasetRecord>(&format!("{SELECT} AND name = ?"))
         .bind(name.as_str())
         .fetch_optional(&mut *tx)
         .await?
@@ -87,10 +87,12 @@ pub async fn configure(
     Ok(true)
 }
 
-const SELECT: &str = "SELECT id, name, kind, overlap_target, lease_seconds, settings, guidelines, department, prompt_template FROM datasets";
+/// Published datasets only: a staging dataset (an import not yet published, see
+/// `staging`) is reachable by no name and no id.
+const SELECT: &str = "SELECT id, name, kind, overlap_target, lease_seconds, settings, guidelines, department, prompt_template FROM datasets WHERE staging_of IS NULL";
 
 pub async fn by_name(pool: &SqlitePool, name: &DatasetName) -> Result<Option<DatasetRecord>, sqlx::Error> {
-    sqlx::query_as(&format!("{SELECT} WHERE name = ?")).bind(name.as_str()).fetch_optional(pool).await
+    sqlx::query_as(&format!("{SELECT} AND name = ?")).bind(name.as_str()).fetch_optional(pool).await
 }
 
 /// The dataset an assignment's item belongs to.
@@ -99,7 +101,7 @@ pub async fn of_assignment(
     assignment: crate::domain::AssignmentId,
 ) -> Result<Option<DatasetRecord>, sqlx::Error> {
     sqlx::query_as(&format!(
-        "{SELECT} WHERE id = (SELECT i.dataset_id FROM assignments a JOIN items i ON i.id = a.item_id WHERE a.id = ?)"
+        "{SELECT} AND id = (SELECT i.dataset_id FROM assignments a JOIN items i ON i.id = a.item_id WHERE a.id = ?)"
     ))
     .bind(assignment.0)
     .fetch_optional(pool)
@@ -107,7 +109,7 @@ pub async fn of_assignment(
 }
 
 pub async fn by_id(pool: &SqlitePool, id: DatasetId) -> Result<Option<DatasetRecord>, sqlx::Error> {
-    sqlx::query_as(&format!("{SELECT} WHERE id = ?")).bind(id).fetch_optional(pool).await
+    sqlx::query_as(&format!("{SELECT} AND id = ?")).bind(id).fetch_optional(pool).await
 }
 
 /// The id of the dataset of that name, if there is one.

@@ -1,4 +1,5 @@
-//! The SQLite store: connection set-up and typed access, one module per table group.
+//! The store: connection set-up and typed access, one module per table group. SQLite is
+//! the embedded default; `postgres` opens the same schema on PostgreSQL (see `engine`).
 //!
 //! All SQL lives in this folder. Callers get typed values, never rows.
 pub mod agreement;
@@ -6,15 +7,18 @@ pub mod audit;
 pub mod audit_flags;
 pub mod audits;
 pub mod browse;
+pub mod copy;
 pub mod corrections;
 pub mod datasets;
 pub mod endpoints;
+pub mod engine;
 pub mod export;
 pub mod flags;
 pub mod generated;
 pub mod items;
 pub mod jobs;
 pub mod judgments;
+pub mod postgres;
 pub mod queue;
 pub mod render;
 pub mod sealed;
@@ -96,9 +100,9 @@ pub fn is_disk_full(e: &sqlx::Error) -> bool {
     }
 }
 
-/// Applies the migrations in `migrations/` (embedded at compile time).
+/// Applies the migrations in `migrations/sqlite` (embedded at compile time).
 pub async fn migrate(pool: &SqlitePool) -> Result<(), sqlx::migrate::MigrateError> {
-    sqlx::migrate!("../migrations").run(pool).await
+    sqlx::migrate!("../migrations/sqlite").run(pool).await
 }
 
 /// Starts a write transaction that takes SQLite's write lock at once, so a
@@ -111,7 +115,7 @@ pub async fn migrate(pool: &SqlitePool) -> Result<(), sqlx::migrate::MigrateErro
 /// review loop's p99 seconds long under load.
 pub async fn begin_write(pool: &SqlitePool) -> Result<WriteTx<'static>, sqlx::Error> {
     let guard = gate(pool).lock_owned().await;
-    Ok(WriteTx { tx: pool.begin_with(BEGIN_WRITE).await?, _turn: guard })
+    Ok(WriteTx { tx: pool.begin_with(BEGIN_WRITE).await?, _turn: guard, began: std::time::Instant::now() })
 }
 
 const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
@@ -119,7 +123,7 @@ const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
 /// [`begin_write`] on a connection of the caller's (see [`bulk_connection`]).
 pub async fn begin_write_on<'c>(pool: &SqlitePool, conn: &'c mut SqliteConnection) -> Result<WriteTx<'c>, sqlx::Error> {
     let guard = gate(pool).lock_owned().await;
-    Ok(WriteTx { tx: conn.begin_with(BEGIN_WRITE).await?, _turn: guard })
+    Ok(WriteTx { tx: conn.begin_with(BEGIN_WRITE).await?, _turn: guard, began: std::time::Instant::now() })
 }
 
 /// A write transaction holding its turn at the database's gate until it ends. Derefs to
@@ -128,11 +132,27 @@ pub async fn begin_write_on<'c>(pool: &SqlitePool, conn: &'c mut SqliteConnectio
 pub struct WriteTx<'c> {
     tx: sqlx::Transaction<'c, sqlx::Sqlite>,
     _turn: tokio::sync::OwnedMutexGuard<()>,
+    began: std::time::Instant,
 }
+
+/// A write transaction holding the lock longer than this is logged at debug level (the
+/// scale bench reports the longest); one longer than [`LONG_HOLD`], as a warning: every other
+/// writer waited that long.
+const NOTED_HOLD: Duration = Duration::from_millis(100);
+const LONG_HOLD: Duration = Duration::from_secs(1);
 
 impl WriteTx<'_> {
     pub async fn commit(self) -> Result<(), sqlx::Error> {
-        self.tx.commit().await
+        let began = self.began;
+        self.tx.commit().await?;
+        let held = began.elapsed();
+        let held_ms = held.as_millis() as u64;
+        if held > LONG_HOLD {
+            tracing::warn!(held_ms, "a write transaction held the write lock for long");
+        } else if held > NOTED_HOLD {
+            tracing::debug!(held_ms, "write transaction");
+        }
+        Ok(())
     }
 }
 

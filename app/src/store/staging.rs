@@ -1,10 +1,11 @@
 //! Imports without one long write lock.
 //!
 //! An import writes its rows into a hidden staging dataset, one batch per short write
-//! transaction, and at the end moves them into the dataset it names, again in batches.
-//! Nothing of an import is visible before its publishing starts: staging datasets are listed
-//! nowhere, their items are never served (`need` is 0 there) and the target dataset is only
-//! created when publishing starts. A bad file is found before publishing, and its staging
+//! transaction, and at the end moves them into the dataset it names, again in batches — or,
+//! when that dataset is new, computes their `need` in batches and renames the staging dataset
+//! in one short transaction. Nothing of an import is visible before its publishing starts:
+//! staging datasets are reachable by no name or id and listed nowhere, so their items are never
+//! served, and the target dataset is only created when publishing starts. A bad file is found before publishing, and its staging
 //! rows are deleted. Publishing is rolled forward to the end — by the import itself, or,
 //! after a crash, by [`recover`] — so an import ends all there or not there at all; while it
 //! publishes (well under a second per 10,000 items) its items appear batch by batch.
@@ -110,8 +111,11 @@ pub async fn publish(
     actor: Option<UserId>,
     detail: serde_json::Value,
 ) -> Result<Result<Published, DatasetKind>, sqlx::Error> {
+    let (target, kind) = target_of(&mut *conn, staging).await?;
+    if super::datasets::id_of(&mut *conn, &target).await?.is_none() {
+        prepare_need(pool, conn, staging).await?;
+    }
     let mut tx = super::begin_write_on(pool, conn).await?;
-    let (target, kind) = target_of(&mut tx, staging).await?;
     if super::datasets::id_of(&mut tx, &target).await?.is_none() {
         return promote(tx, staging, (&target, kind), (staged, duplicates), actor, detail).await.map(Ok);
     }
@@ -134,9 +138,43 @@ pub async fn publish(
     finish(pool, conn, staging, dataset, actor, detail).await.map(Ok)
 }
 
-/// A new dataset's first import: the staging dataset becomes the dataset, in one
-/// transaction, instead of its items moving over one by one (a few hundred milliseconds for
-/// 351,600 items instead of twenty seconds).
+/// Computes the staged items' `need` as it will be once published, one batch per short write
+/// transaction, so that [`promote`] only renames. The items stay unserved meanwhile: a
+/// staging dataset is reachable by no name and no id. Should the dataset turn out to exist by
+/// then, moving the items recomputes `need` anyway.
+async fn prepare_need(pool: &SqlitePool, conn: &mut SqliteConnection, staging: Staging) -> Result<(), sqlx::Error> {
+    let mut after = 0;
+    while let Some(last) = next_batch(&mut *conn, staging, after).await? {
+        let mut tx = super::begin_write_on(pool, conn).await?;
+        sqlx::query(
+            "UPDATE items SET need = (SELECT v.need FROM item_need_published v WHERE v.id = items.id)
+              WHERE dataset_id = ? AND id > ? AND id <= ?",
+        )
+        .bind(staging.dataset)
+        .bind(after)
+        .bind(last)
+        .execute(&mut *tx)
+        .await?;
+        heartbeat(&mut tx, staging).await?;
+        tx.commit().await?;
+        after = last;
+    }
+    Ok(())
+}
+
+/// The last id of the next batch of staged items after `after`, if any are left.
+async fn next_batch(conn: &mut SqliteConnection, staging: Staging, after: i64) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT MAX(id) FROM (SELECT id FROM items WHERE dataset_id = ? AND id > ? ORDER BY id LIMIT ?)")
+        .bind(staging.dataset)
+        .bind(after)
+        .bind(PUBLISH_BATCH)
+        .fetch_one(conn)
+        .await
+}
+
+/// A new dataset's first import: the staging dataset becomes the dataset, in one short
+/// transaction (its items' `need` is already computed), instead of its items moving over one
+/// by one.
 async fn promote(
     mut tx: WriteTx<'_>,
     staging: Staging,
@@ -148,11 +186,6 @@ async fn promote(
     let dataset = staging.dataset;
     sqlx::query("UPDATE datasets SET name = ?, staging_of = NULL WHERE id = ?")
         .bind(target.as_str())
-        .bind(dataset)
-        .execute(&mut *tx)
-        .await?;
-    // Staged items need nobody (see the `item_need` view); now they do.
-    sqlx::query("UPDATE items SET need = (SELECT v.need FROM item_need v WHERE v.id = items.id) WHERE dataset_id = ?")
         .bind(dataset)
         .execute(&mut *tx)
         .await?;
@@ -193,15 +226,7 @@ async fn finish(
     let mut after = 0;
     loop {
         let mut tx = super::begin_write_on(pool, conn).await?;
-        let last: Option<i64> = sqlx::query_scalar(
-            "SELECT MAX(id) FROM (SELECT id FROM items WHERE dataset_id = ? AND id > ? ORDER BY id LIMIT ?)",
-        )
-        .bind(staging.dataset.0)
-        .bind(after)
-        .bind(PUBLISH_BATCH)
-        .fetch_one(&mut *tx)
-        .await?;
-        let Some(last) = last else { break };
+        let Some(last) = next_batch(&mut tx, staging, after).await? else { break };
         // OR IGNORE: an item whose content the dataset already holds stays behind.
         sqlx::query("UPDATE OR IGNORE items SET dataset_id = ? WHERE dataset_id = ? AND id > ? AND id <= ?")
             .bind(dataset.0)

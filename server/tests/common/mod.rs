@@ -11,6 +11,7 @@ use sqlx::SqlitePool;
 use tempfile::TempDir;
 use tower::ServiceExt;
 
+pub mod pg;
 pub mod process;
 
 pub const REWARD_SAMPLE: &str = include_str!("../../../fixtures/medicalgpt-reward-test-100.jsonl");
