@@ -128,7 +128,7 @@ echo
 echo "== scale (release build; $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg))"
 printf '%-46s %s\n' "input" "$(du -h "$work/qa.jsonl" | cut -f1) QA, $(du -h "$work/pref.jsonl" | cut -f1) preference"
 longest_hold() { # the longest write transaction the last measured command logged (see store::WriteTx)
-  local ms; ms=$(grep -o 'held_ms=[0-9]*' "$work/out" | cut -d= -f2 | sort -n | tail -1 || true)
+  local ms; ms=$(sed 's/\x1b\[[0-9;]*m//g' "$work/out" | grep -o 'held_ms=[0-9]*' | cut -d= -f2 | sort -n | tail -1 || true)
   printf '%-46s %7s ms (every other writer waits this long; logged above 100 ms)\n' "  longest write-lock hold" "${ms:-<100}"
 }
 export RUST_LOG="info,sqlx=warn,app::store=debug"
