@@ -295,12 +295,12 @@ impl Snapshot {
             Snapshot::Sqlite(tx) => {
                 let sql = sql(false);
                 let rows = bind_all(sqlx::query(&sql), after).fetch_all(&mut **tx).await?;
-                rows.iter().map(|r| decode(t, |i, k| sqlite_value(r, i, k))).collect::<Result<_, _>>()?
+                rows.iter().map(|r| decode(t, |i, k| value_of(r, i, k))).collect::<Result<_, _>>()?
             }
             Snapshot::Postgres(tx) => {
                 let sql = sql(true);
                 let rows = bind_all(sqlx::query(&sql), after).fetch_all(&mut **tx).await?;
-                rows.iter().map(|r| decode(t, |i, k| pg_value(r, i, k))).collect::<Result<_, _>>()?
+                rows.iter().map(|r| decode(t, |i, k| value_of(r, i, k))).collect::<Result<_, _>>()?
             }
         })
     }
@@ -346,15 +346,14 @@ fn decode(t: &Table, get: impl Fn(usize, Kind) -> Result<Value, sqlx::Error>) ->
         .collect()
 }
 
-fn sqlite_value(r: &sqlx::sqlite::SqliteRow, i: usize, kind: Kind) -> Result<Value, sqlx::Error> {
-    Ok(match kind {
-        Kind::Int => r.try_get::<Option<i64>, _>(i)?.map_or(Value::Null, Value::Int),
-        Kind::Real => r.try_get::<Option<f64>, _>(i)?.map_or(Value::Null, Value::Real),
-        Kind::Text => r.try_get::<Option<String>, _>(i)?.map_or(Value::Null, Value::Text),
-    })
-}
-
-fn pg_value(r: &sqlx::postgres::PgRow, i: usize, kind: Kind) -> Result<Value, sqlx::Error> {
+/// A column's value as its kind, from a row of either engine.
+fn value_of<R: Row>(r: &R, i: usize, kind: Kind) -> Result<Value, sqlx::Error>
+where
+    usize: sqlx::ColumnIndex<R>,
+    for<'r> Option<i64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<f64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
     Ok(match kind {
         Kind::Int => r.try_get::<Option<i64>, _>(i)?.map_or(Value::Null, Value::Int),
         Kind::Real => r.try_get::<Option<f64>, _>(i)?.map_or(Value::Null, Value::Real),
@@ -391,6 +390,23 @@ where
     });
 }
 
+/// Copies one table's rows from the snapshot into the target transaction, batch by batch.
+/// (A macro rather than a function generic over the engine: SQLite's arguments borrow the
+/// query they are built for, which a generic signature cannot say.)
+macro_rules! copy_rows {
+    ($engine:ty, $from:expr, $tx:expr, $t:expr) => {{
+        let mut after = None;
+        loop {
+            let rows = $from.batch($t, after.as_deref()).await?;
+            let Some(last) = rows.last() else { break };
+            after = Some(key_of($t, last));
+            let mut q = sqlx::QueryBuilder::<$engine>::new(insert_head($t));
+            push_rows(&mut q, $t, rows);
+            q.build().execute(&mut *$tx).await?;
+        }
+    }};
+}
+
 /// Into SQLite: its triggers are dropped for the copy and created again, in the one transaction.
 async fn write_sqlite(from: &mut Snapshot, pool: &SqlitePool, tables: &[Table]) -> Result<(), CopyError> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
@@ -402,15 +418,7 @@ async fn write_sqlite(from: &mut Snapshot, pool: &SqlitePool, tables: &[Table]) 
         sqlx::query(&format!("DROP TRIGGER {name}")).execute(&mut *tx).await?;
     }
     for t in tables {
-        let mut after = None;
-        loop {
-            let rows = from.batch(t, after.as_deref()).await?;
-            let Some(last) = rows.last() else { break };
-            after = Some(key_of(t, last));
-            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(insert_head(t));
-            push_rows(&mut q, t, rows);
-            q.build().execute(&mut *tx).await?;
-        }
+        copy_rows!(sqlx::Sqlite, from, tx, t);
     }
     for (_, sql) in &triggers {
         sqlx::query(sql).execute(&mut *tx).await?;
@@ -427,15 +435,7 @@ async fn write_postgres(from: &mut Snapshot, pool: &PgPool, tables: &[Table]) ->
         sqlx::query(&format!("ALTER TABLE {} DISABLE TRIGGER USER", t.name)).execute(&mut *tx).await?;
     }
     for t in tables {
-        let mut after = None;
-        loop {
-            let rows = from.batch(t, after.as_deref()).await?;
-            let Some(last) = rows.last() else { break };
-            after = Some(key_of(t, last));
-            let mut q = sqlx::QueryBuilder::<sqlx::Postgres>::new(insert_head(t));
-            push_rows(&mut q, t, rows);
-            q.build().execute(&mut *tx).await?;
-        }
+        copy_rows!(sqlx::Postgres, from, tx, t);
         sqlx::query(&format!("ALTER TABLE {} ENABLE TRIGGER USER", t.name)).execute(&mut *tx).await?;
         let identity: Option<String> = sqlx::query_scalar(
             "SELECT column_name::text FROM information_schema.columns

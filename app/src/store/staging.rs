@@ -5,8 +5,8 @@
 //! when that dataset is new, computes their `need` in batches and renames the staging dataset
 //! in one short transaction. Nothing of an import is visible before its publishing starts:
 //! staging datasets are reachable by no name or id and listed nowhere, so their items are never
-//! served, and the target dataset is only created when publishing starts. A bad file is found before publishing, and its staging
-//! rows are deleted. Publishing is rolled forward to the end — by the import itself, or,
+//! served, and the target dataset is only created when publishing starts. A bad file is
+//! found before publishing, and its staging rows are deleted. Publishing is rolled forward to the end — by the import itself, or,
 //! after a crash, by [`recover`] — so an import ends all there or not there at all; while it
 //! publishes (well under a second per 10,000 items) its items appear batch by batch.
 use super::items::{self, ImportRecord, Origin, ScannedItem};

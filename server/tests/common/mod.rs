@@ -58,6 +58,14 @@ impl TestApp {
         Self::with_config(|c| c.models_dir = Some(dir.to_owned())).await
     }
 
+    /// A server on the database already in `dir` (`dir/medpref.db`).
+    pub async fn at(dir: TempDir) -> Self {
+        let pool = server::open_store(dir.path()).await.unwrap();
+        let config = ServerConfig::from_env("127.0.0.1:0".parse().unwrap());
+        let router = server::router(pool.clone(), config).await.unwrap();
+        Self { router, pool, dir }
+    }
+
     async fn with_config(change: impl FnOnce(&mut ServerConfig)) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let pool = server::open_store(dir.path()).await.unwrap();
