@@ -1,14 +1,14 @@
 //! What every request handler and server function can reach.
 use crate::auth::throttle::LoginThrottle;
 use crate::error::AppError;
+use crate::store::Db;
 use axum::extract::FromRef;
 use leptos::prelude::*;
-use sqlx::SqlitePool;
 use std::sync::Arc;
 
 #[derive(Clone)]
 pub struct AppState {
-    pub pool: SqlitePool,
+    pub pool: Db,
     pub leptos_options: LeptosOptions,
     pub throttle: Arc<LoginThrottle>,
     /// The largest file a browser may upload for import, in bytes.

@@ -86,17 +86,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 async fn prepare(dir: PathBuf, dataset: String, reviewers: usize, done: u32) -> Result<(), Box<dyn std::error::Error>> {
     use app::domain::{NewPassword, Role, Username};
-    let pool = server::open_store(&dir).await?;
+    let db = server::open_store(&dir).await?;
+    let app::store::Db::Sqlite(pool) = db.clone() else { return Err("the bench runs on SQLite".into()) };
     // Accounts only once per database (the benchmark copies a prepared database per run).
     let have: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE username LIKE 'rev%'").fetch_one(&pool).await?;
     let mut tasks = Vec::new();
     for i in (have as usize + 1)..=reviewers {
-        let pool = pool.clone();
+        let db = db.clone();
         tasks.push(tokio::spawn(async move {
             let name = Username::parse(format!("rev{i}")).expect("valid name");
             app::auth::accounts::create(
-                &pool,
+                &db,
                 None,
                 &name,
                 &NewPassword::parse(password(i)).expect("valid"),

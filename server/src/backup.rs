@@ -32,7 +32,7 @@ pub async fn check(file: &Path) -> Result<Report, Box<dyn std::error::Error>> {
     if integrity != "ok" {
         return Err(format!("{}: integrity check failed: {integrity}", file.display()).into());
     }
-    let audit = app::store::audit::verify(&pool).await?;
+    let audit = app::store::audit::verify(&app::store::Db::Sqlite(pool.clone())).await?;
     if let Some((id, why)) = audit.broken {
         return Err(format!("{}: the audit log is broken at entry {id}: {why}", file.display()).into());
     }

@@ -446,8 +446,10 @@ pub async fn run(cli: Cli) -> CliResult {
             if dest.exists() {
                 return Err(format!("{} exists; name a new file", dest.display()).into());
             }
-            let pool = crate::open_store(&cli.data_dir).await?;
-            sqlx::query("VACUUM INTO ?").bind(dest.to_string_lossy().as_ref()).execute(&pool).await?;
+            let app::store::Db::Sqlite(pool) = crate::open_store(&cli.data_dir).await? else {
+                return Err("backup copies a SQLite file; back PostgreSQL up with pg_dump".into());
+            };
+            sqlx::query("VACUUM INTO $1").bind(dest.to_string_lossy().as_ref()).execute(&pool).await?;
             let report = crate::backup::check(&dest).await?;
             say!("backup {}: {report}", dest.display());
             Ok(())

@@ -16,20 +16,18 @@ pub mod sessions;
 
 use app::auth::throttle::LoginThrottle;
 use app::state::AppState;
-use app::store::engine::{DatabaseUrl, Db};
+use app::store::{DatabaseUrl, Db};
 use app::{App, shell};
 use axum::Router;
 use http::{HeaderName, HeaderValue, header};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
-use sqlx::SqlitePool;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::{SetResponseHeader, SetResponseHeaderLayer};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::SqliteStore;
 
 /// The largest request body accepted (an import file arrives in one request).
 pub const MAX_BODY_BYTES: usize = 64 << 20;
@@ -101,7 +99,7 @@ pub fn database_path(data_dir: &Path) -> PathBuf {
 
 /// Opens the store in `data_dir`, creating the directory and database if needed.
 /// The directory is made private to its owner (0700): it holds endpoint keys and session data.
-pub async fn open_store(data_dir: &Path) -> Result<SqlitePool, Box<dyn std::error::Error>> {
+pub async fn open_store(data_dir: &Path) -> Result<Db, Box<dyn std::error::Error>> {
     std::fs::create_dir_all(data_dir).map_err(|e| format!("creating data directory {}: {e}", data_dir.display()))?;
     #[cfg(unix)]
     {
@@ -114,7 +112,7 @@ pub async fn open_store(data_dir: &Path) -> Result<SqlitePool, Box<dyn std::erro
 
 /// Opens (creating if needed) a SQLite database file, made 0600 (SQLite gives its `-wal` and
 /// `-shm` files the same mode).
-pub async fn open_sqlite(path: &Path) -> Result<SqlitePool, Box<dyn std::error::Error>> {
+pub async fn open_sqlite(path: &Path) -> Result<Db, Box<dyn std::error::Error>> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
@@ -142,18 +140,17 @@ pub async fn open_sqlite(path: &Path) -> Result<SqlitePool, Box<dyn std::error::
 /// Opens the database a URL names, bringing its schema up to date.
 pub async fn open_database(url: &DatabaseUrl) -> Result<Db, Box<dyn std::error::Error>> {
     Ok(match url {
-        DatabaseUrl::Sqlite(path) => Db::Sqlite(open_sqlite(path).await?),
+        DatabaseUrl::Sqlite(path) => open_sqlite(path).await?,
         DatabaseUrl::Postgres(address) => {
-            Db::Postgres(app::store::postgres::open(address).await.map_err(|e| format!("opening {url}: {e}"))?)
+            app::store::open_postgres(address).await.map_err(|e| format!("opening {url}: {e}"))?
         }
     })
 }
 
 /// Builds the whole HTTP application: pages, `/api/*` server functions and static files.
-pub async fn router(pool: SqlitePool, config: ServerConfig) -> Result<Router, sqlx::Error> {
-    let session_store = SqliteStore::new(pool.clone());
-    session_store.migrate().await?;
-    let sessions = SessionManagerLayer::new(sessions::HashedStore(session_store))
+pub async fn router(pool: Db, config: ServerConfig) -> Result<Router, sqlx::Error> {
+    let session_store = sessions::HashedStore::open(&pool).await?;
+    let sessions = SessionManagerLayer::new(session_store)
         .with_name("medpref_session")
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
@@ -253,7 +250,7 @@ fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
 }
 
 /// Renders the texts stored before texts were rendered on write (see `store::render`).
-pub fn spawn_render_missing(pool: SqlitePool) {
+pub fn spawn_render_missing(pool: Db) {
     tokio::spawn(async move {
         match app::store::render::render_missing(&pool, app::markdown::render).await {
             Ok(0) => {}
@@ -265,7 +262,7 @@ pub fn spawn_render_missing(pool: SqlitePool) {
 
 /// Every minute, finishes imports a crash left half-published and discards abandoned ones
 /// (see `store::staging`), for as long as the server runs.
-pub fn spawn_import_recovery(pool: SqlitePool) {
+pub fn spawn_import_recovery(pool: Db) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
         loop {
@@ -278,10 +275,13 @@ pub fn spawn_import_recovery(pool: SqlitePool) {
 }
 
 /// Deletes expired sessions from the store every hour, for as long as the server runs.
-pub fn spawn_session_cleanup(pool: SqlitePool) {
-    let store = SqliteStore::new(pool);
+pub fn spawn_session_cleanup(pool: Db) {
     tokio::spawn(async move {
         use tower_sessions::session_store::ExpiredDeletion;
+        let store = match sessions::HashedStore::open(&pool).await {
+            Ok(store) => store,
+            Err(e) => return tracing::error!("session cleanup: {e}"),
+        };
         if let Err(e) = store.continuously_delete_expired(tokio::time::Duration::from_secs(3600)).await {
             tracing::error!("session cleanup stopped: {e}");
         }

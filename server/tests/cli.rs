@@ -155,7 +155,7 @@ async fn dataset_configure_sets_the_regeneration_sampling_and_refuses_out_of_ran
     let bad =
         medpref(dir.path(), &["dataset", "configure", "--dataset", "r", "--top-p", "0", "--temperature", "1"], None);
     assert!(!bad.status.success() && text(&bad).contains("top_p must be above 0"), "{}", text(&bad));
-    let pool = app::store::open(&server::database_path(dir.path())).await.unwrap();
+    let pool = app::store::sqlite::open(&server::database_path(dir.path())).await.unwrap();
     let settings: String =
         sqlx::query_scalar("SELECT settings FROM datasets WHERE name = 'r'").fetch_one(&pool).await.unwrap();
     let settings: serde_json::Value = serde_json::from_str(&settings).unwrap();

@@ -107,7 +107,7 @@ async fn build(app: &TestApp) -> (String, String) {
     let reward: i64 =
         sqlx::query_scalar("SELECT id FROM datasets WHERE name = 'reward'").fetch_one(&app.pool).await.unwrap();
     let job = app::store::jobs::create(
-        &app.pool,
+        &app.db,
         app::domain::DatasetId(reward),
         None,
         Selection::BothBad,
@@ -150,6 +150,7 @@ async fn a_full_database_copied_to_postgresql_and_back_serves_byte_identical_exp
     assert_eq!(empty, ["pii trl-dpo"], "only the item with an open flag is held back");
     let app_judgments = app.count("judgments").await;
     let source = app.dir.path().join("medpref.db");
+    app.db.close().await;
     app.pool.close().await;
 
     let pg = common::pg::database().await;

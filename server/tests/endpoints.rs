@@ -195,15 +195,16 @@ async fn endpoint_keys_are_sealed_with_a_key_file_beside_the_database() {
     }
     let key_file = app.dir.path().join(app::store::sealed::KEY_FILE);
     assert_eq!(std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777, 0o600);
-    let opened = app::store::endpoints::by_name(&app.pool, "gpu").await.unwrap().unwrap();
+    let opened = app::store::endpoints::by_name(&app.db, "gpu").await.unwrap().unwrap();
     assert_eq!(opened.api_key.as_deref(), Some("sk-at-rest-4242"), "the server still uses the key");
 
     // A key written in clear by an earlier version is sealed when the store next opens.
     sqlx::query("UPDATE model_endpoints SET api_key = 'sk-legacy-77'").execute(&app.pool).await.unwrap();
-    let reopened = server::open_store(app.dir.path()).await.unwrap();
+    let reopened_db = server::open_store(app.dir.path()).await.unwrap();
+    let app::store::Db::Sqlite(reopened) = reopened_db.clone() else { unreachable!() };
     let stored: String = sqlx::query_scalar("SELECT api_key FROM model_endpoints").fetch_one(&reopened).await.unwrap();
     assert!(stored.starts_with("sealed1:"), "{stored}");
-    let legacy = app::store::endpoints::by_name(&reopened, "gpu").await.unwrap().unwrap();
+    let legacy = app::store::endpoints::by_name(&reopened_db, "gpu").await.unwrap().unwrap();
     assert_eq!(legacy.api_key.as_deref(), Some("sk-legacy-77"));
 
     // The database copied without its key file: the endpoint is there, its key is not.

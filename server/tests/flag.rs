@@ -407,7 +407,7 @@ async fn a_resolution_decided_on_a_text_that_changed_meanwhile_writes_nothing() 
         .unwrap();
     let by: i64 =
         sqlx::query_scalar("SELECT id FROM users WHERE username = 'admin'").fetch_one(&app.pool).await.unwrap();
-    let mut conn = app.pool.acquire().await.unwrap();
+    let mut conn = app.db.acquire().await.unwrap();
     let text = TextRef::Answer(app::domain::CandidateId(answer));
     let read = flags::text(&mut conn, ItemId(item), text).await.unwrap().unwrap();
     drop(conn);
@@ -439,7 +439,7 @@ async fn a_resolution_decided_on_a_text_that_changed_meanwhile_writes_nothing() 
     let (flags_before, audit_before) = (app.count("flags").await, app.count("audit_log").await);
     let status_before: String =
         sqlx::query_scalar("SELECT status FROM flags WHERE id = ?").bind(phone).fetch_one(&app.pool).await.unwrap();
-    assert!(matches!(flags::resolve(&app.pool, &plan).await, Err(ResolveError::Changed)));
+    assert!(matches!(flags::resolve(&app.db, &plan).await, Err(ResolveError::Changed)));
     let (body, status): (String, String) =
         sqlx::query_as("SELECT (SELECT body FROM candidates WHERE id = ?), (SELECT status FROM flags WHERE id = ?)")
             .bind(answer)

@@ -187,7 +187,7 @@ async fn a_copy_of_the_database_hands_out_no_session_and_its_files_are_private()
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
-        let pool = server::open_store(&data).await.unwrap();
+        let app::store::Db::Sqlite(pool) = server::open_store(&data).await.unwrap() else { unreachable!() };
         sqlx::query("CREATE TABLE t (x)").execute(&pool).await.unwrap();
         let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&data), 0o700);

@@ -20,7 +20,7 @@ async fn import(
     text: &str,
 ) -> Result<app::import::ImportSummary, app::import::ImportFailure> {
     let name = DatasetName::parse(dataset).unwrap();
-    app::import::import(&app.pool, &name, &ImportFormat::CmdReward.into(), "t.jsonl", text.as_bytes(), None).await
+    app::import::import(&app.db, &name, &ImportFormat::CmdReward.into(), "t.jsonl", text.as_bytes(), None).await
 }
 
 async fn reviewer(app: &TestApp) -> Reviewer {
@@ -80,13 +80,13 @@ fn scanned(from: usize, to: usize) -> Vec<app::store::items::ScannedItem> {
 async fn reviewers_write_while_a_large_import_runs_and_see_none_of_it_until_it_is_published() {
     let app = TestApp::new().await;
     import(&app, "d", &pairs(400)).await.unwrap();
-    let ds = app::store::datasets::by_name(&app.pool, &DatasetName::parse("d").unwrap()).await.unwrap().unwrap();
+    let ds = app::store::datasets::by_name(&app.db, &DatasetName::parse("d").unwrap()).await.unwrap().unwrap();
     let r = reviewer(&app).await;
     let big = other_pairs(0, 30_000);
-    let pool = app.pool.clone();
+    let db_ = app.db.clone();
     let importing = tokio::spawn(async move {
         let name = DatasetName::parse("big").unwrap();
-        app::import::import(&pool, &name, &ImportFormat::CmdReward.into(), "big.jsonl", big.as_bytes(), None).await
+        app::import::import(&db_, &name, &ImportFormat::CmdReward.into(), "big.jsonl", big.as_bytes(), None).await
     });
     // While the file is staged: leases go through, and nothing of "big" is visible.
     let mut rng = StdRng::seed_from_u64(1);
@@ -97,14 +97,14 @@ async fn reviewers_write_while_a_large_import_runs_and_see_none_of_it_until_it_i
             .fetch_one(&app.pool)
             .await
             .unwrap();
-        let got = queue::lease(&app.pool, &ds, &r, 0.0, 1, &mut rng).await.unwrap();
+        let got = queue::lease(&app.db, &ds, &r, 0.0, 1, &mut rng).await.unwrap();
         let visible: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM items i JOIN datasets d ON d.id = i.dataset_id WHERE d.name = 'big'",
         )
         .fetch_one(&app.pool)
         .await
         .unwrap();
-        let listed = app::store::datasets::summaries_for(&app.pool, r.id).await.unwrap();
+        let listed = app::store::datasets::summaries_for(&app.db, r.id).await.unwrap();
         let still_staging: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM imports WHERE state = 'staging'")
             .fetch_one(&app.pool)
             .await
@@ -178,15 +178,14 @@ async fn after_a_crash_an_abandoned_staging_is_discarded_and_a_half_published_im
     use app::store::staging;
     let app = TestApp::new().await;
     let name = DatasetName::parse("d").unwrap();
-    let mut conn = app.pool.acquire().await.unwrap().detach();
+    let mut conn = app::store::bulk_connection(&app.db).await.unwrap();
     // One import died while staging, one while publishing (after its first batch moved).
     let abandoned =
-        staging::begin(&app.pool, &mut conn, &name, app::import::DatasetKind::Compare, &record(20)).await.unwrap();
-    staging::write(&app.pool, &mut conn, abandoned, &scanned(0, 20), &[]).await.unwrap();
-    let half =
-        staging::begin(&app.pool, &mut conn, &name, app::import::DatasetKind::Compare, &record(30)).await.unwrap();
-    staging::write(&app.pool, &mut conn, half, &scanned(100, 130), &[]).await.unwrap();
-    app::store::datasets::create(&app.pool, &name, app::import::DatasetKind::Compare, None).await.unwrap();
+        staging::begin(&app.db, &mut conn, &name, app::import::DatasetKind::Compare, &record(20)).await.unwrap();
+    staging::write(&app.db, &mut conn, abandoned, &scanned(0, 20), &[]).await.unwrap();
+    let half = staging::begin(&app.db, &mut conn, &name, app::import::DatasetKind::Compare, &record(30)).await.unwrap();
+    staging::write(&app.db, &mut conn, half, &scanned(100, 130), &[]).await.unwrap();
+    app::store::datasets::create(&app.db, &name, app::import::DatasetKind::Compare, None).await.unwrap();
     sqlx::query("UPDATE imports SET state = 'publishing', added = 30, duplicates = 0 WHERE id = ?")
         .bind(half.import_id)
         .execute(&app.pool)
@@ -199,10 +198,10 @@ async fn after_a_crash_an_abandoned_staging_is_discarded_and_a_half_published_im
         .await
         .unwrap();
     // Not yet stale: another process may still be writing them.
-    staging::recover(&app.pool).await.unwrap();
+    staging::recover(&app.db).await.unwrap();
     assert_eq!(app.count("items").await, 50);
     sqlx::query("UPDATE imports SET heartbeat_at = '2000-01-01T00:00:00.000Z'").execute(&app.pool).await.unwrap();
-    staging::recover(&app.pool).await.unwrap();
+    staging::recover(&app.db).await.unwrap();
     let (items, in_d, staging_left, imports): (i64, i64, i64, i64) = sqlx::query_as(
         "SELECT (SELECT COUNT(*) FROM items), (SELECT COUNT(*) FROM items i JOIN datasets d ON d.id = i.dataset_id WHERE d.name = 'd'),
                 (SELECT COUNT(*) FROM datasets WHERE staging_of IS NOT NULL), (SELECT COUNT(*) FROM imports WHERE state = 'done')",
@@ -222,18 +221,18 @@ async fn a_new_datasets_first_import_is_published_by_promoting_its_staging_and_a
     let app = TestApp::new().await;
     let name = DatasetName::parse("fresh").unwrap();
     let kind = app::import::DatasetKind::Compare;
-    let mut conn = app.pool.acquire().await.unwrap().detach();
-    let first = staging::begin(&app.pool, &mut conn, &name, kind, &record(12_000)).await.unwrap();
+    let mut conn = app::store::bulk_connection(&app.db).await.unwrap();
+    let first = staging::begin(&app.db, &mut conn, &name, kind, &record(12_000)).await.unwrap();
     for from in (0..12_000).step_by(3_000) {
-        staging::write(&app.pool, &mut conn, first, &scanned(from, from + 3_000), &[]).await.unwrap();
+        staging::write(&app.db, &mut conn, first, &scanned(from, from + 3_000), &[]).await.unwrap();
     }
-    assert!(datasets::by_id(&app.pool, first.dataset).await.unwrap().is_none(), "a staging dataset has no id");
+    assert!(datasets::by_id(&app.db, first.dataset).await.unwrap().is_none(), "a staging dataset has no id");
     let ids_before: Vec<i64> =
         sqlx::query_scalar("SELECT id FROM items ORDER BY id").fetch_all(&app.pool).await.unwrap();
     let published =
-        staging::publish(&app.pool, &mut conn, first, (12_000, 0), None, serde_json::json!({})).await.unwrap().unwrap();
+        staging::publish(&app.db, &mut conn, first, (12_000, 0), None, serde_json::json!({})).await.unwrap().unwrap();
     assert_eq!((published.dataset, published.added, published.already_there), (first.dataset, 12_000, 0));
-    let ds = datasets::by_id(&app.pool, first.dataset).await.unwrap().expect("the staging dataset became `fresh`");
+    let ds = datasets::by_id(&app.db, first.dataset).await.unwrap().expect("the staging dataset became `fresh`");
     assert_eq!(ds.name.as_str(), "fresh");
     let ids_after: Vec<i64> = sqlx::query_scalar("SELECT id FROM items WHERE dataset_id = ? ORDER BY id")
         .bind(ds.id)
@@ -251,14 +250,14 @@ async fn a_new_datasets_first_import_is_published_by_promoting_its_staging_and_a
     .unwrap();
     assert_eq!((needing, open), (12_000, 12_000), "every published item needs its overlap");
     let r = reviewer(&app).await;
-    let got = queue::lease(&app.pool, &ds, &r, 0.0, 1, &mut StdRng::seed_from_u64(2)).await.unwrap();
+    let got = queue::lease(&app.db, &ds, &r, 0.0, 1, &mut StdRng::seed_from_u64(2)).await.unwrap();
     assert_eq!(got.len(), 1, "a promoted dataset is served");
 
     // The next import into it moves its new items in and leaves the repeats behind.
-    let second = staging::begin(&app.pool, &mut conn, &name, kind, &record(10)).await.unwrap();
-    staging::write(&app.pool, &mut conn, second, &scanned(11_995, 12_005), &[]).await.unwrap();
+    let second = staging::begin(&app.db, &mut conn, &name, kind, &record(10)).await.unwrap();
+    staging::write(&app.db, &mut conn, second, &scanned(11_995, 12_005), &[]).await.unwrap();
     let published =
-        staging::publish(&app.pool, &mut conn, second, (10, 0), None, serde_json::json!({})).await.unwrap().unwrap();
+        staging::publish(&app.db, &mut conn, second, (10, 0), None, serde_json::json!({})).await.unwrap().unwrap();
     assert_eq!((published.dataset, published.added, published.already_there), (ds.id, 5, 5));
     let (items, staging_left, open): (i64, i64, i64) = sqlx::query_as(
         "SELECT (SELECT COUNT(*) FROM items WHERE dataset_id = ?1), (SELECT COUNT(*) FROM datasets WHERE staging_of IS NOT NULL),
@@ -363,7 +362,7 @@ async fn an_upload_killed_with_the_server_leaves_nothing_and_the_retry_imports_e
     let count = |sql: &'static str| {
         let path = data.path().to_owned();
         async move {
-            let pool = server::open_store(&path).await.unwrap();
+            let pool = app::store::sqlite::open(&server::database_path(&path)).await.unwrap();
             let n: i64 = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
             pool.close().await;
             n
@@ -402,7 +401,7 @@ async fn an_upload_killed_with_the_server_leaves_nothing_and_the_retry_imports_e
     assert_eq!(count(in_big).await, 30_000, "imported exactly once; the third run added 0");
     // The killed upload's staging stays hidden until recovery discards it (after its heartbeat stops).
     assert_eq!(count("SELECT COUNT(*) FROM datasets WHERE staging_of IS NULL").await, 1, "one dataset, `big`");
-    let pool = server::open_store(data.path()).await.unwrap();
+    let pool = app::store::sqlite::open(&server::database_path(data.path())).await.unwrap();
     let integrity: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&pool).await.unwrap();
     assert_eq!(integrity, "ok");
 }

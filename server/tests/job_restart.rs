@@ -85,7 +85,7 @@ async fn a_server_killed_mid_job_resumes_it_and_does_each_item_exactly_once() {
         ],
     );
     assert!(started.contains("job 1: queued — 0/100 items"), "{started}");
-    let pool = app::store::open(&server::database_path(data.path())).await.unwrap();
+    let pool = app::store::sqlite::open(&server::database_path(data.path())).await.unwrap();
 
     let mut server = serve(data.path(), models.path());
     let (before, state) = wait_until(&pool, "first items", |n, _| n >= 5).await;

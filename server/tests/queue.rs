@@ -12,11 +12,11 @@ use rand::rngs::StdRng;
 async fn setup(items: usize, overlap: i64) -> (TestApp, DatasetRecord) {
     let app = TestApp::new().await;
     let name = DatasetName::parse("d").unwrap();
-    app::import::import(&app.pool, &name, &ImportFormat::CmdReward.into(), "t", pairs(items).as_bytes(), None)
+    app::import::import(&app.db, &name, &ImportFormat::CmdReward.into(), "t", pairs(items).as_bytes(), None)
         .await
         .unwrap();
     sqlx::query("UPDATE datasets SET overlap_target = ?").bind(overlap).execute(&app.pool).await.unwrap();
-    let ds = app::store::datasets::by_name(&app.pool, &name).await.unwrap().unwrap();
+    let ds = app::store::datasets::by_name(&app.db, &name).await.unwrap().unwrap();
     (app, ds)
 }
 
@@ -43,7 +43,7 @@ async fn lease_one(
     gold_rate: f64,
     rng: &mut StdRng,
 ) -> Option<queue::Assignment> {
-    queue::lease(&app.pool, ds, r, gold_rate, 1, rng).await.unwrap().into_iter().next()
+    queue::lease(&app.db, ds, r, gold_rate, 1, rng).await.unwrap().into_iter().next()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -54,10 +54,10 @@ async fn concurrent_requests_never_lease_beyond_the_overlap_target() {
         .into_iter()
         .enumerate()
         .map(|(i, u)| {
-            let (pool, ds) = (app.pool.clone(), ds.clone());
+            let (db_, ds) = (app.db.clone(), ds.clone());
             tokio::spawn(async move {
                 let mut rng = StdRng::seed_from_u64(i as u64);
-                queue::lease(&pool, &ds, &u, 0.0, 2, &mut rng).await.unwrap().len()
+                queue::lease(&db_, &ds, &u, 0.0, 2, &mut rng).await.unwrap().len()
             })
         })
         .collect();
@@ -118,11 +118,12 @@ async fn sides_are_randomised_per_reviewer_and_recorded() {
 async fn serve_and_finish(app: &TestApp, ds: &DatasetRecord, r: &Reviewer, gold_rate: f64, rng: &mut StdRng) -> bool {
     let a = lease_one(app, ds, r, gold_rate, rng).await.expect("an item");
     sqlx::query("UPDATE assignments SET state = 'done' WHERE id = ?").bind(a.id.0).execute(&app.pool).await.unwrap();
-    sqlx::query_scalar("SELECT gold IS NOT NULL FROM items WHERE id = ?")
+    let gold: i64 = sqlx::query_scalar("SELECT CASE WHEN gold IS NOT NULL THEN 1 ELSE 0 END FROM items WHERE id = $1")
         .bind(a.item_id.0)
         .fetch_one(&app.pool)
         .await
-        .unwrap()
+        .unwrap();
+    gold == 1
 }
 
 #[tokio::test]
@@ -160,10 +161,10 @@ async fn items_of_a_reviewers_specialty_come_first() {
     let mut users = reviewers(&app, 2).await;
     users[0].specialties = vec!["儿科".into()];
     let mut rng = StdRng::seed_from_u64(5);
-    let got = queue::lease(&app.pool, &ds, &users[0], 0.0, 2, &mut rng).await.unwrap();
+    let got = queue::lease(&app.db, &ds, &users[0], 0.0, 2, &mut rng).await.unwrap();
     let items: Vec<i64> = got.iter().map(|a| a.item_id.0).collect();
     assert_eq!(items, vec![4, 6]);
-    let other = queue::lease(&app.pool, &ds, &users[1], 0.0, 2, &mut rng).await.unwrap();
+    let other = queue::lease(&app.db, &ds, &users[1], 0.0, 2, &mut rng).await.unwrap();
     assert_eq!(other.iter().map(|a| a.item_id.0).collect::<Vec<_>>(), vec![1, 2]);
 }
 
@@ -227,8 +228,8 @@ async fn check_counters(app: &TestApp, ds: &DatasetRecord, users: &[Reviewer], w
         .fetch_one(&app.pool)
         .await
         .unwrap();
-        let ds = app::store::datasets::by_id(&app.pool, ds.id).await.unwrap().unwrap();
-        let (_, open) = queue::progress(&app.pool, &ds, u.id, 0.0).await.unwrap();
+        let ds = app::store::datasets::by_id(&app.db, ds.id).await.unwrap().unwrap();
+        let (_, open) = queue::progress(&app.db, &ds, u.id, 0.0).await.unwrap();
         assert_eq!(open, may_get, "{when}: reviewer {} may still get", u.id.0);
     }
 }
@@ -253,20 +254,14 @@ async fn the_queue_counters_match_a_recount_after_any_mix_of_leases_votes_skips_
         let pick = |rng: &mut StdRng| held.get(rng.gen_range(0..held.len().max(1))).copied();
         let what = match rng.gen_range(0..20) {
             0..=7 => {
-                queue::lease(&app.pool, &ds, u, 0.0, rng.gen_range(1..=2), &mut rng).await.unwrap();
+                queue::lease(&app.db, &ds, u, 0.0, rng.gen_range(1..=2), &mut rng).await.unwrap();
                 "lease"
             }
             8..=12 => {
                 if let Some(a) = pick(&mut rng) {
                     // A late submit may be refused (lease lost); anything else is a bug.
-                    match app::store::judgments::record(
-                        &app.pool,
-                        u.id,
-                        app::domain::AssignmentId(a),
-                        &input,
-                        &settings,
-                    )
-                    .await
+                    match app::store::judgments::record(&app.db, u.id, app::domain::AssignmentId(a), &input, &settings)
+                        .await
                     {
                         Ok(_) | Err(app::store::judgments::RecordError::LeaseLost) => {}
                         Err(e) => panic!("step {step}: judging: {e:?}"),
@@ -276,7 +271,7 @@ async fn the_queue_counters_match_a_recount_after_any_mix_of_leases_votes_skips_
             }
             13..=14 => {
                 if let Some(a) = pick(&mut rng) {
-                    queue::skip(&app.pool, u.id, app::domain::AssignmentId(a), SkipReason::ALL[0]).await.unwrap();
+                    queue::skip(&app.db, u.id, app::domain::AssignmentId(a), SkipReason::ALL[0]).await.unwrap();
                 }
                 "skip"
             }
@@ -293,7 +288,7 @@ async fn the_queue_counters_match_a_recount_after_any_mix_of_leases_votes_skips_
             17 => {
                 let overlap = rng.gen_range(1..=3);
                 sqlx::query("UPDATE datasets SET overlap_target = ?").bind(overlap).execute(&app.pool).await.unwrap();
-                ds = app::store::datasets::by_id(&app.pool, ds.id).await.unwrap().unwrap();
+                ds = app::store::datasets::by_id(&app.db, ds.id).await.unwrap().unwrap();
                 "overlap"
             }
             18 => {
@@ -317,7 +312,7 @@ async fn the_queue_counters_match_a_recount_after_any_mix_of_leases_votes_skips_
         };
         // Expired leases count until a lease transaction reclaims them: check after one.
         if step % 10 == 9 {
-            queue::reclaim_now(&app.pool).await.unwrap();
+            queue::reclaim_now(&app.db).await.unwrap();
             check_counters(&app, &ds, &users, &format!("step {step} (after {what})")).await;
         }
     }
@@ -343,8 +338,8 @@ async fn a_late_judgment_never_pushes_an_item_past_its_overlap() {
     expire().execute(&app.pool).await.unwrap();
     let c = lease_one(&app, &ds, &users[2], 0.0, &mut rng).await.unwrap();
     assert_eq!(a.item_id, c.item_id);
-    record(&app.pool, users[2].id, c.id, &input, &settings).await.unwrap();
-    let late = record(&app.pool, users[0].id, a.id, &input, &settings).await;
+    record(&app.db, users[2].id, c.id, &input, &settings).await.unwrap();
+    let late = record(&app.db, users[0].id, a.id, &input, &settings).await;
     assert!(matches!(late, Err(RecordError::LeaseLost)), "{late:?}");
     assert_eq!(app.count("judgments").await, 1, "overlap 1: one judgment");
     let state: String = sqlx::query_scalar("SELECT state FROM assignments WHERE id = ?")
@@ -357,11 +352,11 @@ async fn a_late_judgment_never_pushes_an_item_past_its_overlap() {
     // With room left, a late submit is accepted and takes its slot back: B's lease expires
     // and is reclaimed by C's lease call (C has judged the item), then B submits.
     sqlx::query("UPDATE datasets SET overlap_target = 2").execute(&app.pool).await.unwrap();
-    let ds = app::store::datasets::by_id(&app.pool, ds.id).await.unwrap().unwrap();
+    let ds = app::store::datasets::by_id(&app.db, ds.id).await.unwrap().unwrap();
     let b = lease_one(&app, &ds, &users[1], 0.0, &mut rng).await.unwrap();
     expire().execute(&app.pool).await.unwrap();
     assert!(lease_one(&app, &ds, &users[2], 0.0, &mut rng).await.is_none(), "C has judged the only item");
-    record(&app.pool, users[1].id, AssignmentId(b.id.0), &input, &settings).await.unwrap();
+    record(&app.db, users[1].id, AssignmentId(b.id.0), &input, &settings).await.unwrap();
     assert_eq!(app.count("judgments").await, 2);
     let need: i64 = sqlx::query_scalar("SELECT need FROM items").fetch_one(&app.pool).await.unwrap();
     assert_eq!(need, 0);

@@ -260,7 +260,7 @@ async fn pg_schema(pool: &PgPool) -> Schema {
 #[tokio::test]
 async fn both_engines_have_the_same_schema_after_their_migrations() {
     let dir = tempfile::tempdir().unwrap();
-    let sqlite = app::store::open(&dir.path().join("medpref.db")).await.unwrap();
+    let sqlite = app::store::sqlite::open(&dir.path().join("medpref.db")).await.unwrap();
     let pg = app::store::postgres::open(&common::pg::database().await).await.unwrap();
     let (a, b) = (sqlite_schema(&sqlite).await, pg_schema(&pg).await);
     assert!(a.tables.len() >= 24 && a.indexes.len() >= 20 && a.triggers.len() >= 11, "{a:#?}");

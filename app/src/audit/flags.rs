@@ -39,16 +39,12 @@ mod ssr {
     use crate::flag::FlagTarget;
     use crate::flag::ssr as flags;
     use crate::state::app_state;
+    use crate::store::Db;
     use crate::store::{audit_flags, audits};
-    use sqlx::SqlitePool;
 
     /// The sampled item at `position` (after the role check): the caller, the item and the
     /// answers in the audit's order.
-    async fn sampled(
-        pool: &SqlitePool,
-        audit: AuditId,
-        position: i64,
-    ) -> Result<(UserId, ItemId, Vec<CandidateId>), AppError> {
+    async fn sampled(pool: &Db, audit: AuditId, position: i64) -> Result<(UserId, ItemId, Vec<CandidateId>), AppError> {
         let user = require(&AUDIT_ROLES).await?;
         let row = audits::item(pool, audit, position).await?.ok_or(AppError::NotFound)?;
         Ok((user.id, row.item_id, presentation_of(&row)))

@@ -63,7 +63,7 @@ pub mod ssr {
 
     /// The dataset's judgments, reviewers named as asked.
     pub async fn collect(
-        pool: &sqlx::SqlitePool,
+        pool: &crate::store::Db,
         dataset: crate::domain::DatasetId,
         names: ReviewerNames,
     ) -> Result<Vec<RawJudgment>, AppError> {

@@ -177,11 +177,11 @@ pub mod ssr {
     use crate::domain::{CandidateId, DatasetId, Role};
     use crate::flag::FlagTarget;
     use crate::state::app_state;
+    use crate::store::Db;
     use crate::store::{agreement as stored, audit_flags, audits, judgments};
     use rand::SeedableRng;
     use rand::seq::SliceRandom;
     use report::compute;
-    use sqlx::SqlitePool;
     use std::collections::BTreeMap;
 
     pub const AUDIT_ROLES: [Role; 2] = [Role::Admin, Role::Auditor];
@@ -193,7 +193,7 @@ pub mod ssr {
 
     /// The decisions on a dataset's items (or on some of them), read.
     async fn decisions(
-        pool: &SqlitePool,
+        pool: &Db,
         dataset: DatasetId,
         items: Option<&[ItemId]>,
     ) -> Result<Vec<compute::Decision>, AppError> {
@@ -273,11 +273,7 @@ pub mod ssr {
     }
 
     /// The auditor's verdict in source terms.
-    async fn verdict(
-        pool: &SqlitePool,
-        row: &audits::AuditItemRow,
-        decision: &AuditDecision,
-    ) -> Result<Verdict, AppError> {
+    async fn verdict(pool: &Db, row: &audits::AuditItemRow, decision: &AuditDecision) -> Result<Verdict, AppError> {
         let v = match decision {
             AuditDecision::Correction(c) => Verdict::from_stored(c.correction.verdict().as_str(), &[]),
             AuditDecision::Judgment(j) => {
@@ -331,7 +327,7 @@ pub mod ssr {
         build_report(&app_state()?.pool, audit).await
     }
 
-    pub async fn build_report(pool: &SqlitePool, audit: AuditId) -> Result<AuditReport, AppError> {
+    pub async fn build_report(pool: &Db, audit: AuditId) -> Result<AuditReport, AppError> {
         let row = audits::get(pool, audit).await?.ok_or(AppError::NotFound)?;
         let sampled = audits::items(pool, audit).await?;
         let ids: Vec<ItemId> = sampled.iter().map(|x| x.item_id).collect();
@@ -392,7 +388,7 @@ pub mod ssr {
     }
 
     /// The agreement report of a dataset (the CLI calls this too).
-    pub async fn agreement_of(pool: &SqlitePool, dataset: String) -> Result<AgreementReport, AppError> {
+    pub async fn agreement_of(pool: &Db, dataset: String) -> Result<AgreementReport, AppError> {
         let pool = pool.clone();
         let record = crate::datasets::named(&pool, dataset).await?;
         let inputs = compute::Inputs {

@@ -1,6 +1,6 @@
 //! Creating accounts: the one path for the CLI and (later) the admin console.
 use crate::domain::{NewPassword, Role, UserId, Username};
-use sqlx::SqlitePool;
+use crate::store::Db;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CreateAccountError {
@@ -13,7 +13,7 @@ pub enum CreateAccountError {
 /// Creates an account; `actor` is the admin who did it (`None`: the command line), as the
 /// audit log records it.
 pub async fn create(
-    pool: &SqlitePool,
+    pool: &Db,
     actor: Option<UserId>,
     username: &Username,
     password: &NewPassword,

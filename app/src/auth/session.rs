@@ -5,7 +5,7 @@
 use crate::domain::{CurrentUser, Role, UserId};
 use crate::error::AppError;
 use crate::state::app_state;
-use sqlx::SqlitePool;
+use crate::store::Db;
 use tower_sessions::Session;
 
 pub const USER_KEY: &str = "user_id";
@@ -27,7 +27,7 @@ pub async fn sign_in(session: &Session, user: &crate::store::users::UserRecord) 
 }
 
 /// The session's user, if the session is still valid for the account.
-pub async fn user_of(session: &Session, pool: &SqlitePool) -> Result<Option<CurrentUser>, AppError> {
+pub async fn user_of(session: &Session, pool: &Db) -> Result<Option<CurrentUser>, AppError> {
     let Some(id) = session.get::<i64>(USER_KEY).await? else {
         return Ok(None);
     };
@@ -60,7 +60,7 @@ pub fn allowed(user: Option<CurrentUser>, roles: &[Role]) -> Result<CurrentUser,
 }
 
 /// For plain axum handlers: the session's user if their role is one of `roles`.
-pub async fn require_in(session: &Session, pool: &SqlitePool, roles: &[Role]) -> Result<CurrentUser, AppError> {
+pub async fn require_in(session: &Session, pool: &Db, roles: &[Role]) -> Result<CurrentUser, AppError> {
     allowed(user_of(session, pool).await?, roles)
 }
 

@@ -142,10 +142,10 @@ pub(crate) mod ssr {
     use crate::flag::FlagTarget;
     use crate::review::REVIEWER_ROLES;
     use crate::state::app_state;
+    use crate::store::Db;
     use crate::store::corrections::{self, CorrectionError};
     use crate::store::{queue, users};
     use rand::SeedableRng;
-    use sqlx::SqlitePool;
 
     const PREFETCH: usize = 2;
     const LIST_LIMIT: i64 = 50;
@@ -161,7 +161,7 @@ pub(crate) mod ssr {
     }
 
     pub async fn qa_item(
-        pool: &SqlitePool,
+        pool: &Db,
         target: FlagTarget,
         item: ItemId,
         shown: &[CandidateId],
@@ -169,7 +169,7 @@ pub(crate) mod ssr {
         let c = queue::content(pool, item, shown, crate::markdown::render).await?;
         // The connection goes back before the next queries take theirs: holding one while
         // waiting for another starves the pool once every connection is held that way.
-        let (_, facts) = corrections::facts(&mut *pool.acquire().await?, item).await?;
+        let (_, facts) = corrections::facts(&mut pool.acquire().await?, item).await?;
         let (task, meta) = crate::store::items::task_and_meta(pool, item).await?;
         let meta: serde_json::Value =
             serde_json::from_str(&meta).map_err(|e| crate::error::internal("item meta", e))?;

@@ -125,11 +125,11 @@ pub async fn gold_accuracy(dataset: String) -> Result<Vec<ReviewerGold>, AppErro
 pub mod ssr {
     use super::*;
     use crate::domain::{DatasetName, ItemId, UserId};
+    use crate::store::Db;
     use crate::store::{datasets, items};
-    use sqlx::SqlitePool;
 
     pub async fn configure(
-        pool: &SqlitePool,
+        pool: &Db,
         dataset: String,
         config: &DatasetConfig,
         actor: Option<UserId>,
@@ -148,7 +148,7 @@ pub mod ssr {
     }
 
     pub async fn mark_gold(
-        pool: &SqlitePool,
+        pool: &Db,
         dataset: String,
         item: i64,
         answer: Option<GoldVote>,

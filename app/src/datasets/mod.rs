@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 /// The dataset a request names, or 404: a name that could not be one answers as an unknown one.
 #[cfg(feature = "ssr")]
-pub async fn named(pool: &sqlx::SqlitePool, name: String) -> Result<crate::store::datasets::DatasetRecord, AppError> {
+pub async fn named(pool: &crate::store::Db, name: String) -> Result<crate::store::datasets::DatasetRecord, AppError> {
     let name = crate::domain::DatasetName::parse(name).map_err(|_| AppError::NotFound)?;
     crate::store::datasets::by_name(pool, &name).await?.ok_or(AppError::NotFound)
 }

@@ -4,9 +4,9 @@
 //! two. The channel holds one batch, so memory stays flat.
 use crate::domain::ItemId;
 use crate::flag::{FlagView, TextRef};
+use crate::store::Db;
 use crate::store::corrections::CorrectedItem;
 use crate::store::export::{self as stored, Scope, VotedItem};
-use sqlx::SqlitePool;
 use std::collections::HashMap;
 use tokio::sync::mpsc;
 
@@ -47,7 +47,7 @@ pub struct ReadOptions {
 
 /// Starts reading; batches arrive in item order, then the channel closes (after an error, if any).
 pub fn read_ahead(
-    pool: SqlitePool,
+    pool: Db,
     scope: Scope,
     reads: Reads,
     options: ReadOptions,
@@ -72,7 +72,7 @@ pub fn read_ahead(
 }
 
 async fn read(
-    pool: &SqlitePool,
+    pool: &Db,
     scope: &Scope,
     reads: Reads,
     options: ReadOptions,
@@ -101,7 +101,7 @@ async fn read(
 }
 
 async fn flags(
-    pool: &SqlitePool,
+    pool: &Db,
     items: impl Iterator<Item = ItemId>,
 ) -> Result<HashMap<ItemId, Vec<FlagView<TextRef>>>, sqlx::Error> {
     crate::store::flags::active_in_items(pool, &items.collect::<Vec<_>>()).await

@@ -15,12 +15,12 @@ use crate::domain::judgment::Axis;
 use crate::domain::{CandidateId, DatasetName, UserId};
 use crate::flag::TextRef;
 use crate::import::DatasetKind;
+use crate::store::Db;
 use crate::store::datasets::DatasetRecord;
 use crate::store::export::{Scope, VotedItem};
 use crate::store::{self, export as stored};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 #[derive(Debug, thiserror::Error)]
@@ -72,7 +72,7 @@ pub enum Refused {
 
 /// Checks the request and records the export. The CLI and the HTTP download both start here.
 pub async fn prepare(
-    pool: &SqlitePool,
+    pool: &Db,
     dataset: &DatasetName,
     request: ExportRequest,
     actor: Option<UserId>,
@@ -150,11 +150,7 @@ fn reasons(shape: Shape, kind: DatasetKind, source: PairSource) -> Vec<LeftOut> 
 
 impl Prepared {
     /// Writes the data to `out`, then completes the export's record with its manifest.
-    pub async fn write(
-        self,
-        pool: &SqlitePool,
-        out: &mut (impl AsyncWrite + Unpin),
-    ) -> Result<Manifest, ExportFailure> {
+    pub async fn write(self, pool: &Db, out: &mut (impl AsyncWrite + Unpin)) -> Result<Manifest, ExportFailure> {
         let format = self.request.format;
         let policy = &self.request.policy;
         let shape = format.shape();
@@ -183,7 +179,7 @@ impl Prepared {
             // A compare dataset has no QA pairs to fine-tune on, and so on: nothing to write.
             _ => Reads::Nothing,
         };
-        let ungated = crate::store::flags::ungated(&mut *pool.acquire().await?, self.dataset.id).await?;
+        let ungated = crate::store::flags::ungated(&mut pool.acquire().await?, self.dataset.id).await?;
         let options = ReadOptions { exclude_gold: policy.exclude_gold, ratings: policy.ratings };
         let mut batches = read_ahead(pool.clone(), self.scope.clone(), reads, options);
         while let Some(batch) = batches.recv().await {
@@ -357,7 +353,7 @@ fn kto_labels(
 
 /// Exports to `out` with no actor (tests and benchmarks).
 pub async fn export_to(
-    pool: &SqlitePool,
+    pool: &Db,
     dataset: &DatasetName,
     request: ExportRequest,
     out: &mut (impl AsyncWrite + Unpin),
@@ -368,7 +364,7 @@ pub async fn export_to(
 
 /// The manifest's list of generated answers in scope.
 async fn generated_answers(
-    pool: &SqlitePool,
+    pool: &Db,
     scope: &stored::Scope,
 ) -> Result<Vec<super::manifest::GeneratedAnswer>, sqlx::Error> {
     Ok(stored::generated(pool, scope)

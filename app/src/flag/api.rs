@@ -109,15 +109,15 @@ pub mod ssr {
     use crate::flag::{FlagStatus, FlagTarget};
     use crate::review::REVIEWER_ROLES;
     use crate::state::app_state;
+    use crate::store::Db;
     use crate::store::flags::{self, NewFlag, ResolveError};
     use crate::store::queue;
-    use sqlx::SqlitePool;
 
     const MAX_TEXT_BYTES: usize = 1 << 20;
 
     /// The caller's own assignment: its item and the answers as shown.
     async fn own(
-        pool: &SqlitePool,
+        pool: &Db,
         assignment: AssignmentId,
     ) -> Result<(crate::domain::UserId, ItemId, Vec<CandidateId>), AppError> {
         let user = require(&REVIEWER_ROLES).await?;
@@ -168,7 +168,7 @@ pub mod ssr {
 
     /// The flags of an item as `target` sees them: the question and the shown answers.
     pub async fn state(
-        pool: &SqlitePool,
+        pool: &Db,
         target: FlagTarget,
         item: ItemId,
         shown: &[CandidateId],
@@ -186,14 +186,14 @@ pub mod ssr {
     /// Like [`state`], for a caller that has already read the question and the shown answers:
     /// each text is rendered once, with its highlights.
     pub async fn state_of_texts(
-        pool: &SqlitePool,
+        pool: &Db,
         item: ItemId,
         shown: &[CandidateId],
         question: &str,
         answers: &[String],
         rendered: &[Option<String>],
     ) -> Result<FlagState, AppError> {
-        let all = flags::of_item(&mut *pool.acquire().await?, item).await?;
+        let all = flags::of_item(&mut pool.acquire().await?, item).await?;
         // A reviewer sees the flags on the item, but another reviewer's note stays theirs
         // (the caller is looked up only when some flag has a person's note).
         let noted = all.iter().any(|f| f.view.note.is_some() && f.created_by.is_some());
@@ -252,7 +252,7 @@ pub mod ssr {
 
     /// Checks a flag the caller asks for on `item` (texts as `shown`) and makes it storable.
     pub async fn new_flag(
-        pool: &SqlitePool,
+        pool: &Db,
         item: ItemId,
         shown: &[CandidateId],
         input: NewFlagInput,
@@ -361,7 +361,7 @@ pub mod ssr {
             .collect())
     }
 
-    pub async fn load(pool: &SqlitePool, item: ItemId) -> Result<FlaggedItem, AppError> {
+    pub async fn load(pool: &Db, item: ItemId) -> Result<FlaggedItem, AppError> {
         let mut conn = pool.acquire().await?;
         let (dataset, excluded) = crate::store::items::place(&mut conn, item).await?.ok_or(AppError::NotFound)?;
         let flags: Vec<FlagView<TextRef>> =
@@ -426,7 +426,7 @@ pub use ssr::load as flagged_texts;
 /// highlighted: an assignment shows the item's working flags, an audit its own copy.
 #[cfg(feature = "ssr")]
 pub async fn state_for(
-    pool: &sqlx::SqlitePool,
+    pool: &crate::store::Db,
     target: super::FlagTarget,
     item: crate::domain::ItemId,
     shown: &[crate::domain::CandidateId],

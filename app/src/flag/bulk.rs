@@ -50,11 +50,11 @@ pub mod ssr {
     }
 
     pub async fn state(
-        pool: &sqlx::SqlitePool,
+        pool: &crate::store::Db,
         dataset: crate::domain::DatasetId,
     ) -> Result<Vec<CategoryState>, AppError> {
         let open = flags::open_by_category(pool, dataset).await?;
-        let ungated = flags::ungated(&mut *pool.acquire().await?, dataset).await?;
+        let ungated = flags::ungated(&mut pool.acquire().await?, dataset).await?;
         Ok(span_categories()
             .map(|category| CategoryState {
                 category,

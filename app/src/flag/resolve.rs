@@ -4,8 +4,8 @@
 //! store writes the result in one transaction and refuses it if a text changed meanwhile.
 use crate::domain::flag::{Category, FlagKind, FlagStatus, Resolution, TextRef};
 use crate::domain::{ItemId, UserId};
+use crate::store::Db;
 use crate::store::flags::{self, Flag, ResolveError, Resolving, TextChange};
-use sqlx::SqlitePool;
 
 /// The HTML stored beside a text reviewers are served, `None` for the others.
 fn html_of(r: TextRef, text: &str) -> Option<String> {
@@ -14,7 +14,7 @@ fn html_of(r: TextRef, text: &str) -> Option<String> {
 
 /// Replaces the spans of the given flags by their placeholders in the stored texts; other
 /// spans of those texts move along (or are resolved too if they overlapped).
-pub async fn redact(pool: &SqlitePool, item: ItemId, ids: &[i64], by: UserId) -> Result<(), ResolveError> {
+pub async fn redact(pool: &Db, item: ItemId, ids: &[i64], by: UserId) -> Result<(), ResolveError> {
     let mut conn = pool.acquire().await?;
     let all = flags::of_item(&mut conn, item).await?;
     let mut chosen: Vec<&Flag> = Vec::new();
@@ -71,7 +71,7 @@ pub async fn redact(pool: &SqlitePool, item: ItemId, ids: &[i64], by: UserId) ->
 /// An admin rewrites a text: its active flags are resolved as edited, the detectors run on
 /// the new text, and the listed concerns (whole-item flags) are resolved with it.
 pub async fn edit(
-    pool: &SqlitePool,
+    pool: &Db,
     item: ItemId,
     r: TextRef,
     new: &str,

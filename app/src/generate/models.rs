@@ -6,7 +6,7 @@ use super::engine::Engine;
 use super::remote::Endpoint;
 use super::reward::RewardModel;
 use super::worker::Generator;
-use sqlx::SqlitePool;
+use crate::store::Db;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -84,7 +84,7 @@ impl Models {
 
     /// What writes answers for a dataset whose model is `name`: a local model of that name,
     /// else the configured endpoint of that name.
-    pub async fn engine(self: &Arc<Self>, pool: &SqlitePool, name: &str) -> Result<Engine, ModelError> {
+    pub async fn engine(self: &Arc<Self>, pool: &Db, name: &str) -> Result<Engine, ModelError> {
         if let Some(g) = self.running(name) {
             return Ok(Engine::Local(g));
         }

@@ -100,7 +100,7 @@ pub struct ImportRequest {
 /// Checks an API import request and imports `bytes` for the admin `actor`.
 #[cfg(feature = "ssr")]
 pub async fn import_request(
-    pool: &sqlx::SqlitePool,
+    pool: &crate::store::Db,
     request: ImportRequest,
     bytes: &[u8],
     actor: crate::domain::UserId,
@@ -127,7 +127,7 @@ pub async fn import_request(
 /// A quarantined import's reject file: one JSON line per bad line of the file,
 /// `{"line", "reason", "record"}` (`record` is the line's text, to fix and import again).
 #[cfg(feature = "ssr")]
-pub async fn rejects_file(pool: &sqlx::SqlitePool, import: i64) -> Result<String, AppError> {
+pub async fn rejects_file(pool: &crate::store::Db, import: i64) -> Result<String, AppError> {
     let rows = crate::store::staging::rejects(pool, import).await?.ok_or(AppError::NotFound)?;
     let mut out = String::new();
     for (line, reason, record) in rows {

@@ -3,10 +3,10 @@ use super::qa::{self, FieldMapping};
 use super::{ImportError, ImportFormat, ImportSummary, OnError, Problem, candidates, cmd_reward, lines};
 use crate::domain::{DatasetId, DatasetName, UserId};
 use crate::import::DatasetKind;
+use crate::store::Db;
 use crate::store::items::{NewItem, ScannedItem};
 use crate::store::{self, items, staging};
 use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -104,7 +104,7 @@ impl Reader {
 /// staged batch by batch in a hidden dataset and published at the end (`store::staging`);
 /// a bad line, or any failure, discards the staging and changes nothing.
 pub async fn import(
-    pool: &SqlitePool,
+    pool: &Db,
     dataset: &DatasetName,
     options: &ImportOptions<'_>,
     source: &str,
@@ -185,8 +185,8 @@ struct Staged {
 /// quarantining, each batch's bad lines are written to the reject file with its items.
 /// Returns the counts, or the file's error (its source left for the caller to fill in).
 async fn stage(
-    pool: &SqlitePool,
-    conn: &mut sqlx::SqliteConnection,
+    pool: &Db,
+    conn: &mut crate::store::Connection,
     staging: staging::Staging,
     reader: &Reader,
     on_error: OnError,
@@ -213,11 +213,11 @@ async fn stage(
                 // The reject file says each reason in the server's words, beside the line itself.
                 let bad: Vec<(usize, String, String)> =
                     batch.bad.into_iter().map(|(line, problem, text)| (line, problem.to_string(), text)).collect();
-                counts.staged += staging::write(pool, conn, staging, &batch.items, &bad).await?;
+                counts.staged += staging::write(pool, &mut *conn, staging, &batch.items, &bad).await?;
             }
             OnError::Reject if batch.bad.is_empty() && bad_count == 0 => {
                 counts.read += batch.items.len();
-                counts.staged += staging::write(pool, conn, staging, &batch.items, &[]).await?;
+                counts.staged += staging::write(pool, &mut *conn, staging, &batch.items, &[]).await?;
             }
             OnError::Reject => {
                 bad_count += batch.bad.len();

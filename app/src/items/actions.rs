@@ -40,7 +40,7 @@ pub mod ssr {
     use crate::store::{flags, items};
 
     pub async fn apply(
-        pool: &sqlx::SqlitePool,
+        pool: &crate::store::Db,
         dataset: String,
         ids: &[i64],
         action: ItemAction,

@@ -4,8 +4,8 @@ use crate::auth::session::require;
 use crate::datasets::named as dataset;
 use crate::domain::{ItemId, Role};
 use crate::state::app_state;
+use crate::store::Db;
 use crate::store::{browse, corrections, judgments, stats};
-use sqlx::SqlitePool;
 
 /// Who may browse items and read their records.
 const BROWSER_ROLES: [Role; 2] = [Role::Admin, Role::Auditor];
@@ -21,13 +21,7 @@ fn decode_error(e: impl std::fmt::Display) -> AppError {
 
 /// A page of items matching `filter` after item id `after` (the CLI calls this directly).
 /// `blind`: the caller is an auditor, who sees no decisions of items an audit has yet to label.
-pub async fn hits(
-    pool: &SqlitePool,
-    name: String,
-    filter: ItemFilter,
-    after: i64,
-    blind: bool,
-) -> Result<ItemHits, AppError> {
+pub async fn hits(pool: &Db, name: String, filter: ItemFilter, after: i64, blind: bool) -> Result<ItemHits, AppError> {
     let d = dataset(pool, name).await?;
     let kind = d.kind;
     let mut rows = browse::page(pool, d.id, d.overlap_target, &filter, after, PAGE_SIZE + 1).await?;

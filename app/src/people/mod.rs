@@ -150,8 +150,8 @@ pub async fn get_reviewer_report(username: String) -> Result<ReviewerReport, App
 pub mod ssr {
     use super::*;
     use crate::domain::{CurrentUser, Username};
+    use crate::store::Db;
     use crate::store::{stats, users};
-    use sqlx::SqlitePool;
 
     /// 16 characters from an alphabet without look-alikes (no 0/O, 1/l/I): about 92 bits.
     pub fn new_password() -> String {
@@ -188,12 +188,12 @@ pub mod ssr {
         })
     }
 
-    pub async fn list(pool: &SqlitePool) -> Result<Vec<Person>, AppError> {
+    pub async fn list(pool: &Db) -> Result<Vec<Person>, AppError> {
         users::list(pool, None).await?.into_iter().map(person).collect()
     }
 
     pub async fn update(
-        pool: &SqlitePool,
+        pool: &Db,
         admin: &CurrentUser,
         username: String,
         changes: PersonChanges,
@@ -213,7 +213,7 @@ pub mod ssr {
         }
     }
 
-    pub async fn report(pool: &SqlitePool, username: &str) -> Result<ReviewerReport, AppError> {
+    pub async fn report(pool: &Db, username: &str) -> Result<ReviewerReport, AppError> {
         let user = users::by_username(pool, username).await?.ok_or(AppError::NotFound)?;
         let row = users::list(pool, Some(&user.username)).await?.pop().ok_or(AppError::NotFound)?;
         let mut times: Vec<f64> = stats::reviewer_times(pool, user.id).await?.into_iter().map(|ms| ms as f64).collect();

@@ -1,10 +1,10 @@
 //! The decisions behind a dataset's agreement and bias statistics, one row per judgment or
 //! correction, in source terms (answers by their position in the file, never screen sides).
+use super::Db;
 use crate::domain::{DatasetId, ItemId};
-use sqlx::SqlitePool;
 
 /// Items ?2 (a JSON array of ids) only, when ?2 is not NULL.
-const ITEMS: &str = "(?2 IS NULL OR i.id IN (SELECT value FROM json_each(?2)))";
+const ITEMS: &str = "($2 IS NULL OR i.id IN (SELECT value FROM json_each($2)))";
 
 /// One reviewer's decision on one item.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -28,14 +28,11 @@ pub struct DecisionRow {
 }
 
 /// The decisions on a dataset's items, or only on `items` (an audit's sample) when given.
-pub async fn decisions(
-    pool: &SqlitePool,
-    dataset: DatasetId,
-    items: Option<&[ItemId]>,
-) -> Result<Vec<DecisionRow>, sqlx::Error> {
-    let items = items.map(|ids| serde_json::to_string(ids).expect("ids serialise"));
-    sqlx::query_as(&format!(
-        "SELECT j.item_id, u.username AS reviewer, j.outcome,
+pub async fn decisions(db: &Db, dataset: DatasetId, items: Option<&[ItemId]>) -> Result<Vec<DecisionRow>, sqlx::Error> {
+    on!(db, pool => {
+        let items = items.map(|ids| serde_json::to_string(ids).expect("ids serialise"));
+        sqlx::query_as(&format!(
+            "SELECT j.item_id, u.username AS reviewer, j.outcome,
                 CASE WHEN j.winner_id IS NOT NULL
                      THEN json_array((SELECT position + 1 FROM candidates WHERE id = j.winner_id))
                      ELSE (SELECT json_group_array(c.position + 1) FROM judgment_ranks r
@@ -49,50 +46,52 @@ pub async fn decisions(
                             WHERE item_id = j.item_id AND id <> j.winner_id) o) END AS longer_won,
                 j.time_on_task_ms AS time_ms, j.created_at
            FROM judgments j JOIN items i ON i.id = j.item_id JOIN users u ON u.id = j.user_id
-          WHERE i.dataset_id = ?1 AND i.excluded_at IS NULL AND {ITEMS}
+          WHERE i.dataset_id = $1 AND i.excluded_at IS NULL AND {ITEMS}
          UNION ALL
          SELECT c.item_id, u.username, c.decision, '[]', NULL, NULL, NULL, NULL, c.created_at
            FROM corrections c JOIN items i ON i.id = c.item_id JOIN users u ON u.id = c.user_id
-          WHERE i.dataset_id = ?1 AND i.excluded_at IS NULL AND {ITEMS}
+          WHERE i.dataset_id = $1 AND i.excluded_at IS NULL AND {ITEMS}
           ORDER BY 1, 9",
-    ))
-    .bind(dataset)
-    .bind(items)
-    .fetch_all(pool)
-    .await
+        ))
+        .bind(dataset)
+        .bind(items)
+        .fetch_all(pool)
+        .await
+    })
 }
 
 /// Ratings as (item, candidate, axis, reviewer, value).
-pub async fn ratings(
-    pool: &SqlitePool,
-    dataset: DatasetId,
-) -> Result<Vec<(i64, i64, String, String, i64)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT j.item_id, r.candidate_id, r.axis, u.username, r.value
+pub async fn ratings(db: &Db, dataset: DatasetId) -> Result<Vec<(i64, i64, String, String, i64)>, sqlx::Error> {
+    on!(db, pool => {
+        sqlx::query_as(
+            "SELECT j.item_id, r.candidate_id, r.axis, u.username, r.value
            FROM ratings r JOIN judgments j ON j.id = r.judgment_id JOIN items i ON i.id = j.item_id
            JOIN users u ON u.id = j.user_id
-          WHERE i.dataset_id = ? AND i.excluded_at IS NULL
+          WHERE i.dataset_id = $1 AND i.excluded_at IS NULL
           ORDER BY j.item_id, r.candidate_id, r.axis",
-    )
-    .bind(dataset)
-    .fetch_all(pool)
-    .await
+        )
+        .bind(dataset)
+        .fetch_all(pool)
+        .await
+    })
 }
 
 /// Items with two or more scored answers: (item, question, JSON [[position, score, kind], …]).
-pub async fn scored_items(pool: &SqlitePool, dataset: DatasetId) -> Result<Vec<(i64, String, String)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT i.id, i.question,
+pub async fn scored_items(db: &Db, dataset: DatasetId) -> Result<Vec<(i64, String, String)>, sqlx::Error> {
+    on!(db, pool => {
+        sqlx::query_as(
+            "SELECT i.id, i.question,
                 (SELECT json_group_array(json_array(c.position + 1, c.score, c.score_kind))
                    FROM candidates c WHERE c.item_id = i.id AND c.score IS NOT NULL)
            FROM items i
-          WHERE i.dataset_id = ? AND i.excluded_at IS NULL
+          WHERE i.dataset_id = $1 AND i.excluded_at IS NULL
             AND (SELECT COUNT(*) FROM candidates c WHERE c.item_id = i.id AND c.score IS NOT NULL) >= 2
           ORDER BY i.id",
-    )
-    .bind(dataset)
-    .fetch_all(pool)
-    .await
+        )
+        .bind(dataset)
+        .fetch_all(pool)
+        .await
+    })
 }
 
 /// One judgment as a researcher reads it: answers by source position (1-based), never screen
@@ -119,9 +118,10 @@ pub struct RawJudgmentRow {
 }
 
 /// Every judgment on a dataset's items (excluded items left out), by item, oldest first.
-pub async fn raw_judgments(pool: &SqlitePool, dataset: DatasetId) -> Result<Vec<RawJudgmentRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT j.item_id, i.source_line, j.user_id, u.username AS reviewer,
+pub async fn raw_judgments(db: &Db, dataset: DatasetId) -> Result<Vec<RawJudgmentRow>, sqlx::Error> {
+    on!(db, pool => {
+        sqlx::query_as(
+            "SELECT j.item_id, i.source_line, j.user_id, u.username AS reviewer,
                 (SELECT json_group_array(pos) FROM
                    (SELECT c.position + 1 AS pos FROM json_each(a.presentation) p
                       JOIN candidates c ON c.id = p.value ORDER BY p.key)) AS shown,
@@ -136,10 +136,11 @@ pub async fn raw_judgments(pool: &SqlitePool, dataset: DatasetId) -> Result<Vec<
                 j.rationale, j.time_on_task_ms AS time_ms, j.created_at, j.updated_at
            FROM judgments j JOIN items i ON i.id = j.item_id JOIN users u ON u.id = j.user_id
            JOIN assignments a ON a.id = j.assignment_id
-          WHERE i.dataset_id = ? AND i.excluded_at IS NULL
+          WHERE i.dataset_id = $1 AND i.excluded_at IS NULL
           ORDER BY j.item_id, j.id",
-    )
-    .bind(dataset)
-    .fetch_all(pool)
-    .await
+        )
+        .bind(dataset)
+        .fetch_all(pool)
+        .await
+    })
 }

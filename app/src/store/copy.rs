@@ -7,7 +7,7 @@
 //! recomputed, and the append-only audit log is written as it is, links and all. At the end
 //! both sides are read again and each table's row count and content checksum compared.
 //! Sessions are not copied: users sign in again.
-pub use super::engine::Db;
+pub use super::Db;
 use sha2::{Digest, Sha256};
 use sqlx::{PgPool, Row, SqlitePool};
 use std::collections::BTreeMap;

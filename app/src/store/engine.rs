@@ -1,6 +1,5 @@
 //! Which database a medpref process uses: the embedded SQLite file (the default) or a
 //! PostgreSQL server shared by several processes. Named by URL, as `--database` takes it.
-use sqlx::{PgPool, SqlitePool};
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -64,13 +63,6 @@ impl fmt::Display for Redacted<'_> {
             None => f.write_str(url),
         }
     }
-}
-
-/// An open database of either engine.
-#[derive(Clone, Debug)]
-pub enum Db {
-    Sqlite(SqlitePool),
-    Postgres(PgPool),
 }
 
 #[cfg(test)]

@@ -1,9 +1,9 @@
 //! Generated answers: the ones a reviewer has not added yet (drafts), and the review items
 //! made from an item's prompt with new answers.
 use super::items::{self, Generated, NewCandidate, NewItem, Origin, ScannedItem};
+use super::{Conn, Db};
 use crate::domain::hash_content;
 use crate::domain::{DatasetId, ItemId, UserId};
-use sqlx::{SqliteConnection, SqlitePool};
 
 /// A regenerated answer kept for its reviewer.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -35,44 +35,45 @@ impl Draft {
     }
 }
 
-pub async fn save_draft(
-    pool: &SqlitePool,
-    item: ItemId,
-    user: UserId,
-    candidate: &NewCandidate,
-) -> Result<i64, sqlx::Error> {
-    let g = candidate.generated.as_ref();
-    sqlx::query_scalar(
-        "INSERT INTO generated_answers (item_id, user_id, body, model, generation, score, score_kind)
-         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-    )
-    .bind(item.0)
-    .bind(user.0)
-    .bind(&candidate.body)
-    .bind(&candidate.model)
-    .bind(g.map(|g| g.generation.clone()).unwrap_or_default())
-    .bind(g.and_then(|g| g.score))
-    .bind(g.and_then(|g| g.score_kind.clone()))
-    .fetch_one(pool)
-    .await
+pub async fn save_draft(db: &Db, item: ItemId, user: UserId, candidate: &NewCandidate) -> Result<i64, sqlx::Error> {
+    on!(db, pool => {
+        let g = candidate.generated.as_ref();
+        sqlx::query_scalar(
+            "INSERT INTO generated_answers (item_id, user_id, body, model, generation, score, score_kind)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(item.0)
+        .bind(user.0)
+        .bind(&candidate.body)
+        .bind(&candidate.model)
+        .bind(g.map(|g| g.generation.clone()).unwrap_or_default())
+        .bind(g.and_then(|g| g.score))
+        .bind(g.and_then(|g| g.score_kind.clone()))
+        .fetch_one(pool)
+        .await
+    })
 }
 
-pub async fn draft(conn: &mut SqliteConnection, id: i64) -> Result<Option<Draft>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, item_id, user_id, body, model, generation, score, score_kind, added_at
-           FROM generated_answers WHERE id = ?",
-    )
-    .bind(id)
-    .fetch_optional(conn)
-    .await
-}
-
-pub async fn mark_added(conn: &mut SqliteConnection, id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(&format!("UPDATE generated_answers SET added_at = {} WHERE id = ?", super::NOW))
+pub async fn draft(conn: impl Into<Conn<'_>>, id: i64) -> Result<Option<Draft>, sqlx::Error> {
+    on!(conn.into(), conn => {
+        sqlx::query_as(
+            "SELECT id, item_id, user_id, body, model, generation, score, score_kind, added_at
+               FROM generated_answers WHERE id = $1",
+        )
         .bind(id)
-        .execute(conn)
-        .await?;
-    Ok(())
+        .fetch_optional(&mut *conn)
+        .await
+    })
+}
+
+pub async fn mark_added(conn: impl Into<Conn<'_>>, id: i64) -> Result<(), sqlx::Error> {
+    on!(conn.into(), conn => {
+        sqlx::query(&format!("UPDATE generated_answers SET added_at = {} WHERE id = $1", NOW))
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    })
 }
 
 /// An item whose prompt gets new answers: what derived items copy from it.
@@ -96,53 +97,55 @@ type ParentRow =
     (i64, Option<i64>, Option<i64>, Option<String>, String, String, Option<String>, Option<String>, String);
 type AnswerRow = (String, Option<String>, Option<String>, Option<String>, Option<f64>, Option<String>, Option<i64>);
 
-pub async fn parent(conn: &mut SqliteConnection, item: ItemId) -> Result<Option<Parent>, sqlx::Error> {
-    let row: Option<ParentRow> = sqlx::query_as(
-        "SELECT dataset_id, import_id, source_line, system, history, question, department, task, meta
-           FROM items WHERE id = ?",
-    )
-    .bind(item.0)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some((dataset, import_id, source_line, system, history, question, department, task, meta)) = row else {
-        return Ok(None);
-    };
-    let answers: Vec<AnswerRow> = sqlx::query_as(
-        "SELECT body, model, prior_label, generation, score, score_kind, job_id
-           FROM candidates WHERE item_id = ? ORDER BY position",
-    )
-    .bind(item.0)
-    .fetch_all(&mut *conn)
-    .await?;
-    let decode = |e: serde_json::Error| sqlx::Error::Decode(e.into());
-    let candidates = answers
-        .into_iter()
-        .map(|(body, model, prior_label, generation, score, score_kind, job)| {
-            // A copied answer keeps the label its source file gave it (chosen / rejected).
-            Ok(NewCandidate {
-                body,
-                model,
-                prior_label: prior_label.as_deref().map(items::PriorLabel::from_stored).transpose()?,
-                generated: generation.map(|generation| Generated { generation, score, score_kind, job }),
+pub async fn parent(conn: impl Into<Conn<'_>>, item: ItemId) -> Result<Option<Parent>, sqlx::Error> {
+    on!(conn.into(), conn => {
+        let row: Option<ParentRow> = sqlx::query_as(
+            "SELECT dataset_id, import_id, source_line, system, history, question, department, task, meta
+               FROM items WHERE id = $1",
+        )
+        .bind(item.0)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let Some((dataset, import_id, source_line, system, history, question, department, task, meta)) = row else {
+            return Ok(None);
+        };
+        let answers: Vec<AnswerRow> = sqlx::query_as(
+            "SELECT body, model, prior_label, generation, score, score_kind, job_id
+               FROM candidates WHERE item_id = $1 ORDER BY position",
+        )
+        .bind(item.0)
+        .fetch_all(&mut *conn)
+        .await?;
+        let decode = |e: serde_json::Error| sqlx::Error::Decode(e.into());
+        let candidates = answers
+            .into_iter()
+            .map(|(body, model, prior_label, generation, score, score_kind, job)| {
+                // A copied answer keeps the label its source file gave it (chosen / rejected).
+                Ok(NewCandidate {
+                    body,
+                    model,
+                    prior_label: prior_label.as_deref().map(items::PriorLabel::from_stored).transpose()?,
+                    generated: generation.map(|generation| Generated { generation, score, score_kind, job }),
+                })
             })
-        })
-        .collect::<Result<_, sqlx::Error>>()?;
-    Ok(Some(Parent {
-        id: item,
-        dataset: DatasetId(dataset),
-        import_id,
-        item: NewItem {
-            source_line: source_line.unwrap_or_default(),
-            content_hash: String::new(),
-            system,
-            history: serde_json::from_str(&history).map_err(decode)?,
-            question,
-            department,
-            task,
-            meta: serde_json::from_str(&meta).map_err(decode)?,
-            candidates,
-        },
-    }))
+            .collect::<Result<_, sqlx::Error>>()?;
+        Ok(Some(Parent {
+            id: item,
+            dataset: DatasetId(dataset),
+            import_id,
+            item: NewItem {
+                source_line: source_line.unwrap_or_default(),
+                content_hash: String::new(),
+                system,
+                history: serde_json::from_str(&history).map_err(decode)?,
+                question,
+                department,
+                task,
+                meta: serde_json::from_str(&meta).map_err(decode)?,
+                candidates,
+            },
+        }))
+    })
 }
 
 impl Parent {
@@ -163,30 +166,36 @@ impl Parent {
 /// Stores items derived from `parent` ([`Parent::derived`], scanned by the caller). Items the
 /// dataset already holds are skipped. Returns the new items.
 pub async fn derive(
-    conn: &mut SqliteConnection,
+    conn: impl Into<Conn<'_>>,
     parent: &Parent,
     created_by: Option<UserId>,
     scanned: &[ScannedItem],
 ) -> Result<Vec<ItemId>, sqlx::Error> {
-    let origin = Origin { import_id: parent.import_id, derived_from: Some(parent.id), created_by };
-    items::insert_batch(conn, parent.dataset, origin, scanned).await
+    on!(conn.into(), conn => {
+        let origin = Origin { import_id: parent.import_id, derived_from: Some(parent.id), created_by };
+        items::insert_batch(&mut *conn, parent.dataset, origin, scanned).await
+    })
 }
 
 /// An item's answers that have no score yet: (candidate id, body).
-pub async fn unscored(conn: &mut SqliteConnection, item: ItemId) -> Result<Vec<(i64, String)>, sqlx::Error> {
-    sqlx::query_as("SELECT id, body FROM candidates WHERE item_id = ? AND score IS NULL ORDER BY position")
-        .bind(item.0)
-        .fetch_all(conn)
-        .await
+pub async fn unscored(conn: impl Into<Conn<'_>>, item: ItemId) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    on!(conn.into(), conn => {
+        sqlx::query_as("SELECT id, body FROM candidates WHERE item_id = $1 AND score IS NULL ORDER BY position")
+            .bind(item.0)
+            .fetch_all(&mut *conn)
+            .await
+    })
 }
 
 /// Stores a score on an answer that had none (a score already there is kept).
-pub async fn set_score(conn: &mut SqliteConnection, candidate: i64, score: f64, kind: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE candidates SET score = ?, score_kind = ? WHERE id = ? AND score IS NULL")
-        .bind(score)
-        .bind(kind)
-        .bind(candidate)
-        .execute(conn)
-        .await?;
-    Ok(())
+pub async fn set_score(conn: impl Into<Conn<'_>>, candidate: i64, score: f64, kind: &str) -> Result<(), sqlx::Error> {
+    on!(conn.into(), conn => {
+        sqlx::query("UPDATE candidates SET score = $1, score_kind = $2 WHERE id = $3 AND score IS NULL")
+            .bind(score)
+            .bind(kind)
+            .bind(candidate)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    })
 }

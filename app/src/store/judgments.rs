@@ -2,9 +2,9 @@
 //!
 //! A judgment is stored in terms of candidates, never screen sides: the assignment's
 //! `presentation` maps what the reviewer saw (left/right, or shown order) to candidate ids.
+use super::{Conn, Db};
 use crate::domain::judgment::{Decision, JudgmentInput, Rating, ReviewSettings, Strength, validate};
 use crate::domain::{AssignmentId, CandidateId, DatasetId, ItemId, Outcome, UserId, Vote};
-use sqlx::{SqliteConnection, SqlitePool};
 
 #[derive(Debug)]
 pub enum RecordError {
@@ -72,35 +72,37 @@ enum Fresh {
 }
 
 async fn write_details(
-    conn: &mut SqliteConnection,
+    conn: impl Into<Conn<'_>>,
     judgment: i64,
     shown: &[i64],
     stored: &Stored,
     ratings: &[Rating],
     fresh: Fresh,
 ) -> Result<(), sqlx::Error> {
-    if fresh == Fresh::No {
-        sqlx::query("DELETE FROM judgment_ranks WHERE judgment_id = ?").bind(judgment).execute(&mut *conn).await?;
-        sqlx::query("DELETE FROM ratings WHERE judgment_id = ?").bind(judgment).execute(&mut *conn).await?;
-    }
-    for (candidate, rank) in &stored.ranks {
-        sqlx::query("INSERT INTO judgment_ranks (judgment_id, candidate_id, rank) VALUES (?, ?, ?)")
-            .bind(judgment)
-            .bind(candidate)
-            .bind(*rank as i64)
-            .execute(&mut *conn)
-            .await?;
-    }
-    for r in ratings {
-        sqlx::query("INSERT INTO ratings (judgment_id, candidate_id, axis, value) VALUES (?, ?, ?, ?)")
-            .bind(judgment)
-            .bind(shown[r.answer])
-            .bind(r.axis.as_str())
-            .bind(r.value as i64)
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
+    on!(conn.into(), conn => {
+        if fresh == Fresh::No {
+            sqlx::query("DELETE FROM judgment_ranks WHERE judgment_id = $1").bind(judgment).execute(&mut *conn).await?;
+            sqlx::query("DELETE FROM ratings WHERE judgment_id = $1").bind(judgment).execute(&mut *conn).await?;
+        }
+        for (candidate, rank) in &stored.ranks {
+            sqlx::query("INSERT INTO judgment_ranks (judgment_id, candidate_id, rank) VALUES ($1, $2, $3)")
+                .bind(judgment)
+                .bind(candidate)
+                .bind(*rank as i64)
+                .execute(&mut *conn)
+                .await?;
+        }
+        for r in ratings {
+            sqlx::query("INSERT INTO ratings (judgment_id, candidate_id, axis, value) VALUES ($1, $2, $3, $4)")
+                .bind(judgment)
+                .bind(shown[r.answer])
+                .bind(r.axis.as_str())
+                .bind(r.value as i64)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(())
+    })
 }
 
 /// Stores a judgment on the reviewer's own leased assignment; the assignment becomes done
@@ -108,58 +110,62 @@ async fn write_details(
 ///
 /// Runs on the store's writer (see `store::writer`): it answers once its group committed.
 pub async fn record(
-    pool: &SqlitePool,
+    db: &Db,
     user: UserId,
     assignment: AssignmentId,
     input: &JudgmentInput,
     settings: &ReviewSettings,
 ) -> Result<i64, RecordError> {
-    let (input, settings) = (input.clone(), settings.clone());
-    super::writer::write(pool, move |conn| {
-        Box::pin(async move { record_on(conn, user, assignment, &input, &settings).await })
+    on!(db, pool => {
+        let (input, settings) = (input.clone(), settings.clone());
+        write_grouped(pool, move |conn| {
+            Box::pin(async move { record_on(&mut *conn, user, assignment, &input, &settings).await })
+        })
+        .await
     })
-    .await
 }
 
 async fn record_on(
-    tx: &mut SqliteConnection,
+    tx: impl Into<Conn<'_>>,
     user: UserId,
     assignment: AssignmentId,
     input: &JudgmentInput,
     settings: &ReviewSettings,
 ) -> Result<i64, RecordError> {
-    let Some(lease) = super::queue::leased(&mut *tx, user, assignment).await? else {
-        return Err(RecordError::NotFound);
-    };
-    if lease.state != "leased" {
-        return Err(RecordError::AlreadySubmitted);
-    }
-    let item_id = lease.item_id;
-    let shown: Vec<i64> = decode(&lease.presentation)?;
-    validate(settings, shown.len(), input).map_err(RecordError::Invalid)?;
-    let stored = to_stored(&shown, &input.decision);
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO judgments (assignment_id, item_id, user_id, outcome, winner_id, shown_side, strength, rationale, time_on_task_ms)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-    )
-    .bind(assignment.0)
-    .bind(item_id)
-    .bind(user.0)
-    .bind(stored.outcome.as_str())
-    .bind(stored.winner)
-    .bind(stored.side)
-    .bind(stored.strength.map(Strength::as_str))
-    .bind(Some(input.rationale.trim()).filter(|r| !r.is_empty()))
-    .bind(input.time_on_task_ms.map(|t| t.min(i64::MAX as u64) as i64))
-    .fetch_one(&mut *tx)
-    .await?;
-    write_details(&mut *tx, id, &shown, &stored, &input.ratings, Fresh::Yes).await?;
-    if super::queue::complete(&mut *tx, assignment, &lease).await? == super::queue::Completion::LeaseLost {
-        return Err(RecordError::LeaseLost);
-    }
-    let detail = serde_json::json!({ "assignment": assignment.0, "item": item_id, "judgment": input });
-    super::audit::record(&mut *tx, Some(user), "judgment.create", "judgment", Some(id), detail).await?;
-    Ok(id)
+    on!(tx.into(), tx => {
+        let Some(lease) = super::queue::leased(&mut *tx, user, assignment).await? else {
+            return Err(RecordError::NotFound);
+        };
+        if lease.state != "leased" {
+            return Err(RecordError::AlreadySubmitted);
+        }
+        let item_id = lease.item_id;
+        let shown: Vec<i64> = decode(&lease.presentation)?;
+        validate(settings, shown.len(), input).map_err(RecordError::Invalid)?;
+        let stored = to_stored(&shown, &input.decision);
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO judgments (assignment_id, item_id, user_id, outcome, winner_id, shown_side, strength, rationale, time_on_task_ms)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        )
+        .bind(assignment.0)
+        .bind(item_id)
+        .bind(user.0)
+        .bind(stored.outcome.as_str())
+        .bind(stored.winner)
+        .bind(stored.side)
+        .bind(stored.strength.map(Strength::as_str))
+        .bind(Some(input.rationale.trim()).filter(|r| !r.is_empty()))
+        .bind(input.time_on_task_ms.map(|t| t.min(i64::MAX as u64) as i64))
+        .fetch_one(&mut *tx)
+        .await?;
+        write_details(&mut *tx, id, &shown, &stored, &input.ratings, Fresh::Yes).await?;
+        if super::queue::complete(&mut *tx, assignment, &lease).await? == super::queue::Completion::LeaseLost {
+            return Err(RecordError::LeaseLost);
+        }
+        let detail = serde_json::json!({ "assignment": assignment.0, "item": item_id, "judgment": input });
+        super::audit::record(&mut *tx, Some(user), "judgment.create", "judgment", Some(id), detail).await?;
+        Ok(id)
+    })
 }
 
 /// A judgment as its reviewer made it, in the order they saw the answers.
@@ -174,135 +180,140 @@ pub struct OwnJudgment {
 
 /// A judgment; with `owner`, only if it is theirs.
 async fn load(
-    conn: &mut SqliteConnection,
+    conn: impl Into<Conn<'_>>,
     owner: Option<UserId>,
     judgment: i64,
 ) -> Result<Option<OwnJudgment>, sqlx::Error> {
-    type Row = (i64, i64, String, String, Option<i64>, Option<String>, Option<String>, Option<i64>);
-    let row: Option<Row> = sqlx::query_as(
-        "SELECT j.item_id, i.dataset_id, a.presentation, j.outcome, j.winner_id, j.strength, j.rationale, j.time_on_task_ms
+    on!(conn.into(), conn => {
+        type Row = (i64, i64, String, String, Option<i64>, Option<String>, Option<String>, Option<i64>);
+        let row: Option<Row> = sqlx::query_as(
+            "SELECT j.item_id, i.dataset_id, a.presentation, j.outcome, j.winner_id, j.strength, j.rationale, j.time_on_task_ms
            FROM judgments j JOIN assignments a ON a.id = j.assignment_id JOIN items i ON i.id = j.item_id
-          WHERE j.id = ?1 AND (?2 IS NULL OR j.user_id = ?2)",
-    )
-    .bind(judgment)
-    .bind(owner.map(|u| u.0))
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some((item_id, dataset_id, presentation, outcome, winner, strength, rationale, time)) = row else {
-        return Ok(None);
-    };
-    let shown: Vec<i64> = decode(&presentation)?;
-    let ranks: Vec<(i64, i64)> = sqlx::query_as("SELECT candidate_id, rank FROM judgment_ranks WHERE judgment_id = ?")
+          WHERE j.id = $1 AND ($2 IS NULL OR j.user_id = $2)",
+        )
+        .bind(judgment)
+        .bind(owner.map(|u| u.0))
+        .fetch_optional(&mut *conn)
+        .await?;
+        let Some((item_id, dataset_id, presentation, outcome, winner, strength, rationale, time)) = row else {
+            return Ok(None);
+        };
+        let shown: Vec<i64> = decode(&presentation)?;
+        let ranks: Vec<(i64, i64)> = sqlx::query_as("SELECT candidate_id, rank FROM judgment_ranks WHERE judgment_id = $1")
+            .bind(judgment)
+            .fetch_all(&mut *conn)
+            .await?;
+        let ratings: Vec<(i64, String, i64)> = sqlx::query_as(
+            "SELECT candidate_id, axis, value FROM ratings WHERE judgment_id = $1 ORDER BY candidate_id, axis",
+        )
         .bind(judgment)
         .fetch_all(&mut *conn)
         .await?;
-    let ratings: Vec<(i64, String, i64)> = sqlx::query_as(
-        "SELECT candidate_id, axis, value FROM ratings WHERE judgment_id = ? ORDER BY candidate_id, axis",
-    )
-    .bind(judgment)
-    .fetch_all(&mut *conn)
-    .await?;
-    let index = |candidate: i64| shown.iter().position(|&c| c == candidate).ok_or(sqlx::Error::RowNotFound);
-    let decision = if ranks.is_empty() {
-        let outcome: Outcome = outcome.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))?;
-        let vote = match (outcome, winner) {
-            (Outcome::Tie, _) => Vote::Tie,
-            (Outcome::BothBad, _) => Vote::BothBad,
-            (Outcome::Decisive, Some(w)) if index(w)? == 0 => Vote::A,
-            (Outcome::Decisive, _) => Vote::B,
+        let index = |candidate: i64| shown.iter().position(|&c| c == candidate).ok_or(sqlx::Error::RowNotFound);
+        let decision = if ranks.is_empty() {
+            let outcome: Outcome = outcome.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))?;
+            let vote = match (outcome, winner) {
+                (Outcome::Tie, _) => Vote::Tie,
+                (Outcome::BothBad, _) => Vote::BothBad,
+                (Outcome::Decisive, Some(w)) if index(w)? == 0 => Vote::A,
+                (Outcome::Decisive, _) => Vote::B,
+            };
+            let strength = strength.map(|s| s.parse()).transpose().map_err(|e: String| sqlx::Error::Decode(e.into()))?;
+            Decision::Pairwise { vote, strength }
+        } else {
+            let mut by_shown = vec![0u8; shown.len()];
+            for (candidate, rank) in ranks {
+                by_shown[index(candidate)?] = rank as u8;
+            }
+            Decision::Ranking { ranks: by_shown }
         };
-        let strength = strength.map(|s| s.parse()).transpose().map_err(|e: String| sqlx::Error::Decode(e.into()))?;
-        Decision::Pairwise { vote, strength }
-    } else {
-        let mut by_shown = vec![0u8; shown.len()];
-        for (candidate, rank) in ranks {
-            by_shown[index(candidate)?] = rank as u8;
-        }
-        Decision::Ranking { ranks: by_shown }
-    };
-    let ratings = ratings
-        .into_iter()
-        .map(|(c, axis, value)| {
-            Ok(Rating {
-                answer: index(c)?,
-                axis: axis.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))?,
-                value: value as u8,
+        let ratings = ratings
+            .into_iter()
+            .map(|(c, axis, value)| {
+                Ok(Rating {
+                    answer: index(c)?,
+                    axis: axis.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))?,
+                    value: value as u8,
+                })
             })
-        })
-        .collect::<Result<_, sqlx::Error>>()?;
-    Ok(Some(OwnJudgment {
-        id: judgment,
-        item_id: ItemId(item_id),
-        dataset_id: DatasetId(dataset_id),
-        presentation: shown.into_iter().map(CandidateId).collect(),
-        input: JudgmentInput {
-            decision,
-            ratings,
-            rationale: rationale.unwrap_or_default(),
-            time_on_task_ms: time.map(|t| t as u64),
-        },
-    }))
+            .collect::<Result<_, sqlx::Error>>()?;
+        Ok(Some(OwnJudgment {
+            id: judgment,
+            item_id: ItemId(item_id),
+            dataset_id: DatasetId(dataset_id),
+            presentation: shown.into_iter().map(CandidateId).collect(),
+            input: JudgmentInput {
+                decision,
+                ratings,
+                rationale: rationale.unwrap_or_default(),
+                time_on_task_ms: time.map(|t| t as u64),
+            },
+        }))
+    })
 }
 
-pub async fn own(pool: &SqlitePool, user: UserId, judgment: i64) -> Result<Option<OwnJudgment>, sqlx::Error> {
-    let mut conn = pool.acquire().await?;
-    load(&mut conn, Some(user), judgment).await
+pub async fn own(db: &Db, user: UserId, judgment: i64) -> Result<Option<OwnJudgment>, sqlx::Error> {
+    on!(db, pool => {
+        let mut conn = pool.acquire().await?;
+        load(&mut conn, Some(user), judgment).await
+    })
 }
 
 /// Every judgment of an item, oldest first, with its reviewer and times.
-pub async fn of_item(
-    pool: &SqlitePool,
-    item: ItemId,
-) -> Result<Vec<(OwnJudgment, String, String, String)>, sqlx::Error> {
-    let mut conn = pool.acquire().await?;
-    let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
-        "SELECT j.id, u.username, j.created_at, j.updated_at FROM judgments j JOIN users u ON u.id = j.user_id
-          WHERE j.item_id = ? ORDER BY j.id",
-    )
-    .bind(item.0)
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for (id, reviewer, created, updated) in rows {
-        if let Some(j) = load(&mut conn, None, id).await? {
-            out.push((j, reviewer, created, updated));
+pub async fn of_item(db: &Db, item: ItemId) -> Result<Vec<(OwnJudgment, String, String, String)>, sqlx::Error> {
+    on!(db, pool => {
+        let mut conn = pool.acquire().await?;
+        let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+            "SELECT j.id, u.username, j.created_at, j.updated_at FROM judgments j JOIN users u ON u.id = j.user_id
+              WHERE j.item_id = $1 ORDER BY j.id",
+        )
+        .bind(item.0)
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (id, reviewer, created, updated) in rows {
+            if let Some(j) = load(&mut conn, None, id).await? {
+                out.push((j, reviewer, created, updated));
+            }
         }
-    }
-    Ok(out)
+        Ok(out)
+    })
 }
 
 /// Changes a reviewer's own judgment. The audit log keeps the old and the new value.
 pub async fn update(
-    pool: &SqlitePool,
+    db: &Db,
     user: UserId,
     judgment: i64,
     input: &JudgmentInput,
     settings: &ReviewSettings,
 ) -> Result<(), RecordError> {
-    let mut tx = super::begin_write(pool).await?;
-    let old = load(&mut tx, Some(user), judgment).await?.ok_or(RecordError::NotFound)?;
-    let shown: Vec<i64> = old.presentation.iter().map(|c| c.0).collect();
-    validate(settings, shown.len(), input).map_err(RecordError::Invalid)?;
-    let stored = to_stored(&shown, &input.decision);
-    // Time on task stays what it was at the first submission.
-    sqlx::query(&format!(
-        "UPDATE judgments SET outcome = ?, winner_id = ?, shown_side = ?, strength = ?, rationale = ?, updated_at = {}
-          WHERE id = ?",
-        super::NOW
-    ))
-    .bind(stored.outcome.as_str())
-    .bind(stored.winner)
-    .bind(stored.side)
-    .bind(stored.strength.map(Strength::as_str))
-    .bind(Some(input.rationale.trim()).filter(|r| !r.is_empty()))
-    .bind(judgment)
-    .execute(&mut *tx)
-    .await?;
-    write_details(&mut tx, judgment, &shown, &stored, &input.ratings, Fresh::No).await?;
-    let detail = serde_json::json!({ "item": old.item_id.0, "old": old.input, "new": input });
-    super::audit::record(&mut tx, Some(user), "judgment.update", "judgment", Some(judgment), detail).await?;
-    tx.commit().await?;
-    Ok(())
+    on!(db, pool => {
+        let mut tx = begin_write(pool).await?;
+        let old = load(&mut tx, Some(user), judgment).await?.ok_or(RecordError::NotFound)?;
+        let shown: Vec<i64> = old.presentation.iter().map(|c| c.0).collect();
+        validate(settings, shown.len(), input).map_err(RecordError::Invalid)?;
+        let stored = to_stored(&shown, &input.decision);
+        // Time on task stays what it was at the first submission.
+        sqlx::query(&format!(
+            "UPDATE judgments SET outcome = $1, winner_id = $2, shown_side = $3, strength = $4, rationale = $5, updated_at = {}
+              WHERE id = $6",
+            NOW
+        ))
+        .bind(stored.outcome.as_str())
+        .bind(stored.winner)
+        .bind(stored.side)
+        .bind(stored.strength.map(Strength::as_str))
+        .bind(Some(input.rationale.trim()).filter(|r| !r.is_empty()))
+        .bind(judgment)
+        .execute(&mut *tx)
+        .await?;
+        write_details(&mut tx, judgment, &shown, &stored, &input.ratings, Fresh::No).await?;
+        let detail = serde_json::json!({ "item": old.item_id.0, "old": old.input, "new": input });
+        super::audit::record(&mut tx, Some(user), "judgment.update", "judgment", Some(judgment), detail).await?;
+        tx.commit().await?;
+        Ok(())
+    })
 }
 
 /// A line of a reviewer's history.
@@ -315,29 +326,26 @@ pub struct RecentJudgment {
 }
 
 /// The reviewer's latest judgments in a dataset, newest first.
-pub async fn recent(
-    pool: &SqlitePool,
-    user: UserId,
-    dataset: DatasetId,
-    limit: i64,
-) -> Result<Vec<RecentJudgment>, sqlx::Error> {
-    let rows: Vec<(i64, String, String)> = sqlx::query_as(
-        "SELECT j.id, i.question, j.updated_at FROM judgments j JOIN items i ON i.id = j.item_id
-          WHERE j.user_id = ? AND i.dataset_id = ? ORDER BY j.updated_at DESC, j.id DESC LIMIT ?",
-    )
-    .bind(user.0)
-    .bind(dataset)
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
-    let mut conn = pool.acquire().await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for (id, question, updated_at) in rows {
-        if let Some(j) = load(&mut conn, Some(user), id).await? {
-            out.push(RecentJudgment { id, question, input: j.input, updated_at });
+pub async fn recent(db: &Db, user: UserId, dataset: DatasetId, limit: i64) -> Result<Vec<RecentJudgment>, sqlx::Error> {
+    on!(db, pool => {
+        let rows: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT j.id, i.question, j.updated_at FROM judgments j JOIN items i ON i.id = j.item_id
+              WHERE j.user_id = $1 AND i.dataset_id = $2 ORDER BY j.updated_at DESC, j.id DESC LIMIT $3",
+        )
+        .bind(user.0)
+        .bind(dataset)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?;
+        let mut conn = pool.acquire().await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (id, question, updated_at) in rows {
+            if let Some(j) = load(&mut conn, Some(user), id).await? {
+                out.push(RecentJudgment { id, question, input: j.input, updated_at });
+            }
         }
-    }
-    Ok(out)
+        Ok(out)
+    })
 }
 
 /// One vote as aggregation sees it: a pairwise outcome, or a ranking of candidates.
@@ -351,24 +359,28 @@ pub enum CastVote {
 pub(super) const GOLD_MATCH: &str = "j.outcome = json_extract(i.gold, '$.outcome') AND IFNULL(j.winner_id, 0) = IFNULL(json_extract(i.gold, '$.winner'), 0)";
 
 /// Per reviewer of a dataset: gold items judged and judged as the gold answer says.
-pub async fn gold_accuracy(pool: &SqlitePool, dataset: DatasetId) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT u.username, COUNT(*),
+pub async fn gold_accuracy(db: &Db, dataset: DatasetId) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
+    on!(db, pool => {
+        sqlx::query_as(&format!(
+            "SELECT u.username, COUNT(*),
                 SUM({GOLD_MATCH})
            FROM judgments j JOIN items i ON i.id = j.item_id JOIN users u ON u.id = j.user_id
-          WHERE i.dataset_id = ? AND i.gold IS NOT NULL
+          WHERE i.dataset_id = $1 AND i.gold IS NOT NULL
           GROUP BY u.id ORDER BY u.username"
-    ))
-    .bind(dataset)
-    .fetch_all(pool)
-    .await
+        ))
+        .bind(dataset)
+        .fetch_all(pool)
+        .await
+    })
 }
 
 /// The assignment a judgment was cast on.
-pub async fn assignment_of(pool: &SqlitePool, judgment: i64) -> Result<Option<AssignmentId>, sqlx::Error> {
-    let id: Option<i64> = sqlx::query_scalar("SELECT assignment_id FROM judgments WHERE id = ?")
-        .bind(judgment)
-        .fetch_optional(pool)
-        .await?;
-    Ok(id.map(AssignmentId))
+pub async fn assignment_of(db: &Db, judgment: i64) -> Result<Option<AssignmentId>, sqlx::Error> {
+    on!(db, pool => {
+        let id: Option<i64> = sqlx::query_scalar("SELECT assignment_id FROM judgments WHERE id = $1")
+            .bind(judgment)
+            .fetch_optional(pool)
+            .await?;
+        Ok(id.map(AssignmentId))
+    })
 }

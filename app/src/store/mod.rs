@@ -2,6 +2,71 @@
 //! the embedded default; `postgres` opens the same schema on PostgreSQL (see `engine`).
 //!
 //! All SQL lives in this folder. Callers get typed values, never rows.
+//!
+//! Every function is written once and compiled for both engines: [`on!`] runs its body with
+//! the engine's own pool or connection type and the engine's names in scope (`Engine`, `NOW`,
+//! `begin_write`, …, exported alike by [`sqlite`] and [`postgres`]). SQL is shared where both
+//! engines read it alike (`$1` placeholders, `RETURNING`, `ON CONFLICT`, `COALESCE`); where
+//! they differ, the engine modules hold the piece (`dialect` functions and constants).
+
+/// Runs `$body` with `$name` bound to the engine-specific value inside `$handle` (a [`Db`], a
+/// [`Conn`], …: any [`Engines`]), the body compiled once per engine with that engine's names.
+macro_rules! on {
+    ($handle:expr, $name:ident => $body:expr) => {
+        match $handle {
+            $crate::store::Engines::Sqlite($name) => {
+                #[allow(unused_imports)]
+                use $crate::store::Dialect as _;
+                #[allow(unused_imports)]
+                use $crate::store::sqlite::{
+                    Engine, MAX_PARAMETERS, NOW, WriteTx, begin_write, begin_write_on, bulk_connection, local,
+                    write_grouped,
+                };
+                $body
+            }
+            $crate::store::Engines::Postgres($name) => {
+                #[allow(unused_imports)]
+                use $crate::store::Dialect as _;
+                #[allow(unused_imports)]
+                use $crate::store::postgres::{
+                    Engine, MAX_PARAMETERS, NOW, WriteTx, begin_write, begin_write_on, bulk_connection, local,
+                    write_grouped,
+                };
+                $body
+            }
+        }
+    };
+}
+/// [`on!`] over a pool and a connection of the same database: `$body` runs with both bound
+/// to the engine's own types.
+macro_rules! on2 {
+    (($a:expr, $b:expr), ($x:ident, $y:ident) => $body:expr) => {
+        match ($a, $b) {
+            ($crate::store::Engines::Sqlite($x), $crate::store::Engines::Sqlite($y)) => {
+                #[allow(unused_imports)]
+                use $crate::store::Dialect as _;
+                #[allow(unused_imports)]
+                use $crate::store::sqlite::{
+                    Engine, MAX_PARAMETERS, NOW, WriteTx, begin_write, begin_write_on, bulk_connection, local,
+                    write_grouped,
+                };
+                $body
+            }
+            ($crate::store::Engines::Postgres($x), $crate::store::Engines::Postgres($y)) => {
+                #[allow(unused_imports)]
+                use $crate::store::Dialect as _;
+                #[allow(unused_imports)]
+                use $crate::store::postgres::{
+                    Engine, MAX_PARAMETERS, NOW, WriteTx, begin_write, begin_write_on, bulk_connection, local,
+                    write_grouped,
+                };
+                $body
+            }
+            _ => unreachable!("a connection of one engine with the pool of the other"),
+        }
+    };
+}
+
 pub mod agreement;
 pub mod audit;
 pub mod audit_flags;
@@ -22,185 +87,182 @@ pub mod postgres;
 pub mod queue;
 pub mod render;
 pub mod sealed;
+pub mod sqlite;
 pub mod staging;
 pub mod stats;
 pub mod users;
-pub mod writer;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Connection, SqliteConnection, SqlitePool};
-use std::path::Path;
-use std::time::Duration;
+pub use engine::DatabaseUrl;
 
-pub use sqlx::SqlitePool as Pool;
-
-/// SQL expression for "now" in the store's timestamp format (UTC, sortable as text).
-pub(crate) const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
-
-/// How much of the database file each connection maps into memory (address space, not RAM).
-const MMAP_BYTES: u64 = 1 << 30;
-/// Page cache per pool connection, in KiB.
-const CACHE_KIB: u32 = 16_384;
-
-/// SQLite's limit on parameters in one statement (SQLITE_MAX_VARIABLE_NUMBER since 3.32).
-/// Multi-row inserts are cut to stay under it.
-pub(crate) const MAX_PARAMETERS: usize = 32_766;
-
-/// Opens (creating if needed) the database file and brings its schema up to date.
-///
-/// WAL lets readers proceed while one writer writes; the busy timeout makes a second
-/// writer wait instead of failing; foreign keys are off by default in SQLite.
-pub async fn open(path: &Path) -> Result<SqlitePool, sqlx::Error> {
-    let options = SqliteConnectOptions::new()
-        .filename(path)
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
-        .foreign_keys(true)
-        // Reads through a memory map rather than a read() call per page, and a page cache
-        // per connection that holds a review loop's working set: in the review-loop bench the
-        // system calls for pages were a fifth of the server's time.
-        .pragma("mmap_size", MMAP_BYTES.to_string())
-        .pragma("cache_size", format!("-{CACHE_KIB}"))
-        .busy_timeout(Duration::from_secs(10));
-    let pool = SqlitePoolOptions::new()
-        .max_connections(8)
-        // A connection whose transaction could not end (a COMMIT refused by a full disk, after
-        // which SQLite may already have rolled back and sqlx's ROLLBACK fails) must not go back
-        // to the pool: every later `BEGIN` on it would fail. Such connections are closed.
-        .after_release(|conn, _| Box::pin(async move { Ok(out_of_transaction(conn).await) }))
-        .connect_with(options)
-        .await?;
-    migrate(&pool).await?;
-    endpoints::seal_plain_keys(&pool).await?;
-    Ok(pool)
+/// One value per engine: a pool, a connection, a transaction. Store functions take them
+/// and dispatch with [`on!`].
+#[derive(Clone, Debug)]
+pub enum Engines<S, P> {
+    Sqlite(S),
+    Postgres(P),
 }
 
-/// Whether a released connection is back out of any transaction. A dropped transaction's
-/// ROLLBACK is queued on the connection; a ping runs after it, so its outcome is known.
-async fn out_of_transaction(conn: &mut SqliteConnection) -> bool {
-    if !conn.is_in_transaction() {
-        return true;
+/// An open database of either engine.
+pub type Db = Engines<sqlx::SqlitePool, sqlx::PgPool>;
+
+/// What the engines spell differently, for helpers that build SQL for either one
+/// (`helper::<Engine>(…)` inside [`on!`]). Implemented in `sqlite::dialect` and
+/// `postgres::dialect`.
+pub trait Dialect: sqlx::Database {
+    /// "Now" in the store's timestamp format (UTC ISO-8601 text, sortable).
+    const NOW: &'static str;
+    /// The position of a substring, 0 when absent: `{INSTR}(haystack, needle)`.
+    const INSTR: &'static str;
+    /// A timestamp `seconds` from now, in the store's format.
+    fn now_plus(seconds: i64) -> String;
+    /// A subquery of the ids in the JSON array bound as parameter `p` (e.g. `$1`).
+    fn json_ids(p: &str) -> String;
+    /// The JSON array (as text; `[]` for no rows) of `value` over the group's rows, in `order`.
+    fn json_agg(value: &str, order: &str) -> String;
+    /// A JSON array (as text) of the SQL values listed, e.g. `"c.id, c.body"`.
+    fn json_array(values: &str) -> String;
+}
+
+/// A borrowed connection (or open transaction) of either engine.
+pub type Conn<'c> = Engines<&'c mut sqlx::SqliteConnection, &'c mut sqlx::PgConnection>;
+
+/// An owned connection of either engine, detached from its pool (see [`bulk_connection`]).
+pub type Connection = Engines<sqlx::SqliteConnection, sqlx::PgConnection>;
+
+/// A connection of either engine, borrowed from its pool until dropped (see [`Db::acquire`]).
+pub type Pooled = Engines<sqlx::pool::PoolConnection<sqlx::Sqlite>, sqlx::pool::PoolConnection<sqlx::Postgres>>;
+
+/// A write transaction of either engine (see [`begin_write`]).
+pub type WriteTx<'c> = Engines<sqlite::WriteTx<'c>, postgres::WriteTx<'c>>;
+
+macro_rules! conn_from {
+    ($($sqlite:ty, $postgres:ty;)*) => {$(
+        impl<'c, 'x> From<&'c mut $sqlite> for Conn<'c> {
+            fn from(c: &'c mut $sqlite) -> Self { Engines::Sqlite(&mut *c) }
+        }
+        impl<'c, 'x> From<&'c mut $postgres> for Conn<'c> {
+            fn from(c: &'c mut $postgres) -> Self { Engines::Postgres(&mut *c) }
+        }
+    )*};
+}
+conn_from! {
+    sqlx::SqliteConnection, sqlx::PgConnection;
+    sqlite::WriteTx<'x>, postgres::WriteTx<'x>;
+    sqlx::Transaction<'x, sqlx::Sqlite>, sqlx::Transaction<'x, sqlx::Postgres>;
+    sqlx::pool::PoolConnection<sqlx::Sqlite>, sqlx::pool::PoolConnection<sqlx::Postgres>;
+}
+
+impl<'c> From<&'c mut WriteTx<'_>> for Conn<'c> {
+    fn from(tx: &'c mut WriteTx<'_>) -> Self {
+        on!(tx, tx => Conn::from(tx))
     }
-    conn.ping().await.is_ok() && !conn.is_in_transaction()
+}
+
+impl<'c> From<&'c mut Pooled> for Conn<'c> {
+    fn from(c: &'c mut Pooled) -> Self {
+        on!(c, c => Conn::from(c))
+    }
+}
+
+impl<'c> From<&'c mut Connection> for Conn<'c> {
+    fn from(c: &'c mut Connection) -> Self {
+        on!(c, c => Conn::from(c))
+    }
+}
+
+impl<'c> From<&'c mut Conn<'_>> for Conn<'c> {
+    fn from(c: &'c mut Conn<'_>) -> Self {
+        on!(c, c => Conn::from(&mut **c))
+    }
+}
+
+impl Db {
+    /// Which engine, for messages and logs.
+    pub fn engine(&self) -> &'static str {
+        match self {
+            Engines::Sqlite(_) => "SQLite",
+            Engines::Postgres(_) => "PostgreSQL",
+        }
+    }
+
+    /// A connection from the pool, for several reads in a row.
+    pub async fn acquire(&self) -> Result<Pooled, sqlx::Error> {
+        Ok(match self {
+            Engines::Sqlite(pool) => Engines::Sqlite(pool.acquire().await?),
+            Engines::Postgres(pool) => Engines::Postgres(pool.acquire().await?),
+        })
+    }
+
+    /// Closes the pool: waits for its connections to be returned.
+    pub async fn close(&self) {
+        on!(self, pool => pool.close().await)
+    }
+}
+
+/// Starts a write transaction (on SQLite: with the write lock taken at once, in turn with this
+/// process's other writers; on PostgreSQL: an ordinary transaction, rows locked as touched).
+pub async fn begin_write(db: &Db) -> Result<WriteTx<'static>, sqlx::Error> {
+    Ok(match db {
+        Engines::Sqlite(pool) => Engines::Sqlite(sqlite::begin_write(pool).await?),
+        Engines::Postgres(pool) => Engines::Postgres(postgres::begin_write(pool).await?),
+    })
+}
+
+impl<'c> From<sqlite::WriteTx<'c>> for WriteTx<'c> {
+    fn from(tx: sqlite::WriteTx<'c>) -> Self {
+        Engines::Sqlite(tx)
+    }
+}
+
+impl<'c> From<postgres::WriteTx<'c>> for WriteTx<'c> {
+    fn from(tx: postgres::WriteTx<'c>) -> Self {
+        Engines::Postgres(tx)
+    }
+}
+
+impl WriteTx<'_> {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        on!(self, tx => tx.commit().await)
+    }
+}
+
+/// A connection of its own for one large write transaction (an import).
+pub async fn bulk_connection(db: &Db) -> Result<Connection, sqlx::Error> {
+    Ok(match db {
+        Engines::Sqlite(pool) => Engines::Sqlite(sqlite::bulk_connection(pool).await?),
+        Engines::Postgres(pool) => Engines::Postgres(postgres::bulk_connection(pool).await?),
+    })
+}
+
+/// Opens (creating if needed) a SQLite database file and brings its schema up to date.
+pub async fn open(path: &std::path::Path) -> Result<Db, sqlx::Error> {
+    let db = Engines::Sqlite(sqlite::open(path).await?);
+    endpoints::seal_plain_keys(&db).await?;
+    Ok(db)
+}
+
+/// Connects to a PostgreSQL database and brings its schema up to date.
+pub async fn open_postgres(url: &str) -> Result<Db, sqlx::Error> {
+    let db = Engines::Postgres(postgres::open(url).await?);
+    endpoints::seal_plain_keys(&db).await?;
+    Ok(db)
 }
 
 /// SQLite's text for SQLITE_FULL, as it reaches callers that only get the error as text.
 pub const DISK_FULL_TEXT: &str = "database or disk is full";
 
 /// Whether a database error means the disk (or the database's size limit) is full: SQLite's
-/// SQLITE_FULL, its shared-memory file failing to grow, or the writer's report of either.
+/// SQLITE_FULL, its shared-memory file failing to grow, PostgreSQL's disk_full (53100), or
+/// the writer's report of either.
 pub fn is_disk_full(e: &sqlx::Error) -> bool {
     const SQLITE_FULL: &str = "13";
     const SQLITE_IOERR_SHMSIZE: &str = "4874";
+    const PG_DISK_FULL: &str = "53100";
     match e {
-        sqlx::Error::Database(db) => matches!(db.code().as_deref(), Some(SQLITE_FULL | SQLITE_IOERR_SHMSIZE)),
+        sqlx::Error::Database(db) => {
+            matches!(db.code().as_deref(), Some(SQLITE_FULL | SQLITE_IOERR_SHMSIZE | PG_DISK_FULL))
+        }
         sqlx::Error::Io(io) => io.kind() == std::io::ErrorKind::StorageFull,
         _ => false,
     }
-}
-
-/// Applies the migrations in `migrations/sqlite` (embedded at compile time).
-pub async fn migrate(pool: &SqlitePool) -> Result<(), sqlx::migrate::MigrateError> {
-    sqlx::migrate!("../migrations/sqlite").run(pool).await
-}
-
-/// Starts a write transaction that takes SQLite's write lock at once, so a
-/// read-then-write sequence (such as picking the next queue item) cannot interleave
-/// with another writer.
-///
-/// Writers of this process first queue on the database's [`gate`], in arrival order, so
-/// only one of them at a time asks SQLite for its lock. Left to SQLite, waiting writers
-/// poll with sleeps of up to 100 ms (its busy handler): that, not the work, made the
-/// review loop's p99 seconds long under load.
-pub async fn begin_write(pool: &SqlitePool) -> Result<WriteTx<'static>, sqlx::Error> {
-    let guard = gate(pool).lock_owned().await;
-    Ok(WriteTx { tx: pool.begin_with(BEGIN_WRITE).await?, _turn: guard, began: std::time::Instant::now() })
-}
-
-const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
-
-/// [`begin_write`] on a connection of the caller's (see [`bulk_connection`]).
-pub async fn begin_write_on<'c>(pool: &SqlitePool, conn: &'c mut SqliteConnection) -> Result<WriteTx<'c>, sqlx::Error> {
-    let guard = gate(pool).lock_owned().await;
-    Ok(WriteTx { tx: conn.begin_with(BEGIN_WRITE).await?, _turn: guard, began: std::time::Instant::now() })
-}
-
-/// A write transaction holding its turn at the database's gate until it ends. Derefs to
-/// the connection, as `sqlx::Transaction` does; dropped without [`WriteTx::commit`], it
-/// rolls back.
-pub struct WriteTx<'c> {
-    tx: sqlx::Transaction<'c, sqlx::Sqlite>,
-    _turn: tokio::sync::OwnedMutexGuard<()>,
-    began: std::time::Instant,
-}
-
-/// A write transaction holding the lock longer than this is logged at debug level (the
-/// scale bench reports the longest); one longer than [`LONG_HOLD`], as a warning: every other
-/// writer waited that long.
-const NOTED_HOLD: Duration = Duration::from_millis(100);
-const LONG_HOLD: Duration = Duration::from_secs(1);
-
-impl WriteTx<'_> {
-    pub async fn commit(self) -> Result<(), sqlx::Error> {
-        let began = self.began;
-        self.tx.commit().await?;
-        let held = began.elapsed();
-        let held_ms = held.as_millis() as u64;
-        if held > LONG_HOLD {
-            tracing::warn!(held_ms, "a write transaction held the write lock for long");
-        } else if held > NOTED_HOLD {
-            tracing::debug!(held_ms, "write transaction");
-        }
-        Ok(())
-    }
-}
-
-impl std::ops::Deref for WriteTx<'_> {
-    type Target = SqliteConnection;
-    fn deref(&self) -> &SqliteConnection {
-        &self.tx
-    }
-}
-
-impl std::ops::DerefMut for WriteTx<'_> {
-    fn deref_mut(&mut self) -> &mut SqliteConnection {
-        &mut self.tx
-    }
-}
-
-/// What this process keeps per database file: the write gate, and when the queue last gave
-/// back expired leases.
-#[derive(Default)]
-pub(crate) struct Local {
-    gate: std::sync::Arc<tokio::sync::Mutex<()>>,
-    pub(crate) last_reclaim: std::sync::Mutex<Option<std::time::Instant>>,
-    writer: std::sync::Mutex<Option<std::sync::Arc<writer::Writer>>>,
-}
-
-pub(crate) fn local(pool: &SqlitePool) -> std::sync::Arc<Local> {
-    use std::collections::HashMap;
-    use std::sync::{Arc, LazyLock, Mutex};
-    static LOCAL: LazyLock<Mutex<HashMap<std::path::PathBuf, Arc<Local>>>> = LazyLock::new(Default::default);
-    let file = pool.connect_options().get_filename().to_path_buf();
-    let mut all = LOCAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    all.entry(file).or_default().clone()
-}
-
-/// The write gate of the pool's database file: one per file and process.
-fn gate(pool: &SqlitePool) -> std::sync::Arc<tokio::sync::Mutex<()>> {
-    local(pool).gate.clone()
-}
-
-/// Page cache, in KiB, of the connection an import writes with. With SQLite's default 2 MB a
-/// large transaction spills dirty pages to the WAL and reads them back; 64 MB makes an import
-/// of 351,600 QA pairs ~20% faster (`scripts/bench.sh scale`).
-const BULK_CACHE_KIB: u32 = 65_536;
-
-/// A connection of its own for one large write transaction (an import), with a larger page
-/// cache. It is detached from the pool, so the cache is freed when it is dropped.
-pub async fn bulk_connection(pool: &SqlitePool) -> Result<SqliteConnection, sqlx::Error> {
-    let mut conn = pool.acquire().await?.detach();
-    sqlx::query(&format!("PRAGMA cache_size = -{BULK_CACHE_KIB}")).execute(&mut conn).await?;
-    Ok(conn)
 }

@@ -9,14 +9,13 @@
 //! so the next item appears at once. Gold items (known answers, marked by an admin) are
 //! served at the dataset's gold rate to every reviewer, outside the overlap count. Items
 //! of a reviewer's specialties (科室) come first.
-use super::NOW;
 use super::datasets::DatasetRecord;
+use super::{Conn, Db, Dialect};
 use crate::domain::judgment::SkipReason;
 use crate::domain::{AssignmentId, CandidateId, DatasetId, ItemId, UserId};
 use rand::Rng;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
-use sqlx::{SqliteConnection, SqlitePool};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Assignment {
@@ -36,11 +35,12 @@ pub struct Reviewer {
 
 /// Reviewer ?2 is not barred from item `o`: no assignment of theirs that is done, skipped or a
 /// live lease (their own expired lease does not bar them), and not an answer they added.
-fn not_barred(o: &str) -> String {
+fn not_barred<E: Dialect>(o: &str) -> String {
+    let now = E::NOW;
     format!(
-        "({o}.created_by IS NULL OR {o}.created_by <> ?2)
-         AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.item_id = {o}.id AND a.user_id = ?2
-                           AND (a.state <> 'leased' OR a.lease_expires_at > {NOW}))"
+        "({o}.created_by IS NULL OR {o}.created_by <> $2)
+         AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.item_id = {o}.id AND a.user_id = $2
+                           AND (a.state <> 'leased' OR a.lease_expires_at > {now}))"
     )
 }
 
@@ -64,118 +64,128 @@ enum Phase {
 type Picked = (i64, String);
 
 /// The candidate ids of item `o` in source order, as a JSON array.
-fn candidate_ids(o: &str) -> String {
-    format!("(SELECT json_group_array(id) FROM (SELECT id FROM candidates WHERE item_id = {o}.id ORDER BY position))")
+fn candidate_ids<E: Dialect>(o: &str) -> String {
+    format!("(SELECT {} FROM candidates WHERE item_id = {o}.id)", E::json_agg("id", "position"))
 }
 
 /// The first open item of the phase that the reviewer may have, in one department when
 /// given. Each phase is an index range scan that stops at its first match.
 async fn pick_open(
-    conn: &mut SqliteConnection,
+    conn: impl Into<Conn<'_>>,
     dataset: DatasetId,
     reviewer: UserId,
     cursor: i64,
     phase: Phase,
     department: Option<&str>,
 ) -> Result<Option<Picked>, sqlx::Error> {
-    let in_department = if department.is_some() { "AND department = ?4" } else { "" };
-    let sql = match phase {
-        Phase::Head => format!(
-            "SELECT o.id, {} FROM (SELECT id, created_by FROM items
-                                WHERE dataset_id = ?1 AND need > 0 {in_department} ORDER BY id LIMIT {HEAD}) o
+    on!(conn.into(), conn => {
+        let in_department = if department.is_some() { "AND department = $4" } else { "" };
+        let sql = match phase {
+            Phase::Head => format!(
+                "SELECT o.id, {} FROM (SELECT id, created_by FROM items
+                                WHERE dataset_id = $1 AND need > 0 {in_department} ORDER BY id LIMIT {HEAD}) o
               WHERE {} ORDER BY o.id LIMIT 1",
-            candidate_ids("o"),
-            not_barred("o")
-        ),
-        Phase::Forward | Phase::All => format!(
-            "SELECT i.id, {} FROM items i WHERE i.dataset_id = ?1 AND i.need > 0 AND i.id > ?3 {in_department} AND {}
-              ORDER BY i.id LIMIT 1",
-            candidate_ids("i"),
-            not_barred("i")
-        ),
-    };
-    let after = if matches!(phase, Phase::Forward) { cursor } else { 0 };
-    sqlx::query_as(&sql).bind(dataset).bind(reviewer.0).bind(after).bind(department).fetch_optional(conn).await
+                candidate_ids::<Engine>("o"),
+                not_barred::<Engine>("o")
+            ),
+            Phase::Forward | Phase::All => format!(
+                "SELECT i.id, {} FROM items i WHERE i.dataset_id = $1 AND i.need > 0 AND i.id > $3 {in_department} AND {}
+                  ORDER BY i.id LIMIT 1",
+                candidate_ids::<Engine>("i"),
+                not_barred::<Engine>("i")
+            ),
+        };
+        let after = if matches!(phase, Phase::Forward) { cursor } else { 0 };
+        sqlx::query_as(&sql).bind(dataset).bind(reviewer.0).bind(after).bind(department).fetch_optional(&mut *conn).await
+    })
 }
 
 /// The next regular item for the reviewer: of their specialties first, then any; in each,
 /// the head of the queue, then forward from their cursor, then whatever is left behind it.
 async fn pick_regular(
-    conn: &mut SqliteConnection,
+    conn: impl Into<Conn<'_>>,
     dataset: DatasetId,
     reviewer: &Reviewer,
     cursor: i64,
 ) -> Result<Option<Picked>, sqlx::Error> {
-    let departments = reviewer.specialties.iter().map(|d| Some(d.as_str())).chain([None]);
-    for department in departments {
-        for phase in [Phase::Head, Phase::Forward, Phase::All] {
-            if let Some(picked) = pick_open(conn, dataset, reviewer.id, cursor, phase, department).await? {
-                return Ok(Some(picked));
+    on!(conn.into(), conn => {
+        let departments = reviewer.specialties.iter().map(|d| Some(d.as_str())).chain([None]);
+        for department in departments {
+            for phase in [Phase::Head, Phase::Forward, Phase::All] {
+                if let Some(picked) = pick_open(&mut *conn, dataset, reviewer.id, cursor, phase, department).await? {
+                    return Ok(Some(picked));
+                }
             }
         }
-    }
-    Ok(None)
+        Ok(None)
+    })
 }
 
 /// Gold items the reviewer may have: served outside the overlap count. Few per dataset.
-fn gold_items() -> String {
+fn gold_items<E: Dialect>() -> String {
     format!(
-        "items i WHERE i.dataset_id = ?1 AND i.gold IS NOT NULL AND i.excluded_at IS NULL
+        "items i WHERE i.dataset_id = $1 AND i.gold IS NOT NULL AND i.excluded_at IS NULL
            AND (SELECT COUNT(*) FROM candidates c WHERE c.item_id = i.id) >= 2 AND {}",
-        not_barred("i")
+        not_barred::<E>("i")
     )
 }
 
 async fn pick_gold(
-    conn: &mut SqliteConnection,
+    conn: impl Into<Conn<'_>>,
     dataset: DatasetId,
     reviewer: UserId,
 ) -> Result<Option<Picked>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT i.id, {} FROM {} ORDER BY i.id LIMIT 1", candidate_ids("i"), gold_items()))
-        .bind(dataset)
-        .bind(reviewer.0)
-        .fetch_optional(conn)
-        .await
+    on!(conn.into(), conn => {
+        sqlx::query_as(&format!("SELECT i.id, {} FROM {} ORDER BY i.id LIMIT 1", candidate_ids::<Engine>("i"), gold_items::<Engine>()))
+            .bind(dataset)
+            .bind(reviewer.0)
+            .fetch_optional(&mut *conn)
+            .await
+    })
 }
 
-fn lease_until(dataset: &DatasetRecord) -> String {
-    format!("strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+{} seconds')", dataset.lease_seconds)
+fn lease_until<E: Dialect>(dataset: &DatasetRecord) -> String {
+    E::now_plus(dataset.lease_seconds)
 }
 
 /// Renews the reviewer's live leases in the dataset and returns them, oldest first.
 async fn renew_live_leases(
-    conn: &mut SqliteConnection,
+    conn: impl Into<Conn<'_>>,
     dataset: &DatasetRecord,
     user: UserId,
 ) -> Result<Vec<Assignment>, sqlx::Error> {
-    let mut rows: Vec<(i64, i64, String, String)> = sqlx::query_as(&format!(
-        "UPDATE assignments SET lease_expires_at = {}
+    on!(conn.into(), conn => {
+        let mut rows: Vec<(i64, i64, String, String)> = sqlx::query_as(&format!(
+            "UPDATE assignments SET lease_expires_at = {}
           WHERE id IN (SELECT a.id FROM assignments a JOIN items i ON i.id = a.item_id
-                        WHERE a.user_id = ? AND a.state = 'leased' AND a.lease_expires_at > {NOW} AND i.dataset_id = ?)
+                        WHERE a.user_id = $1 AND a.state = 'leased' AND a.lease_expires_at > {NOW} AND i.dataset_id = $2)
          RETURNING id, item_id, presentation, leased_at",
-        lease_until(dataset)
-    ))
-    .bind(user.0)
-    .bind(dataset.id)
-    .fetch_all(conn)
-    .await?;
-    rows.sort_by(|a, b| (&a.3, a.0).cmp(&(&b.3, b.0)));
-    rows.into_iter()
-        .map(|(id, item, p, _)| {
-            Ok(Assignment { id: AssignmentId(id), item_id: ItemId(item), presentation: decode(&p)? })
-        })
-        .collect()
+            lease_until::<Engine>(dataset)
+        ))
+        .bind(user.0)
+        .bind(dataset.id)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.sort_by(|a, b| (&a.3, a.0).cmp(&(&b.3, b.0)));
+        rows.into_iter()
+            .map(|(id, item, p, _)| {
+                Ok(Assignment { id: AssignmentId(id), item_id: ItemId(item), presentation: decode(&p)? })
+            })
+            .collect()
+    })
 }
 
 /// Gives back the slots of leases that expired, so their items return to the pool. The
 /// `assignments_live` index holds only counted leases, so this is a short range scan.
-async fn reclaim_expired(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
-    sqlx::query(&format!(
-        "UPDATE assignments SET counted = 0 WHERE state = 'leased' AND counted = 1 AND lease_expires_at <= {NOW}"
-    ))
-    .execute(conn)
-    .await?;
-    Ok(())
+async fn reclaim_expired(conn: impl Into<Conn<'_>>) -> Result<(), sqlx::Error> {
+    on!(conn.into(), conn => {
+        sqlx::query(&format!(
+            "UPDATE assignments SET counted = 0 WHERE state = 'leased' AND counted = 1 AND lease_expires_at <= {NOW}"
+        ))
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    })
 }
 
 /// How often a lease transaction gives back expired leases; a pick that finds nothing always
@@ -183,14 +193,16 @@ async fn reclaim_expired(conn: &mut SqliteConnection) -> Result<(), sqlx::Error>
 const RECLAIM_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Whether this lease transaction should reclaim now (and notes that it does).
-fn reclaim_due(pool: &SqlitePool) -> bool {
-    let local = super::local(pool);
-    let mut last = local.last_reclaim.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    let due = last.is_none_or(|t| t.elapsed() >= RECLAIM_EVERY);
-    if due {
-        *last = Some(std::time::Instant::now());
-    }
-    due
+fn reclaim_due(db: &Db) -> bool {
+    on!(db, pool => {
+        let local = local(pool);
+        let mut last = local.last_reclaim.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let due = last.is_none_or(|t| t.elapsed() >= RECLAIM_EVERY);
+        if due {
+            *last = Some(std::time::Instant::now());
+        }
+        due
+    })
 }
 
 /// Leases items to the reviewer until they hold `want` (renewing the ones they hold), and
@@ -199,25 +211,27 @@ fn reclaim_due(pool: &SqlitePool) -> bool {
 /// Every statement here is an index seek or a short range scan: the transaction holds
 /// SQLite's only write lock, so its cost is what every other reviewer waits for.
 pub async fn lease(
-    pool: &SqlitePool,
+    db: &Db,
     dataset: &DatasetRecord,
     reviewer: &Reviewer,
     gold_rate: f64,
     want: usize,
     rng: &mut (impl Rng + Send),
 ) -> Result<Vec<Assignment>, sqlx::Error> {
-    let reclaim = reclaim_due(pool);
-    let (dataset, reviewer) = (dataset.clone(), reviewer.clone());
-    let mut rng = rand::rngs::StdRng::from_rng(rng).map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
-    super::writer::write(pool, move |conn| {
-        Box::pin(async move { lease_on(conn, &dataset, &reviewer, gold_rate, want, reclaim, &mut rng).await })
+    on!(db, pool => {
+        let reclaim = reclaim_due(db);
+        let (dataset, reviewer) = (dataset.clone(), reviewer.clone());
+        let mut rng = rand::rngs::StdRng::from_rng(rng).map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+        write_grouped(pool, move |conn| {
+            Box::pin(async move { lease_on(&mut *conn, &dataset, &reviewer, gold_rate, want, reclaim, &mut rng).await })
+        })
+        .await
     })
-    .await
 }
 
 /// [`lease`] inside the writer's transaction.
 async fn lease_on(
-    tx: &mut SqliteConnection,
+    tx: impl Into<Conn<'_>>,
     dataset: &DatasetRecord,
     reviewer: &Reviewer,
     gold_rate: f64,
@@ -225,80 +239,84 @@ async fn lease_on(
     mut reclaimed: bool,
     rng: &mut (impl Rng + Send),
 ) -> Result<Vec<Assignment>, sqlx::Error> {
-    if reclaimed {
-        reclaim_expired(&mut *tx).await?;
-    }
-    let mut leases = renew_live_leases(&mut *tx, dataset, reviewer.id).await?;
-    if leases.len() >= want {
-        return Ok(leases);
-    }
-    let start: i64 = sqlx::query_scalar(
-        "INSERT INTO reviewer_queue (user_id, dataset_id) VALUES (?, ?)
-         ON CONFLICT (user_id, dataset_id) DO UPDATE SET cursor = cursor RETURNING cursor",
-    )
-    .bind(reviewer.id.0)
-    .bind(dataset.id)
-    .fetch_one(&mut *tx)
-    .await?;
-    let mut cursor = start;
-    let until = lease_until(dataset);
-    while leases.len() < want {
-        let gold_turn = gold_rate > 0.0 && rng.gen_bool(gold_rate.clamp(0.0, 1.0));
-        let mut picked = None;
-        if gold_turn {
-            picked = pick_gold(&mut *tx, dataset.id, reviewer.id).await?;
+    on!(tx.into(), tx => {
+        if reclaimed {
+            reclaim_expired(&mut *tx).await?;
         }
-        if picked.is_none() {
-            picked = pick_regular(&mut *tx, dataset.id, reviewer, cursor).await?;
-            if picked.is_none() && !reclaimed {
-                // Nothing open: an expired lease may be holding the last items.
-                reclaim_expired(&mut *tx).await?;
-                reclaimed = true;
-                picked = pick_regular(&mut *tx, dataset.id, reviewer, cursor).await?;
+        let mut leases = renew_live_leases(&mut *tx, dataset, reviewer.id).await?;
+        if leases.len() >= want {
+            return Ok(leases);
+        }
+        let start: i64 = sqlx::query_scalar(
+            "INSERT INTO reviewer_queue (user_id, dataset_id) VALUES ($1, $2)
+             ON CONFLICT (user_id, dataset_id) DO UPDATE SET cursor = cursor RETURNING cursor",
+        )
+        .bind(reviewer.id.0)
+        .bind(dataset.id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let mut cursor = start;
+        let until = lease_until::<Engine>(dataset);
+        while leases.len() < want {
+            let gold_turn = gold_rate > 0.0 && rng.gen_bool(gold_rate.clamp(0.0, 1.0));
+            let mut picked = None;
+            if gold_turn {
+                picked = pick_gold(&mut *tx, dataset.id, reviewer.id).await?;
             }
-            cursor = cursor.max(picked.as_ref().map_or(0, |p| p.0));
-        }
-        let Some((item_id, candidates)) = picked else { break };
-        let mut candidates: Vec<i64> = decode(&candidates)?;
-        // Which answer goes where is random per reviewer, and recorded.
-        candidates.shuffle(rng);
-        let presentation = serde_json::to_string(&candidates).expect("ids serialise");
-        // A reviewer coming back to an item whose lease expired keeps its first presentation.
-        let (id, presentation): (i64, String) = sqlx::query_as(&format!(
-            "INSERT INTO assignments (item_id, user_id, presentation, state, leased_at, lease_expires_at, counted)
-             VALUES (?, ?, ?, 'leased', {NOW}, {until}, 1)
+            if picked.is_none() {
+                picked = pick_regular(&mut *tx, dataset.id, reviewer, cursor).await?;
+                if picked.is_none() && !reclaimed {
+                    // Nothing open: an expired lease may be holding the last items.
+                    reclaim_expired(&mut *tx).await?;
+                    reclaimed = true;
+                    picked = pick_regular(&mut *tx, dataset.id, reviewer, cursor).await?;
+                }
+                cursor = cursor.max(picked.as_ref().map_or(0, |p| p.0));
+            }
+            let Some((item_id, candidates)) = picked else { break };
+            let mut candidates: Vec<i64> = decode(&candidates)?;
+            // Which answer goes where is random per reviewer, and recorded.
+            candidates.shuffle(rng);
+            let presentation = serde_json::to_string(&candidates).expect("ids serialise");
+            // A reviewer coming back to an item whose lease expired keeps its first presentation.
+            let (id, presentation): (i64, String) = sqlx::query_as(&format!(
+                "INSERT INTO assignments (item_id, user_id, presentation, state, leased_at, lease_expires_at, counted)
+             VALUES ($1, $2, $3, 'leased', {NOW}, {until}, 1)
              ON CONFLICT (item_id, user_id) DO UPDATE
                 SET leased_at = excluded.leased_at, lease_expires_at = excluded.lease_expires_at, counted = 1
              RETURNING id, presentation"
-        ))
-        .bind(item_id)
-        .bind(reviewer.id.0)
-        .bind(presentation)
-        .fetch_one(&mut *tx)
-        .await?;
-        leases.push(Assignment {
-            id: AssignmentId(id),
-            item_id: ItemId(item_id),
-            presentation: decode(&presentation)?,
-        });
-    }
-    if cursor != start {
-        sqlx::query("UPDATE reviewer_queue SET cursor = ? WHERE user_id = ? AND dataset_id = ?")
-            .bind(cursor)
+            ))
+            .bind(item_id)
             .bind(reviewer.id.0)
-            .bind(dataset.id)
-            .execute(&mut *tx)
+            .bind(presentation)
+            .fetch_one(&mut *tx)
             .await?;
-    }
-    Ok(leases)
+            leases.push(Assignment {
+                id: AssignmentId(id),
+                item_id: ItemId(item_id),
+                presentation: decode(&presentation)?,
+            });
+        }
+        if cursor != start {
+            sqlx::query("UPDATE reviewer_queue SET cursor = $1 WHERE user_id = $2 AND dataset_id = $3")
+                .bind(cursor)
+                .bind(reviewer.id.0)
+                .bind(dataset.id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(leases)
+    })
 }
 
 /// Gives back every expired lease's slot now (the queue otherwise does so about once a
 /// second, and whenever it finds nothing open).
-pub async fn reclaim_now(pool: &SqlitePool) -> Result<(), sqlx::Error> {
-    let mut tx = super::begin_write(pool).await?;
-    reclaim_expired(&mut tx).await?;
-    tx.commit().await
+pub async fn reclaim_now(db: &Db) -> Result<(), sqlx::Error> {
+    on!(db, pool => {
+        let mut tx = begin_write(pool).await?;
+        reclaim_expired(&mut tx).await?;
+        tx.commit().await
+    })
 }
 
 /// How a leased assignment may be completed (see [`complete`]).
@@ -326,18 +344,20 @@ pub(crate) struct Leased {
 
 /// The reviewer's assignment and what [`complete`] needs to know, read in one statement.
 pub(crate) async fn leased(
-    conn: &mut SqliteConnection,
+    conn: impl Into<Conn<'_>>,
     user: UserId,
     assignment: AssignmentId,
 ) -> Result<Option<Leased>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT a.item_id, a.presentation, a.state, a.counted, i.need FROM assignments a JOIN items i ON i.id = a.item_id
-          WHERE a.id = ? AND a.user_id = ?",
-    )
-    .bind(assignment.0)
-    .bind(user.0)
-    .fetch_optional(conn)
-    .await
+    on!(conn.into(), conn => {
+        sqlx::query_as(
+            "SELECT a.item_id, a.presentation, a.state, a.counted, i.need FROM assignments a JOIN items i ON i.id = a.item_id
+              WHERE a.id = $1 AND a.user_id = $2",
+        )
+        .bind(assignment.0)
+        .bind(user.0)
+        .fetch_optional(&mut *conn)
+        .await
+    })
 }
 
 /// Marks the reviewer's leased assignment done, inside the caller's write transaction (in
@@ -345,89 +365,90 @@ pub(crate) async fn leased(
 /// transaction reclaims it; a reclaimed one is accepted only while its item still needs a
 /// reviewer, and takes the slot back. So a late submit never pushes an item past its overlap.
 pub(crate) async fn complete(
-    conn: &mut SqliteConnection,
+    conn: impl Into<Conn<'_>>,
     assignment: AssignmentId,
     lease: &Leased,
 ) -> Result<Completion, sqlx::Error> {
-    if lease.state != "leased" {
-        return Ok(Completion::NotLeased);
-    }
-    if lease.counted == 0 {
-        let need = lease.need;
-        if need == 0 {
-            return Ok(Completion::LeaseLost);
+    on!(conn.into(), conn => {
+        if lease.state != "leased" {
+            return Ok(Completion::NotLeased);
         }
-        // The slot first, then the state: the counters' triggers see one change at a time.
-        sqlx::query("UPDATE assignments SET counted = 1 WHERE id = ?").bind(assignment.0).execute(&mut *conn).await?;
-    }
-    sqlx::query(&format!("UPDATE assignments SET state = 'done', completed_at = {NOW} WHERE id = ?"))
-        .bind(assignment.0)
-        .execute(&mut *conn)
-        .await?;
-    Ok(Completion::Done)
+        if lease.counted == 0 {
+            let need = lease.need;
+            if need == 0 {
+                return Ok(Completion::LeaseLost);
+            }
+            // The slot first, then the state: the counters' triggers see one change at a time.
+            sqlx::query("UPDATE assignments SET counted = 1 WHERE id = $1").bind(assignment.0).execute(&mut *conn).await?;
+        }
+        sqlx::query(&format!("UPDATE assignments SET state = 'done', completed_at = {NOW} WHERE id = $1"))
+            .bind(assignment.0)
+            .execute(&mut *conn)
+            .await?;
+        Ok(Completion::Done)
+    })
 }
 
 /// How many items of the dataset this reviewer has decided, and how many more they may get
 /// (counting the ones they hold; gold items only when the dataset serves them). Read from
 /// the counters the triggers keep (see the `queue_counters` migration), not counted.
 pub async fn progress(
-    pool: &SqlitePool,
+    db: &Db,
     dataset: &DatasetRecord,
     user: UserId,
     gold_rate: f64,
 ) -> Result<(i64, i64), sqlx::Error> {
-    // Open items, less those the reviewer decided or skipped and those they added, plus the
-    // leases they hold on items that need nobody else (gold, or filled by their lease).
-    let (done, open): (i64, i64) = sqlx::query_as(&format!(
-        "SELECT IFNULL(q.done, 0),
+    on!(db, pool => {
+        // Open items, less those the reviewer decided or skipped and those they added, plus the
+        // leases they hold on items that need nobody else (gold, or filled by their lease).
+        let (done, open): (i64, i64) = sqlx::query_as(&format!(
+            "SELECT IFNULL(q.done, 0),
                 d.open_items - IFNULL(q.barred_open, 0)
-                - (SELECT COUNT(*) FROM items c WHERE c.created_by = ?2 AND c.dataset_id = ?1 AND c.need > 0)
+                - (SELECT COUNT(*) FROM items c WHERE c.created_by = $2 AND c.dataset_id = $1 AND c.need > 0)
                 + (SELECT COUNT(*) FROM assignments a JOIN items i ON i.id = a.item_id
-                    WHERE a.user_id = ?2 AND a.state = 'leased' AND a.lease_expires_at > {NOW}
-                      AND i.dataset_id = ?1 AND i.need = 0)
-                + CASE WHEN ?3 > 0 THEN (SELECT COUNT(*) FROM {}) ELSE 0 END
-           FROM datasets d LEFT JOIN reviewer_queue q ON q.dataset_id = d.id AND q.user_id = ?2
-          WHERE d.id = ?1",
-        gold_items()
-    ))
-    .bind(dataset.id)
-    .bind(user.0)
-    .bind(gold_rate)
-    .fetch_one(pool)
-    .await?;
-    Ok((done, open))
+                    WHERE a.user_id = $2 AND a.state = 'leased' AND a.lease_expires_at > {NOW}
+                      AND i.dataset_id = $1 AND i.need = 0)
+                + CASE WHEN $3 > 0 THEN (SELECT COUNT(*) FROM {}) ELSE 0 END
+           FROM datasets d LEFT JOIN reviewer_queue q ON q.dataset_id = d.id AND q.user_id = $2
+          WHERE d.id = $1",
+            gold_items::<Engine>()
+        ))
+        .bind(dataset.id)
+        .bind(user.0)
+        .bind(gold_rate)
+        .fetch_one(pool)
+        .await?;
+        Ok((done, open))
+    })
 }
 
 /// Passes on a leased item with a reason; the reviewer will not be given it again.
 /// `false` when the reviewer holds no such lease.
-pub async fn skip(
-    pool: &SqlitePool,
-    user: UserId,
-    assignment: AssignmentId,
-    reason: SkipReason,
-) -> Result<bool, sqlx::Error> {
-    let mut tx = super::begin_write(pool).await?;
-    // The slot first, then the state: the counters' triggers see one change at a time.
-    let done = sqlx::query("UPDATE assignments SET counted = 0 WHERE id = ? AND user_id = ? AND state = 'leased'")
-        .bind(assignment.0)
-        .bind(user.0)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-        == 1;
-    if done {
-        sqlx::query(&format!(
-            "UPDATE assignments SET state = 'skipped', skip_reason = ?, completed_at = {NOW} WHERE id = ?"
-        ))
-        .bind(reason.as_str())
-        .bind(assignment.0)
-        .execute(&mut *tx)
-        .await?;
-        let detail = serde_json::json!({ "reason": reason });
-        super::audit::record(&mut tx, Some(user), "assignment.skip", "assignment", Some(assignment.0), detail).await?;
-    }
-    tx.commit().await?;
-    Ok(done)
+pub async fn skip(db: &Db, user: UserId, assignment: AssignmentId, reason: SkipReason) -> Result<bool, sqlx::Error> {
+    on!(db, pool => {
+        let mut tx = begin_write(pool).await?;
+        // The slot first, then the state: the counters' triggers see one change at a time.
+        let done = sqlx::query("UPDATE assignments SET counted = 0 WHERE id = $1 AND user_id = $2 AND state = 'leased'")
+            .bind(assignment.0)
+            .bind(user.0)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            == 1;
+        if done {
+            sqlx::query(&format!(
+                "UPDATE assignments SET state = 'skipped', skip_reason = $1, completed_at = {NOW} WHERE id = $2"
+            ))
+            .bind(reason.as_str())
+            .bind(assignment.0)
+            .execute(&mut *tx)
+            .await?;
+            let detail = serde_json::json!({ "reason": reason });
+            super::audit::record(&mut tx, Some(user), "assignment.skip", "assignment", Some(assignment.0), detail).await?;
+        }
+        tx.commit().await?;
+        Ok(done)
+    })
 }
 
 /// What a reviewer sees of an item: no model names, no prior labels, answers in shown order.
@@ -454,46 +475,48 @@ pub struct ItemHtml {
 }
 
 pub async fn content(
-    pool: &SqlitePool,
+    db: &Db,
     item: ItemId,
     presentation: &[CandidateId],
     render: super::render::Render,
 ) -> Result<ItemContent, sqlx::Error> {
-    type Row = (Option<String>, String, String, Option<String>, Option<String>, Option<String>, Option<String>, String);
-    // One statement: the item and its answers (as JSON), since each is a round trip.
-    let (system, history, question, department, system_html, history_html, question_html, bodies): Row =
-        sqlx::query_as(
-            "SELECT system, history, question, department, system_html, history_html, question_html,
+    on!(db, pool => {
+        type Row = (Option<String>, String, String, Option<String>, Option<String>, Option<String>, Option<String>, String);
+        // One statement: the item and its answers (as JSON), since each is a round trip.
+        let (system, history, question, department, system_html, history_html, question_html, bodies): Row =
+            sqlx::query_as(
+                "SELECT system, history, question, department, system_html, history_html, question_html,
                     (SELECT json_group_array(json_array(c.id, c.body, c.body_html)) FROM candidates c WHERE c.item_id = items.id)
-               FROM items WHERE id = ?",
-        )
-        .bind(item.0)
-        .fetch_one(pool)
-        .await?;
-    let bodies: Vec<(i64, String, Option<String>)> = decode(&bodies)?;
-    let shown = presentation
-        .iter()
-        .map(|id| bodies.iter().find(|(cid, _, _)| *cid == id.0).ok_or(sqlx::Error::RowNotFound))
-        .collect::<Result<Vec<_>, _>>()?;
-    let history: Vec<(String, String)> = decode(&history)?;
-    let html = ItemHtml {
-        system: match system_html {
-            Some(h) => Some(h),
-            None => system.as_deref().map(render),
-        },
-        history: match history_html {
-            Some(h) => decode(&h)?,
-            None => history.iter().map(|(q, a)| (render(q), render(a))).collect(),
-        },
-        texts: std::iter::once(question_html).chain(shown.iter().map(|(_, _, h)| h.clone())).collect(),
-    };
-    Ok(ItemContent {
-        system,
-        history,
-        question,
-        department,
-        answers: shown.into_iter().map(|(_, b, _)| b.clone()).collect(),
-        html,
+               FROM items WHERE id = $1",
+            )
+            .bind(item.0)
+            .fetch_one(pool)
+            .await?;
+        let bodies: Vec<(i64, String, Option<String>)> = decode(&bodies)?;
+        let shown = presentation
+            .iter()
+            .map(|id| bodies.iter().find(|(cid, _, _)| *cid == id.0).ok_or(sqlx::Error::RowNotFound))
+            .collect::<Result<Vec<_>, _>>()?;
+        let history: Vec<(String, String)> = decode(&history)?;
+        let html = ItemHtml {
+            system: match system_html {
+                Some(h) => Some(h),
+                None => system.as_deref().map(render),
+            },
+            history: match history_html {
+                Some(h) => decode(&h)?,
+                None => history.iter().map(|(q, a)| (render(q), render(a))).collect(),
+            },
+            texts: std::iter::once(question_html).chain(shown.iter().map(|(_, _, h)| h.clone())).collect(),
+        };
+        Ok(ItemContent {
+            system,
+            history,
+            question,
+            department,
+            answers: shown.into_iter().map(|(_, b, _)| b.clone()).collect(),
+            html,
+        })
     })
 }
 
@@ -503,13 +526,15 @@ fn decode<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, sqlx::Error> 
 
 /// Whose an assignment is, its item and the answers as shown (left to right).
 pub async fn assignment(
-    pool: &SqlitePool,
+    db: &Db,
     id: crate::domain::AssignmentId,
 ) -> Result<Option<(UserId, ItemId, Vec<CandidateId>)>, sqlx::Error> {
-    let row: Option<(i64, i64, String)> =
-        sqlx::query_as("SELECT user_id, item_id, presentation FROM assignments WHERE id = ?")
-            .bind(id.0)
-            .fetch_optional(pool)
-            .await?;
-    row.map(|(u, i, p)| Ok((UserId(u), ItemId(i), decode(&p)?))).transpose()
+    on!(db, pool => {
+        let row: Option<(i64, i64, String)> =
+            sqlx::query_as("SELECT user_id, item_id, presentation FROM assignments WHERE id = $1")
+                .bind(id.0)
+                .fetch_optional(pool)
+                .await?;
+        row.map(|(u, i, p)| Ok((UserId(u), ItemId(i), decode(&p)?))).transpose()
+    })
 }

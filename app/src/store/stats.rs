@@ -1,75 +1,85 @@
 //! Counts for the admin console: a dataset's progress and a reviewer's work.
+use super::Db;
 use super::judgments::GOLD_MATCH;
 use crate::domain::{DatasetId, UserId};
-use sqlx::SqlitePool;
 
 /// The decisions (votes and corrections) on item `i`, in SQL.
 pub(super) const DECISIONS_PER_ITEM: &str = "((SELECT COUNT(*) FROM judgments j WHERE j.item_id = i.id)
      + (SELECT COUNT(*) FROM corrections c WHERE c.item_id = i.id))";
 
 /// Decisions (votes or corrections) per item, as (decisions, items).
-pub async fn progress(pool: &SqlitePool, dataset: DatasetId) -> Result<Vec<(i64, i64)>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT n, COUNT(*) FROM (
-                 SELECT {DECISIONS_PER_ITEM} AS n FROM items i WHERE i.dataset_id = ? AND i.excluded_at IS NULL)
+pub async fn progress(db: &Db, dataset: DatasetId) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    on!(db, pool => {
+        sqlx::query_as(&format!(
+            "SELECT n, COUNT(*) FROM (
+                 SELECT {DECISIONS_PER_ITEM} AS n FROM items i WHERE i.dataset_id = $1 AND i.excluded_at IS NULL)
               GROUP BY n ORDER BY n"
-    ))
-    .bind(dataset)
-    .fetch_all(pool)
-    .await
+        ))
+        .bind(dataset)
+        .fetch_all(pool)
+        .await
+    })
 }
 
 /// How reviewers decided: votes by outcome and strength, corrections by decision.
-pub async fn outcomes(pool: &SqlitePool, dataset: DatasetId) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT label, COUNT(*) FROM (
+pub async fn outcomes(db: &Db, dataset: DatasetId) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    on!(db, pool => {
+        sqlx::query_as(
+            "SELECT label, COUNT(*) FROM (
              SELECT j.outcome || IFNULL('/' || j.strength, '') AS label FROM judgments j JOIN items i ON i.id = j.item_id
-              WHERE i.dataset_id = ?1
+              WHERE i.dataset_id = $1
              UNION ALL
-             SELECT c.decision FROM corrections c JOIN items i ON i.id = c.item_id WHERE i.dataset_id = ?1)
+             SELECT c.decision FROM corrections c JOIN items i ON i.id = c.item_id WHERE i.dataset_id = $1)
           GROUP BY label ORDER BY label",
-    )
-    .bind(dataset)
-    .fetch_all(pool)
-    .await
+        )
+        .bind(dataset)
+        .fetch_all(pool)
+        .await
+    })
 }
 
 /// Items per department ('' for none).
-pub async fn departments(pool: &SqlitePool, dataset: DatasetId) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT IFNULL(department, ''), COUNT(*) FROM items WHERE dataset_id = ? AND excluded_at IS NULL
-          GROUP BY 1 ORDER BY 2 DESC, 1",
-    )
-    .bind(dataset)
-    .fetch_all(pool)
-    .await
+pub async fn departments(db: &Db, dataset: DatasetId) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    on!(db, pool => {
+        sqlx::query_as(
+            "SELECT IFNULL(department, ''), COUNT(*) FROM items WHERE dataset_id = $1 AND excluded_at IS NULL
+              GROUP BY 1 ORDER BY 2 DESC, 1",
+        )
+        .bind(dataset)
+        .fetch_all(pool)
+        .await
+    })
 }
 
 /// Decisions in the dataset per UTC day, and per reviewer (both over all time).
-pub async fn per_day(pool: &SqlitePool, dataset: DatasetId) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT substr(created_at, 1, 10) AS day, COUNT(*) FROM ({DECISIONS}) GROUP BY day ORDER BY day"
-    ))
-    .bind(dataset)
-    .fetch_all(pool)
-    .await
+pub async fn per_day(db: &Db, dataset: DatasetId) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    on!(db, pool => {
+        sqlx::query_as(&format!(
+            "SELECT substr(created_at, 1, 10) AS day, COUNT(*) FROM ({DECISIONS}) GROUP BY day ORDER BY day"
+        ))
+        .bind(dataset)
+        .fetch_all(pool)
+        .await
+    })
 }
 
-pub async fn per_reviewer(pool: &SqlitePool, dataset: DatasetId) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT u.username, COUNT(*) FROM ({DECISIONS}) d JOIN users u ON u.id = d.user_id
-          GROUP BY u.id ORDER BY 2 DESC, 1"
-    ))
-    .bind(dataset)
-    .fetch_all(pool)
-    .await
+pub async fn per_reviewer(db: &Db, dataset: DatasetId) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    on!(db, pool => {
+        sqlx::query_as(&format!(
+            "SELECT u.username, COUNT(*) FROM ({DECISIONS}) d JOIN users u ON u.id = d.user_id
+              GROUP BY u.id ORDER BY 2 DESC, 1"
+        ))
+        .bind(dataset)
+        .fetch_all(pool)
+        .await
+    })
 }
 
 /// Every decision (vote or correction) in dataset ?1, as (user_id, created_at).
 const DECISIONS: &str =
-    "SELECT j.user_id, j.created_at FROM judgments j JOIN items i ON i.id = j.item_id WHERE i.dataset_id = ?1
+    "SELECT j.user_id, j.created_at FROM judgments j JOIN items i ON i.id = j.item_id WHERE i.dataset_id = $1
      UNION ALL
-     SELECT c.user_id, c.created_at FROM corrections c JOIN items i ON i.id = c.item_id WHERE i.dataset_id = ?1";
+     SELECT c.user_id, c.created_at FROM corrections c JOIN items i ON i.id = c.item_id WHERE i.dataset_id = $1";
 
 /// An import as stored, with its count of quarantined lines.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -86,39 +96,45 @@ pub struct ImportRow {
 }
 
 /// The files imported into a dataset, newest first.
-pub async fn imports(pool: &SqlitePool, dataset: DatasetId) -> Result<Vec<ImportRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT m.id, m.source_name, m.format, m.lines, m.added, m.duplicates,
+pub async fn imports(db: &Db, dataset: DatasetId) -> Result<Vec<ImportRow>, sqlx::Error> {
+    on!(db, pool => {
+        sqlx::query_as(
+            "SELECT m.id, m.source_name, m.format, m.lines, m.added, m.duplicates,
                 (SELECT COUNT(*) FROM import_rejects r WHERE r.import_id = m.id) AS quarantined,
                 m.created_at, u.username AS created_by
-           FROM imports m LEFT JOIN users u ON u.id = m.created_by WHERE m.dataset_id = ? ORDER BY m.id DESC",
-    )
-    .bind(dataset)
-    .fetch_all(pool)
-    .await
+           FROM imports m LEFT JOIN users u ON u.id = m.created_by WHERE m.dataset_id = $1 ORDER BY m.id DESC",
+        )
+        .bind(dataset)
+        .fetch_all(pool)
+        .await
+    })
 }
 
 /// One reviewer's decisions per UTC day, all datasets.
-pub async fn reviewer_days(pool: &SqlitePool, user: UserId) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT day, COUNT(*) FROM (
-             SELECT substr(created_at, 1, 10) AS day FROM judgments WHERE user_id = ?1
-             UNION ALL SELECT substr(created_at, 1, 10) FROM corrections WHERE user_id = ?1)
+pub async fn reviewer_days(db: &Db, user: UserId) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    on!(db, pool => {
+        sqlx::query_as(
+            "SELECT day, COUNT(*) FROM (
+             SELECT substr(created_at, 1, 10) AS day FROM judgments WHERE user_id = $1
+             UNION ALL SELECT substr(created_at, 1, 10) FROM corrections WHERE user_id = $1)
           GROUP BY day ORDER BY day",
-    )
-    .bind(user.0)
-    .fetch_all(pool)
-    .await
+        )
+        .bind(user.0)
+        .fetch_all(pool)
+        .await
+    })
 }
 
 /// Times on task of a reviewer's votes (milliseconds, ascending), for the median.
-pub async fn reviewer_times(pool: &SqlitePool, user: UserId) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT time_on_task_ms FROM judgments WHERE user_id = ? AND time_on_task_ms IS NOT NULL ORDER BY 1",
-    )
-    .bind(user.0)
-    .fetch_all(pool)
-    .await
+pub async fn reviewer_times(db: &Db, user: UserId) -> Result<Vec<i64>, sqlx::Error> {
+    on!(db, pool => {
+        sqlx::query_scalar(
+            "SELECT time_on_task_ms FROM judgments WHERE user_id = $1 AND time_on_task_ms IS NOT NULL ORDER BY 1",
+        )
+        .bind(user.0)
+        .fetch_all(pool)
+        .await
+    })
 }
 
 /// A reviewer's work on one dataset.
@@ -132,24 +148,26 @@ pub struct ReviewerDatasetRow {
 }
 
 /// Per dataset the reviewer worked on: decisions, skips, gold items judged and matched.
-pub async fn reviewer_datasets(pool: &SqlitePool, user: UserId) -> Result<Vec<ReviewerDatasetRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT d.name AS dataset,
-                (SELECT COUNT(*) FROM judgments j JOIN items i ON i.id = j.item_id WHERE i.dataset_id = d.id AND j.user_id = ?1)
-              + (SELECT COUNT(*) FROM corrections c JOIN items i ON i.id = c.item_id WHERE i.dataset_id = d.id AND c.user_id = ?1)
+pub async fn reviewer_datasets(db: &Db, user: UserId) -> Result<Vec<ReviewerDatasetRow>, sqlx::Error> {
+    on!(db, pool => {
+        sqlx::query_as(&format!(
+            "SELECT d.name AS dataset,
+                (SELECT COUNT(*) FROM judgments j JOIN items i ON i.id = j.item_id WHERE i.dataset_id = d.id AND j.user_id = $1)
+              + (SELECT COUNT(*) FROM corrections c JOIN items i ON i.id = c.item_id WHERE i.dataset_id = d.id AND c.user_id = $1)
                 AS decisions,
                 (SELECT COUNT(*) FROM assignments a JOIN items i ON i.id = a.item_id
-                  WHERE i.dataset_id = d.id AND a.user_id = ?1 AND a.state = 'skipped') AS skips,
+                  WHERE i.dataset_id = d.id AND a.user_id = $1 AND a.state = 'skipped') AS skips,
                 (SELECT COUNT(*) FROM judgments j JOIN items i ON i.id = j.item_id
-                  WHERE i.dataset_id = d.id AND j.user_id = ?1 AND i.gold IS NOT NULL) AS gold_judged,
+                  WHERE i.dataset_id = d.id AND j.user_id = $1 AND i.gold IS NOT NULL) AS gold_judged,
                 (SELECT COUNT(*) FROM judgments j JOIN items i ON i.id = j.item_id
-                  WHERE i.dataset_id = d.id AND j.user_id = ?1 AND i.gold IS NOT NULL
+                  WHERE i.dataset_id = d.id AND j.user_id = $1 AND i.gold IS NOT NULL
                     AND {GOLD_MATCH}) AS gold_correct
            FROM datasets d
-          WHERE EXISTS (SELECT 1 FROM assignments a JOIN items i ON i.id = a.item_id WHERE i.dataset_id = d.id AND a.user_id = ?1)
+          WHERE EXISTS (SELECT 1 FROM assignments a JOIN items i ON i.id = a.item_id WHERE i.dataset_id = d.id AND a.user_id = $1)
           ORDER BY d.name"
-    ))
-    .bind(user.0)
-    .fetch_all(pool)
-    .await
+        ))
+        .bind(user.0)
+        .fetch_all(pool)
+        .await
+    })
 }

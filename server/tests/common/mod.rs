@@ -1,4 +1,6 @@
-//! A real medpref for each test: a fresh SQLite file in a temp dir and the real router.
+//! A real medpref for each test: a fresh database and the real router. The database is a
+//! SQLite file in a temp dir, or with `MEDPREF_TEST_ENGINE=postgres` a fresh database of the
+//! test PostgreSQL (see `pg`): the same test bodies run on both engines.
 #![allow(clippy::unwrap_used)] // a test or bench: a failed step panics with its reason
 #![allow(dead_code)]
 use app::domain::{NewPassword, Role, Username};
@@ -7,7 +9,6 @@ use axum::body::Body;
 use http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use server::ServerConfig;
-use sqlx::SqlitePool;
 use tempfile::TempDir;
 use tower::ServiceExt;
 
@@ -18,8 +19,35 @@ pub const REWARD_SAMPLE: &str = include_str!("../../../fixtures/medicalgpt-rewar
 
 pub struct TestApp {
     pub router: Router,
-    pub pool: SqlitePool,
+    /// The store, for calling its functions.
+    pub db: app::store::Db,
+    /// The same database for raw SQL in test bodies (`$1` placeholders read on both engines).
+    pub pool: sqlx::AnyPool,
     pub dir: TempDir,
+}
+
+/// Whether this run's tests use PostgreSQL (`MEDPREF_TEST_ENGINE=postgres`).
+pub fn on_postgres() -> bool {
+    std::env::var("MEDPREF_TEST_ENGINE").is_ok_and(|e| e == "postgres")
+}
+
+/// A fresh database of the run's engine, for a server whose data directory is `dir`.
+pub async fn fresh_database(dir: &std::path::Path) -> (app::store::Db, String) {
+    if on_postgres() {
+        let url = pg::database().await;
+        let db = server::open_database(&url.parse().unwrap()).await.unwrap();
+        app::store::sealed::use_key_dir(dir);
+        (db, url)
+    } else {
+        let db = server::open_store(dir).await.unwrap();
+        (db, format!("sqlite://{}", server::database_path(dir).display()))
+    }
+}
+
+/// A raw-SQL pool on the database `url` names.
+pub async fn any_pool(url: &str) -> sqlx::AnyPool {
+    sqlx::any::install_default_drivers();
+    sqlx::any::AnyPoolOptions::new().max_connections(2).connect(url).await.unwrap()
 }
 
 pub struct Response {
@@ -58,28 +86,30 @@ impl TestApp {
         Self::with_config(|c| c.models_dir = Some(dir.to_owned())).await
     }
 
-    /// A server on the database already in `dir` (`dir/medpref.db`).
+    /// A server on the SQLite database already in `dir` (`dir/medpref.db`).
     pub async fn at(dir: TempDir) -> Self {
-        let pool = server::open_store(dir.path()).await.unwrap();
+        let db = server::open_store(dir.path()).await.unwrap();
+        let pool = any_pool(&format!("sqlite://{}", server::database_path(dir.path()).display())).await;
         let config = ServerConfig::from_env("127.0.0.1:0".parse().unwrap());
-        let router = server::router(pool.clone(), config).await.unwrap();
-        Self { router, pool, dir }
+        let router = server::router(db.clone(), config).await.unwrap();
+        Self { router, db, pool, dir }
     }
 
     async fn with_config(change: impl FnOnce(&mut ServerConfig)) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let pool = server::open_store(dir.path()).await.unwrap();
+        let (db, url) = fresh_database(dir.path()).await;
+        let pool = any_pool(&url).await;
         let mut config = ServerConfig::from_env("127.0.0.1:0".parse().unwrap());
         change(&mut config);
-        let router = server::router(pool.clone(), config).await.unwrap();
-        Self { router, pool, dir }
+        let router = server::router(db.clone(), config).await.unwrap();
+        Self { router, db, pool, dir }
     }
 
     /// Creates an account and returns its password.
     pub async fn user(&self, name: &str, role: Role) -> String {
         let password = format!("pw-{name}-0123456789");
         app::auth::accounts::create(
-            &self.pool,
+            &self.db,
             None,
             &Username::parse(name).unwrap(),
             &NewPassword::parse(password.clone()).unwrap(),

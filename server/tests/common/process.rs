@@ -116,7 +116,7 @@ pub async fn vote_once(client: &reqwest::Client, url: &str, cookie: &str) -> Res
 /// integrity, every acknowledged vote stored once, none above the overlap (3), an assignment
 /// done exactly when its vote is stored, the open-items counter equal to a recount.
 pub async fn consistent(data: &Path, acked: &[(i64, i64)]) {
-    let pool = server::open_store(data).await.unwrap();
+    let app::store::Db::Sqlite(pool) = server::open_store(data).await.unwrap() else { unreachable!() };
     let integrity: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&pool).await.unwrap();
     assert_eq!(integrity, "ok");
     let stored: Vec<(i64, i64)> =

@@ -179,7 +179,7 @@ pub mod ssr {
     /// Stores a job over the dataset's matching items (the CLI calls this too: a running
     /// server's runner picks the job up).
     pub async fn create(
-        pool: &sqlx::SqlitePool,
+        pool: &crate::store::Db,
         actor: Option<UserId>,
         dataset: String,
         spec: &JobSpec,
@@ -201,7 +201,7 @@ pub mod ssr {
         of_dataset(&app_state()?.pool, dataset).await
     }
 
-    pub async fn of_dataset(pool: &sqlx::SqlitePool, dataset: String) -> Result<JobsView, AppError> {
+    pub async fn of_dataset(pool: &crate::store::Db, dataset: String) -> Result<JobsView, AppError> {
         let record = crate::datasets::named(pool, dataset).await?;
         let settings = record.review_settings()?;
         let mut jobs = Vec::new();
@@ -226,7 +226,7 @@ pub mod ssr {
 
     /// Pauses, resumes or cancels a job (the CLI calls this too).
     pub async fn apply(
-        pool: &sqlx::SqlitePool,
+        pool: &crate::store::Db,
         actor: Option<UserId>,
         job: i64,
         action: JobAction,

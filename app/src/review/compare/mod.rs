@@ -81,15 +81,15 @@ pub(crate) mod ssr {
     use crate::markdown::render;
     use crate::review::REVIEWER_ROLES;
     use crate::state::app_state;
+    use crate::store::Db;
     use crate::store::{datasets, judgments, queue, users};
     use rand::SeedableRng;
-    use sqlx::SqlitePool;
 
     /// How many items a reviewer holds: the one on screen and the next.
     const PREFETCH: usize = 2;
 
     pub async fn review_item(
-        pool: &SqlitePool,
+        pool: &Db,
         target: FlagTarget,
         item: ItemId,
         shown: &[CandidateId],
@@ -140,7 +140,7 @@ pub(crate) mod ssr {
     }
 
     /// The review settings of the dataset an assignment belongs to.
-    async fn settings_of_assignment(pool: &SqlitePool, assignment: AssignmentId) -> Result<ReviewSettings, AppError> {
+    async fn settings_of_assignment(pool: &Db, assignment: AssignmentId) -> Result<ReviewSettings, AppError> {
         let dataset = datasets::of_assignment(pool, assignment).await?.ok_or(AppError::NotFound)?;
         Ok(dataset.review_settings()?)
     }

@@ -107,7 +107,7 @@ async fn run_all(conn: &mut SqliteConnection, runs: Vec<Run>) -> Result<(), sqlx
 /// The error a caller gets when its group failed: a full disk stays recognisable as one.
 fn group_failed(e: &sqlx::Error) -> sqlx::Error {
     let text = format!("the writer's transaction failed: {e}");
-    if super::is_disk_full(e) {
+    if crate::store::is_disk_full(e) {
         sqlx::Error::Io(std::io::Error::new(std::io::ErrorKind::StorageFull, text))
     } else {
         sqlx::Error::Protocol(text)
